@@ -1,0 +1,363 @@
+"""The organisation part of the REST API under /api/v1/.
+
+Thin views: `org.permissions` decides who sees and does what (a hidden object
+answers 404, a visible one with a forbidden action 403), `org.selectors_api`
+reads, `org.services` writes (a broken rule, `DomainError`, answers 400 with
+its message), and every endpoint has explicit input and output serializers.
+
+Anonymous requests answer 401: token authentication is tried first so DRF can
+send a `WWW-Authenticate: Token` challenge.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.generics import get_object_or_404
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from org import permissions, selectors_api, services
+from org.domain import DomainError
+from org.filters import MembershipFilter, PeriodFilter, PersonFilter, UnitFilter
+from org.serializers import (
+    ErrorSerializer,
+    FiscalYearCreateSerializer,
+    FiscalYearSerializer,
+    MembershipCreateSerializer,
+    MembershipEndSerializer,
+    MembershipSerializer,
+    MeSerializer,
+    PeriodSerializer,
+    PeriodTransitionSerializer,
+    PersonSerializer,
+    UnitCreateSerializer,
+    UnitSerializer,
+    UnitUpdateSerializer,
+)
+
+# --- shared plumbing -------------------------------------------------------------------
+
+
+class ApiPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class DomainRuleBroken(APIException):
+    """A service refused the change: 400 with the service's message as `detail`."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("This change breaks a rule of the organisation.")
+    default_code = "domain_error"
+
+
+@contextmanager
+def domain_errors():
+    try:
+        yield
+    except DomainError as error:
+        raise DomainRuleBroken(str(error)) from error
+
+
+def validated(serializer_class, request, **context):
+    serializer = serializer_class(data=request.data, context={"request": request, **context})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+INVALID = OpenApiResponse(
+    description=_("Invalid input: field errors, or `detail` with the rule that was broken.")
+)
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description=_("You may not do this."))
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such object that you may see."))
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+
+    def output(self, instance, **kwargs):
+        return self.get_serializer(instance, **kwargs).data
+
+
+# --- me ----------------------------------------------------------------------------------
+
+
+class MeView(APIView):
+    """The signed-in user: roles, current memberships and the units they lead."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["me"], responses={200: MeSerializer})
+    def get(self, request):
+        user = request.user
+        memberships = selectors_api.current_memberships_of(user)
+        return Response(
+            MeSerializer(
+                user, context={"request": request, "current_memberships": memberships}
+            ).data
+        )
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("Units you may see (filters narrow, never widen).")),
+    retrieve=extend_schema(responses={200: UnitSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["units"])
+class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilter
+    search_fields = ["name", "name_zh", "code"]
+    ordering_fields = ["path", "code", "name", "kind", "depth"]
+    ordering = ["path"]
+
+    def get_queryset(self):
+        return selectors_api.units_for_api(self.request.user)
+
+    def _fresh(self, pk):
+        return self.output(self.get_queryset().get(pk=pk))
+
+    @extend_schema(
+        request=UnitCreateSerializer,
+        responses={201: UnitSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_("Create a unit (sales management department and administrators)."),
+    )
+    def create(self, request):
+        permissions.require(permissions.can_manage_organisation(request.user))
+        data = validated(UnitCreateSerializer, request)
+        with domain_errors():
+            unit = services.unit_create(
+                code=data["code"],
+                name=data["name"],
+                name_zh=data.get("name_zh", ""),
+                kind=data["kind"],
+                parent=data.get("parent"),
+                acting_user=request.user,
+            )
+        return Response(self._fresh(unit.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=UnitUpdateSerializer,
+        responses={200: UnitSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_("Change a unit; `parent` moves it with its subtree."),
+    )
+    def partial_update(self, request, pk=None):
+        unit = permissions.unit_for_user(request.user, pk)
+        permissions.require(permissions.can_manage_organisation(request.user))
+        data = dict(validated(UnitUpdateSerializer, request))
+        if "parent" not in data:
+            data["parent"] = ...  # the service's "unchanged"
+        with domain_errors():
+            services.unit_update(unit=unit, acting_user=request.user, **data)
+        return Response(self._fresh(unit.pk))
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("People you may see, with roles and current memberships.")),
+    retrieve=extend_schema(responses={200: PersonSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["people"])
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    search_fields = ["username", "first_name", "last_name", "email", "employee_no"]
+    ordering_fields = ["username", "last_name", "first_name", "employee_no"]
+    ordering = ["username"]
+
+    def get_queryset(self):
+        return selectors_api.people_for_api(self.request.user)
+
+
+# --- memberships ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("Memberships you may see.")),
+    retrieve=extend_schema(responses={200: MembershipSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["memberships"])
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    ordering_fields = ["start_date", "end_date", "kind"]
+    ordering = ["user__username", "start_date", "pk"]
+
+    def get_queryset(self):
+        return selectors_api.memberships_for_api(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": selectors_api.today()}
+
+    @extend_schema(
+        request=MembershipCreateSerializer,
+        responses={201: MembershipSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_(
+            "Put a person in a unit from a date (sales management department and "
+            "administrators). Overlapping memberships are refused with 400."
+        ),
+    )
+    def create(self, request):
+        permissions.require(permissions.can_manage_organisation(request.user))
+        data = validated(MembershipCreateSerializer, request)
+        with domain_errors():
+            membership = services.membership_create(acting_user=request.user, **data)
+        return Response(self.output(membership), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=MembershipEndSerializer,
+        responses={200: MembershipSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_("End a membership on a date (inclusive); the row is kept as history."),
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        membership = permissions.membership_for_user(request.user, pk)
+        permissions.require(permissions.can_manage_organisation(request.user))
+        data = validated(MembershipEndSerializer, request)
+        with domain_errors():
+            membership = services.membership_end(
+                membership=membership, end_date=data["end_date"], acting_user=request.user
+            )
+        return Response(self.output(membership))
+
+
+# --- fiscal calendar -----------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("Fiscal years, newest first.")),
+    retrieve=extend_schema(responses={200: FiscalYearSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["fiscal calendar"])
+class FiscalYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = FiscalYearSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["start_date", "name"]
+    ordering = ["-start_date"]
+
+    def get_queryset(self):
+        return selectors_api.fiscal_years_for_api()
+
+    @extend_schema(
+        request=FiscalYearCreateSerializer,
+        responses={201: FiscalYearSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_(
+            "Create a fiscal year with its quarters and months (sales management department)."
+        ),
+    )
+    def create(self, request):
+        permissions.require(permissions.can_manage_periods(request.user))
+        data = validated(FiscalYearCreateSerializer, request)
+        with domain_errors():
+            fiscal_year = services.fiscal_year_create(
+                start_year=data["start_year"],
+                start_month=data["start_month"],
+                acting_user=request.user,
+            )
+        return Response(self.output(fiscal_year), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("Years, quarters and months of the fiscal calendar.")),
+    retrieve=extend_schema(responses={200: PeriodSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["fiscal calendar"])
+class PeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = PeriodSerializer
+    filterset_class = PeriodFilter
+    ordering_fields = ["start_date", "end_date", "kind", "status"]
+    ordering = ["start_date", "-end_date", "pk"]
+
+    def get_queryset(self):
+        return selectors_api.periods_for_api()
+
+    @extend_schema(
+        request=PeriodTransitionSerializer,
+        responses={200: PeriodSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Move a period: open -> closing -> closed, closing -> open, or reopen a closed "
+            "period with a reason (sales management department)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        period = get_object_or_404(self.get_queryset(), pk=pk)
+        permissions.require(permissions.can_manage_periods(request.user))
+        data = validated(PeriodTransitionSerializer, request)
+        with domain_errors():
+            services.period_transition(
+                period=period,
+                to_status=data["status"],
+                reason=data["reason"],
+                acting_user=request.user,
+            )
+        # The service updated `period.status`; its fiscal year is already joined.
+        return Response(self.output(period))
+
+
+# --- token -----------------------------------------------------------------------------------
+
+
+class TooManyAttempts(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many failed sign-in attempts. Try again later.")
+    default_code = "locked_out"
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Token endpoint for machine clients (ERP). Login throttling (django-axes) applies:
+    once a username is locked out, even the right password gets no token (429)."""
+
+    authentication_classes = ()
+
+    @extend_schema(
+        tags=["auth"],
+        description=_(
+            "Exchange a username and password for an API token; send it as "
+            "`Authorization: Token <key>`. The same token is returned until it is revoked."
+        ),
+        responses={
+            200: ObtainAuthToken.serializer_class,
+            400: INVALID,
+            429: OpenApiResponse(ErrorSerializer, description=_("Locked out after failures.")),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes flags the request it was given (this DRF request).
+            if getattr(request, "axes_locked_out", False):
+                raise TooManyAttempts from None
+            raise
+
+
+def register(router) -> None:
+    router.register("units", UnitViewSet, basename="api-unit")
+    router.register("people", PersonViewSet, basename="api-person")
+    router.register("memberships", MembershipViewSet, basename="api-membership")
+    router.register("fiscal-years", FiscalYearViewSet, basename="api-fiscal-year")
+    router.register("periods", PeriodViewSet, basename="api-period")

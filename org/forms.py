@@ -1,0 +1,76 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+
+from org.audit import AUDITED
+from org.models import Membership, OrgUnit, Period, Role
+
+
+class FiscalYearForm(forms.Form):
+    start_year = forms.IntegerField(label=_("First calendar year"), min_value=1900, max_value=2999)
+    start_month = forms.TypedChoiceField(
+        label=_("Start month"), choices=list(MONTHS.items()), coerce=int
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_year"].initial = timezone.localdate().year
+        self.fields["start_month"].initial = settings.FISCAL_YEAR_START_MONTH
+
+
+class PeriodTransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=Period.Status.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required to reopen a closed period; kept in the audit trail."),
+    )
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.none()
+        self.fields["role"].choices = [("", _("Any role")), *Role.choices]
+
+
+class MembershipForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.filter(is_active=True))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Membership.Kind.choices)
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return data
+
+
+class MembershipEndForm(forms.Form):
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AuditFilterForm(forms.Form):
+    model = forms.ChoiceField(label=_("Kind"), required=False)
+    object = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", _("Everything"))] + [
+            (key, label) for key, (_model, label) in AUDITED.items()
+        ]

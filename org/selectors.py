@@ -1,0 +1,210 @@
+"""Reads built for the organisation pages, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from org import permissions
+from org.models import FiscalYear, Membership, OrgUnit, Period, User
+from org.permissions import active_on_q
+
+
+@dataclass
+class TreeNode:
+    unit: OrgUnit
+    supervisors: list[User] = field(default_factory=list)
+    member_count: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def org_tree(*, user, on: datetime.date | None = None) -> list[TreeNode]:
+    """The units `user` may see as a forest, with current supervisors and head counts.
+
+    Three queries whatever the size of the organisation.
+    """
+    day = on or timezone.localdate()
+    units = list(permissions.visible_units(user, day).order_by("path"))
+    nodes = {u.pk: TreeNode(unit=u) for u in units}
+    current = (
+        Membership.objects.filter(active_on_q(day), unit_id__in=list(nodes))
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+    for membership in current:
+        node = nodes[membership.unit_id]
+        if membership.kind == Membership.Kind.SUPERVISOR:
+            node.supervisors.append(membership.user)
+        else:
+            node.member_count += 1
+    roots: list[TreeNode] = []
+    for unit in units:
+        node = nodes[unit.pk]
+        if unit.parent_id in nodes:
+            nodes[unit.parent_id].children.append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+@dataclass
+class UnitDetail:
+    unit: OrgUnit
+    ancestors: list[OrgUnit]
+    children: list[OrgUnit]
+    supervisors: list[Membership]
+    members: list[Membership]
+    past_members: list[Membership]
+
+
+def unit_detail(*, user, unit: OrgUnit, on: datetime.date | None = None) -> UnitDetail:
+    """One unit with its current supervisors and members (only people `user` may see)
+    and the people who left it. Five queries."""
+    day = on or timezone.localdate()
+    ancestor_ids = [int(pk) for pk in unit.path.strip("/").split("/")[:-1] if pk]
+    ancestors = sorted(OrgUnit.objects.filter(pk__in=ancestor_ids), key=lambda u: u.depth)
+    children = list(permissions.visible_units(user, day).filter(parent=unit).order_by("name"))
+    visible_ids = set(permissions.visible_people(user, day).values_list("pk", flat=True))
+    memberships = (
+        Membership.objects.filter(unit=unit)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "-start_date")
+    )
+    supervisors, members, past = [], [], []
+    for membership in memberships:
+        if membership.user_id not in visible_ids:
+            continue
+        if not membership.is_active_on(day):
+            if membership.start_date <= day:
+                past.append(membership)
+            continue
+        (supervisors if membership.kind == Membership.Kind.SUPERVISOR else members).append(
+            membership
+        )
+    return UnitDetail(unit, ancestors, children, supervisors, members, past)
+
+
+def people_list(
+    *, user, search: str = "", unit: OrgUnit | None = None, role: str = ""
+) -> QuerySet[User]:
+    """People `user` may see, with roles and current team prefetched (fixed queries)."""
+    day = timezone.localdate()
+    qs = permissions.visible_people(user, day).filter(is_active=True)
+    if search:
+        qs = qs.filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(employee_no__icontains=search)
+        )
+    if unit is not None:
+        qs = qs.filter(
+            pk__in=Membership.objects.filter(
+                active_on_q(day), unit__path__startswith=unit.path
+            ).values("user_id")
+        )
+    if role:
+        qs = qs.filter(role_assignments__role=role)
+    return qs.order_by("last_name", "first_name", "username").prefetch_related(
+        "role_assignments",
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(active_on_q(day)).select_related("unit"),
+            to_attr="current_memberships",
+        ),
+    )
+
+
+@dataclass
+class PersonDetail:
+    person: User
+    roles: list[str]
+    memberships: list[Membership]
+    current: list[Membership]
+
+
+def person_detail(*, person: User) -> PersonDetail:
+    day = timezone.localdate()
+    memberships = list(person.memberships.select_related("unit").order_by("-start_date", "kind"))
+    roles = sorted(person.role_set)
+    current = [m for m in memberships if m.is_active_on(day)]
+    return PersonDetail(person, roles, memberships, current)
+
+
+def fiscal_years_with_periods() -> list[FiscalYear]:
+    """Fiscal years, newest first, each with `.year_period`, `.quarters` and `.months`.
+    Two queries."""
+    years = list(FiscalYear.objects.all())
+    grouped: dict[int, list[Period]] = defaultdict(list)
+    for period in Period.objects.filter(fiscal_year__in=years).select_related("fiscal_year"):
+        grouped[period.fiscal_year_id].append(period)
+    for year in years:
+        periods = sorted(grouped[year.pk], key=lambda p: (p.start_date, p.kind != "year"))
+        year.year_period = next((p for p in periods if p.kind == Period.Kind.YEAR), None)
+        year.quarters = [p for p in periods if p.kind == Period.Kind.QUARTER]
+        year.months = [p for p in periods if p.kind == Period.Kind.MONTH]
+    return years
+
+
+def periods_containing(day: datetime.date) -> list[Period]:
+    """The year, quarter and month that contain `day`."""
+    return list(
+        Period.objects.filter(start_date__lte=day, end_date__gte=day)
+        .select_related("fiscal_year")
+        .order_by("-end_date")
+    )
+
+
+def home_summary(*, user) -> dict:
+    """What the home page shows, per role, in a fixed number of queries."""
+    day = timezone.localdate()
+    summary: dict = {"today": day, "periods": periods_containing(day)}
+    summary["my_memberships"] = list(
+        Membership.objects.filter(active_on_q(day), user=user).select_related("unit")
+    )
+    team_ids = [m.unit_id for m in summary["my_memberships"] if m.kind == Membership.Kind.MEMBER]
+    summary["my_supervisors"] = list(
+        Membership.objects.filter(
+            active_on_q(day), unit_id__in=team_ids, kind=Membership.Kind.SUPERVISOR
+        )
+        .exclude(user=user)
+        .select_related("user", "unit")
+    )
+    paths = permissions.led_unit_paths(user, day)
+    if paths:
+        led = list(
+            OrgUnit.objects.filter(path__in=paths)
+            .annotate(
+                member_count=Count(
+                    "memberships",
+                    filter=active_on_q(day, "memberships__")
+                    & Q(memberships__kind=Membership.Kind.MEMBER),
+                    distinct=True,
+                )
+            )
+            .order_by("path")
+        )
+        summary["led_units"] = led
+    if permissions.sees_whole_organisation(user):
+        summary["counts"] = {
+            "units": OrgUnit.objects.filter(is_active=True).count(),
+            "people": Membership.objects.filter(active_on_q(day), kind=Membership.Kind.MEMBER)
+            .values("user_id")
+            .distinct()
+            .count(),
+            "teams": OrgUnit.objects.filter(is_active=True, kind=OrgUnit.Kind.TEAM).count(),
+        }
+        summary["unstaffed_teams"] = list(
+            OrgUnit.objects.filter(is_active=True, kind=OrgUnit.Kind.TEAM)
+            .exclude(
+                pk__in=Membership.objects.filter(
+                    active_on_q(day), kind=Membership.Kind.SUPERVISOR
+                ).values("unit_id")
+            )
+            .order_by("path")
+        )
+    return summary

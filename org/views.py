@@ -1,0 +1,210 @@
+"""HTML pages of the organisation and the fiscal calendar. Thin: access through
+`permissions`, reads through `selectors`, writes through `services`."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from org import audit, permissions, selectors, services
+from org.domain import DomainError
+from org.forms import (
+    AuditFilterForm,
+    FiscalYearForm,
+    MembershipEndForm,
+    MembershipForm,
+    PeopleFilterForm,
+    PeriodTransitionForm,
+)
+from org.models import Period
+
+
+@login_required
+def home(request):
+    summary = selectors.home_summary(user=request.user)
+    return render(request, "org/home.html", {"summary": summary})
+
+
+@login_required
+def org_tree(request):
+    return render(request, "org/tree.html", {"roots": selectors.org_tree(user=request.user)})
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = permissions.unit_for_user(request.user, pk)
+    detail = selectors.unit_detail(user=request.user, unit=unit)
+    return render(request, "org/unit_detail.html", {"detail": detail, "unit": unit})
+
+
+@login_required
+def people_list(request):
+    units = permissions.visible_units(request.user).order_by("path")
+    form = PeopleFilterForm(request.GET or None, units=units)
+    filters = form.cleaned_data if form.is_valid() else {}
+    people = selectors.people_list(
+        user=request.user,
+        search=filters.get("q") or "",
+        unit=filters.get("unit"),
+        role=filters.get("role") or "",
+    )
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "org/people_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def person_detail(request, pk):
+    person = permissions.person_for_user(request.user, pk)
+    detail = selectors.person_detail(person=person)
+    can_manage = permissions.can_manage_organisation(request.user)
+    return render(
+        request,
+        "org/person_detail.html",
+        {
+            "detail": detail,
+            "person": person,
+            "can_manage": can_manage,
+            "membership_form": MembershipForm() if can_manage else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_add_membership(request, pk):
+    person = permissions.person_for_user(request.user, pk)
+    permissions.require(permissions.can_manage_organisation(request.user))
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_create(user=person, acting_user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The membership was added."))
+            return redirect("person-detail", pk=person.pk)
+    detail = selectors.person_detail(person=person)
+    return render(
+        request,
+        "org/person_detail.html",
+        {"detail": detail, "person": person, "can_manage": True, "membership_form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def membership_end(request, pk):
+    membership = permissions.membership_for_user(request.user, pk)
+    permissions.require(permissions.can_manage_organisation(request.user))
+    form = MembershipEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_end(
+                membership=membership,
+                end_date=form.cleaned_data["end_date"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The membership was ended."))
+    else:
+        messages.error(request, _("Enter a valid end date."))
+    return redirect("person-detail", pk=membership.user_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def periods(request):
+    can_manage = permissions.can_manage_periods(request.user)
+    form = FiscalYearForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        permissions.require(can_manage)
+        if form.is_valid():
+            try:
+                year = services.fiscal_year_create(acting_user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("Fiscal year %(name)s was created.") % {"name": year.name}
+                )
+                return redirect("periods")
+    return render(
+        request,
+        "org/periods.html",
+        {
+            "years": selectors.fiscal_years_with_periods(),
+            "form": form,
+            "can_manage": can_manage,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_transition(request, pk):
+    period = get_object_or_404(Period.objects.select_related("fiscal_year"), pk=pk)
+    permissions.require(permissions.can_manage_periods(request.user))
+    form = PeriodTransitionForm(request.POST or None, initial={"status": request.GET.get("to")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.period_transition(
+                period=period,
+                to_status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(period)s is now %(status)s.")
+                % {"period": period.label, "status": period.get_status_display()},
+            )
+            return redirect("periods")
+    target = form["status"].value() or ""
+    return render(
+        request,
+        "org/period_transition.html",
+        {
+            "period": period,
+            "form": form,
+            "target": target,
+            "target_label": Period.Status(target).label if target in Period.Status.values else "",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def audit_log(request):
+    permissions.require(permissions.can_read_audit_trail(request.user))
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit.audit_entries(
+        model_key=filters.get("model") or "",
+        object_id=filters.get("object"),
+        before=filters.get("before"),
+    )
+    next_query = None
+    if len(entries) == 50:
+        query = request.GET.copy()
+        query["before"] = entries[-1].when.isoformat()
+        next_query = query.urlencode()
+    return render(
+        request,
+        "org/audit_log.html",
+        {"form": form, "entries": entries, "next_query": next_query},
+    )

@@ -1,0 +1,15 @@
+"""One router for /api/v1/: each app registers its viewsets here."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from org import api as org_api
+
+router = DefaultRouter()
+org_api.register(router)
+
+urlpatterns = [
+    path("me/", org_api.MeView.as_view(), name="api-me"),
+    path("auth/token/", org_api.ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

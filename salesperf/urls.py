@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
+
+health_checks: list = ["health_check.checks.Database", "health_check.checks.Cache"]
+if settings.REDIS_URL:
+    from redis.asyncio import Redis
+
+    health_checks.append(
+        (
+            "health_check.contrib.redis.Redis",
+            {"client_factory": lambda: Redis.from_url(settings.REDIS_URL)},
+        )
+    )
+
+urlpatterns = [
+    path("", include("org.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("salesperf.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", HealthCheckView.as_view(checks=health_checks), name="health"),
+]
