@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "axes",
     "health_check",
     "org",
+    "notifications",
+    "targets",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -263,6 +266,13 @@ if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
     raise ImproperlyConfigured("FISCAL_YEAR_START_MONTH must be between 1 and 12")
 # Largest organisation file accepted by the import (bytes).
 ORG_IMPORT_MAX_BYTES = env_int("ORG_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+
+# Children's targets may add up to between these percentages of their parent's
+# target when a cascade is published or a team allocation submitted.
+TARGET_TOLERANCE_MIN_PCT = env_str("TARGET_TOLERANCE_MIN_PCT", "100")
+TARGET_TOLERANCE_MAX_PCT = env_str("TARGET_TOLERANCE_MAX_PCT", "110")
+# Where last year's actuals come from (a function; the sales app provides it).
+TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "")
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,8 @@ if settings.REDIS_URL:
 
 urlpatterns = [
     path("", include("org.urls")),
+    path("targets/", include("targets.urls")),
+    path("notifications/", include("notifications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,127 @@
+"""Who may see and do what with targets and plans.
+
+- salesperson: their own published targets and their own plans;
+- supervisor: every target (draft or published) of the units they lead and
+  below, and of the people allocated within those units; the plans of those
+  people; they allocate their teams' targets and propose adjustments;
+- sales management department: everything; sets, cascades, publishes, approves;
+- HR: nothing here. Targets are inputs to the appraisal; HR reads the
+  appraisal results, which carry each person's attainment.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from org import permissions as org_permissions
+from org.permissions import is_department, led_unit_paths
+from targets.models import Adjustment, SalesPlan, Target
+
+
+def can_manage_targets(user) -> bool:
+    """Metrics, seasonality, cascade, publication, approvals."""
+    return is_department(user)
+
+
+def _subtree(paths, field) -> Q:
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+
+
+def visible_targets(user) -> QuerySet[Target]:
+    if not user.is_authenticated:
+        return Target.objects.none()
+    if is_department(user):
+        return Target.objects.all()
+    own = Q(person=user, status=Target.Status.PUBLISHED)
+    paths = led_unit_paths(user)
+    if paths:
+        own |= _subtree(paths, "unit__path") | _subtree(paths, "team__path")
+    return Target.objects.filter(own)
+
+
+def target_for_user(user, pk) -> Target:
+    try:
+        return (
+            visible_targets(user)
+            .select_related("metric", "period__fiscal_year", "unit", "person", "team")
+            .get(pk=pk)
+        )
+    except (Target.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def leads_target(user, target: Target) -> bool:
+    """The user leads the unit the target belongs to (or the team of a person's target),
+    or a unit above it."""
+    unit = target.unit if target.unit_id else target.team
+    return unit is not None and org_permissions.leads_unit(user, unit)
+
+
+def can_edit_target(user, target: Target) -> bool:
+    """Change a draft value: the department anywhere; a supervisor for the people of a
+    team they lead while that team's allocation is open or returned."""
+    if target.is_published:
+        return False
+    if can_manage_targets(user):
+        return True
+    return target.person_id is not None and leads_target(user, target)
+
+
+def can_acknowledge(user, target: Target) -> bool:
+    if not target.is_published or target.acknowledged_at is not None:
+        return False
+    if target.person_id:
+        return target.person_id == user.pk
+    return leads_target(user, target)
+
+
+def can_request_adjustment(user, target: Target) -> bool:
+    return target.is_published and (can_manage_targets(user) or leads_target(user, target))
+
+
+def visible_adjustments(user) -> QuerySet[Adjustment]:
+    return Adjustment.objects.filter(target__in=visible_targets(user))
+
+
+def visible_plans(user) -> QuerySet[SalesPlan]:
+    if not user.is_authenticated:
+        return SalesPlan.objects.none()
+    if is_department(user):
+        return SalesPlan.objects.all()
+    condition = Q(person=user)
+    paths = led_unit_paths(user)
+    if paths:
+        from org.models import Membership
+
+        led_people = Membership.objects.filter(
+            _subtree(paths, "unit__path"), kind=Membership.Kind.MEMBER
+        ).values("user_id")
+        condition |= Q(person__in=led_people)
+    return SalesPlan.objects.filter(condition)
+
+
+def plan_for_user(user, pk) -> SalesPlan:
+    try:
+        return visible_plans(user).select_related("person", "period__fiscal_year").get(pk=pk)
+    except (SalesPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_write_plan(user, plan: SalesPlan) -> bool:
+    return plan.person_id == user.pk and plan.status in (
+        SalesPlan.Status.DRAFT,
+        SalesPlan.Status.RETURNED,
+    )
+
+
+def can_review_plan(user, plan: SalesPlan) -> bool:
+    """The person's supervisor (or one above), never the author; or the department."""
+    if plan.person_id == user.pk or plan.status != SalesPlan.Status.SUBMITTED:
+        return False
+    if can_manage_targets(user):
+        return True
+    return org_permissions.can_see_person(user, plan.person) and bool(led_unit_paths(user))
