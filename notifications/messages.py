@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 _TEXTS: dict[str, Callable[[], str]] = {}
@@ -22,6 +23,8 @@ def render(kind: str, params: dict) -> str:
     text = _TEXTS.get(kind)
     if text is None:
         return _("Notification: %(kind)s") % {"kind": kind}
+    if translation.get_language() == "zh-hans":
+        params = {key: params.get(f"{key}_zh", value) for key, value in params.items()}
     try:
         return str(text) % params
     except (KeyError, TypeError, ValueError):

@@ -175,6 +175,7 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["salesperf.formats"]
 USE_TZ = True
 
 # --- Static files: vendored from the npm registry, no CDN ----------------------

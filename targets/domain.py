@@ -4,8 +4,10 @@ proration and adjustments. No ORM here; every function is tested on its own."""
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
@@ -24,11 +26,43 @@ def round_value(value: Decimal, places: int) -> Decimal:
     return Decimal(value).quantize(quantum(places), rounding=ROUND_HALF_UP)
 
 
+def to_decimal(raw, *, what: str) -> Decimal:
+    """A finite number from a Decimal, an int or text ("1,200.50"); refused with a
+    message naming `what` otherwise."""
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, bool):
+        value = None
+    elif isinstance(raw, int | float):
+        value = Decimal(str(raw))
+    else:
+        try:
+            value = Decimal(str(raw if raw is not None else "").replace(",", "").strip())
+        except (InvalidOperation, ValueError):
+            value = None
+    if value is None or not value.is_finite():
+        raise DomainError(_("%(what)s is not a number: %(value)s.") % {"what": what, "value": raw})
+    return value
+
+
+def share_pct(children_sum: Decimal, parent: Decimal) -> Decimal:
+    """The children's sum as a percentage of the parent, to 2 decimals, rounded away
+    from 100 % so that a sum just outside the band never reads as inside it."""
+    if not parent:
+        return Decimal(0)
+    exact = Decimal(children_sum) * HUNDRED / Decimal(parent)
+    rounding = ROUND_FLOOR if exact < HUNDRED else ROUND_CEILING
+    return exact.quantize(Decimal("0.01"), rounding=rounding)
+
+
 def split_by_weights(total: Decimal, weights: Sequence[Decimal], places: int) -> list[Decimal]:
     """Split `total` in proportion to `weights`, rounded to `places` decimals, so that
     the parts add up to `total` exactly (largest remainder method).
 
-    Ties in the remainders go to the earlier part, so the result is deterministic.
+    Every part is its exact share rounded down or up by one quantum (0.01 for
+    money, 1 for counts); the quanta left over after rounding down go to the parts
+    with the largest remainders, ties to the earlier part, so the result is
+    deterministic. The arithmetic is exact (fractions), whatever the weights.
     """
     total = Decimal(total)
     if total < 0:
@@ -38,23 +72,27 @@ def split_by_weights(total: Decimal, weights: Sequence[Decimal], places: int) ->
     weights = [Decimal(w) for w in weights]
     if any(w < 0 for w in weights):
         raise DomainError(_("A weight cannot be negative."))
-    weight_sum = sum(weights)
+    weight_sum = sum(weights, Decimal(0))
     if weight_sum <= 0:
         raise DomainError(_("The weights add up to zero: there is nothing to split by."))
     q = quantum(places)
-    if total.quantize(q) != total:
+    if total != total.quantize(q):
         raise DomainError(
             _("The total %(total)s has more than %(places)s decimals.")
             % {"total": total, "places": places}
         )
-    units = int(total / q)  # the total in indivisible units (cents, or whole items)
-    raw = [Decimal(units) * w / weight_sum for w in weights]
-    floors = [int(r.to_integral_value(rounding=ROUND_DOWN)) for r in raw]
+    units = int(total.scaleb(places))  # the total in indivisible units (cents, or items)
+    exact = [Fraction(units) * Fraction(w) / Fraction(weight_sum) for w in weights]
+    floors = [int(e) for e in exact]  # exact >= 0, so int() rounds down
     left = units - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in order[:left]:
         floors[i] += 1
-    return [Decimal(f) * q for f in floors]
+    return [_from_units(f, places) for f in floors]
+
+
+def _from_units(units: int, places: int) -> Decimal:
+    return Decimal(units).scaleb(-places).quantize(quantum(places))
 
 
 def split_equally(total: Decimal, count: int, places: int) -> list[Decimal]:
@@ -64,18 +102,21 @@ def split_equally(total: Decimal, count: int, places: int) -> list[Decimal]:
 # --- seasonality (year -> months -> quarters) ------------------------------------------
 
 
-def check_monthly_weights(weights: Sequence[Decimal]) -> list[Decimal]:
+def check_monthly_weights(weights: Sequence) -> list[Decimal]:
     """Twelve non-negative percentages that add up to exactly 100."""
     if len(weights) != MONTHS:
         raise DomainError(
             _("A seasonality profile needs 12 monthly weights, not %(count)s.")
             % {"count": len(weights)}
         )
-    values = [Decimal(str(w)) for w in weights]
+    values = [
+        to_decimal(w, what=_("The weight of month %(month)s") % {"month": index})
+        for index, w in enumerate(weights, start=1)
+    ]
     for index, value in enumerate(values, start=1):
         if value < 0:
             raise DomainError(_("The weight of month %(month)s is negative.") % {"month": index})
-    total = sum(values)
+    total = sum(values, Decimal(0))
     if total != HUNDRED:
         raise DomainError(
             _("The monthly weights must add up to 100 %%; these add up to %(total)s %%.")
@@ -96,17 +137,16 @@ def seasonality_weights(
     if method == "custom":
         return check_monthly_weights(custom or [])
     if method == "last_year":
-        if not last_year or len(last_year) != MONTHS or sum(last_year) <= 0:
+        # Net returns in a month: that month counts as zero rather than negative.
+        shape = [max(Decimal(v), Decimal(0)) for v in last_year or []]
+        if len(shape) != MONTHS or sum(shape, Decimal(0)) <= 0:
             raise DomainError(
                 _(
                     "There are no actuals for last year to take the shape from: "
                     "choose equal months or custom weights."
                 )
             )
-        if any(v < 0 for v in last_year):
-            # Net returns in a month: take that month as zero rather than negative.
-            last_year = [max(Decimal(v), Decimal(0)) for v in last_year]
-        return [Decimal(v) for v in last_year]
+        return shape
     raise DomainError(_("Unknown seasonality method: %(method)s.") % {"method": method})
 
 
@@ -143,15 +183,18 @@ def allocation_weights(
     elif method == "weights":
         if not weights or len(weights) != count:
             raise DomainError(_("Give one weight for every unit or person below."))
-        base = [Decimal(w) for w in weights]
+        base = [
+            to_decimal(w, what=_("Weight %(number)s") % {"number": index})
+            for index, w in enumerate(weights, start=1)
+        ]
         if any(w < 0 for w in base):
             raise DomainError(_("A weight cannot be negative."))
     elif method == "last_year":
-        if not last_year or len(last_year) != count or sum(last_year) <= 0:
+        base = [max(Decimal(v), Decimal(0)) for v in last_year or []]
+        if len(base) != count or sum(base, Decimal(0)) <= 0:
             raise DomainError(
                 _("There are no actuals for last year to share by: choose another method.")
             )
-        base = [max(Decimal(v), Decimal(0)) for v in last_year]
     else:
         raise DomainError(
             _("The method %(method)s cannot split automatically.") % {"method": method}
@@ -160,18 +203,17 @@ def allocation_weights(
         if len(presence) != count:
             raise DomainError(_("Presence must be given for every person below."))
         base = [b * Decimal(p) for b, p in zip(base, presence, strict=True)]
-    if sum(base) <= 0:
+    if sum(base, Decimal(0)) <= 0:
         raise DomainError(_("The weights add up to zero: there is nothing to split by."))
     return base
 
 
 def allocation_state(
-    parent: Decimal | None, children_sum: Decimal, min_pct: Decimal, max_pct: Decimal
+    parent: Decimal | None, children_sum: Decimal | None, min_pct: Decimal, max_pct: Decimal
 ) -> str:
-    """'none' (no children yet), 'under', 'ok' or 'over' the tolerance band."""
-    if parent is None:
-        return "none"
-    if children_sum == 0 and parent > 0:
+    """'none' (no target, or no targets below yet), 'under', 'ok' or 'over' the
+    tolerance band; both edges of the band are inside it."""
+    if parent is None or children_sum is None:
         return "none"
     low = Decimal(parent) * Decimal(min_pct) / HUNDRED
     high = Decimal(parent) * Decimal(max_pct) / HUNDRED
@@ -185,13 +227,10 @@ def allocation_state(
 def check_tolerance(
     parent: Decimal, children_sum: Decimal, min_pct: Decimal, max_pct: Decimal, *, label: str
 ) -> None:
+    """Refuse children that add up to less than `min_pct` or more than `max_pct` % of
+    the parent, with a message naming `label` and the share."""
     state = allocation_state(parent, children_sum, min_pct, max_pct)
-    if state in ("under", "over", "none"):
-        share = (
-            (Decimal(children_sum) / Decimal(parent) * HUNDRED).quantize(Decimal("0.1"))
-            if parent
-            else Decimal(0)
-        )
+    if state != "ok":
         raise DomainError(
             _(
                 "%(label)s: the targets below add up to %(sum)s (%(share)s %% of %(parent)s); "
@@ -200,12 +239,124 @@ def check_tolerance(
             % {
                 "label": label,
                 "sum": children_sum,
-                "share": share,
+                "share": share_pct(children_sum or Decimal(0), parent),
                 "parent": parent,
                 "min": min_pct,
                 "max": max_pct,
             }
         )
+
+
+# --- a table of values: children x periods ------------------------------------------------
+
+
+def _units_of(value: Decimal, places: int) -> int:
+    value = Decimal(value)
+    if value != value.quantize(quantum(places)):
+        raise DomainError(
+            _("The total %(total)s has more than %(places)s decimals.")
+            % {"total": value, "places": places}
+        )
+    return int(value.scaleb(places))
+
+
+def round_table(exact: Sequence[Sequence[Fraction]]) -> list[list[int]]:
+    """Round a table of exact non-negative values to whole numbers so that every cell,
+    every row sum and every column sum is its exact value rounded down or up, the
+    grand total is kept when it is whole, and whatever is already whole stays as it
+    is (controlled rounding: shift values around cycles of fractional cells).
+    """
+    rows, cols = len(exact), len(exact[0]) if exact else 0
+    if rows == 0 or cols == 0:
+        return [[] for _row in range(rows)]
+    # The table bordered by minus its row and column sums: every line adds up to zero.
+    a = [[Fraction(x) for x in row] + [-sum(map(Fraction, row), Fraction(0))] for row in exact]
+    a.append([-sum((a[i][j] for i in range(rows)), Fraction(0)) for j in range(cols)])
+    a[rows].append(sum((a[i][j] for i in range(rows) for j in range(cols)), Fraction(0)))
+    n, m = rows + 1, cols + 1
+    fractional = {(i, j) for i in range(n) for j in range(m) if a[i][j].denominator != 1}
+    while fractional:
+        # A line holding one fractional value holds another (its sum is whole), so a
+        # walk along fractional cells, never straight back, closes a cycle.
+        by_row: dict[int, list[int]] = {}
+        by_col: dict[int, list[int]] = {}
+        for i, j in sorted(fractional):
+            by_row.setdefault(i, []).append(j)
+            by_col.setdefault(j, []).append(i)
+        start = min(fractional)
+        node = ("r", start[0])
+        seen = {node: 0}
+        path: list[tuple[int, int]] = []
+        previous: tuple[int, int] | None = None
+        while True:
+            kind, index = node
+            if kind == "r":
+                cell = next((index, j) for j in by_row[index] if (index, j) != previous)
+                node = ("c", cell[1])
+            else:
+                cell = next((i, index) for i in by_col[index] if (i, index) != previous)
+                node = ("r", cell[0])
+            path.append(cell)
+            previous = cell
+            if node in seen:
+                cycle = path[seen[node] :]
+                break
+            seen[node] = len(path)
+        # Alternate +/- around the (even) cycle; move until a cell becomes whole.
+        best = None
+        for direction in (1, -1):
+            steps = []
+            for k, (i, j) in enumerate(cycle):
+                sign = direction if k % 2 == 0 else -direction
+                x = a[i][j]
+                floor = x.numerator // x.denominator
+                steps.append((floor + 1 - x) if sign > 0 else (x - floor))
+            delta = min(steps)
+            if best is None or delta < best[1]:
+                best = (direction, delta)
+        direction, delta = best
+        for k, (i, j) in enumerate(cycle):
+            sign = direction if k % 2 == 0 else -direction
+            a[i][j] += sign * delta
+            if a[i][j].denominator == 1:
+                fractional.discard((i, j))
+    return [[int(a[i][j]) for j in range(cols)] for i in range(rows)]
+
+
+def split_table(
+    column_totals: Sequence[Decimal],
+    weights: Sequence[Sequence[Decimal]],
+    places: int,
+) -> list[list[Decimal]]:
+    """Split each column total (a period's value) over the rows (the children) in
+    proportion to that column's weights, rounded to `places` decimals.
+
+    Every column adds up to its total exactly, every cell is its exact share rounded
+    down or up by one quantum, and every row's sum is within one quantum of its exact
+    sum, so a child's periods add up to a value the whole table agrees with.
+    `weights[row][column]` are non-negative; a column with a positive total needs a
+    positive weight somewhere.
+    """
+    if not weights:
+        raise DomainError(_("There is nothing to split the target over."))
+    cols = len(column_totals)
+    if any(len(row) != cols for row in weights):
+        raise DomainError(_("Give one weight for every period."))
+    totals = [_units_of(t, places) for t in column_totals]
+    if any(t < 0 for t in totals):
+        raise DomainError(_("A target cannot be negative."))
+    exact = [[Fraction(0)] * cols for _row in weights]
+    for j, total in enumerate(totals):
+        column = [Fraction(Decimal(row[j])) for row in weights]
+        if any(w < 0 for w in column):
+            raise DomainError(_("A weight cannot be negative."))
+        weight_sum = sum(column, Fraction(0))
+        if total and weight_sum <= 0:
+            raise DomainError(_("The weights add up to zero: there is nothing to split by."))
+        for i, w in enumerate(column):
+            if total:
+                exact[i][j] = Fraction(total) * w / weight_sum
+    return [[_from_units(u, places) for u in row] for row in round_table(exact)]
 
 
 # --- proration -------------------------------------------------------------------------------
@@ -270,3 +421,28 @@ def check_adjustment(old: Decimal, new: Decimal, reason: str) -> None:
         raise DomainError(_("A target cannot be negative."))
     if Decimal(new) == Decimal(old):
         raise DomainError(_("The new value is the same as the current one."))
+
+
+# --- basis words -----------------------------------------------------------------------
+
+_PRORATED = re.compile(r"^prorated: in the team (\d+) of (\d+) days$")
+_ADJUSTED = re.compile(r"^adjusted: (.+)$")
+
+
+def basis_display(text: str) -> str:
+    """A target's basis ("equal; prorated: in the team 46 of 92 days") is stored in
+    English and shown in the reader's language, part by part."""
+    parts = []
+    for part in (text or "").split("; "):
+        prorated = _PRORATED.match(part)
+        adjusted = _ADJUSTED.match(part)
+        if prorated:
+            parts.append(
+                _("prorated: in the team %(present)s of %(days)s days")
+                % {"present": prorated.group(1), "days": prorated.group(2)}
+            )
+        elif adjusted:
+            parts.append(_("adjusted: %(kind)s") % {"kind": _(adjusted.group(1))})
+        else:
+            parts.append(_(part) if part else part)
+    return "; ".join(parts)

@@ -243,6 +243,12 @@ class Target(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def basis_display(self) -> str:
+        from targets.domain import basis_display
+
+        return basis_display(self.basis)
+
 
 class Adjustment(models.Model):
     """A requested change to a published target: quota relief, territory change, a new hire."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from org import permissions as org_permissions
@@ -61,22 +61,41 @@ def leads_target(user, target: Target) -> bool:
     return unit is not None and org_permissions.leads_unit(user, unit)
 
 
-def can_edit_target(user, target: Target) -> bool:
+_UNKNOWN = object()
+
+
+def can_edit_target(user, target: Target, *, team_target=_UNKNOWN) -> bool:
     """Change a draft value: the department anywhere; a supervisor for the people of a
-    team they lead while that team's allocation is open or returned."""
-    if target.is_published:
+    team they lead (not their own target) while that team's allocation is open or
+    returned. A page that already has the team's target passes it (no query)."""
+    if target.is_published or not user.is_authenticated:
         return False
     if can_manage_targets(user):
         return True
-    return target.person_id is not None and leads_target(user, target)
+    if target.person_id is None or target.person_id == user.pk or not leads_target(user, target):
+        return False
+    if team_target is _UNKNOWN:
+        team_target = (
+            Target.objects.filter(
+                metric_id=target.metric_id, period_id=target.period_id, unit_id=target.team_id
+            )
+            .only("allocation_status")
+            .first()
+        )
+    return team_target is None or team_target.allocation_status in (
+        Target.AllocationStatus.OPEN,
+        Target.AllocationStatus.RETURNED,
+    )
 
 
 def can_acknowledge(user, target: Target) -> bool:
-    if not target.is_published or target.acknowledged_at is not None:
+    """The owner acknowledges a published target once: the person, or for a unit's
+    target a supervisor of that very unit."""
+    if not user.is_authenticated or not target.is_published or target.acknowledged_at is not None:
         return False
     if target.person_id:
         return target.person_id == user.pk
-    return leads_target(user, target)
+    return target.unit is not None and target.unit.path in led_unit_paths(user)
 
 
 def can_request_adjustment(user, target: Target) -> bool:
@@ -97,10 +116,14 @@ def visible_plans(user) -> QuerySet[SalesPlan]:
     if paths:
         from org.models import Membership
 
-        led_people = Membership.objects.filter(
-            _subtree(paths, "unit__path"), kind=Membership.Kind.MEMBER
-        ).values("user_id")
-        condition |= Q(person__in=led_people)
+        # The people who were members of a led unit during the plan's period.
+        led_member = Membership.objects.filter(
+            _subtree(paths, "unit__path"),
+            kind=Membership.Kind.MEMBER,
+            user_id=OuterRef("person_id"),
+            start_date__lte=OuterRef("period__end_date"),
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__start_date")))
+        condition |= Q(Exists(led_member))
     return SalesPlan.objects.filter(condition)
 
 
@@ -124,4 +147,14 @@ def can_review_plan(user, plan: SalesPlan) -> bool:
         return False
     if can_manage_targets(user):
         return True
-    return org_permissions.can_see_person(user, plan.person) and bool(led_unit_paths(user))
+    return bool(led_unit_paths(user)) and visible_plans(user).filter(pk=plan.pk).exists()
+
+
+def can_submit_allocation(user, target: Target) -> bool:
+    """Submit a team's allocation: a supervisor leading the team (or a unit above it)."""
+    return target.unit_id is not None and leads_target(user, target)
+
+
+def can_decide_allocation(user, target: Target) -> bool:
+    """Approve or return a submitted allocation: the department."""
+    return target.unit_id is not None and can_manage_targets(user)

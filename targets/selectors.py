@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from targets import domain
@@ -90,11 +92,15 @@ def workspace(*, metric: Metric, period: Period, root: OrgUnit | None = None) ->
             roots.append(nodes[u.pk])
     leaf_ids = {u.pk for u in units if not nodes[u.pk].children}
     placed: set[int] = set()
-    # A person sits under the team their target belongs to, else under each team they
-    # are a member of during the period.
-    for membership in _period_members(period, leaf_ids):
+    memberships = list(_period_members(period, leaf_ids))
+    last_team: dict[int, int] = {}
+    for membership in sorted(memberships, key=lambda m: m.start_date):
+        last_team[membership.user_id] = membership.unit_id
+    # A person sits under the team their target belongs to, else under the last team
+    # they are a member of during the period (where a new target would go).
+    for membership in memberships:
         person_target = person_targets.get(membership.user_id)
-        team_id = person_target.team_id if person_target else membership.unit_id
+        team_id = person_target.team_id if person_target else last_team[membership.user_id]
         if team_id != membership.unit_id or (membership.user_id, team_id) in placed:
             continue
         placed.add((membership.user_id, team_id))
@@ -112,9 +118,7 @@ def workspace(*, metric: Metric, period: Period, root: OrgUnit | None = None) ->
         if child_values:
             node.children_sum = sum(child_values, Decimal(0))
         if node.target is not None and node.children:
-            node.state = domain.allocation_state(
-                node.target.value, node.children_sum or Decimal(0), low, high
-            )
+            node.state = domain.allocation_state(node.target.value, node.children_sum, low, high)
 
     for r in roots:
         finish(r)
@@ -183,25 +187,50 @@ class Allocation:
 
 
 def team_allocation(*, target: Target) -> Allocation:
-    """A team's target with each member's target during the period (three queries)."""
+    """A team's target with the target of every person allocated in it: the members
+    during the period whose target (or, without one, whose last team in the period)
+    is this team, and anyone else whose target belongs to it. Two queries."""
     period = target.period
-    members = list(_period_members(period, [target.unit_id]))
+    in_unit = (
+        Membership.objects.filter(
+            unit_id=target.unit_id, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
+        .values("user_id")
+    )
+    memberships = (
+        Membership.objects.filter(
+            user__in=in_unit, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
+        .select_related("user")
+        .order_by("user__username", "user_id", "start_date")
+    )
+    last: dict[int, Membership] = {}
+    for m in memberships:
+        last[m.user_id] = m
     person_targets = {
         t.person_id: t
-        for t in Target.objects.filter(
-            metric_id=target.metric_id, period=period, team_id=target.unit_id
-        )
+        for t in Target.objects.filter(metric_id=target.metric_id, period=period)
+        .filter(Q(team_id=target.unit_id) | Q(person__in=in_unit))
+        .select_related("person")
     }
     rows: list[Node] = []
-    seen: set[int] = set()
-    for m in members:
-        if m.user_id in seen:
-            continue
-        seen.add(m.user_id)
-        rows.append(Node(person=m.user, target=person_targets.get(m.user_id), depth=1))
-    total = sum((r.target.value for r in rows if r.target), Decimal(0))
+    for user_id, m in last.items():
+        t = person_targets.get(user_id)
+        if (t.team_id if t is not None else m.unit_id) == target.unit_id:
+            rows.append(Node(person=m.user, target=t, depth=1))
+    others = [
+        t
+        for t in person_targets.values()
+        if t.team_id == target.unit_id and t.person_id not in last
+    ]
+    for t in sorted(others, key=lambda t: t.person.username):
+        rows.append(Node(person=t.person, target=t, depth=1))
+    with_targets = [r.target.value for r in rows if r.target is not None]
+    total = sum(with_targets, Decimal(0))
     low, high = tolerance()
-    state = domain.allocation_state(target.value, total, low, high) if rows else "none"
+    state = domain.allocation_state(target.value, total if with_targets else None, low, high)
     return Allocation(target, rows, total, state, low, high)
 
 
@@ -223,4 +252,538 @@ def plans_for(*, user) -> QuerySet[SalesPlan]:
         visible_plans(user)
         .select_related("person", "period__fiscal_year")
         .order_by("-period__start_date", "person__username")
+    )
+
+
+# --- my targets & plans helpers (views_mine, views_plans) ---------------------------------
+
+
+def fiscal_years() -> list[FiscalYear]:
+    """Every fiscal year, newest first, with its periods prefetched (two queries)."""
+    from django.db.models import Prefetch
+
+    return list(
+        FiscalYear.objects.order_by("-start_date").prefetch_related(
+            Prefetch("periods", queryset=Period.objects.order_by("start_date", "-end_date"))
+        )
+    )
+
+
+def fiscal_year_on(years: list[FiscalYear], day) -> FiscalYear | None:
+    """The fiscal year containing `day`, else the latest one that started before it,
+    else the earliest one. No query."""
+    for year in years:
+        if year.start_date <= day <= year.end_date:
+            return year
+    started = [y for y in years if y.start_date <= day]
+    if started:
+        return max(started, key=lambda y: y.start_date)
+    return min(years, key=lambda y: y.start_date) if years else None
+
+
+@dataclass
+class MyTargetsPage:
+    fiscal_year: FiscalYear
+    year: Period | None
+    quarters: list[Period]
+    months: list[Period]
+    current_quarter: Period | None
+    rows: list[MetricYear]
+    plans: dict[int, SalesPlan]
+    led_targets: list[Target]
+
+    @property
+    def plan_periods(self) -> list[Period]:
+        return [p for p in (self.year, self.current_quarter) if p is not None]
+
+
+def my_targets_page(*, user, fiscal_year: FiscalYear, today) -> MyTargetsPage:
+    """Everything the "my targets" page shows for `fiscal_year` (periods prefetched):
+    own published targets by metric, the plans for the year and the current quarter,
+    and (for supervisors) the year targets of the units they lead. Four queries."""
+    from org.permissions import led_unit_paths
+
+    periods = list(fiscal_year.periods.all())
+    year = next((p for p in periods if p.kind == Period.Kind.YEAR), None)
+    quarters = sorted((p for p in periods if p.kind == Period.Kind.QUARTER), key=lambda p: p.number)
+    months = sorted((p for p in periods if p.kind == Period.Kind.MONTH), key=lambda p: p.number)
+    current_quarter = next((q for q in quarters if q.start_date <= today <= q.end_date), None)
+    rows = my_targets(user=user, fiscal_year=fiscal_year)
+    plan_periods = [p for p in (year, current_quarter) if p is not None]
+    plans = {
+        plan.period_id: plan
+        for plan in SalesPlan.objects.filter(person=user, period__in=plan_periods)
+    }
+    led_targets: list[Target] = []
+    paths = led_unit_paths(user)
+    if paths and year is not None:
+        led_targets = list(
+            Target.objects.filter(unit__path__in=paths, period=year)
+            .select_related("metric", "unit", "period__fiscal_year")
+            .order_by("unit__path", "metric__position", "metric__code")
+        )
+    for row in rows:
+        # Each quarter with its months, and what is still to acknowledge.
+        row.groups = [
+            (
+                quarter,
+                quarter_target,
+                [
+                    (month, month_target)
+                    for month, month_target in zip(months, row.months, strict=True)
+                    if month.parent_id == quarter.pk
+                ],
+            )
+            for quarter, quarter_target in zip(quarters, row.quarters, strict=True)
+        ]
+        row.pending = [
+            t for t in (row.year, *row.quarters, *row.months) if t and t.acknowledged_at is None
+        ]
+    return MyTargetsPage(
+        fiscal_year, year, quarters, months, current_quarter, rows, plans, led_targets
+    )
+
+
+def unacknowledged_parts(*, target: Target) -> QuerySet[Target]:
+    """The owner's published, unacknowledged targets of the same metric inside the
+    target's period (its quarters and months), the target included."""
+    return Target.objects.filter(
+        metric_id=target.metric_id,
+        unit_id=target.unit_id,
+        person_id=target.person_id,
+        status=Target.Status.PUBLISHED,
+        acknowledged_at__isnull=True,
+        period__fiscal_year_id=target.period.fiscal_year_id,
+        period__start_date__gte=target.period.start_date,
+        period__end_date__lte=target.period.end_date,
+    ).order_by("period__start_date", "-period__end_date")
+
+
+# Change reasons written by targets.services, shown in the reader's language.
+_REASONS = {
+    "published": gettext_lazy("published"),
+    "acknowledged": gettext_lazy("acknowledged"),
+    "allocation changed": gettext_lazy("allocation changed"),
+    "allocation submitted": gettext_lazy("allocation submitted"),
+    "allocation approved": gettext_lazy("allocation approved"),
+    "allocation returned": gettext_lazy("allocation returned"),
+    "cascade over the organisation": gettext_lazy("cascade over the organisation"),
+    "cascade over time": gettext_lazy("cascade over time"),
+    "full cascade": gettext_lazy("full cascade"),
+}
+
+
+def reason_label(reason: str | None) -> str:
+    if not reason:
+        return ""
+    label = _REASONS.get(reason)
+    if label is not None:
+        return str(label)
+    match = _ADJUSTMENT_REASON.match(reason)
+    if match:
+        from targets.models import Adjustment
+
+        number, kind, text = match.groups()
+        if kind in Adjustment.Reason.values:
+            kind = Adjustment.Reason(kind).label
+        return str(gettext_lazy("adjustment #%(number)s (%(kind)s): %(reason)s")) % {
+            "number": number,
+            "kind": kind or "",
+            "reason": text.strip(),
+        }
+    return reason
+
+
+# "adjustment #12 (quota_relief): the reason…", written by services.adjustment_decide.
+_ADJUSTMENT_REASON = re.compile(r"^adjustment #(\d+)(?: \(([\w ]+)\))?:(.*)$", re.DOTALL)
+
+
+def _adjustment_number(reason: str) -> int | None:
+    match = _ADJUSTMENT_REASON.match(reason or "")
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: User | None
+    created: bool
+    old_value: Decimal | None
+    new_value: Decimal
+    old_status: str
+    new_status: str
+    acknowledged: bool
+    reason: str
+
+    @property
+    def value_changed(self) -> bool:
+        return not self.created and self.old_value != self.new_value
+
+
+def target_history(*, target: Target) -> list[HistoryEntry]:
+    """Every recorded version of a target, newest first, with the value before and
+    after each change, who made it and why. One query."""
+    records = list(
+        target.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries: list[HistoryEntry] = []
+    previous = None
+    for record in records:
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                created=previous is None,
+                old_value=previous.value if previous is not None else None,
+                new_value=record.value,
+                old_status=previous.status if previous is not None else "",
+                new_status=record.status,
+                acknowledged=bool(
+                    record.acknowledged_at
+                    and (previous is None or previous.acknowledged_at is None)
+                ),
+                reason=reason_label(record.history_change_reason),
+            )
+        )
+        previous = record
+    entries.reverse()
+    return entries
+
+
+@dataclass
+class MonthChange:
+    period: Period
+    old_value: Decimal | None
+    new_value: Decimal
+
+
+def adjustment_changes(adjustments) -> dict[int, list[MonthChange]]:
+    """For each approved adjustment, the months whose value it changed (old → new),
+    read from the targets' history. Two queries whatever the number of adjustments."""
+    from functools import reduce
+    from operator import or_
+
+    approved = [a for a in adjustments if a.status == "approved"]
+    if not approved:
+        return {}
+    historical = Target.history.model
+    condition = reduce(
+        or_,
+        (
+            Q(history_change_reason__startswith=f"adjustment #{a.pk} (")
+            | Q(history_change_reason__startswith=f"adjustment #{a.pk}:")
+            for a in approved
+        ),
+    )
+    records = list(
+        historical.objects.filter(condition, period__kind=Period.Kind.MONTH)
+        .select_related("period__fiscal_year")
+        .order_by("period__start_date")
+    )
+    if not records:
+        return {}
+    earlier = defaultdict(list)
+    for row in (
+        historical.objects.filter(
+            id__in={r.id for r in records},
+            history_date__lte=max(r.history_date for r in records),
+        )
+        .order_by("history_date", "history_id")
+        .values("id", "history_id", "value")
+    ):
+        earlier[row["id"]].append(row)
+    changes: dict[int, list[MonthChange]] = defaultdict(list)
+    for record in records:
+        number = _adjustment_number(record.history_change_reason)
+        before = [r for r in earlier[record.id] if r["history_id"] < record.history_id]
+        old = before[-1]["value"] if before else None
+        changes[number].append(MonthChange(record.period, old, record.value))
+    return dict(changes)
+
+
+def target_adjustments(*, target: Target):
+    from targets.models import Adjustment
+
+    return list(
+        Adjustment.objects.filter(target=target)
+        .select_related("requested_by", "decided_by", "effective_period__fiscal_year")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def adjustment_periods(*, target: Target) -> QuerySet[Period]:
+    """The open periods an adjustment of `target` can take effect in: its own period and
+    the quarters and months inside it."""
+    return (
+        Period.objects.filter(
+            fiscal_year_id=target.period.fiscal_year_id,
+            start_date__gte=target.period.start_date,
+            end_date__lte=target.period.end_date,
+            status=Period.Status.OPEN,
+        )
+        .select_related("fiscal_year")
+        .order_by("start_date", "-end_date")
+    )
+
+
+def adjustments_for(*, user) -> QuerySet:
+    """The adjustments the user may read, pending first, newest first: one query."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from targets.permissions import visible_adjustments
+
+    return (
+        visible_adjustments(user)
+        .select_related(
+            "target__metric",
+            "target__period__fiscal_year",
+            "target__unit",
+            "target__person",
+            "effective_period__fiscal_year",
+            "requested_by",
+            "decided_by",
+        )
+        .annotate(
+            pending_first=Case(
+                When(status="pending", then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("pending_first", "-requested_at", "-pk")
+    )
+
+
+def plan_periods_to_write(*, user, today) -> list[Period]:
+    """The year and the quarters of the fiscal year containing `today` that have not
+    ended and are not closed: the periods a salesperson writes a plan for now. Two
+    queries."""
+    year = (
+        Period.objects.filter(kind=Period.Kind.YEAR, start_date__lte=today, end_date__gte=today)
+        .select_related("fiscal_year")
+        .first()
+    )
+    if year is None:
+        return []
+    return list(
+        Period.objects.filter(fiscal_year_id=year.fiscal_year_id, end_date__gte=today)
+        .exclude(kind=Period.Kind.MONTH)
+        .exclude(status=Period.Status.CLOSED)
+        .select_related("fiscal_year")
+        .order_by("start_date", "-end_date")
+    )
+
+
+def plan_months(*, period: Period) -> list[Period]:
+    """The months of a plan's period, in order: one query."""
+    return list(
+        Period.objects.filter(
+            fiscal_year_id=period.fiscal_year_id,
+            kind=Period.Kind.MONTH,
+            start_date__gte=period.start_date,
+            end_date__lte=period.end_date,
+        ).order_by("start_date")
+    )
+
+
+@dataclass
+class PlanTargets:
+    """A person's published targets for a period and its months, by metric."""
+
+    metric: Metric
+    total: Target | None
+    months: list[Target | None]
+
+
+def plan_targets(*, person, period: Period, months: list[Period]) -> list[PlanTargets]:
+    """The person's published targets for `period` and each of its months: one query."""
+    targets = (
+        Target.objects.filter(
+            person=person,
+            status=Target.Status.PUBLISHED,
+            period_id__in=[period.pk, *[m.pk for m in months]],
+        )
+        .select_related("metric")
+        .order_by("metric__position", "metric__code")
+    )
+    by_metric: dict[int, dict[int, Target]] = defaultdict(dict)
+    metrics: dict[int, Metric] = {}
+    for t in targets:
+        by_metric[t.metric_id][t.period_id] = t
+        metrics[t.metric_id] = t.metric
+    return [
+        PlanTargets(metrics[mid], row.get(period.pk), [row.get(m.pk) for m in months])
+        for mid, row in by_metric.items()
+    ]
+
+
+def money_targets(targets: list[PlanTargets]) -> PlanTargets | None:
+    """The targets of the first money metric (what a pipeline is compared with)."""
+    return next((row for row in targets if row.metric.unit == Metric.Unit.CURRENCY), None)
+
+
+@dataclass
+class PipelineMonth:
+    period: Period
+    amount: Decimal | None
+    target: Target | None = None
+
+
+def plan_versions(
+    *, plan: SalesPlan, months: list[Period], money: PlanTargets | None = None
+) -> list:
+    """Every version of a plan, newest first, each with `.pipeline_rows` (one per month
+    of the period, with the month's target of the money metric `money`) and
+    `.pipeline_total`. One query."""
+    versions = list(plan.versions.select_related("created_by", "reviewed_by").order_by("-number"))
+    for version in versions:
+        rows = []
+        for index, month in enumerate(months):
+            raw = version.pipeline.get(str(month.pk))
+            rows.append(
+                PipelineMonth(
+                    month,
+                    Decimal(raw) if raw not in (None, "") else None,
+                    money.months[index] if money else None,
+                )
+            )
+        version.pipeline_rows = rows
+        version.pipeline_total = sum((r.amount for r in rows if r.amount), Decimal(0))
+    return versions
+
+
+def plans_with_versions(*, user) -> QuerySet[SalesPlan]:
+    """plans_for(user) with the number of the latest version: one query."""
+    from django.db.models import Max
+
+    return plans_for(user=user).annotate(latest_version=Max("versions__number"))
+
+
+# --- workspace helpers (views_workspace)
+
+
+def active_metrics() -> list[Metric]:
+    return list(Metric.objects.filter(is_active=True))
+
+
+def current_fiscal_year(years, day) -> FiscalYear | None:
+    """The fiscal year containing `day`, else the latest one that started before it,
+    else the earliest one. `years` is a list (no query)."""
+    for year in years:
+        if year.start_date <= day <= year.end_date:
+            return year
+    started = [y for y in years if y.start_date <= day]
+    if started:
+        return max(started, key=lambda y: y.start_date)
+    return min(years, key=lambda y: y.start_date) if years else None
+
+
+@dataclass
+class WorkspaceRow:
+    """One line of the cascade workspace: a node, and for a person the team they are
+    shown under (where an edit of their value belongs)."""
+
+    node: Node
+    team: OrgUnit | None = None
+
+    @property
+    def target(self) -> Target | None:
+        return self.node.target
+
+    @property
+    def status(self) -> str:
+        target = self.node.target
+        if target is None:
+            return ""
+        if target.acknowledged_at is not None:
+            return "acknowledged"
+        return target.status
+
+    @property
+    def is_team(self) -> bool:
+        return self.node.unit is not None and self.node.unit.kind == OrgUnit.Kind.TEAM
+
+
+def workspace_rows(*, metric: Metric, period: Period, root: OrgUnit | None = None):
+    """The workspace tree as rows in depth-first order (the queries of `workspace`)."""
+    rows: list[WorkspaceRow] = []
+
+    def walk(node: Node, parent: Node | None) -> None:
+        team = parent.unit if node.person is not None and parent is not None else None
+        rows.append(WorkspaceRow(node, team))
+        for child in node.children:
+            walk(child, node)
+
+    for root_node in workspace(metric=metric, period=period, root=root):
+        walk(root_node, None)
+    return rows
+
+
+def draft_count(*, metric: Metric, fiscal_year_id: int) -> int:
+    return Target.objects.filter(
+        metric=metric, period__fiscal_year_id=fiscal_year_id, status=Target.Status.DRAFT
+    ).count()
+
+
+def allocation_states(targets) -> dict[int, tuple[Decimal | None, str]]:
+    """For team targets: the sum of their members' targets and the tolerance state, by
+    team target pk (one query)."""
+    targets = list(targets)
+    if not targets:
+        return {}
+    from django.db.models import Sum
+
+    sums = {
+        (row["metric_id"], row["period_id"], row["team_id"]): row["total"]
+        for row in Target.objects.filter(
+            person__isnull=False,
+            team_id__in={t.unit_id for t in targets},
+            metric_id__in={t.metric_id for t in targets},
+            period_id__in={t.period_id for t in targets},
+        )
+        .values("metric_id", "period_id", "team_id")
+        .annotate(total=Sum("value"))
+        .order_by()
+    }
+    low, high = tolerance()
+    out = {}
+    for t in targets:
+        total = sums.get((t.metric_id, t.period_id, t.unit_id))
+        state = "none" if total is None else domain.allocation_state(t.value, total, low, high)
+        out[t.pk] = (total, state)
+    return out
+
+
+def allocation_list(*, user, fiscal_year=None, metric=None, status: str = "", kind: str = ""):
+    """The team targets of `allocations_for`, filtered (one query)."""
+    qs = allocations_for(user=user)
+    if kind:
+        qs = qs.filter(period__kind=kind)
+    if fiscal_year is not None:
+        qs = qs.filter(period__fiscal_year=fiscal_year)
+    if metric is not None:
+        qs = qs.filter(metric=metric)
+    if status:
+        qs = qs.filter(allocation_status=status)
+    return qs.order_by(
+        "-period__fiscal_year__start_date",
+        "metric__position",
+        "metric__code",
+        "period__start_date",
+        "-period__end_date",
+        "unit__path",
+    )
+
+
+def export_targets(*, user, fiscal_year: FiscalYear, metric: Metric | None = None):
+    """The targets `user` may see in a fiscal year (one metric or all), in a stable
+    order for a file (one query)."""
+    qs = visible_targets(user).filter(period__fiscal_year=fiscal_year)
+    if metric is not None:
+        qs = qs.filter(metric=metric)
+    return qs.select_related("metric", "period__fiscal_year", "unit", "person").order_by(
+        "metric__position",
+        "metric__code",
+        "period__start_date",
+        "-period__end_date",
+        "unit__path",
+        "person__username",
     )

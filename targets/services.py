@@ -17,12 +17,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from notifications.services import notify
-from org.domain import DomainError
+from org.domain import DomainError, is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
 from targets import actuals, domain
@@ -34,6 +34,27 @@ from targets.models import (
     SeasonalityProfile,
     Target,
 )
+
+
+def _english(text) -> str:
+    """Basis words are stored in English and translated when shown (basis_display)."""
+    with translation.override("en"):
+        return str(text)
+
+
+def _both_languages(**values) -> dict:
+    """Notification parameters in English and, as `<name>_zh`, in Chinese: the text is
+    rendered in the reader's language (notifications.messages.render)."""
+    params = {}
+    for name, fn in values.items():
+        if callable(fn):
+            with translation.override("en"):
+                params[name] = str(fn())
+            with translation.override("zh-hans"):
+                params[f"{name}_zh"] = str(fn())
+        else:
+            params[name] = fn
+    return params
 
 
 def tolerance() -> tuple[Decimal, Decimal]:
@@ -53,7 +74,21 @@ def _fmt(value: Decimal, metric: Metric) -> str:
 
 def clean_value(raw, metric: Metric, *, label: str = "") -> Decimal:
     """A target value as typed: a non-negative number with no more decimals than the
-    metric allows (money and percent 2, counts 0)."""
+    metric allows (money and percent 2, counts 0). `label` (a row, a cell, an owner)
+    starts the message when given."""
+    try:
+        return _clean_value(raw, metric)
+    except DomainError as exc:
+        if label:
+            raise DomainError(
+                _("%(label)s: %(problem)s") % {"label": label, "problem": exc}
+            ) from None
+        raise
+
+
+def _clean_value(raw, metric: Metric) -> Decimal:
+    if raw is None or not str(raw).strip():
+        raise DomainError(_("A target value is required."))
     try:
         value = Decimal(str(raw).replace(",", "").strip())
     except (InvalidOperation, ValueError):
@@ -62,6 +97,8 @@ def clean_value(raw, metric: Metric, *, label: str = "") -> Decimal:
         raise DomainError(_("%(value)s is not a number.") % {"value": raw})
     if value < 0:
         raise DomainError(_("A target cannot be negative."))
+    if value >= Decimal(10) ** 16:
+        raise DomainError(_("%(value)s is too large.") % {"value": raw})
     places = metric.decimal_places
     if value != value.quantize(domain.quantum(places)):
         if places == 0:
@@ -72,8 +109,6 @@ def clean_value(raw, metric: Metric, *, label: str = "") -> Decimal:
             _("%(metric)s has at most %(places)s decimals.")
             % {"metric": metric.display_name, "places": places}
         )
-    if value >= Decimal(10) ** 16:
-        raise DomainError(_("%(value)s is too large.") % {"value": raw})
     return value.quantize(domain.quantum(2))
 
 
@@ -93,6 +128,24 @@ def metric_save(*, metric: Metric | None = None, acting_user, **fields) -> Metri
     metric = metric or Metric()
     for name, value in fields.items():
         setattr(metric, name, value)
+    metric.code = (metric.code or "").strip()
+    if not metric.code or not is_slug(metric.code):
+        raise DomainError(_("A metric code uses letters, digits, hyphens and underscores only."))
+    if not (metric.name or "").strip():
+        raise DomainError(_("A metric needs a name."))
+    for field, choices in (
+        ("unit", Metric.Unit),
+        ("direction", Metric.Direction),
+        ("source", Metric.Source),
+    ):
+        if getattr(metric, field) not in choices.values:
+            raise DomainError(
+                _("Unknown %(field)s: %(value)s.")
+                % {
+                    "field": Metric._meta.get_field(field).verbose_name,
+                    "value": getattr(metric, field),
+                }
+            )
     clash = Metric.objects.filter(code=metric.code).exclude(pk=metric.pk).exists()
     if clash:
         raise DomainError(_("The metric code %(code)s is already used.") % {"code": metric.code})
@@ -111,6 +164,11 @@ def seasonality_save(
     acting_user,
 ) -> SeasonalityProfile:
     profile = profile or SeasonalityProfile()
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("A seasonality profile needs a name."))
+    if method not in SeasonalityProfile.Method.values:
+        raise DomainError(_("Unknown seasonality method: %(method)s.") % {"method": method})
     if method == SeasonalityProfile.Method.CUSTOM:
         values = domain.check_monthly_weights(weights or [])
         profile.weights = [str(v) for v in values]
@@ -179,10 +237,14 @@ def target_set(
                 _("%(person)s is not in a sales team during %(period)s.")
                 % {"person": person.display_name, "period": period.label}
             )
+    if unit is not None:
+        team = None
     if target is None:
         target = Target(metric=metric, period=period, **owner, team=team)
+    elif target.value == amount and (not basis or target.basis == basis):
+        return target  # nothing changes: no history row, no reopened allocation
     target.value = amount
-    target.basis = basis or _("typed in")
+    target.basis = basis or "typed in"
     _audit(target, acting_user)
     target.save()
     _reopen_parent_allocation(target, acting_user)
@@ -239,39 +301,79 @@ class PlannedTarget:
 
 def _children_of(target: Target) -> tuple[list[OrgUnit], list[tuple[User, Decimal, str]]]:
     """The child units of a unit target, or (for a unit without active child units) the
-    people who are members during the period, each with their presence fraction."""
+    people whose target for the period belongs to it, each with their presence
+    fraction and the words saying so."""
     unit = target.unit
-    period = target.period
     child_units = list(OrgUnit.objects.filter(parent=unit, is_active=True).order_by("code"))
     if child_units:
         return child_units, []
-    memberships = (
+    people = _people_of(unit, target.period)
+    return [], [(user, fraction, basis) for user, fraction, basis, _columns in people]
+
+
+def _people_of(
+    unit: OrgUnit, period: Period, columns: list[Period] | None = None
+) -> list[tuple[User, Decimal, str, list[Decimal]]]:
+    """The people whose targets for `period` belong to `unit`: members of it during
+    the period whose last team in the period is this one (a person has one target
+    per period, with the team they end it in). Each comes with their presence in
+    the period (days in this team / days in the period), the basis words when they
+    are not there the whole period, and their presence in each of `columns`."""
+    in_unit = (
+        Membership.objects.filter(unit=unit, kind=Membership.Kind.MEMBER)
+        .filter(start_date__lte=period.end_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
+        .values("user_id")
+    )
+    memberships = list(
         Membership.objects.filter(
-            unit=unit,
-            kind=Membership.Kind.MEMBER,
-            start_date__lte=period.end_date,
+            user__in=in_unit, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
         .select_related("user")
-        .order_by("user__username", "start_date")
+        .order_by("user__username", "user_id", "start_date")
     )
-    people: dict[int, tuple[User, Decimal, str]] = {}
+    by_user: dict[int, list[Membership]] = {}
     for m in memberships:
-        fraction = domain.presence_fraction(
-            period.start_date, period.end_date, m.start_date, m.end_date
+        by_user.setdefault(m.user_id, []).append(m)
+    days = (period.end_date - period.start_date).days + 1
+    people = []
+    for rows in by_user.values():
+        if rows[-1].unit_id != unit.pk:
+            continue  # their target for this period sits with the team they moved to
+        own = [m for m in rows if m.unit_id == unit.pk]
+        present = 0
+        for m in own:
+            first = max(period.start_date, m.start_date)
+            last = min(period.end_date, m.end_date or period.end_date)
+            present += max((last - first).days + 1, 0)
+        present = min(present, days)
+        fraction = (
+            Decimal(1)
+            if present == days
+            else (Decimal(present) / Decimal(days)).quantize(Decimal("0.0001"))
         )
-        user, previous, _basis = people.get(m.user_id, (m.user, Decimal(0), ""))
-        total = min(previous + fraction, Decimal(1))
-        days = (period.end_date - period.start_date).days + 1
-        present = int((total * days).to_integral_value())
         basis = (
             ""
-            if total == 1
-            else _("prorated: in the team %(present)s of %(days)s days")
-            % {"present": present, "days": days}
+            if present == days
+            # Stored in English, shown in the reader's language (Target.basis_display).
+            else f"prorated: in the team {present} of {days} days"
         )
-        people[m.user_id] = (user, total, basis)
-    return [], list(people.values())
+        column_presence = [
+            min(
+                sum(
+                    (
+                        domain.presence_fraction(c.start_date, c.end_date, m.start_date, m.end_date)
+                        for m in own
+                    ),
+                    Decimal(0),
+                ),
+                Decimal(1),
+            )
+            for c in columns or []
+        ]
+        people.append((rows[-1].user, fraction, basis, column_presence))
+    return people
 
 
 def plan_org_split(
@@ -297,31 +399,29 @@ def plan_org_split(
             _("%(unit)s has no units or members during %(period)s to allocate to.")
             % {"unit": target.unit.display_name, "period": period.label}
         )
-    last_year = None
-    if method == Target.Allocation.LAST_YEAR:
-        start = period.start_date.replace(year=period.start_date.year - 1)
-        end = (
-            period.end_date.replace(year=period.end_date.year - 1, day=28)
-            if (period.end_date.month == 2 and period.end_date.day == 29)
-            else period.end_date.replace(year=period.end_date.year - 1)
-        )
-        found = actuals.monthly_actuals(metric=target.metric, start=start, end=end, owners=owners)
-        last_year = [sum(found.get(o, []), Decimal(0)) for o in owners]
-    split_weights = domain.allocation_weights(
-        method,
-        len(owners),
-        weights=[Decimal(str(w)) for w in weights] if weights is not None else None,
-        last_year=last_year,
-        presence=presence,
-    )
-    values = domain.split_by_weights(target.value, split_weights, places)
     existing = {
         (t.unit_id, t.person_id): t
         for t in Target.objects.filter(metric=target.metric, period=period).filter(
             Q(unit__in=child_units) | Q(person__in=[p for p, _f, _b in people])
         )
     }
-    label = Target.Allocation(method).label
+    base = _base_weights(
+        metric=target.metric,
+        period=period,
+        method=method,
+        owners=owners,
+        weights=weights,
+        current=[existing.get((pk, None) if kind == "unit" else (None, pk)) for kind, pk in owners],
+    )
+    split_weights = domain.allocation_weights(
+        method,
+        len(owners),
+        weights=base if method == Target.Allocation.WEIGHTS else None,
+        last_year=base if method == Target.Allocation.LAST_YEAR else None,
+        presence=presence,
+    )
+    values = domain.split_by_weights(target.value, split_weights, places)
+    label = _english(Target.Allocation(method).label)
     planned = []
     if child_units:
         for unit, value in zip(child_units, values, strict=True):
@@ -354,6 +454,33 @@ def plan_org_split(
                 )
             )
     return planned
+
+
+def _last_year_shares(metric: Metric, period: Period, owners: list) -> list[Decimal]:
+    """Each owner's actual over the same period one year earlier."""
+    start = period.start_date.replace(year=period.start_date.year - 1)
+    end = (
+        period.end_date.replace(year=period.end_date.year - 1, day=28)
+        if (period.end_date.month == 2 and period.end_date.day == 29)
+        else period.end_date.replace(year=period.end_date.year - 1)
+    )
+    found = actuals.monthly_actuals(metric=metric, start=start, end=end, owners=owners)
+    return [sum(found.get(o, []), Decimal(0)) for o in owners]
+
+
+def _base_weights(
+    *, metric: Metric, period: Period, method: str, owners: list, weights, current: list
+) -> list | None:
+    """The weights a method needs before proration: the given weights (or, when none
+    are given, the proportions of the current targets below), or last year's actuals."""
+    if method == Target.Allocation.LAST_YEAR:
+        return _last_year_shares(metric, period, owners)
+    if method == Target.Allocation.WEIGHTS:
+        if weights is not None:
+            return list(weights)
+        if current and all(t is not None for t in current):
+            return [t.value for t in current]
+    return None
 
 
 def plan_time_split(
@@ -398,7 +525,7 @@ def plan_time_split(
             period__in=periods,
         )
     }
-    label = str(profile.name) if profile else str(SeasonalityProfile.Method.EQUAL.label)
+    label = str(profile.name) if profile else _english(SeasonalityProfile.Method.EQUAL.label)
     planned = []
     for period, value in [
         *zip(quarters, quarter_values, strict=True),
@@ -433,6 +560,14 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
         )
     for period in {p.period.pk: p.period for p in planned}.values():
         _check_open(period)
+    keys: set = set()
+    for p in planned:
+        if p.key in keys:
+            raise DomainError(
+                _("%(owner)s has two %(period)s targets in this change.")
+                % {"owner": p.owner_label, "period": p.period.label}
+            )
+        keys.add(p.key)
     existing = {
         (t.period_id, t.unit_id, t.person_id): t
         for t in Target.objects.filter(
@@ -457,9 +592,15 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
                     basis=p.basis[:200],
                 )
             )
-        elif target.value != p.value or target.basis != p.basis[:200]:
+        elif (
+            target.value != p.value
+            or target.basis != p.basis[:200]
+            or (p.person is not None and p.team is not None and target.team_id != p.team.pk)
+        ):
             target.value = p.value
             target.basis = p.basis[:200]
+            if p.person is not None and p.team is not None:
+                target.team = p.team
             to_update.append(target)
     if to_create:
         bulk_create_with_history(
@@ -469,7 +610,7 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
         bulk_update_with_history(
             to_update,
             Target,
-            ["value", "basis"],
+            ["value", "basis", "team"],
             default_user=acting_user,
             default_change_reason=reason,
         )
@@ -480,62 +621,196 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
 def cascade_org(
     *, target: Target, method: str | None = None, weights: list | None = None, acting_user
 ) -> int:
+    planned = plan_org_split(target, method=method, weights=weights)
+    count = _write_planned(planned, target.metric, acting_user, "cascade over the organisation")
     if method and method != target.allocation_method:
         target.allocation_method = method
         _audit(target, acting_user)
         target.save(update_fields=["allocation_method"])
-    planned = plan_org_split(target, method=method, weights=weights)
-    return _write_planned(planned, target.metric, acting_user, "cascade over the organisation")
+    return count
 
 
 @transaction.atomic
 def cascade_time(*, target: Target, profile: SeasonalityProfile | None = None, acting_user) -> int:
+    planned = plan_time_split(target, profile=profile)
+    count = _write_planned(planned, target.metric, acting_user, "cascade over time")
     if profile is not None and profile.pk != target.seasonality_id:
         target.seasonality = profile
         _audit(target, acting_user)
         target.save(update_fields=["seasonality"])
-    planned = plan_time_split(target, profile=profile)
-    return _write_planned(planned, target.metric, acting_user, "cascade over time")
+    return count
 
 
-def plan_cascade_down(
-    target: Target, profile: SeasonalityProfile | None = None
-) -> list[PlannedTarget]:
-    """Preview of a full cascade from a unit's annual target: every unit and person below
-    by each unit's allocation method, then every owner's quarters and months."""
-    planned = []
-    level = [target]
-    by_owner: list[Target] = [target]
-    while level:
-        next_level = []
-        for parent in level:
-            if parent.unit_id is None or parent.allocation_method == Target.Allocation.MANUAL:
-                continue
-            children = plan_org_split(parent)
-            planned.extend(children)
-            for child in children:
-                proxy = Target(
-                    metric=parent.metric,
-                    period=parent.period,
-                    unit=child.unit,
-                    person=child.person,
-                    team=child.team,
-                    value=child.value,
-                    allocation_method=parent.allocation_method,
-                )
-                next_level.append(proxy)
-                by_owner.append(proxy)
-        level = next_level
-    if target.period.kind == Period.Kind.YEAR:
-        for owner_target in by_owner:
-            planned.extend(plan_time_split(owner_target, profile=profile or target.seasonality))
+def plan_typed_split(target: Target, values: list) -> list[PlannedTarget]:
+    """What typing in one value for every unit or person one level down would write
+    (in the order of `plan_org_split`)."""
+    planned = plan_org_split(target, method=Target.Allocation.EQUAL)
+    if len(values) != len(planned):
+        raise DomainError(_("Give one value for every unit or person below."))
+    for row, raw in zip(planned, values, strict=True):
+        row.value = clean_value(raw, target.metric, label=row.owner_label)
+        row.basis = _english(Target.Allocation.MANUAL.label)
     return planned
 
 
 @transaction.atomic
-def cascade_down(*, target: Target, profile: SeasonalityProfile | None = None, acting_user) -> int:
-    planned = plan_cascade_down(target, profile)
-    return _write_planned(planned, target.metric, acting_user, "full cascade")
+def cascade_typed(*, target: Target, values: list, acting_user) -> int:
+    """Write typed-in values one level down; the unit's method becomes 'typed in'."""
+    planned = plan_typed_split(target, values)
+    if target.allocation_method != Target.Allocation.MANUAL:
+        target.allocation_method = Target.Allocation.MANUAL
+        _audit(target, acting_user)
+        target.save(update_fields=["allocation_method"])
+    return _write_planned(planned, target.metric, acting_user, "typed in below")
+
+
+def targets_write(*, metric: Metric, planned: list[PlannedTarget], acting_user, reason: str) -> int:
+    """Write many draft targets of one metric in bulk (an import): refused whole if any
+    is published or in a period that is not open."""
+    return _write_planned(planned, metric, acting_user, reason[:100])
+
+
+def plan_cascade_down(
+    target: Target,
+    profile: SeasonalityProfile | None = None,
+    *,
+    method: str | None = None,
+    weights: list | None = None,
+) -> list[PlannedTarget]:
+    """Preview of a full cascade from a unit's target: every unit and person below, and
+    for an annual target every owner's quarters and months.
+
+    The first level is split by `method` (default: the target's own allocation
+    method) and `weights`; each level below by its unit's own method ('equal' for a
+    unit without a target yet; 'weights' keeps the proportions of the current targets
+    below; 'typed in' keeps the typed-in values and only spreads them over the months).
+    The annual target is spread over the months by the seasonality profile, then each
+    level is split as a table of children by months, so that at every node and in
+    every period the children add up to the parent exactly, and every owner's months
+    add up to their quarters and year. A person who is in the team for part of the
+    period gets, in each month, the share for the days they are in it."""
+    metric = target.metric
+    places = metric.decimal_places
+    period = target.period
+    is_year = period.kind == Period.Kind.YEAR
+    planned: list[PlannedTarget] = []
+    if is_year:
+        time_rows = plan_time_split(target, profile=profile)
+        planned.extend(time_rows)
+        quarters = [r.period for r in time_rows if r.period.kind == Period.Kind.QUARTER]
+        columns = [r.period for r in time_rows if r.period.kind == Period.Kind.MONTH]
+        root_values = [r.value for r in time_rows if r.period.kind == Period.Kind.MONTH]
+    else:
+        quarters, columns, root_values = [], [period], [target.value]
+    if target.unit_id is None:
+        return planned
+    current = {
+        (t.unit_id, t.person_id): t for t in Target.objects.filter(metric=metric, period=period)
+    }
+    queue = [(target.unit, target.value, root_values, method or target.allocation_method, weights)]
+    while queue:
+        unit, value, column_values, unit_method, unit_weights = queue.pop(0)
+        child_units = list(OrgUnit.objects.filter(parent=unit, is_active=True).order_by("code"))
+        if child_units:
+            owners = [("unit", u.pk) for u in child_units]
+            rows = [(u, None, "", Decimal(1), [Decimal(1)] * len(columns)) for u in child_units]
+        else:
+            people = _people_of(unit, period, columns)
+            owners = [("person", user.pk) for user, *_rest in people]
+            rows = [(None, user, basis, fraction, cols) for user, fraction, basis, cols in people]
+        if not rows:
+            continue
+        existing = [current.get((pk, None) if k == "unit" else (None, pk)) for k, pk in owners]
+        if unit_method == Target.Allocation.MANUAL:
+            typed = [t.value if t is not None else Decimal(0) for t in existing]
+            if value and not any(typed):
+                raise DomainError(
+                    _("%(unit)s: the targets below are typed in, and none is typed in yet.")
+                    % {"unit": unit.display_name}
+                )
+            shape = column_values if sum(column_values) > 0 else [Decimal(1)] * len(columns)
+            by_column = domain.split_table(typed, [[s] * len(typed) for s in shape], places)
+            table = [list(row) for row in zip(*by_column, strict=True)]
+        else:
+            base = _base_weights(
+                metric=metric,
+                period=period,
+                method=unit_method,
+                owners=owners,
+                weights=unit_weights,
+                current=existing,
+            )
+            row_weights = domain.allocation_weights(
+                unit_method,
+                len(rows),
+                weights=base if unit_method == Target.Allocation.WEIGHTS else None,
+                last_year=base if unit_method == Target.Allocation.LAST_YEAR else None,
+            )
+            table_weights = [
+                [w * p for p in row[4]] for w, row in zip(row_weights, rows, strict=True)
+            ]
+            for j in range(len(columns)):
+                if not any(table_weights[i][j] for i in range(len(rows))):
+                    # Nobody is in the team that month: share it by the year's presence.
+                    for i, row in enumerate(rows):
+                        table_weights[i][j] = row_weights[i] * row[3]
+            table = domain.split_table(column_values, table_weights, places)
+        label = _english(Target.Allocation(unit_method).label)
+        for (child_unit, person, basis, _fraction, _cols), cells, before in zip(
+            rows, table, existing, strict=True
+        ):
+            words = f"{label}; {basis}" if basis else str(label)
+            if unit_method == Target.Allocation.MANUAL and before is not None:
+                words = before.basis or words
+            team = unit if person is not None else None
+            total = sum(cells, Decimal(0)) if is_year else cells[0]
+            planned.append(PlannedTarget(period, child_unit, person, team, total, words))
+            if is_year:
+                for q, quarter in enumerate(quarters):
+                    planned.append(
+                        PlannedTarget(
+                            quarter, child_unit, person, team, sum(cells[q * 3 : q * 3 + 3]), words
+                        )
+                    )
+                for month, cell in zip(columns, cells, strict=True):
+                    planned.append(PlannedTarget(month, child_unit, person, team, cell, words))
+            if child_unit is not None:
+                child_method = before.allocation_method if before else Target.Allocation.EQUAL
+                queue.append((child_unit, total, cells, child_method, None))
+    existing_all = {
+        (t.period_id, t.unit_id, t.person_id): t
+        for t in Target.objects.filter(metric=metric, period__in=[period, *quarters, *columns])
+    }
+    for row in planned:
+        found = existing_all.get(row.key)
+        row.current = found.value if found else None
+        row.published = bool(found and found.is_published)
+    return planned
+
+
+@transaction.atomic
+def cascade_down(
+    *,
+    target: Target,
+    profile: SeasonalityProfile | None = None,
+    acting_user,
+    method: str | None = None,
+    weights: list | None = None,
+) -> int:
+    """Write the full cascade that `plan_cascade_down` previews."""
+    planned = plan_cascade_down(target, profile, method=method, weights=weights)
+    count = _write_planned(planned, target.metric, acting_user, "full cascade")
+    fields = []
+    if method and method != target.allocation_method:
+        target.allocation_method = method
+        fields.append("allocation_method")
+    if profile is not None and profile.pk != target.seasonality_id:
+        target.seasonality = profile
+        fields.append("seasonality")
+    if fields:
+        _audit(target, acting_user)
+        target.save(update_fields=fields)
+    return count
 
 
 # --- bottom-up allocation by supervisors -------------------------------------------------
@@ -570,9 +845,11 @@ def _supervisor_ids(unit_id: int, day: datetime.date) -> list[int]:
 
 def _params(target: Target) -> dict:
     return {
-        "metric": target.metric.display_name,
-        "period": target.period.label,
-        "unit": target.unit.display_name if target.unit_id else "",
+        **_both_languages(
+            metric=lambda: target.metric.display_name,
+            period=lambda: target.period.label,
+            unit=lambda: target.unit.display_name if target.unit_id else "",
+        ),
         "value": _fmt(target.value, target.metric),
     }
 
@@ -665,24 +942,24 @@ def publication_problems(*, metric: Metric, fiscal_year_id: int) -> list[str]:
             )
     children: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     has_children: set[tuple[int, int]] = set()
+    draft_children: set[tuple[int, int]] = set()
     parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
     for t in targets:
         parent_unit = t.team_id if t.person_id else parents.get(t.unit_id)
         if parent_unit:
             children[(t.period_id, parent_unit)] += t.value
             has_children.add((t.period_id, parent_unit))
+            if not t.is_published:
+                draft_children.add((t.period_id, parent_unit))
     for t in targets:
         if t.unit_id is None:
             continue
         key = (t.period_id, t.unit_id)
-        if key in has_children:
+        # Only the nodes this publication touches: a draft parent or a draft below it.
+        if key in has_children and (not t.is_published or key in draft_children):
             state = domain.allocation_state(t.value, children[key], low, high)
             if state in ("under", "over"):
-                share = (
-                    (children[key] / t.value * 100).quantize(Decimal("0.1"))
-                    if t.value
-                    else Decimal(0)
-                )
+                share = domain.share_pct(children[key], t.value)
                 problems.append(
                     _(
                         "%(unit)s, %(period)s: the targets below add up to %(share)s %% of "
@@ -721,14 +998,20 @@ def targets_publish(*, metric: Metric, fiscal_year_id: int, acting_user) -> int:
     for t in drafts:
         t.status = Target.Status.PUBLISHED
         t.published_at = now
-    bulk_update_with_history(
-        drafts,
-        Target,
-        ["status", "published_at"],
-        default_user=acting_user,
-        default_change_reason="published",
+    # Every draft gets the same two values: one UPDATE (the rows are locked above),
+    # then one history row each.
+    Target.objects.filter(
+        metric=metric, period__fiscal_year_id=fiscal_year_id, status=Target.Status.DRAFT
+    ).update(status=Target.Status.PUBLISHED, published_at=now)
+    Target.history.bulk_history_create(
+        drafts, update=True, default_user=acting_user, default_change_reason="published"
     )
-    _notify_published([t for t in drafts if t.period.kind == Period.Kind.YEAR] or drafts)
+    # One notification per owner, for the longest period published (the year if any).
+    rank = {Period.Kind.YEAR: 0, Period.Kind.QUARTER: 1, Period.Kind.MONTH: 2}
+    first: dict[tuple, Target] = {}
+    for t in sorted(drafts, key=lambda t: (rank.get(t.period.kind, 3), t.period.start_date)):
+        first.setdefault((t.unit_id, t.person_id), t)
+    _notify_published(list(first.values()))
     return len(drafts)
 
 
@@ -797,6 +1080,8 @@ def adjustment_request(
         raise DomainError(_("A draft target is changed directly, not by an adjustment."))
     value = clean_value(new_value, target.metric)
     domain.check_adjustment(target.value, value, reason)
+    if kind not in Adjustment.Reason.values:
+        raise DomainError(_("Choose the kind of adjustment."))
     if not (
         target.period.start_date <= effective_period.start_date
         and effective_period.end_date <= target.period.end_date
@@ -808,6 +1093,7 @@ def adjustment_request(
     _check_open(effective_period)
     if target.adjustments.filter(status=Adjustment.Status.PENDING).exists():
         raise DomainError(_("This target already has an adjustment waiting for a decision."))
+    _plan_adjustment(target, value, effective_period)  # refuses a change that cannot spread
     adjustment = Adjustment(
         target=target,
         kind=kind,
@@ -821,8 +1107,9 @@ def adjustment_request(
     adjustment.save()
     params = {
         "requester": acting_user.display_name,
-        "metric": target.metric.display_name,
-        "owner": target.owner_label,
+        **_both_languages(
+            metric=lambda: target.metric.display_name, owner=lambda: target.owner_label
+        ),
         "value": _fmt(value, target.metric),
     }
     url = reverse("targets:adjustments")
@@ -854,7 +1141,7 @@ def adjustment_decide(
     if not approve and not note.strip():
         raise DomainError(_("Say why the adjustment is not approved."))
     target = adjustment.target
-    reason = f"adjustment #{adjustment.pk}: {adjustment.get_kind_display()}"
+    reason = f"adjustment #{adjustment.pk} ({adjustment.kind}): {adjustment.reason}"
     if approve:
         if target.value != adjustment.old_value:
             raise DomainError(_("The target changed since this request: ask for a new one."))
@@ -867,9 +1154,11 @@ def adjustment_decide(
     _audit(adjustment, acting_user)
     adjustment.save()
     params = {
-        "metric": target.metric.display_name,
-        "owner": target.owner_label,
-        "period": target.period.label,
+        **_both_languages(
+            metric=lambda: target.metric.display_name,
+            owner=lambda: target.owner_label,
+            period=lambda: target.period.label,
+        ),
         "value": _fmt(adjustment.new_value, target.metric),
         "note": note,
     }
@@ -884,54 +1173,88 @@ def adjustment_decide(
     return adjustment
 
 
-def _apply_adjustment(target: Target, adjustment: Adjustment, acting_user, reason: str) -> None:
-    """Set the new value; if the target is a year or a quarter with published months,
-    spread the change over the months from the effective month on, and recompute the
-    quarters from their months, so every level still adds up."""
+def _plan_adjustment(
+    target: Target, new_value: Decimal, effective_period: Period, *, lock: bool = False
+) -> list[tuple[Target, Decimal]]:
+    """The owner's targets an adjustment changes, with their new values, so that every
+    level still adds up: the target itself; its months (or, without months, a year's
+    quarters) from the effective period on, in proportion to their current values;
+    a year's quarters recomputed from their months; and the quarter and year above a
+    changed quarter or month, moved by the same amount."""
     places = target.metric.decimal_places
-    months = list(
-        Target.objects.select_for_update()
-        .filter(
-            metric_id=target.metric_id,
-            unit_id=target.unit_id,
-            person_id=target.person_id,
-            period__kind=Period.Kind.MONTH,
-            period__start_date__gte=target.period.start_date,
-            period__end_date__lte=target.period.end_date,
+    qs = Target.objects.filter(
+        metric_id=target.metric_id,
+        unit_id=target.unit_id,
+        person_id=target.person_id,
+        period__fiscal_year_id=target.period.fiscal_year_id,
+    ).select_related("period")
+    if lock:
+        qs = qs.select_for_update()
+    owned = [t for t in qs if t.pk != target.pk]
+    period = target.period
+    new_values: dict[int, tuple[Target, Decimal]] = {target.pk: (target, new_value)}
+
+    def inside(t: Target, kind: str) -> bool:
+        return (
+            t.period.kind == kind
+            and period.start_date <= t.period.start_date
+            and t.period.end_date <= period.end_date
         )
-        .select_related("period")
-        .order_by("period__start_date")
+
+    months = sorted(
+        (t for t in owned if inside(t, Period.Kind.MONTH)), key=lambda t: t.period.start_date
     )
-    changed = [target]
-    target.value = adjustment.new_value
-    if target.period.kind != Period.Kind.MONTH and months:
-        start = adjustment.effective_period.start_date
-        from_index = next((i for i, m in enumerate(months) if m.period.start_date >= start), None)
+    quarters = sorted(
+        (t for t in owned if inside(t, Period.Kind.QUARTER)), key=lambda t: t.period.start_date
+    )
+    expected_months = {Period.Kind.YEAR: 12, Period.Kind.QUARTER: 3}.get(period.kind, 0)
+    leaves = []
+    if expected_months and len(months) == expected_months:
+        leaves = months
+    elif period.kind == Period.Kind.YEAR and len(quarters) == 4:
+        leaves = quarters
+    if leaves:
+        start = effective_period.start_date
+        from_index = next(
+            (i for i, leaf in enumerate(leaves) if leaf.period.end_date >= start), None
+        )
         if from_index is None:
             raise DomainError(_("The effective month is outside the target's period."))
-        new_values = domain.spread_adjustment(
-            [m.value for m in months], adjustment.new_value, from_index, places
+        spread = domain.spread_adjustment(
+            [leaf.value for leaf in leaves], new_value, from_index, places
         )
-        for month, value in zip(months, new_values, strict=True):
-            if month.value != value:
-                month.value = value
-                changed.append(month)
-        # Quarters of the same owner: the sum of their months.
-        by_quarter: dict[int, Decimal] = defaultdict(Decimal)
-        for month in months:
-            by_quarter[month.period.parent_id] += month.value
-        quarters = Target.objects.select_for_update().filter(
-            metric_id=target.metric_id,
-            unit_id=target.unit_id,
-            person_id=target.person_id,
-            period_id__in=list(by_quarter),
-        )
-        for quarter in quarters:
-            if quarter.pk != target.pk and quarter.value != by_quarter[quarter.period_id]:
-                quarter.value = by_quarter[quarter.period_id]
-                changed.append(quarter)
-    for t in changed:
-        t.basis = (_("adjusted: %(kind)s") % {"kind": adjustment.get_kind_display()})[:200]
+        for leaf, value in zip(leaves, spread, strict=True):
+            new_values[leaf.pk] = (leaf, value)
+        if leaves is months and quarters:
+            by_quarter: dict[int, Decimal] = defaultdict(Decimal)
+            for month, value in zip(months, spread, strict=True):
+                by_quarter[month.period.parent_id] += value
+            for quarter in quarters:
+                if quarter.period_id in by_quarter:
+                    new_values[quarter.pk] = (quarter, by_quarter[quarter.period_id])
+    delta = new_value - target.value
+    for above in owned:
+        if (
+            above.period.kind != period.kind
+            and above.period.start_date <= period.start_date
+            and period.end_date <= above.period.end_date
+        ):
+            if above.value + delta < 0:
+                raise DomainError(_("A target cannot be negative."))
+            new_values[above.pk] = (above, above.value + delta)
+    return [(t, v) for t, v in new_values.values() if t.value != v or t.pk == target.pk]
+
+
+def _apply_adjustment(target: Target, adjustment: Adjustment, acting_user, reason: str) -> None:
+    """Set the new value and move the owner's other periods with it (see
+    `_plan_adjustment`); every changed row gets a history entry with the reason."""
+    changes = _plan_adjustment(target, adjustment.new_value, adjustment.effective_period, lock=True)
+    basis = f"adjusted: {_english(Adjustment.Reason(adjustment.kind).label)}"[:200]
+    changed = []
+    for t, value in changes:
+        t.value = value
+        t.basis = basis
+        changed.append(t)
     bulk_update_with_history(
         changed,
         Target,
@@ -958,9 +1281,11 @@ def _clean_pipeline(pipeline: dict, period: Period) -> dict:
         if raw in (None, ""):
             continue
         try:
-            value = Decimal(str(raw).replace(",", ""))
+            value = Decimal(str(raw).replace(",", "").strip())
         except InvalidOperation:
             raise DomainError(_("%(value)s is not a number.") % {"value": raw}) from None
+        if not value.is_finite() or value >= Decimal(10) ** 16:
+            raise DomainError(_("%(value)s is not a number.") % {"value": raw})
         if value < 0:
             raise DomainError(_("An expected pipeline amount cannot be negative."))
         clean[str(key)] = str(value.quantize(Decimal("0.01")))
@@ -982,8 +1307,12 @@ def plan_save(
     starts a new version; the reviewed ones stay as they were."""
     if acting_user.pk != person.pk:
         raise DomainError(_("Only the salesperson writes their own plan."))
-    if not key_accounts.strip() or not actions.strip():
+    if not (key_accounts or "").strip() or not (actions or "").strip():
         raise DomainError(_("A plan names its key accounts and its actions."))
+    if period.status == Period.Status.CLOSED:
+        raise DomainError(
+            _("%(period)s is closed: its plans cannot change.") % {"period": period.label}
+        )
     clean = _clean_pipeline(pipeline, period)
     plan, _created = SalesPlan.objects.select_for_update().get_or_create(
         person=person, period=period
@@ -1001,7 +1330,7 @@ def plan_save(
     current.key_accounts = key_accounts.strip()
     current.actions = actions.strip()
     current.pipeline = clean
-    current.resources = resources.strip()
+    current.resources = (resources or "").strip()
     current.save()
     if plan.status == SalesPlan.Status.RETURNED:
         plan.status = SalesPlan.Status.DRAFT
@@ -1031,7 +1360,7 @@ def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
     plan.save()
     team = _team_of(plan.person, plan.period)
     recipients = _supervisor_ids(team.pk, timezone.localdate()) if team else []
-    params = {"person": plan.person.display_name, "period": plan.period.label}
+    params = _both_languages(person=plan.person.display_name, period=lambda: plan.period.label)
     url = reverse("targets:plan", args=[plan.pk])
     transaction.on_commit(
         lambda: notify(recipient_ids=recipients, kind="plan_submitted", params=params, url=url)
@@ -1061,7 +1390,7 @@ def plan_review(*, plan: SalesPlan, approve: bool, comment: str = "", acting_use
     plan.status = SalesPlan.Status.APPROVED if approve else SalesPlan.Status.RETURNED
     _audit(plan, acting_user, version.decision)
     plan.save()
-    params = {"period": plan.period.label, "comment": comment.strip()}
+    params = _both_languages(period=lambda: plan.period.label, comment=comment.strip())
     kind = "plan_approved" if approve else "plan_returned"
     url = reverse("targets:plan", args=[plan.pk])
     transaction.on_commit(

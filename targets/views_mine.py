@@ -1,44 +1,343 @@
-"""Placeholder until the views are written (work in progress in this session)."""
+"""Pages of the salesperson's side of targets: my targets, one target with its history,
+acknowledgement, adjustments, and the catalogue (metrics, seasonality profiles, the
+rules). Thin: access through `targets.permissions`, reads through
+`targets.selectors`, writes through `targets.services`."""
 
-def adjustment_decide(request, *args, **kwargs):
-    raise NotImplementedError
+from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 
-def adjustment_list(request, *args, **kwargs):
-    raise NotImplementedError
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-
-def adjustment_new(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def metric_edit(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def metric_list(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def my_targets(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def rules(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def seasonality_edit(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def seasonality_list(request, *args, **kwargs):
-    raise NotImplementedError
+from org.domain import DomainError
+from org.models import Period
+from org.permissions import require
+from targets import domain, permissions, selectors, services
+from targets.forms import (
+    AdjustmentForm,
+    DecisionForm,
+    MetricForm,
+    SeasonalityForm,
+    fiscal_month_names,
+)
+from targets.models import Adjustment, Metric, SeasonalityProfile
 
 
-def target_acknowledge(request, *args, **kwargs):
-    raise NotImplementedError
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
 
 
-def target_detail(request, *args, **kwargs):
-    raise NotImplementedError
+# --- my targets ----------------------------------------------------------------------
+
+
+@login_required
+def my_targets(request):
+    years = selectors.fiscal_years()
+    today = timezone.localdate()
+    chosen = request.GET.get("year")
+    fiscal_year = next((y for y in years if str(y.pk) == chosen), None) if chosen else None
+    if chosen and fiscal_year is None:
+        raise Http404
+    fiscal_year = fiscal_year or selectors.fiscal_year_on(years, today)
+    page = (
+        selectors.my_targets_page(user=request.user, fiscal_year=fiscal_year, today=today)
+        if fiscal_year is not None
+        else None
+    )
+    return render(
+        request,
+        "targets/mine.html",
+        {"years": years, "fiscal_year": fiscal_year, "page": page, "today": today},
+    )
+
+
+@login_required
+def target_detail(request, pk):
+    target = permissions.target_for_user(request.user, pk)
+    adjustments = selectors.target_adjustments(target=target)
+    return render(
+        request,
+        "targets/detail.html",
+        {
+            "target": target,
+            "history": selectors.target_history(target=target),
+            "adjustments": adjustments,
+            "changes": selectors.adjustment_changes(adjustments),
+            "can_acknowledge": permissions.can_acknowledge(request.user, target),
+            "can_request_adjustment": permissions.can_request_adjustment(request.user, target)
+            and not any(a.status == Adjustment.Status.PENDING for a in adjustments),
+            "leads": permissions.leads_target(request.user, target),
+            "manages": permissions.can_manage_targets(request.user),
+            "can_decide": permissions.can_manage_targets(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def target_acknowledge(request, pk):
+    """Acknowledge a published target; with `parts=1` also its unacknowledged quarters
+    and months (one click for a whole year). Only the owner (a person, or the
+    supervisor of a unit)."""
+    target = permissions.target_for_user(request.user, pk)
+    # An acknowledged target answers with a message (nothing to do); anyone else
+    # who may not acknowledge it is refused.
+    require(permissions.can_acknowledge(request.user, target) or target.acknowledged_at is not None)
+    try:
+        with transaction.atomic():
+            if request.POST.get("parts") and target.acknowledged_at is None:
+                parts = list(selectors.unacknowledged_parts(target=target))
+            else:
+                parts = [target]
+            for part in parts:
+                services.target_acknowledge(target=part, acting_user=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("You acknowledged your %(metric)s target for %(period)s.")
+            % {"metric": target.metric.display_name, "period": target.period.label},
+        )
+    return redirect(_next_url(request, reverse("targets:detail", args=[target.pk])))
+
+
+# --- adjustments ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adjustment_new(request, pk):
+    target = permissions.target_for_user(request.user, pk)
+    require(permissions.can_request_adjustment(request.user, target))
+    periods = selectors.adjustment_periods(target=target)
+    form = AdjustmentForm(
+        request.POST or None,
+        periods=periods,
+        initial={"new_value": target.value, "effective_period": target.period_id},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.adjustment_request(
+                    target=target,
+                    new_value=form.cleaned_data["new_value"],
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                    effective_period=form.cleaned_data["effective_period"],
+                    acting_user=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Your request was sent to the sales management department."),
+                )
+                return redirect("targets:detail", pk=target.pk)
+        status = 400
+    return render(
+        request,
+        "targets/adjustment_form.html",
+        {"target": target, "form": form, "has_periods": periods.exists()},
+        status=status,
+    )
+
+
+@login_required
+def adjustment_list(request):
+    page = Paginator(selectors.adjustments_for(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "targets/adjustment_list.html",
+        {
+            "page": page,
+            "changes": selectors.adjustment_changes(page.object_list),
+            "can_decide": permissions.can_manage_targets(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def adjustment_decide(request, pk):
+    try:
+        adjustment = permissions.visible_adjustments(request.user).get(pk=pk)
+    except Adjustment.DoesNotExist:
+        raise Http404 from None
+    require(permissions.can_manage_targets(request.user))
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or to reject."))
+    else:
+        try:
+            services.adjustment_decide(
+                adjustment=adjustment,
+                approve=form.approve,
+                note=form.cleaned_data["note"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            if form.approve:
+                messages.success(request, _("The adjustment is approved; the target changed."))
+            else:
+                messages.success(request, _("The adjustment is rejected."))
+    return redirect(_next_url(request, "targets:adjustments"))
+
+
+# --- catalogue: metrics and seasonality profiles ---------------------------------------
+
+
+@login_required
+def metric_list(request):
+    metrics = Metric.objects.order_by("position", "code")
+    manages = permissions.can_manage_targets(request.user)
+    if not manages:
+        metrics = metrics.filter(is_active=True)
+    return render(request, "targets/metric_list.html", {"metrics": metrics, "manages": manages})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def metric_edit(request, pk=None):
+    metric = get_object_or_404(Metric, pk=pk) if pk is not None else None
+    require(permissions.can_manage_targets(request.user))
+    form = MetricForm.for_metric(metric, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.metric_save(
+                    metric=metric, acting_user=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                form.add_error("code", str(exc))
+            else:
+                messages.success(
+                    request, _("The metric %(name)s is saved.") % {"name": saved.display_name}
+                )
+                return redirect("targets:metrics")
+        status = 400
+    return render(
+        request, "targets/metric_form.html", {"form": form, "metric": metric}, status=status
+    )
+
+
+@login_required
+def seasonality_list(request):
+    profiles = list(SeasonalityProfile.objects.order_by("name"))
+    months = fiscal_month_names()
+    for profile in profiles:
+        profile.month_weights = list(zip(months, profile.weight_values, strict=False))
+    return render(
+        request,
+        "targets/seasonality_list.html",
+        {"profiles": profiles, "manages": permissions.can_manage_targets(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seasonality_edit(request, pk=None):
+    profile = get_object_or_404(SeasonalityProfile, pk=pk) if pk is not None else None
+    require(permissions.can_manage_targets(request.user))
+    form = SeasonalityForm.for_profile(profile, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.seasonality_save(
+                    profile=profile,
+                    name=form.cleaned_data["name"],
+                    method=form.cleaned_data["method"],
+                    weights=form.weights(),
+                    acting_user=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The seasonality profile %(name)s is saved.")
+                    % {"name": form.cleaned_data["name"]},
+                )
+                return redirect("targets:seasonality")
+        status = 400
+    return render(
+        request,
+        "targets/seasonality_form.html",
+        {"form": form, "profile": profile},
+        status=status,
+    )
+
+
+# --- how targets are set ---------------------------------------------------------------
+
+
+def _proration_example(year: int) -> dict:
+    """A worked example computed with the same domain functions the cascade uses: a team
+    quarter target of 300,000 split equally over three people, one of whom joins on
+    16 August."""
+    start, end = datetime.date(year, 7, 1), datetime.date(year, 9, 30)
+    joined = datetime.date(year, 8, 16)
+    fraction = domain.presence_fraction(start, end, joined, None)
+    total = Decimal("300000.00")
+    weights = domain.allocation_weights("equal", 3, presence=[Decimal(1), Decimal(1), fraction])
+    values = domain.split_by_weights(total, weights, 2)
+    days = (end - start).days + 1
+    present = (end - joined).days + 1
+    return {
+        "start": start,
+        "end": end,
+        "joined": joined,
+        "days": days,
+        "present": present,
+        "fraction": fraction,
+        "percent": (fraction * 100).quantize(Decimal("0.01")),
+        "total": total,
+        "values": values,
+        "sum": sum(values, Decimal(0)),
+    }
+
+
+@login_required
+def rules(request):
+    low, high = services.tolerance()
+    today = timezone.localdate()
+    parent = Decimal("1000000.00")
+    return render(
+        request,
+        "targets/rules.html",
+        {
+            "low": low,
+            "high": high,
+            "tolerance_parent": parent,
+            "tolerance_low": (parent * low / 100).quantize(Decimal("0.01")),
+            "tolerance_high": (parent * high / 100).quantize(Decimal("0.01")),
+            "money_split": domain.split_equally(Decimal("100.00"), 3, 2),
+            "count_split": domain.split_equally(Decimal("10"), 3, 0),
+            "example": _proration_example(today.year),
+            "month_kind": Period.Kind.MONTH,
+        },
+    )

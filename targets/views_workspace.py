@@ -1,40 +1,643 @@
-"""Placeholder until the views are written (work in progress in this session)."""
+"""The department's cascade workspace, cascade preview and publication; the supervisors'
+bottom-up allocation; import and export of targets.
 
-def allocation(request, *args, **kwargs):
-    raise NotImplementedError
+Thin: access through `permissions`, reads through `selectors`, writes through
+`services`. Refusals (DomainError) are shown on the page with status 400 and write
+nothing. An htmx request gets the re-rendered part of the page (the table body), any
+other request a redirect with a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from org import permissions as org_permissions
+from org import selectors as org_selectors
+from org.domain import DomainError
+from org.models import FiscalYear, OrgUnit, Period
+from targets import domain, imports, permissions, selectors, services
+from targets.forms_workspace import (
+    MODE_DOWN,
+    MODE_ORG,
+    MODE_TIME,
+    AllocationDecideForm,
+    AllocationFilterForm,
+    AllocationSubmitForm,
+    CascadeForm,
+    CellEditForm,
+    ExportForm,
+    MemberValueForm,
+    PublishForm,
+    TargetsImportForm,
+    WorkspaceForm,
+)
+from targets.models import Metric, SeasonalityProfile, Target
+
+MAX_SHOWN_ERRORS = 200
 
 
-def allocation_decide(request, *args, **kwargs):
-    raise NotImplementedError
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
-def allocation_list(request, *args, **kwargs):
-    raise NotImplementedError
+def _require_department(user) -> None:
+    org_permissions.require(permissions.can_manage_targets(user))
 
 
-def allocation_submit(request, *args, **kwargs):
-    raise NotImplementedError
+def _workspace_url(metric: Metric, period: Period) -> str:
+    query = urlencode({"metric": metric.pk, "period": period.pk})
+    return f"{reverse('targets:workspace')}?{query}"
 
 
-def cascade(request, *args, **kwargs):
-    raise NotImplementedError
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return _("The request is not valid.")
 
 
-def cell_edit(request, *args, **kwargs):
-    raise NotImplementedError
+# --- the workspace ------------------------------------------------------------------------
 
 
-def publish(request, *args, **kwargs):
-    raise NotImplementedError
+def _workspace_rows_context(metric: Metric, period: Period, *, error=None) -> dict:
+    low, high = services.tolerance()
+    return {
+        "metric": metric,
+        "period": period,
+        "rows": selectors.workspace_rows(metric=metric, period=period),
+        "editable_period": period.status == Period.Status.OPEN,
+        "low": low,
+        "high": high,
+        "places": metric.decimal_places,
+        "error": error or {},
+    }
 
 
-def targets_export(request, *args, **kwargs):
-    raise NotImplementedError
+@login_required
+@require_GET
+def workspace(request):
+    _require_department(request.user)
+    metrics = selectors.active_metrics()
+    years = org_selectors.fiscal_years_with_periods()
+    current = selectors.current_fiscal_year(years, timezone.localdate())
+    values = {
+        "metric": metrics[0].pk if metrics else "",
+        "period": current.year_period.pk if current and current.year_period else "",
+    }
+    values.update({k: request.GET[k] for k in ("metric", "period") if request.GET.get(k)})
+    form = WorkspaceForm(values, metrics=metrics, years=years)
+    context = {"form": form, "metrics": metrics, "years": years}
+    status = 200
+    if form.is_valid():
+        metric, period = form.cleaned_data["metric"], form.cleaned_data["period"]
+        context.update(_workspace_rows_context(metric, period))
+        context["fiscal_year"] = period.fiscal_year
+    elif metrics and years:
+        status = 400
+    return render(request, "targets/workspace.html", context, status=status)
 
 
-def targets_import(request, *args, **kwargs):
-    raise NotImplementedError
+@login_required
+@require_POST
+def cell_edit(request):
+    """Set one draft value from the workspace; answers the re-rendered table body."""
+    _require_department(request.user)
+    form = CellEditForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    metric, period = data.get("metric"), data.get("period")
+    if metric is None or period is None:
+        return HttpResponse(_first_error(form), status=400, content_type="text/plain")
+    unit, person = data.get("unit"), data.get("person")
+    key = f"unit-{unit.pk}" if unit else f"person-{person.pk}" if person else ""
+    message = None
+    if form.errors:
+        message = _first_error(form)
+    else:
+        try:
+            services.target_set(
+                metric=metric,
+                period=period,
+                value=data["value"],
+                unit=unit,
+                person=person,
+                team=data.get("team") if person else None,
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            message = str(exc)
+    if not _is_htmx(request):
+        if message:
+            messages.error(request, message)
+        else:
+            messages.success(request, _("The target was saved."))
+        return redirect(_workspace_url(metric, period))
+    error = {"key": key, "message": message, "value": request.POST.get("value", "")}
+    context = _workspace_rows_context(metric, period, error=error if message else None)
+    return render(request, "targets/_workspace_rows.html", context, status=400 if message else 200)
 
 
-def workspace(request, *args, **kwargs):
-    raise NotImplementedError
+# --- cascade preview and write ---------------------------------------------------------------
+
+
+def _plan(target: Target, data: dict) -> list[services.PlannedTarget]:
+    mode = data["mode"]
+    if mode == MODE_ORG:
+        method = data.get("method") or target.allocation_method
+        if method == Target.Allocation.MANUAL:
+            return services.plan_typed_split(target, data["shares"] or [])
+        return services.plan_org_split(target, method=method, weights=data["shares"])
+    if mode == MODE_TIME:
+        return services.plan_time_split(target, profile=data.get("profile"))
+    return services.plan_cascade_down(
+        target, data.get("profile"), method=data.get("method") or None, weights=data["shares"]
+    )
+
+
+def _write(target: Target, data: dict, user) -> int:
+    mode = data["mode"]
+    if mode == MODE_ORG:
+        method = data.get("method") or target.allocation_method
+        if method == Target.Allocation.MANUAL:
+            return services.cascade_typed(target=target, values=data["shares"], acting_user=user)
+        return services.cascade_org(
+            target=target, method=method, weights=data["shares"], acting_user=user
+        )
+    if mode == MODE_TIME:
+        return services.cascade_time(target=target, profile=data.get("profile"), acting_user=user)
+    return services.cascade_down(
+        target=target,
+        profile=data.get("profile"),
+        method=data.get("method") or None,
+        weights=data["shares"],
+        acting_user=user,
+    )
+
+
+def _digest(planned) -> str:
+    text = "|".join(f"{p.key}={p.value}" for p in planned)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _preview_summary(target: Target, planned, mode: str) -> dict:
+    summary = {
+        "count": len(planned),
+        "new": sum(1 for p in planned if p.current is None),
+        "changed": sum(1 for p in planned if p.current is not None and p.change),
+        "published": sum(1 for p in planned if p.published),
+    }
+    if mode == MODE_ORG:
+        low, high = services.tolerance()
+        total = sum((p.value for p in planned), start=target.value * 0)
+        summary["total"] = total
+        summary["state"] = domain.allocation_state(target.value, total, low, high)
+        summary["share"] = (
+            (total / target.value * 100).quantize(Decimal("0.1")) if target.value else None
+        )
+    return summary
+
+
+def _pivot(target: Target, planned) -> dict:
+    """A full cascade's preview as one line per owner (in cascade order) and one column
+    per period (the year, its quarters, its months): easier to read than a list."""
+    order = {Period.Kind.YEAR: 0, Period.Kind.QUARTER: 1, Period.Kind.MONTH: 2}
+    periods = {target.period.pk: target.period}
+    periods.update({p.period.pk: p.period for p in planned})
+    columns = sorted(periods.values(), key=lambda p: (order[p.kind], p.start_date))
+    owners: dict[tuple, dict] = {}
+    root = (target.unit_id, target.person_id)
+    owners[root] = {"unit": target.unit, "person": target.person, "team": target.team, "cells": {}}
+    for p in planned:
+        key = (p.unit.pk if p.unit else None, p.person.pk if p.person else None)
+        line = owners.setdefault(
+            key, {"unit": p.unit, "person": p.person, "team": p.team, "cells": {}}
+        )
+        line["cells"][p.period.pk] = p
+    base = target.unit.depth if target.unit else 0
+    lines = []
+    for line in owners.values():
+        if line["unit"] is not None:
+            depth = line["unit"].depth - base
+        else:
+            team = line.get("team")
+            depth = team.depth - base + 1 if team is not None else 0
+        lines.append(
+            {
+                "owner": line["unit"] or line["person"],
+                "unit": line["unit"],
+                "person": line["person"],
+                "depth": depth,
+                "top": line["cells"].get(target.period.pk),
+                "cells": [line["cells"].get(c.pk) for c in columns[1:]],
+                "basis": next((c.basis for c in line["cells"].values()), ""),
+                "team_path": line["team"].path if line.get("team") else "",
+            }
+        )
+    # Depth first, as in the workspace: each team's people right under the team.
+    lines.sort(key=lambda x: (x["unit"].path, 0) if x["unit"] else (x["team_path"], 1))
+    return {"columns": columns[1:], "top": columns[0], "lines": lines}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cascade(request, pk):
+    target = permissions.target_for_user(request.user, pk)
+    _require_department(request.user)
+    children = []
+    if target.unit_id is not None:
+        try:
+            children = services.plan_org_split(target, method=Target.Allocation.EQUAL)
+        except DomainError:
+            children = []
+    submitted = request.method == "POST" or "mode" in request.GET
+    if submitted:
+        data = (request.POST if request.method == "POST" else request.GET).copy()
+    else:
+        data = {
+            "mode": MODE_ORG if target.unit_id else MODE_TIME,
+            "method": target.allocation_method,
+            "profile": target.seasonality_id or "",
+        }
+    shares = [f"share_{i}" for i in range(len(children))]
+    blank = not any((data.get(name) or "").strip() for name in shares)
+    typed = data.get("method") in (Target.Allocation.WEIGHTS, Target.Allocation.MANUAL)
+    if request.method == "GET" and blank and typed:
+        # Start the weight or value boxes from the values already below.
+        for name, child in zip(shares, children, strict=True):
+            if child.current is not None:
+                data[name] = f"{child.current.normalize():f}"
+    profiles = SeasonalityProfile.objects.all()
+    form = CascadeForm(data, target=target, children=children, profiles=profiles)
+    planned, error, summary = [], None, None
+    if form.is_valid():
+        try:
+            planned = _plan(target, form.cleaned_data)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            summary = _preview_summary(target, planned, form.cleaned_data["mode"])
+    if request.method == "POST" and form.is_valid() and error is None:
+        expected = form.cleaned_data.get("preview")
+        if expected and expected != _digest(planned):
+            error = _(
+                "The targets changed since the preview was shown. Check the new preview "
+                "and write again."
+            )
+        else:
+            try:
+                count = _write(target, form.cleaned_data, request.user)
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                messages.success(
+                    request,
+                    _("The cascade wrote %(count)s draft targets.") % {"count": count},
+                )
+                return redirect(_workspace_url(target.metric, target.period))
+    status = 400 if submitted and (error or form.errors) else 200
+    context_mode = form.cleaned_data.get("mode") if form.is_valid() else data.get("mode")
+    context = {
+        "target": target,
+        "form": form,
+        "planned": planned,
+        "summary": summary,
+        "error": error,
+        "digest": _digest(planned) if planned else "",
+        "mode": context_mode,
+        "places": target.metric.decimal_places,
+        "low_high": services.tolerance(),
+        "share_rows": list(zip(children, form.share_fields, strict=True)),
+        "pivot": _pivot(target, planned) if planned and context_mode == MODE_DOWN else None,
+    }
+    return render(request, "targets/cascade.html", context, status=status)
+
+
+# --- publication ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish(request):
+    _require_department(request.user)
+    if request.method == "POST":
+        form = PublishForm(request.POST)
+    else:
+        initial = {}
+        if not request.GET:
+            metric = Metric.objects.filter(is_active=True).first()
+            years = list(FiscalYear.objects.all())
+            year = selectors.current_fiscal_year(years, timezone.localdate())
+            initial = {
+                "metric": metric.pk if metric else "",
+                "fiscal_year": year.pk if year else "",
+            }
+        form = PublishForm(request.GET or initial)
+    problems, drafts, error = [], 0, None
+    if form.is_valid():
+        metric, year = form.cleaned_data["metric"], form.cleaned_data["fiscal_year"]
+        if request.method == "POST":
+            try:
+                count = services.targets_publish(
+                    metric=metric, fiscal_year_id=year.pk, acting_user=request.user
+                )
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(count)s %(metric)s targets of %(year)s are published; their owners "
+                        "are notified."
+                    )
+                    % {"count": count, "metric": metric.display_name, "year": year.name},
+                )
+                year_period = year.periods.filter(kind=Period.Kind.YEAR).first()
+                return redirect(_workspace_url(metric, year_period))
+        problems = services.publication_problems(metric=metric, fiscal_year_id=year.pk)
+        drafts = selectors.draft_count(metric=metric, fiscal_year_id=year.pk)
+    status = 400 if error or (request.method == "POST" and form.errors) else 200
+    return render(
+        request,
+        "targets/publish.html",
+        {"form": form, "problems": problems, "drafts": drafts, "error": error},
+        status=status,
+    )
+
+
+# --- import and export -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def targets_import(request):
+    _require_department(request.user)
+    if request.method == "GET" and request.GET.get("template") == "csv":
+        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="targets.csv"'
+        return response
+    errors: list[imports.ImportIssue] = []
+    status = 200
+    if request.method == "POST":
+        form = TargetsImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = imports.import_targets(upload, filename=upload.name, acting_user=request.user)
+            if result.ok:
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(file)s: %(created)s targets created, %(updated)s updated, "
+                        "%(unchanged)s unchanged (all drafts)."
+                    )
+                    % {
+                        "file": upload.name,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
+                )
+                return redirect("targets:import")
+            errors = result.errors
+        status = 400
+    else:
+        form = TargetsImportForm()
+    return render(
+        request,
+        "targets/import.html",
+        {
+            "form": form,
+            "errors": errors[:MAX_SHOWN_ERRORS],
+            "error_count": len(errors),
+            "hidden_error_count": max(0, len(errors) - MAX_SHOWN_ERRORS),
+            "columns": imports.COLUMNS,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def targets_export(request):
+    user = request.user
+    org_permissions.require(
+        permissions.can_manage_targets(user) or org_permissions.is_supervisor(user)
+    )
+    data = request.GET.copy()
+    if not data.get("fiscal_year"):
+        year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
+        data["fiscal_year"] = year.pk if year else ""
+    form = ExportForm(data)
+    if not form.is_valid():
+        return HttpResponse(_first_error(form), status=400, content_type="text/plain")
+    year, metric = form.cleaned_data["fiscal_year"], form.cleaned_data["metric"]
+    targets = selectors.export_targets(user=user, fiscal_year=year, metric=metric)
+    name = f"targets-{year.name}" + (f"-{metric.code}" if metric else "")
+    if form.cleaned_data.get("format") == "xlsx":
+        response = HttpResponse(
+            imports.export_xlsx(targets), content_type=imports.XLSX_CONTENT_TYPE
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    else:
+        response = HttpResponse(imports.export_csv(targets), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+# --- bottom-up allocation by supervisors ---------------------------------------------------------
+
+
+def _team_target(user, pk) -> Target:
+    """A team's unit target the user may see, else 404."""
+    target = permissions.target_for_user(user, pk)
+    if target.unit_id is None or target.unit.kind != OrgUnit.Kind.TEAM:
+        raise Http404
+    return target
+
+
+@login_required
+@require_GET
+def allocation_list(request):
+    user = request.user
+    org_permissions.require(
+        permissions.can_manage_targets(user) or org_permissions.is_supervisor(user)
+    )
+    data = request.GET.copy()
+    if "fiscal_year" not in data:
+        year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
+        data["fiscal_year"] = year.pk if year else ""
+    if "kind" not in data:
+        data["kind"] = Period.Kind.YEAR
+    form = AllocationFilterForm(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    targets = selectors.allocation_list(
+        user=user,
+        fiscal_year=filters.get("fiscal_year"),
+        metric=filters.get("metric"),
+        status=filters.get("status") or "",
+        kind=filters.get("kind") or "",
+    )
+    page = Paginator(targets, 50).get_page(request.GET.get("page"))
+    states = selectors.allocation_states(page.object_list)
+    rows = [(t, *states[t.pk]) for t in page.object_list]
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "targets/allocation_list.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+def _allocation_context(user, target: Target, *, error=None) -> dict:
+    alloc = selectors.team_allocation(target=target)
+    open_ = target.allocation_status in (
+        Target.AllocationStatus.OPEN,
+        Target.AllocationStatus.RETURNED,
+    )
+    period_open = target.period.status == Period.Status.OPEN
+    may_allocate = (
+        open_
+        and period_open
+        and (permissions.leads_target(user, target) or permissions.can_manage_targets(user))
+    )
+    rows = []
+    for node in alloc.rows:
+        row_target = node.target or Target(
+            metric=target.metric, period=target.period, person=node.person, team=target.unit
+        )
+        if row_target.team_id == target.unit_id:
+            row_target.team = target.unit  # already loaded: no query per row
+        editable = may_allocate and permissions.can_edit_target(
+            user, row_target, team_target=target
+        )
+        share = None
+        if node.target is not None and target.value:
+            share = (node.target.value / target.value * 100).quantize(Decimal("0.1"))
+        rows.append({"node": node, "editable": editable, "share": share})
+    gap = alloc.children_sum - target.value
+    share = (
+        (alloc.children_sum / target.value * 100).quantize(Decimal("0.1")) if target.value else None
+    )
+    return {
+        "target": target,
+        "alloc": alloc,
+        "rows": rows,
+        "gap": gap,
+        "share": share,
+        "places": target.metric.decimal_places,
+        "may_allocate": may_allocate,
+        "can_submit": open_ and permissions.can_submit_allocation(user, target),
+        "can_decide": target.allocation_status == Target.AllocationStatus.SUBMITTED
+        and permissions.can_decide_allocation(user, target),
+        "error": error or {},
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allocation(request, pk):
+    """A team's allocation; a POST sets one member's value (answers the table)."""
+    target = _team_target(request.user, pk)
+    if request.method == "GET":
+        context = _allocation_context(request.user, target)
+        context["submit_form"] = AllocationSubmitForm()
+        context["decide_form"] = AllocationDecideForm()
+        return render(request, "targets/allocation.html", context)
+    form = MemberValueForm(request.POST)
+    context = _allocation_context(request.user, target)
+    row = None
+    if form.is_valid() or "person" in form.cleaned_data:
+        person_id = form.cleaned_data.get("person")
+        row = next((r for r in context["rows"] if r["node"].person.pk == person_id), None)
+    if row is None:
+        raise Http404
+    org_permissions.require(row["editable"])
+    message = None
+    if form.errors:
+        message = _first_error(form)
+    else:
+        try:
+            services.target_set(
+                metric=target.metric,
+                period=target.period,
+                value=form.cleaned_data["value"],
+                person=row["node"].person,
+                team=target.unit,
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            message = str(exc)
+    if not _is_htmx(request):
+        if message:
+            messages.error(request, message)
+        else:
+            messages.success(request, _("The target was saved."))
+        return redirect("targets:allocation", pk=target.pk)
+    error = {"key": f"person-{row['node'].person.pk}", "message": message}
+    error["value"] = request.POST.get("value", "")
+    context = _allocation_context(request.user, target, error=error if message else None)
+    return render(request, "targets/allocation_table.html", context, status=400 if message else 200)
+
+
+def _allocation_refused(request, target: Target, message: str, **forms):
+    context = _allocation_context(request.user, target)
+    context["submit_form"] = forms.get("submit_form") or AllocationSubmitForm()
+    context["decide_form"] = forms.get("decide_form") or AllocationDecideForm()
+    context["action_error"] = message
+    return render(request, "targets/allocation.html", context, status=400)
+
+
+@login_required
+@require_POST
+def allocation_submit(request, pk):
+    target = _team_target(request.user, pk)
+    org_permissions.require(permissions.can_submit_allocation(request.user, target))
+    form = AllocationSubmitForm(request.POST)
+    if not form.is_valid():
+        return _allocation_refused(request, target, _first_error(form), submit_form=form)
+    try:
+        services.allocation_submit(
+            target=target, acting_user=request.user, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        return _allocation_refused(request, target, str(exc), submit_form=form)
+    messages.success(
+        request, _("The allocation is submitted: the department is notified to approve it.")
+    )
+    return redirect("targets:allocation", pk=target.pk)
+
+
+@login_required
+@require_POST
+def allocation_decide(request, pk):
+    target = _team_target(request.user, pk)
+    org_permissions.require(permissions.can_decide_allocation(request.user, target))
+    form = AllocationDecideForm(request.POST)
+    if not form.is_valid():
+        return _allocation_refused(request, target, _first_error(form), decide_form=form)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.allocation_decide(
+            target=target,
+            approve=approve,
+            comment=form.cleaned_data["comment"],
+            acting_user=request.user,
+        )
+    except DomainError as exc:
+        return _allocation_refused(request, target, str(exc), decide_form=form)
+    if approve:
+        messages.success(request, _("The allocation is approved; the supervisors are notified."))
+    else:
+        messages.success(request, _("The allocation is returned; the supervisors are notified."))
+    return redirect("targets:allocation", pk=target.pk)

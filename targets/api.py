@@ -1,0 +1,671 @@
+"""The targets part of the REST API under /api/v1/: metrics, seasonality profiles,
+targets (set, cascade, allocate, publish, acknowledge), adjustments and personal
+sales plans.
+
+Thin views, the same plumbing as `org.api`: `targets.permissions` decides who sees
+and does what, `targets.services` writes (a broken rule, `DomainError`, answers 400
+with its message and writes nothing), explicit input and output serializers.
+
+Access, in words:
+- a hidden object answers 404 (the same as a missing one). That includes the
+  owner of a target being set: a unit or person the user cannot see (for a
+  supervisor: anyone outside their subtree) answers 404;
+- a visible object with a forbidden action answers 403;
+- a change the user may make in principle but not in this state (a published
+  target's value, a draft target's adjustment, a closed period) answers 400 with
+  the service's message: "may change a target" is `can_edit_target` (a draft) or
+  `can_request_adjustment` (a published one);
+- anonymous requests answer 401.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from org import permissions as org_permissions
+from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
+from org.domain import DomainError
+from org.models import Period
+from targets import permissions, services
+from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
+from targets.models import (
+    Adjustment,
+    Metric,
+    SalesPlan,
+    SalesPlanVersion,
+    SeasonalityProfile,
+    Target,
+)
+from targets.serializers import (
+    AdjustmentDecisionSerializer,
+    AdjustmentRequestSerializer,
+    AdjustmentSerializer,
+    AllocationSubmitSerializer,
+    CascadeResultSerializer,
+    CascadeSerializer,
+    DecisionSerializer,
+    MetricSerializer,
+    MetricWriteSerializer,
+    PlannedTargetSerializer,
+    PlanReviewSerializer,
+    PublicationProblemsSerializer,
+    PublicationRefusedSerializer,
+    PublishedSerializer,
+    PublishSerializer,
+    SalesPlanSerializer,
+    SalesPlanWriteSerializer,
+    SeasonalityProfileSerializer,
+    SeasonalityProfileWriteSerializer,
+    TargetSerializer,
+    TargetSetSerializer,
+    TargetValueSerializer,
+)
+
+DEPARTMENT_ONLY = _("Sales management department only.")
+
+
+def validated(serializer_class, request, *, data=None, partial=False):
+    serializer = serializer_class(
+        data=request.data if data is None else data,
+        partial=partial,
+        context={"request": request},
+    )
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def may_change(user, target: Target) -> bool:
+    """The user may change this target by some route: directly while it is a draft, by
+    an adjustment once it is published. The wrong route for its state is the
+    service's 400, not a 403."""
+    return permissions.can_edit_target(user, target) or permissions.can_request_adjustment(
+        user, target
+    )
+
+
+# --- read querysets (what the output serializers need, joined) -----------------------------
+
+
+def targets_for_api(user) -> QuerySet[Target]:
+    return permissions.visible_targets(user).select_related(
+        "metric", "period__fiscal_year", "unit", "person", "team"
+    )
+
+
+def adjustments_for_api(user) -> QuerySet[Adjustment]:
+    return permissions.visible_adjustments(user).select_related(
+        "target__metric",
+        "target__period__fiscal_year",
+        "target__unit",
+        "target__person",
+        "effective_period__fiscal_year",
+        "requested_by",
+        "decided_by",
+    )
+
+
+def plans_for_api(user) -> QuerySet[SalesPlan]:
+    versions = SalesPlanVersion.objects.select_related("created_by", "reviewed_by").order_by(
+        "-number"
+    )
+    return (
+        permissions.visible_plans(user)
+        .select_related("person", "period__fiscal_year")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+    )
+
+
+def would_be_target(*, metric: Metric, period: Period, unit=None, person=None) -> Target:
+    """The target `services.target_set` would change: the existing one, or an unsaved
+    one with the team the service would give a person's target."""
+    owner = {"unit": unit} if unit is not None else {"person": person}
+    existing = (
+        Target.objects.filter(metric=metric, period=period, **owner)
+        .select_related("unit", "team")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    team = services._team_of(person, period) if person is not None else None
+    return Target(metric=metric, period=period, unit=unit, person=person, team=team)
+
+
+# --- metrics -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("The metrics catalogue (every signed-in user).")),
+    retrieve=extend_schema(responses={200: MetricSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["metrics"])
+class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = MetricSerializer
+    filterset_class = MetricFilter
+    search_fields = ["code", "name", "name_zh"]
+    ordering_fields = ["position", "code", "name"]
+    ordering = ["position", "code"]
+
+    def get_queryset(self):
+        return Metric.objects.all()
+
+    @extend_schema(
+        request=MetricWriteSerializer,
+        responses={201: MetricSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_("Add a metric (sales management department)."),
+    )
+    def create(self, request):
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(MetricWriteSerializer, request)
+        with domain_errors():
+            metric = services.metric_save(acting_user=request.user, **data)
+        return Response(self.output(metric), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=MetricWriteSerializer(partial=True),
+        responses={200: MetricSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_("Change a metric (sales management department)."),
+    )
+    def partial_update(self, request, pk=None):
+        metric = get_object_or_404(self.get_queryset(), pk=pk)
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(MetricWriteSerializer, request, partial=True)
+        with domain_errors():
+            metric = services.metric_save(metric=metric, acting_user=request.user, **data)
+        return Response(self.output(metric))
+
+
+# --- seasonality profiles ------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("Seasonality profiles (every signed-in user).")),
+    retrieve=extend_schema(responses={200: SeasonalityProfileSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["seasonality profiles"])
+class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = SeasonalityProfileSerializer
+    filter_backends = [SearchFilter, OrderingFilter]
+    search_fields = ["name"]
+    ordering_fields = ["name", "method"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return SeasonalityProfile.objects.all()
+
+    @extend_schema(
+        request=SeasonalityProfileWriteSerializer,
+        responses={201: SeasonalityProfileSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_(
+            "Add a profile (sales management department). Custom weights that do not add "
+            "up to 100 % are refused with 400."
+        ),
+    )
+    def create(self, request):
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(SeasonalityProfileWriteSerializer, request)
+        with domain_errors():
+            profile = services.seasonality_save(
+                name=data["name"],
+                method=data["method"],
+                weights=data.get("weights"),
+                acting_user=request.user,
+            )
+        return Response(self.output(profile), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=SeasonalityProfileWriteSerializer(partial=True),
+        responses={
+            200: SeasonalityProfileSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        description=_("Change a profile (sales management department)."),
+    )
+    def partial_update(self, request, pk=None):
+        profile = get_object_or_404(self.get_queryset(), pk=pk)
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(SeasonalityProfileWriteSerializer, request, partial=True)
+        with domain_errors():
+            profile = services.seasonality_save(
+                profile=profile,
+                name=data.get("name", profile.name),
+                method=data.get("method", profile.method),
+                weights=data.get("weights", profile.weight_values),
+                acting_user=request.user,
+            )
+        return Response(self.output(profile))
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=_(
+            "Targets you may see: a salesperson their own published targets; a supervisor "
+            "every target (draft or published) of the units they lead and below and of the "
+            "people in them; the department all; HR none."
+        )
+    ),
+    retrieve=extend_schema(responses={200: TargetSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["targets"])
+class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = TargetSerializer
+    filterset_class = TargetFilter
+    search_fields = ["metric__code", "unit__code", "unit__name", "person__username"]
+    ordering_fields = ["value", "status", "period__start_date", "metric__position"]
+    ordering = [
+        "metric__position",
+        "metric__code",
+        "period__start_date",
+        "-period__end_date",
+        "unit__path",
+        "person__username",
+        "pk",
+    ]
+
+    def get_queryset(self):
+        return targets_for_api(self.request.user)
+
+    def _fresh(self, pk):
+        return self.output(targets_for_api(self.request.user).get(pk=pk))
+
+    def _target(self, pk) -> Target:
+        return permissions.target_for_user(self.request.user, pk)
+
+    @extend_schema(
+        request=TargetSetSerializer,
+        responses={
+            200: OpenApiResponse(TargetSerializer, description=_("An existing draft changed.")),
+            201: OpenApiResponse(TargetSerializer, description=_("A new draft target.")),
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        description=_(
+            "Set the draft value of the target of a metric, a period and an owner (a unit "
+            "or a person), creating it if needed. The department sets any target; a "
+            "supervisor the targets of the people of the teams they lead. An owner you "
+            "cannot see (for a supervisor: outside their subtree) answers 404, one you see "
+            "but may not set 403. A published target changes only by an adjustment (400)."
+        ),
+    )
+    def create(self, request):
+        user = request.user
+        data = validated(TargetSetSerializer, request)
+        unit = person = None
+        if data.get("unit") is not None:
+            unit = org_permissions.unit_for_user(user, data["unit"])
+        else:
+            person = org_permissions.person_for_user(user, data["person"])
+        target = would_be_target(
+            metric=data["metric"], period=data["period"], unit=unit, person=person
+        )
+        org_permissions.require(may_change(user, target))
+        with domain_errors():
+            saved = services.target_set(
+                metric=data["metric"],
+                period=data["period"],
+                value=data["value"],
+                unit=unit,
+                person=person,
+                acting_user=user,
+            )
+        code = status.HTTP_200_OK if target.pk else status.HTTP_201_CREATED
+        return Response(self._fresh(saved.pk), status=code)
+
+    @extend_schema(
+        request=TargetValueSerializer,
+        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_("Change the value of a draft target (as for setting one)."),
+    )
+    def partial_update(self, request, pk=None):
+        target = self._target(pk)
+        org_permissions.require(may_change(request.user, target))
+        data = validated(TargetValueSerializer, request)
+        with domain_errors():
+            services.target_set(
+                metric=target.metric,
+                period=target.period,
+                value=data["value"],
+                unit=target.unit,
+                person=target.person,
+                acting_user=request.user,
+            )
+        return Response(self._fresh(target.pk))
+
+    @extend_schema(
+        request=None,
+        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Acknowledge a published target: its owner (a person's own target; a unit's "
+            "target by its supervisor)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        target = self._target(pk)
+        awaiting = target.is_published and target.acknowledged_at is None
+        if awaiting:
+            org_permissions.require(permissions.can_acknowledge(request.user, target))
+        with domain_errors():
+            services.target_acknowledge(target=target, acting_user=request.user)
+        return Response(self._fresh(target.pk))
+
+    @extend_schema(
+        request=CascadeSerializer,
+        responses={200: CascadeResultSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Cascade a target (sales management department): `org` splits it one level down "
+            "the organisation by an allocation method, `time` splits an annual target into "
+            "quarters and months by a seasonality profile, `down` does both all the way to "
+            "every person and month. With `preview: true` the planned rows come back and "
+            "nothing is written."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def cascade(self, request, pk=None):
+        target = self._target(pk)
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(CascadeSerializer, request)
+        mode, profile = data["mode"], data["profile"]
+        method, weights = data.get("method"), data["weights"]
+        with domain_errors():
+            if data["preview"]:
+                if mode == "org":
+                    rows = services.plan_org_split(target, method=method, weights=weights)
+                elif mode == "time":
+                    rows = services.plan_time_split(target, profile=profile)
+                else:
+                    rows = services.plan_cascade_down(target, profile)
+                return Response(
+                    {
+                        "preview": True,
+                        "count": len(rows),
+                        "rows": PlannedTargetSerializer(rows, many=True).data,
+                    }
+                )
+            if mode == "org":
+                count = services.cascade_org(
+                    target=target, method=method, weights=weights, acting_user=request.user
+                )
+            elif mode == "time":
+                count = services.cascade_time(
+                    target=target, profile=profile, acting_user=request.user
+                )
+            else:
+                count = services.cascade_down(
+                    target=target, profile=profile, acting_user=request.user
+                )
+        return Response({"preview": False, "count": count, "rows": []})
+
+    @extend_schema(
+        request=AllocationSubmitSerializer,
+        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Submit a team's allocation to its members (a supervisor of the team or above). "
+            "The members' targets must add up to within the tolerance, else 400."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="submit-allocation")
+    def submit_allocation(self, request, pk=None):
+        target = self._target(pk)
+        org_permissions.require(permissions.can_submit_allocation(request.user, target))
+        data = validated(AllocationSubmitSerializer, request)
+        with domain_errors():
+            services.allocation_submit(
+                target=target, comment=data["comment"], acting_user=request.user
+            )
+        return Response(self._fresh(target.pk))
+
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Approve or return a submitted allocation (sales management department); "
+            "returning needs a comment."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="decide-allocation")
+    def decide_allocation(self, request, pk=None):
+        target = self._target(pk)
+        org_permissions.require(permissions.can_decide_allocation(request.user, target))
+        data = validated(DecisionSerializer, request)
+        with domain_errors():
+            services.allocation_decide(
+                target=target,
+                approve=data["approve"],
+                comment=data["comment"],
+                acting_user=request.user,
+            )
+        return Response(self._fresh(target.pk))
+
+    @extend_schema(
+        request=PublishSerializer,
+        responses={
+            200: PublishedSerializer,
+            400: OpenApiResponse(
+                PublicationRefusedSerializer,
+                description=_("Invalid input, or every problem that stops the publication."),
+            ),
+            403: FORBIDDEN,
+        },
+        description=_(
+            "Publish every draft target of a metric in a fiscal year (sales management "
+            "department). Refused with the list of problems (children outside the "
+            "tolerance, allocations waiting, periods not open); the owners are notified."
+        ),
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def publish(self, request):
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(PublishSerializer, request)
+        metric, fiscal_year = data["metric"], data["fiscal_year"]
+        try:
+            count = services.targets_publish(
+                metric=metric, fiscal_year_id=fiscal_year.pk, acting_user=request.user
+            )
+        except DomainError as error:
+            problems = services.publication_problems(metric=metric, fiscal_year_id=fiscal_year.pk)
+            return Response(
+                {"detail": str(error), "problems": problems or [str(error)]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"count": count})
+
+    @extend_schema(
+        parameters=[PublishSerializer],
+        responses={200: PublicationProblemsSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_(
+            "What stops the publication of a metric's targets in a fiscal year (sales "
+            "management department); an empty list means it can be published."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="publication-problems",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def publication_problems(self, request):
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(PublishSerializer, request, data=request.query_params)
+        problems = services.publication_problems(
+            metric=data["metric"], fiscal_year_id=data["fiscal_year"].pk
+        )
+        return Response({"publishable": not problems, "problems": problems})
+
+
+# --- adjustments ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(description=_("Adjustments of the targets you may see, newest first.")),
+    retrieve=extend_schema(responses={200: AdjustmentSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["adjustments"])
+class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = AdjustmentSerializer
+    filterset_class = AdjustmentFilter
+    search_fields = ["reason"]
+    ordering_fields = ["requested_at", "decided_at", "status"]
+    ordering = ["-requested_at", "-pk"]
+
+    def get_queryset(self):
+        return adjustments_for_api(self.request.user)
+
+    def _fresh(self, pk):
+        return self.output(adjustments_for_api(self.request.user).get(pk=pk))
+
+    @extend_schema(
+        request=AdjustmentRequestSerializer,
+        responses={201: AdjustmentSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Ask to change a published target (the department, or a supervisor of its unit "
+            "or team): new value, kind, reason (required) and the period it takes effect in."
+        ),
+    )
+    def create(self, request):
+        data = validated(AdjustmentRequestSerializer, request)
+        target = permissions.target_for_user(request.user, data["target"])
+        org_permissions.require(may_change(request.user, target))
+        with domain_errors():
+            adjustment = services.adjustment_request(
+                target=target,
+                new_value=data["new_value"],
+                kind=data["kind"],
+                reason=data["reason"],
+                effective_period=data["effective_period"],
+                acting_user=request.user,
+            )
+        return Response(self._fresh(adjustment.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AdjustmentDecisionSerializer,
+        responses={200: AdjustmentSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Approve (the target changes, history kept) or reject (a note is required) an "
+            "adjustment (sales management department)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        adjustment = get_object_or_404(self.get_queryset(), pk=pk)
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(AdjustmentDecisionSerializer, request)
+        with domain_errors():
+            services.adjustment_decide(
+                adjustment=adjustment,
+                approve=data["approve"],
+                note=data["note"],
+                acting_user=request.user,
+            )
+        return Response(self._fresh(adjustment.pk))
+
+
+# --- personal sales plans --------------------------------------------------------------------
+
+
+def may_review(user, plan: SalesPlan) -> bool:
+    """`can_review_plan` apart from the plan's state (which is the service's 400)."""
+    if plan.status == SalesPlan.Status.SUBMITTED:
+        return permissions.can_review_plan(user, plan)
+    probe = SalesPlan(pk=plan.pk, person=plan.person, period=plan.period)
+    probe.status = SalesPlan.Status.SUBMITTED
+    return permissions.can_review_plan(user, probe)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=_(
+            "Personal sales plans you may see (your own; a supervisor also their people's; "
+            "the department all), each with its versions, newest first."
+        )
+    ),
+    retrieve=extend_schema(responses={200: SalesPlanSerializer, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["sales plans"])
+class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = SalesPlanSerializer
+    filterset_class = SalesPlanFilter
+    ordering_fields = ["updated_at", "period__start_date", "status"]
+    ordering = ["-period__start_date", "person__username", "pk"]
+
+    def get_queryset(self):
+        return plans_for_api(self.request.user)
+
+    def _fresh(self, pk):
+        return self.output(plans_for_api(self.request.user).get(pk=pk))
+
+    def _plan(self, pk) -> SalesPlan:
+        return permissions.plan_for_user(self.request.user, pk)
+
+    @extend_schema(
+        request=SalesPlanWriteSerializer,
+        responses={200: SalesPlanSerializer, 400: INVALID},
+        description=_(
+            "Write your own plan for a period: creates it, or rewrites its working version "
+            "(after a return, a new version; reviewed versions are kept)."
+        ),
+    )
+    def create(self, request):
+        data = validated(SalesPlanWriteSerializer, request)
+        with domain_errors():
+            plan = services.plan_save(person=request.user, acting_user=request.user, **data)
+        return Response(self._fresh(plan.pk))
+
+    @extend_schema(
+        request=None,
+        responses={200: SalesPlanSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_("Submit your own draft plan to your supervisor."),
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        plan = self._plan(pk)
+        # Only the author submits; the plan's state is the service's to check.
+        org_permissions.require(plan.person_id == request.user.pk)
+        with domain_errors():
+            services.plan_submit(plan=plan, acting_user=request.user)
+        return Response(self._fresh(plan.pk))
+
+    @extend_schema(
+        request=PlanReviewSerializer,
+        responses={200: SalesPlanSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Approve or return (with a comment) a submitted plan: the person's supervisor "
+            "or the department, never its author."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        plan = self._plan(pk)
+        org_permissions.require(may_review(request.user, plan))
+        data = validated(PlanReviewSerializer, request)
+        with domain_errors():
+            services.plan_review(
+                plan=plan,
+                approve=data["approve"],
+                comment=data["comment"],
+                acting_user=request.user,
+            )
+        return Response(self._fresh(plan.pk))
+
+
+def register(router) -> None:
+    router.register("metrics", MetricViewSet, basename="api-metric")
+    router.register(
+        "seasonality-profiles", SeasonalityProfileViewSet, basename="api-seasonality-profile"
+    )
+    router.register("targets", TargetViewSet, basename="api-target")
+    router.register("adjustments", AdjustmentViewSet, basename="api-adjustment")
+    router.register("plans", SalesPlanViewSet, basename="api-plan")

@@ -1,0 +1,60 @@
+"""Query-string filters of the targets API (django-filter).
+
+Filters only narrow a queryset that `targets.permissions` already limited to what
+the user may see; an id of a hidden object simply matches nothing.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from org.filters import IdFilter
+from org.models import Period
+from targets.models import Adjustment, Metric, SalesPlan, Target
+
+
+class MetricFilter(filters.FilterSet):
+    is_active = filters.BooleanFilter(label=_("active"))
+    unit = filters.ChoiceFilter(choices=Metric.Unit.choices, label=_("unit"))
+
+    class Meta:
+        model = Metric
+        fields = ["is_active", "unit"]
+
+
+class TargetFilter(filters.FilterSet):
+    metric = IdFilter(field_name="metric_id", label=_("metric id"))
+    period = IdFilter(field_name="period_id", label=_("period id"))
+    fiscal_year = IdFilter(field_name="period__fiscal_year_id", label=_("fiscal year id"))
+    kind = filters.ChoiceFilter(
+        field_name="period__kind", choices=Period.Kind.choices, label=_("period kind")
+    )
+    unit = IdFilter(field_name="unit_id", label=_("owning unit id"))
+    person = IdFilter(field_name="person_id", label=_("owning person id"))
+    team = IdFilter(field_name="team_id", label=_("team id (people's targets in that team)"))
+    status = filters.ChoiceFilter(choices=Target.Status.choices, label=_("status"))
+
+    class Meta:
+        model = Target
+        fields = ["metric", "period", "fiscal_year", "kind", "unit", "person", "team", "status"]
+
+
+class AdjustmentFilter(filters.FilterSet):
+    target = IdFilter(field_name="target_id", label=_("target id"))
+    status = filters.ChoiceFilter(choices=Adjustment.Status.choices, label=_("status"))
+    kind = filters.ChoiceFilter(choices=Adjustment.Reason.choices, label=_("kind"))
+
+    class Meta:
+        model = Adjustment
+        fields = ["target", "status", "kind"]
+
+
+class SalesPlanFilter(filters.FilterSet):
+    person = IdFilter(field_name="person_id", label=_("person id"))
+    period = IdFilter(field_name="period_id", label=_("period id"))
+    status = filters.ChoiceFilter(choices=SalesPlan.Status.choices, label=_("status"))
+
+    class Meta:
+        model = SalesPlan
+        fields = ["person", "period", "status"]

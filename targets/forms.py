@@ -1,0 +1,191 @@
+"""Forms of the target pages. They only parse input; the rules (non-negative values,
+decimals per metric, weights adding up to 100 %, reasons required...) are checked
+by `targets.services` and `targets.domain`, whose messages the views show."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Period
+from targets.models import Adjustment, Metric, SeasonalityProfile
+
+
+class PeriodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.label} ({obj.get_kind_display()})"
+
+
+class AdjustmentForm(forms.Form):
+    new_value = forms.DecimalField(
+        label=_("New value"),
+        max_digits=18,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind of change"), choices=Adjustment.Reason.choices)
+    # Not required here: the service refuses an empty reason with its own message.
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text=_("Why the target should change; the department reads it before deciding."),
+    )
+    effective_period = PeriodChoiceField(
+        label=_("Effective from"),
+        queryset=Period.objects.none(),
+        empty_label=None,
+        help_text=_(
+            "The months before it keep their values; the change is spread over the months "
+            "from this period on."
+        ),
+    )
+
+    def __init__(self, *args, periods=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if periods is not None:
+            self.fields["effective_period"].queryset = periods
+
+
+class DecisionForm(forms.Form):
+    """Approve or reject/return with a note (the service requires the note to refuse)."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("approve")), ("reject", _("reject"))])
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == "approve"
+
+
+class MetricForm(forms.Form):
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Short identifier used in imports, exports and the API, e.g. revenue."),
+    )
+    name = forms.CharField(label=_("Name (English)"), max_length=100)
+    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100)
+    unit = forms.ChoiceField(label=_("Unit"), choices=Metric.Unit.choices)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Metric.Direction.choices)
+    source = forms.ChoiceField(label=_("Actual computed as"), choices=Metric.Source.choices)
+    description = forms.CharField(
+        label=_("What it measures"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    position = forms.IntegerField(label=_("Position in lists"), min_value=0, initial=0)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    @classmethod
+    def for_metric(cls, metric: Metric | None, data=None):
+        initial = None
+        if metric is not None:
+            initial = {name: getattr(metric, name) for name in cls.base_fields}
+        return cls(data, initial=initial)
+
+
+def fiscal_month_names(start_month: int | None = None) -> list[str]:
+    """Month names in fiscal order (month 1 of the fiscal year first)."""
+    start = start_month or settings.FISCAL_YEAR_START_MONTH
+    return [MONTHS[(start - 1 + i) % 12 + 1] for i in range(12)]
+
+
+class SeasonalityForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=SeasonalityProfile.Method.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for index, month in enumerate(fiscal_month_names(), start=1):
+            self.fields[f"weight_{index}"] = forms.DecimalField(
+                label=month,
+                required=False,
+                max_digits=7,
+                decimal_places=4,
+                widget=forms.NumberInput(
+                    attrs={"step": "any", "inputmode": "decimal", "class": "js-weight"}
+                ),
+            )
+
+    @property
+    def weight_fields(self):
+        return [self[f"weight_{i}"] for i in range(1, 13)]
+
+    def weights(self) -> list:
+        """The twelve weights as typed (an empty month counts as 0)."""
+        return [self.cleaned_data.get(f"weight_{i}") or 0 for i in range(1, 13)]
+
+    @classmethod
+    def for_profile(cls, profile: SeasonalityProfile | None, data=None):
+        initial = None
+        if profile is not None:
+            initial = {"name": profile.name, "method": profile.method}
+            for index, weight in enumerate(profile.weights, start=1):
+                initial[f"weight_{index}"] = weight
+        return cls(data, initial=initial)
+
+
+class PlanForm(forms.Form):
+    key_accounts = forms.CharField(
+        label=_("Key accounts"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The customers this plan concentrates on, and what you expect from each."),
+    )
+    actions = forms.CharField(
+        label=_("Actions"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Visits, offers, events and follow-ups that will get you to the target."),
+    )
+    resources = forms.CharField(
+        label=_("Resources needed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Support you need from your supervisor or other departments."),
+    )
+
+    def __init__(self, *args, months=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.months = list(months)
+        for month in self.months:
+            self.fields[f"pipeline_{month.pk}"] = forms.DecimalField(
+                label=month.label,
+                required=False,
+                max_digits=18,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.01", "min": "0", "inputmode": "decimal", "class": "js-pipe"}
+                ),
+            )
+
+    @property
+    def pipeline_fields(self):
+        return [self[f"pipeline_{m.pk}"] for m in self.months]
+
+    def pipeline(self) -> dict[str, str]:
+        out = {}
+        for month in self.months:
+            value = self.cleaned_data.get(f"pipeline_{month.pk}")
+            if value is not None:
+                out[str(month.pk)] = str(value)
+        return out
+
+    @classmethod
+    def for_version(cls, version, months, data=None):
+        initial = None
+        if version is not None:
+            initial = {
+                "key_accounts": version.key_accounts,
+                "actions": version.actions,
+                "resources": version.resources,
+            }
+            for key, value in (version.pipeline or {}).items():
+                initial[f"pipeline_{key}"] = value
+        return cls(data, initial=initial, months=months)

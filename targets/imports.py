@@ -1,0 +1,613 @@
+"""Import and export of targets as CSV or XLSX.
+
+Import, in three steps inside one transaction:
+
+1. `parse_file` reads the header row and the data rows (CSV, or the first sheet of a
+   workbook);
+2. `validate` looks up everything the rows name in a fixed number of queries and
+   checks every row, collecting every problem (row, column, message);
+3. only when no row has a problem, the targets are written as drafts through
+   `services.targets_write`, in bulk, audited with the acting user and the reason
+   "import: <file name>".
+
+Columns: metric (code), period ("FY2026", "FY2026 Q1" or "2026-03" for a month),
+owner_type (unit or person), owner (a unit's code or a person's username), value.
+Other columns (an exported file has status and owner_name) are ignored, so an export
+can be edited and imported again.
+
+Export writes the same columns for the targets a user may see, with every text cell
+that a spreadsheet would read as a formula prefixed with a quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from org.domain import DomainError, cell_text, normalise_header
+from org.imports import read_upload
+from org.models import Membership, OrgUnit, Period, User
+from targets import services
+from targets.models import Metric, Target
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_MAX_UNPACKED_FACTOR = 20
+_LOOKUP_CHUNK = 900
+
+UNIT = "unit"
+PERSON = "person"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    help: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("metric", gettext_lazy("The metric's code, e.g. revenue.")),
+    Column(
+        "period",
+        gettext_lazy(
+            "A fiscal year by its name (FY2026), a quarter as the year's name, a space and "
+            "Q1 to Q4 (FY2026 Q1), or a month as YYYY-MM (2026-03)."
+        ),
+    ),
+    Column("owner_type", gettext_lazy("unit or person.")),
+    Column("owner", gettext_lazy("A unit's code, or a person's username.")),
+    Column(
+        "value",
+        gettext_lazy(
+            "Zero or more; money and percentages with at most 2 decimals, counts in whole "
+            "numbers. No thousands separators in a CSV file."
+        ),
+    ),
+)
+HEADER = [c.name for c in COLUMNS]
+EXPORT_HEADER = [*HEADER, "status", "owner_name"]
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    row: int | None  # the header is row 1; None for the whole file
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    errors: list[ImportIssue] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, object]
+
+    def text(self, column: str) -> str:
+        text = cell_text(self.values.get(column))
+        # An exported cell neutralised against formulas: take the quote off again.
+        if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_STARTS:
+            text = text[1:]
+        return text
+
+
+# --- step 1: parsing ------------------------------------------------------------------
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_file(data: bytes, *, filename: str) -> tuple[list[Row], list[ImportIssue]]:
+    if not data.strip():
+        return [], [ImportIssue(None, "", _("The file is empty."))]
+    if data[:4] == b"PK\x03\x04":
+        records, problem = _workbook_records(data)
+    elif filename.lower().endswith((".xlsx", ".xlsm")):
+        return [], [ImportIssue(None, "", _("The file is not a valid XLSX workbook."))]
+    elif filename.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return [], [
+            ImportIssue(
+                None,
+                "",
+                _("Old Excel files (.xls) are not supported: save the file as XLSX or CSV."),
+            )
+        ]
+    else:
+        records, problem = _csv_records(data)
+    if problem:
+        return [], [problem]
+    return _rows(records)
+
+
+def _csv_records(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return [], ImportIssue(
+            None,
+            "",
+            _(
+                "The file is not UTF-8 text (the first bad byte is at position %(pos)s). "
+                "Save it as “CSV UTF-8”."
+            )
+            % {"pos": exc.start + 1},
+        )
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    records = []
+    try:
+        for number, record in enumerate(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
+        ):
+            records.append((number, record))
+    except csv.Error as exc:
+        return [], ImportIssue(
+            len(records) + 1, "", _("The CSV file cannot be read here: %(error)s.") % {"error": exc}
+        )
+    return records, None
+
+
+def _workbook_records(data: bytes):
+    limit = settings.ORG_IMPORT_MAX_BYTES * _MAX_UNPACKED_FACTOR
+    invalid = ImportIssue(None, "", _("The file is not a valid XLSX workbook."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return [], invalid
+    if unpacked > limit:
+        return [], ImportIssue(
+            None, "", _("The workbook is too large once unpacked to be imported.")
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for a damaged file
+        return [], invalid
+    try:
+        sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        return list(enumerate(sheet.iter_rows(values_only=True), start=1)), None
+    except Exception:  # rows of a read-only workbook are parsed lazily
+        return [], ImportIssue(None, "", _("The workbook could not be read; it may be damaged."))
+    finally:
+        workbook.close()
+
+
+def _rows(records) -> tuple[list[Row], list[ImportIssue]]:
+    records = iter(records)
+    header = None
+    for _number, record in records:
+        if all(_blank(cell) for cell in record):
+            continue
+        header = [normalise_header(cell) for cell in record]
+        break
+    if header is None:
+        return [], [
+            ImportIssue(None, "", _("The file has no header row: the first row names the columns."))
+        ]
+    problems = []
+    missing = [name for name in HEADER if name not in header]
+    if missing:
+        problems.append(
+            ImportIssue(
+                1,
+                "",
+                _("The header row lacks the column(s) %(columns)s.")
+                % {"columns": ", ".join(missing)},
+            )
+        )
+    doubled = sorted({name for name in header if name and header.count(name) > 1})
+    if doubled:
+        problems.append(
+            ImportIssue(
+                1,
+                "",
+                _("The header row names %(columns)s twice.") % {"columns": ", ".join(doubled)},
+            )
+        )
+    if problems:
+        return [], problems
+    rows = []
+    for number, record in records:
+        if all(_blank(cell) for cell in record):
+            continue
+        values = {}
+        for index, cell in enumerate(record):
+            name = header[index] if index < len(header) else ""
+            if name in HEADER:
+                values[name] = cell.strip() if isinstance(cell, str) else cell
+        rows.append(Row(number, values))
+    if not rows:
+        problems.append(ImportIssue(None, "", _("The file has a header row but no targets.")))
+    return rows, problems
+
+
+# --- step 2: validation -----------------------------------------------------------------
+
+
+_QUARTER = re.compile(r"^(?P<year>.+?)\s+Q(?P<number>[1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})(-01)?$")
+
+
+def period_code(period: Period) -> str:
+    """How a period is written in a file: FY2026, FY2026 Q1, 2026-03."""
+    if period.kind == Period.Kind.YEAR:
+        return period.fiscal_year.name
+    if period.kind == Period.Kind.QUARTER:
+        return f"{period.fiscal_year.name} Q{period.number}"
+    return period.start_date.strftime("%Y-%m")
+
+
+class _Periods:
+    def __init__(self) -> None:
+        self.years: dict[str, Period] = {}
+        self.quarters: dict[tuple[str, int], Period] = {}
+        self.months: dict[tuple[int, int], Period] = {}
+        for p in Period.objects.select_related("fiscal_year"):
+            name = p.fiscal_year.name.lower()
+            if p.kind == Period.Kind.YEAR:
+                self.years[name] = p
+            elif p.kind == Period.Kind.QUARTER:
+                self.quarters[(name, p.number)] = p
+            else:
+                self.months[(p.start_date.year, p.start_date.month)] = p
+
+    def find(self, raw: object) -> Period | None:
+        if isinstance(raw, datetime.date):
+            return self.months.get((raw.year, raw.month))
+        text = cell_text(raw)
+        match = _MONTH.match(text)
+        if match:
+            return self.months.get((int(match["year"]), int(match["month"])))
+        match = _QUARTER.match(text)
+        if match:
+            return self.quarters.get((match["year"].strip().lower(), int(match["number"])))
+        return self.years.get(text.lower())
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), _LOOKUP_CHUNK):
+        yield values[start : start + _LOOKUP_CHUNK]
+
+
+@dataclass
+class _Line:
+    row: Row
+    metric: Metric
+    period: Period
+    unit: OrgUnit | None = None
+    person: User | None = None
+    team: OrgUnit | None = None
+    value: Decimal | None = None
+
+    @property
+    def key(self):
+        return (
+            self.metric.pk,
+            self.period.pk,
+            self.unit.pk if self.unit else None,
+            self.person.pk if self.person else None,
+        )
+
+
+def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
+    """Check every row; the lines to write, or every problem found."""
+    problems: list[ImportIssue] = []
+
+    def bad(row: Row, column: str, message: str) -> None:
+        problems.append(ImportIssue(row.number, column, message))
+
+    metrics = {m.code.lower(): m for m in Metric.objects.all()}
+    periods = _Periods()
+    unit_codes = {r.text("owner").lower() for r in rows if r.text("owner_type").lower() == UNIT}
+    usernames = {r.text("owner").lower() for r in rows if r.text("owner_type").lower() == PERSON}
+    units: dict[str, OrgUnit] = {}
+    for chunk in _chunks(unit_codes):
+        for unit in OrgUnit.objects.annotate(key=Lower("code")).filter(key__in=chunk):
+            units[unit.key] = unit
+    people: dict[str, User] = {}
+    for chunk in _chunks(usernames):
+        for user in User.objects.annotate(key=Lower("username")).filter(key__in=chunk):
+            people[user.key] = user
+    memberships: dict[int, list[Membership]] = defaultdict(list)
+    for chunk in _chunks([u.pk for u in people.values()]):
+        for m in (
+            Membership.objects.filter(user_id__in=chunk, kind=Membership.Kind.MEMBER)
+            .select_related("unit")
+            .order_by("-start_date")
+        ):
+            memberships[m.user_id].append(m)
+
+    lines: list[_Line] = []
+    for row in rows:
+        ok = True
+        metric = metrics.get(row.text("metric").lower())
+        if not row.text("metric"):
+            bad(row, "metric", _("The metric is missing."))
+            ok = False
+        elif metric is None:
+            bad(row, "metric", _("Unknown metric: %(code)s.") % {"code": row.text("metric")})
+            ok = False
+        period = periods.find(row.values.get("period"))
+        if not row.text("period"):
+            bad(row, "period", _("The period is missing."))
+            ok = False
+        elif period is None:
+            bad(
+                row,
+                "period",
+                _("Unknown period: %(period)s. Write FY2026, FY2026 Q1 or 2026-03.")
+                % {"period": row.text("period")},
+            )
+            ok = False
+        elif period.status != Period.Status.OPEN:
+            bad(
+                row,
+                "period",
+                _("%(period)s is %(status)s: its targets cannot change.")
+                % {"period": period.label, "status": period.get_status_display()},
+            )
+            ok = False
+        owner_type = row.text("owner_type").lower()
+        owner = row.text("owner")
+        unit = person = team = None
+        if owner_type not in (UNIT, PERSON):
+            bad(
+                row,
+                "owner_type",
+                _("The owner type must be unit or person, not “%(value)s”.")
+                % {"value": row.text("owner_type")},
+            )
+            ok = False
+        elif not owner:
+            bad(row, "owner", _("The owner is missing."))
+            ok = False
+        elif owner_type == UNIT:
+            unit = units.get(owner.lower())
+            if unit is None:
+                bad(row, "owner", _("Unknown unit: %(code)s.") % {"code": owner})
+                ok = False
+        else:
+            person = people.get(owner.lower())
+            if person is None:
+                bad(row, "owner", _("Unknown person: %(username)s.") % {"username": owner})
+                ok = False
+            elif period is not None:
+                team = next(
+                    (
+                        m.unit
+                        for m in memberships[person.pk]
+                        if m.start_date <= period.end_date
+                        and (m.end_date is None or m.end_date >= period.start_date)
+                    ),
+                    None,
+                )
+                if team is None:
+                    bad(
+                        row,
+                        "owner",
+                        _("%(person)s is not in a sales team during %(period)s.")
+                        % {"person": owner, "period": period.label},
+                    )
+                    ok = False
+        value = None
+        raw_value = row.values.get("value")
+        if _blank(raw_value):
+            bad(row, "value", _("The value is missing."))
+            ok = False
+        elif isinstance(raw_value, str) and "," in raw_value:
+            bad(
+                row,
+                "value",
+                _("Write %(value)s without separators: a comma is ambiguous in a number.")
+                % {"value": raw_value},
+            )
+            ok = False
+        elif metric is not None:
+            if isinstance(raw_value, float):
+                raw_value = repr(raw_value)
+            try:
+                value = services.clean_value(raw_value, metric)
+            except DomainError as exc:
+                bad(row, "value", str(exc))
+                ok = False
+        if ok:
+            lines.append(_Line(row, metric, period, unit, person, team, value))
+
+    seen: dict[tuple, int] = {}
+    for line in lines:
+        first = seen.setdefault(line.key, line.row.number)
+        if first != line.row.number:
+            bad(
+                line.row,
+                "owner",
+                _("The same target (metric, period and owner) is already in row %(row)s.")
+                % {"row": first},
+            )
+    if lines:
+        existing = _existing(lines)
+        for line in lines:
+            target = existing.get(line.key)
+            if target is not None and target.is_published:
+                bad(
+                    line.row,
+                    "value",
+                    _(
+                        "The %(period)s target of %(owner)s is published: request an "
+                        "adjustment to change it."
+                    )
+                    % {"period": line.period.label, "owner": line.row.text("owner")},
+                )
+    problems.sort(key=lambda p: (p.row or 0, HEADER.index(p.column) if p.column in HEADER else 9))
+    return lines, problems
+
+
+def _existing(lines: list[_Line]) -> dict[tuple, Target]:
+    unit_ids = {line.unit.pk for line in lines if line.unit}
+    person_ids = {line.person.pk for line in lines if line.person}
+    owners = Q(unit_id__in=unit_ids) | Q(person_id__in=person_ids)
+    return {
+        (t.metric_id, t.period_id, t.unit_id, t.person_id): t
+        for t in Target.objects.filter(
+            owners,
+            metric_id__in={line.metric.pk for line in lines},
+            period_id__in={line.period.pk for line in lines},
+        )
+    }
+
+
+# --- step 3: writing --------------------------------------------------------------------
+
+
+def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
+    """Parse, validate and, if every row is right, write; nothing is written otherwise."""
+    data, problems = read_upload(upload)
+    if problems:
+        return ImportResult(errors=[ImportIssue(None, "", p.message) for p in problems])
+    rows, problems = parse_file(data, filename=filename)
+    if problems:
+        return ImportResult(errors=problems)
+    reason = f"import: {filename}"[:100]
+    result = ImportResult()
+    try:
+        with transaction.atomic():
+            lines, problems = validate(rows)
+            if problems:
+                return ImportResult(errors=problems)
+            existing = _existing(lines)
+            by_metric: dict[int, list[services.PlannedTarget]] = defaultdict(list)
+            metrics = {}
+            for line in lines:
+                current = existing.get(line.key)
+                if current is not None and current.value == line.value:
+                    result.unchanged += 1
+                    continue
+                if current is None:
+                    result.created += 1
+                else:
+                    result.updated += 1
+                metrics[line.metric.pk] = line.metric
+                by_metric[line.metric.pk].append(
+                    services.PlannedTarget(
+                        line.period,
+                        line.unit,
+                        line.person,
+                        line.team,
+                        line.value,
+                        _("imported from %(file)s") % {"file": filename},
+                    )
+                )
+            for metric_id, planned in by_metric.items():
+                services.targets_write(
+                    metric=metrics[metric_id],
+                    planned=planned,
+                    acting_user=acting_user,
+                    reason=reason,
+                )
+    except DomainError as exc:
+        return ImportResult(errors=[ImportIssue(None, "", str(exc))])
+    except (IntegrityError, OperationalError):
+        return ImportResult(
+            errors=[
+                ImportIssue(
+                    None,
+                    "",
+                    _(
+                        "The database refused the import, probably because the targets "
+                        "changed at the same time. Nothing was written; please try again."
+                    ),
+                )
+            ]
+        )
+    return result
+
+
+# --- export -------------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_rows(targets) -> list[list]:
+    rows = []
+    for t in targets:
+        places = t.metric.decimal_places
+        rows.append(
+            [
+                neutralise(t.metric.code),
+                neutralise(period_code(t.period)),
+                UNIT if t.unit_id else PERSON,
+                neutralise(t.unit.code if t.unit_id else t.person.username),
+                t.value.quantize(Decimal(1).scaleb(-places)),
+                t.status,
+                neutralise(t.owner_label),
+            ]
+        )
+    return rows
+
+
+def export_csv(targets) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADER)
+    writer.writerows(export_rows(targets))
+    # With a byte order mark, spreadsheets open the file as UTF-8 (Chinese names).
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def export_xlsx(targets) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "targets"
+    sheet.append(EXPORT_HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in export_rows(targets):
+        sheet.append(row)
+        value_cell = sheet.cell(row=sheet.max_row, column=5)
+        value_cell.number_format = "0.00" if row[4].as_tuple().exponent < 0 else "0"
+    for index, width in enumerate((14, 14, 11, 18, 16, 11, 28), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def template_csv() -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(HEADER)
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,539 @@
+"""Input and output serializers of the targets API (/api/v1/).
+
+Output serializers only read: they expect the querysets of `targets.api` (related
+rows already joined or prefetched), so a page costs a fixed number of queries.
+Input serializers only check the shape of the input (types, choices, ids that
+exist); every rule of targets (negative or over-precise values, closed periods,
+weights adding up to 100 %, tolerance, reasons) is checked by `targets.services`,
+which the views call, and comes back as 400 with the service's message.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from org.models import FiscalYear, Period
+from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer, period_kind
+from targets.models import (
+    Adjustment,
+    Metric,
+    SalesPlan,
+    SalesPlanVersion,
+    SeasonalityProfile,
+    Target,
+)
+
+# --- named enums (unique component names in the OpenAPI schema) ----------------------------
+
+
+def metric_unit(**kwargs):
+    return EnumField(Metric.Unit.choices, enum_name="MetricUnitEnum", **kwargs)
+
+
+def metric_direction(**kwargs):
+    return EnumField(Metric.Direction.choices, enum_name="MetricDirectionEnum", **kwargs)
+
+
+def metric_source(**kwargs):
+    return EnumField(Metric.Source.choices, enum_name="MetricSourceEnum", **kwargs)
+
+
+def seasonality_method(**kwargs):
+    return EnumField(SeasonalityProfile.Method.choices, enum_name="SeasonalityMethodEnum", **kwargs)
+
+
+def target_status(**kwargs):
+    return EnumField(Target.Status.choices, enum_name="TargetStatusEnum", **kwargs)
+
+
+def allocation_method(**kwargs):
+    return EnumField(Target.Allocation.choices, enum_name="AllocationMethodEnum", **kwargs)
+
+
+def allocation_status(**kwargs):
+    return EnumField(Target.AllocationStatus.choices, enum_name="AllocationStatusEnum", **kwargs)
+
+
+OWNER_TYPES = [("unit", _("unit")), ("person", _("person"))]
+
+
+def owner_type_enum(**kwargs):
+    return EnumField(OWNER_TYPES, enum_name="TargetOwnerTypeEnum", **kwargs)
+
+
+def adjustment_kind(**kwargs):
+    return EnumField(Adjustment.Reason.choices, enum_name="AdjustmentKindEnum", **kwargs)
+
+
+def adjustment_status(**kwargs):
+    return EnumField(Adjustment.Status.choices, enum_name="AdjustmentStatusEnum", **kwargs)
+
+
+def plan_status(**kwargs):
+    return EnumField(SalesPlan.Status.choices, enum_name="SalesPlanStatusEnum", **kwargs)
+
+
+PLAN_DECISIONS = [("", _("not reviewed")), ("approved", _("approved")), ("returned", _("returned"))]
+
+
+def plan_decision(**kwargs):
+    return EnumField(PLAN_DECISIONS, enum_name="SalesPlanDecisionEnum", **kwargs)
+
+
+CASCADE_MODES = [
+    ("org", _("one level down the organisation")),
+    ("time", _("an annual target into its quarters and months")),
+    ("down", _("every unit and person below, then every owner's quarters and months")),
+]
+
+
+def cascade_mode(**kwargs):
+    return EnumField(CASCADE_MODES, enum_name="CascadeModeEnum", **kwargs)
+
+
+def amount(**kwargs):
+    """A decimal amount as a string with 2 decimals (how values are stored)."""
+    return serializers.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+
+
+def typed_value(**kwargs):
+    """A value as typed: any decimal number; the service says what is wrong with it
+    (negative, more decimals than the metric allows, too large)."""
+    return serializers.DecimalField(max_digits=None, decimal_places=None, **kwargs)
+
+
+# --- small nested shapes ---------------------------------------------------------------
+
+
+class MetricRefSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    unit = metric_unit(read_only=True)
+    decimal_places = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = ["id", "code", "name", "name_zh", "display_name", "unit", "decimal_places"]
+        read_only_fields = fields
+
+
+class PeriodRefSerializer(serializers.ModelSerializer):
+    """Needs the period's fiscal year joined (its label names it)."""
+
+    label = serializers.CharField(read_only=True)
+    kind = period_kind(read_only=True)
+
+    class Meta:
+        model = Period
+        fields = ["id", "label", "kind", "number", "fiscal_year", "start_date", "end_date"]
+        read_only_fields = fields
+
+
+class OwnerMixin(serializers.Serializer):
+    owner_type = serializers.SerializerMethodField()
+
+    @extend_schema_field(owner_type_enum())
+    def get_owner_type(self, obj) -> str:
+        return "unit" if obj.unit is not None else "person"
+
+
+# --- metrics -----------------------------------------------------------------------------
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    unit = metric_unit(read_only=True)
+    direction = metric_direction(read_only=True)
+    source = metric_source(read_only=True)
+    decimal_places = serializers.IntegerField(
+        read_only=True, help_text=_("Decimals of a target value: money and percent 2, counts 0.")
+    )
+
+    class Meta:
+        model = Metric
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_zh",
+            "display_name",
+            "unit",
+            "direction",
+            "source",
+            "description",
+            "is_active",
+            "position",
+            "decimal_places",
+        ]
+        read_only_fields = fields
+
+
+class MetricWriteSerializer(serializers.Serializer):
+    """Create: `code`, `name`, `name_zh`, `unit` and `source` are required. PATCH: every
+    field is optional."""
+
+    code = serializers.SlugField(max_length=40, label=_("code"))
+    name = serializers.CharField(max_length=100, label=_("name"))
+    name_zh = serializers.CharField(max_length=100, label=_("name (Chinese)"))
+    unit = metric_unit(label=_("unit"))
+    direction = metric_direction(required=False, label=_("direction"))
+    source = metric_source(label=_("actual computed as"))
+    description = serializers.CharField(required=False, allow_blank=True, label=_("description"))
+    is_active = serializers.BooleanField(required=False, label=_("active"))
+    position = serializers.IntegerField(
+        required=False, min_value=0, max_value=32767, label=_("position")
+    )
+
+
+# --- seasonality profiles ------------------------------------------------------------------
+
+
+class SeasonalityProfileSerializer(serializers.ModelSerializer):
+    method = seasonality_method(read_only=True)
+    weights = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Twelve monthly percentages, fiscal month 1 first (custom profiles only)."),
+    )
+
+    class Meta:
+        model = SeasonalityProfile
+        fields = ["id", "name", "method", "weights"]
+        read_only_fields = fields
+
+
+class SeasonalityProfileWriteSerializer(serializers.Serializer):
+    """Create: `name` and `method` are required. PATCH: every field is optional."""
+
+    name = serializers.CharField(max_length=100, label=_("name"))
+    method = seasonality_method(label=_("method"))
+    weights = serializers.ListField(
+        child=typed_value(),
+        required=False,
+        label=_("monthly weights (%)"),
+        help_text=_(
+            "For the custom method: twelve percentages, fiscal month 1 first, adding up "
+            "to exactly 100."
+        ),
+    )
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+class TargetSerializer(OwnerMixin, serializers.ModelSerializer):
+    metric = MetricRefSerializer(read_only=True)
+    period = PeriodRefSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
+    person = UserRefSerializer(read_only=True, allow_null=True)
+    team = UnitRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("For a person's target: the team's allocation it belongs to."),
+    )
+    value = amount(read_only=True)
+    status = target_status(read_only=True)
+    allocation_method = allocation_method(read_only=True)
+    allocation_status = allocation_status(read_only=True)
+    basis_display = serializers.CharField(
+        read_only=True, help_text=_("How the value was arrived at, in the reader's language.")
+    )
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "metric",
+            "period",
+            "owner_type",
+            "unit",
+            "person",
+            "team",
+            "value",
+            "status",
+            "basis",
+            "basis_display",
+            "allocation_method",
+            "allocation_status",
+            "allocation_comment",
+            "seasonality",
+            "published_at",
+            "acknowledged_at",
+        ]
+        read_only_fields = fields
+
+
+class TargetSetSerializer(serializers.Serializer):
+    """Set the draft value of a target: give `unit` or `person` (not both)."""
+
+    metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.all(), label=_("metric"))
+    period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all(), label=_("period"))
+    unit = serializers.IntegerField(
+        required=False, allow_null=True, label=_("unit"), help_text=_("Id of the owning unit.")
+    )
+    person = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        label=_("person"),
+        help_text=_("Id of the owning person."),
+    )
+    value = typed_value(label=_("value"))
+
+    def validate(self, attrs):
+        if (attrs.get("unit") is None) == (attrs.get("person") is None):
+            raise serializers.ValidationError(
+                {"unit": [_("Give either a unit or a person, not both.")]}
+            )
+        return attrs
+
+
+class TargetValueSerializer(serializers.Serializer):
+    value = typed_value(label=_("value"))
+
+
+class CascadeSerializer(serializers.Serializer):
+    mode = cascade_mode(label=_("cascade"))
+    method = allocation_method(
+        required=False,
+        label=_("allocation method"),
+        help_text=_("mode org: how to split (the target's own method if empty)."),
+    )
+    weights = serializers.ListField(
+        child=typed_value(),
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("weights"),
+        help_text=_("mode org with method weights: one weight per unit or person below."),
+    )
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=SeasonalityProfile.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("seasonality profile"),
+        help_text=_("modes time and down: the profile (the target's own profile if empty)."),
+    )
+    preview = serializers.BooleanField(
+        default=False,
+        label=_("preview"),
+        help_text=_("Return the planned rows without writing anything."),
+    )
+
+    def validate(self, attrs):
+        errors = {}
+        if attrs["mode"] != "org":
+            if attrs.get("method"):
+                errors["method"] = [_("Only a cascade over the organisation takes a method.")]
+            if attrs.get("weights") is not None:
+                errors["weights"] = [_("Only a cascade over the organisation takes weights.")]
+        elif attrs.get("profile") is not None:
+            errors["profile"] = [_("A cascade over the organisation takes no profile.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class PlannedTargetSerializer(OwnerMixin, serializers.Serializer):
+    """One row a cascade writes (or would write)."""
+
+    period = PeriodRefSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
+    person = UserRefSerializer(read_only=True, allow_null=True)
+    team = UnitRefSerializer(read_only=True, allow_null=True)
+    value = amount(read_only=True, help_text=_("The value the cascade writes."))
+    current = amount(
+        read_only=True, allow_null=True, help_text=_("The value now, if the target exists.")
+    )
+    change = amount(read_only=True, allow_null=True, help_text=_("value - current."))
+    published = serializers.BooleanField(
+        read_only=True, help_text=_("The target is published: the cascade would be refused.")
+    )
+    basis = serializers.CharField(read_only=True)
+
+
+class CascadeResultSerializer(serializers.Serializer):
+    preview = serializers.BooleanField()
+    count = serializers.IntegerField(
+        help_text=_("Preview: rows planned. Otherwise: targets created or changed.")
+    )
+    rows = PlannedTargetSerializer(
+        many=True, help_text=_("The planned rows (a preview only; empty after writing).")
+    )
+
+
+class AllocationSubmitSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, label=_("comment")
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(label=_("approve"), help_text=_("false returns it."))
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        label=_("comment"),
+        help_text=_("Required when returning."),
+    )
+
+
+class PublishSerializer(serializers.Serializer):
+    metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.all(), label=_("metric"))
+    fiscal_year = serializers.PrimaryKeyRelatedField(
+        queryset=FiscalYear.objects.all(), label=_("fiscal year")
+    )
+
+
+class PublishedSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("Targets published."))
+
+
+class PublicationProblemsSerializer(serializers.Serializer):
+    publishable = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class PublicationRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+# --- adjustments ---------------------------------------------------------------------------
+
+
+class TargetRefSerializer(OwnerMixin, serializers.ModelSerializer):
+    metric = MetricRefSerializer(read_only=True)
+    period = PeriodRefSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
+    person = UserRefSerializer(read_only=True, allow_null=True)
+    value = amount(read_only=True)
+    status = target_status(read_only=True)
+
+    class Meta:
+        model = Target
+        fields = ["id", "metric", "period", "owner_type", "unit", "person", "value", "status"]
+        read_only_fields = fields
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    target = TargetRefSerializer(read_only=True)
+    kind = adjustment_kind(read_only=True)
+    old_value = amount(read_only=True)
+    new_value = amount(read_only=True)
+    effective_period = PeriodRefSerializer(read_only=True)
+    status = adjustment_status(read_only=True)
+    requested_by = UserRefSerializer(read_only=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Adjustment
+        fields = [
+            "id",
+            "target",
+            "kind",
+            "old_value",
+            "new_value",
+            "reason",
+            "effective_period",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class AdjustmentRequestSerializer(serializers.Serializer):
+    target = serializers.IntegerField(label=_("target"), help_text=_("Id of a published target."))
+    new_value = typed_value(label=_("new value"))
+    kind = adjustment_kind(label=_("kind"))
+    reason = serializers.CharField(allow_blank=True, max_length=4000, label=_("reason"))
+    effective_period = serializers.PrimaryKeyRelatedField(
+        queryset=Period.objects.all(),
+        label=_("effective from"),
+        help_text=_("A period within the target's period, still open."),
+    )
+
+
+class AdjustmentDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(label=_("approve"))
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        label=_("decision note"),
+        help_text=_("Required when not approving."),
+    )
+
+
+# --- personal sales plans ----------------------------------------------------------------------
+
+
+class SalesPlanVersionSerializer(serializers.ModelSerializer):
+    pipeline = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Expected pipeline by month: {month period id: amount}."),
+    )
+    created_by = UserRefSerializer(read_only=True)
+    reviewed_by = UserRefSerializer(read_only=True, allow_null=True)
+    decision = plan_decision(read_only=True)
+
+    class Meta:
+        model = SalesPlanVersion
+        fields = [
+            "number",
+            "key_accounts",
+            "actions",
+            "pipeline",
+            "resources",
+            "created_by",
+            "created_at",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "decision",
+            "review_comment",
+        ]
+        read_only_fields = fields
+
+
+class SalesPlanSerializer(serializers.ModelSerializer):
+    person = UserRefSerializer(read_only=True)
+    period = PeriodRefSerializer(read_only=True)
+    status = plan_status(read_only=True)
+    versions = SalesPlanVersionSerializer(
+        many=True, read_only=True, help_text=_("Newest first; earlier versions are kept.")
+    )
+
+    class Meta:
+        model = SalesPlan
+        fields = ["id", "person", "period", "status", "created_at", "updated_at", "versions"]
+        read_only_fields = fields
+
+
+class SalesPlanWriteSerializer(serializers.Serializer):
+    period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all(), label=_("period"))
+    key_accounts = serializers.CharField(allow_blank=True, label=_("key accounts"))
+    actions = serializers.CharField(allow_blank=True, label=_("actions"))
+    pipeline = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True),
+        required=False,
+        default=dict,
+        label=_("expected pipeline by month"),
+        help_text=_("{month period id: amount} for months within the plan's period."),
+    )
+    resources = serializers.CharField(
+        required=False, allow_blank=True, default="", label=_("resources needed")
+    )
+
+
+class PlanReviewSerializer(DecisionSerializer):
+    pass
