@@ -6,6 +6,7 @@ the README (at least DJANGO_DEBUG=false, DJANGO_SECRET_KEY,
 DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL).
 """
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -272,6 +273,12 @@ ORG_IMPORT_MAX_BYTES = env_int("ORG_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # target when a cascade is published or a team allocation submitted.
 TARGET_TOLERANCE_MIN_PCT = env_str("TARGET_TOLERANCE_MIN_PCT", "100")
 TARGET_TOLERANCE_MAX_PCT = env_str("TARGET_TOLERANCE_MAX_PCT", "110")
+try:
+    _band = (Decimal(TARGET_TOLERANCE_MIN_PCT), Decimal(TARGET_TOLERANCE_MAX_PCT))
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("TARGET_TOLERANCE_MIN_PCT/MAX_PCT must be numbers") from exc
+if not (0 < _band[0] <= _band[1]):
+    raise ImproperlyConfigured("The target tolerance band needs 0 < MIN_PCT <= MAX_PCT")
 # Where last year's actuals come from (a function; the sales app provides it).
 TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "")
 

@@ -71,7 +71,7 @@ class MetricForm(forms.Form):
     )
     name = forms.CharField(label=_("Name (English)"), max_length=100)
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100)
-    unit = forms.ChoiceField(label=_("Unit"), choices=Metric.Unit.choices)
+    unit = forms.ChoiceField(label=_("Unit of measure"), choices=Metric.Unit.choices)
     direction = forms.ChoiceField(label=_("Direction"), choices=Metric.Direction.choices)
     source = forms.ChoiceField(label=_("Actual computed as"), choices=Metric.Source.choices)
     description = forms.CharField(
@@ -95,7 +95,7 @@ def fiscal_month_names(start_month: int | None = None) -> list[str]:
 
 
 class SeasonalityForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Profile name"), max_length=100)
     method = forms.ChoiceField(
         label=_("Method"),
         choices=SeasonalityProfile.Method.choices,
@@ -140,7 +140,7 @@ class PlanForm(forms.Form):
         help_text=_("The customers this plan concentrates on, and what you expect from each."),
     )
     actions = forms.CharField(
-        label=_("Actions"),
+        label=_("Planned actions"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Visits, offers, events and follow-ups that will get you to the target."),
     )

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from org.models import OrgUnit, Period
@@ -35,7 +36,7 @@ class Metric(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(_("unit of measure"), max_length=10, choices=Unit.choices)
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
     )
@@ -116,7 +117,7 @@ class Target(models.Model):
         MANUAL = "manual", _("typed in")
 
     class AllocationStatus(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("allocation status", "open")
         SUBMITTED = "submitted", _("submitted")
         APPROVED = "approved", _("approved")
         RETURNED = "returned", _("returned")
@@ -367,7 +368,7 @@ class SalesPlanVersion(models.Model):
     )
     number = models.PositiveIntegerField(_("version"))
     key_accounts = models.TextField(_("key accounts"))
-    actions = models.TextField(_("actions"))
+    actions = models.TextField(_("planned actions"))
     # {"<month period id>": "amount"} expected pipeline by month.
     pipeline = models.JSONField(_("expected pipeline by month"), default=dict)
     resources = models.TextField(_("resources needed"), blank=True)

@@ -226,7 +226,9 @@ def target_set(
     amount = clean_value(value, metric)
     _check_open(period)
     target = (
-        Target.objects.select_for_update().filter(metric=metric, period=period, **owner).first()
+        Target.objects.select_for_update(of=("self",))
+        .filter(metric=metric, period=period, **owner)
+        .first()
     )
     if target is not None and target.is_published:
         raise DomainError(_("This target is published: request an adjustment to change it."))
@@ -857,7 +859,7 @@ def _params(target: Target) -> dict:
 @transaction.atomic
 def allocation_submit(*, target: Target, acting_user, comment: str = "") -> Target:
     target = (
-        Target.objects.select_for_update()
+        Target.objects.select_for_update(of=("self",))
         .select_related("metric", "period__fiscal_year", "unit")
         .get(pk=target.pk)
     )
@@ -891,7 +893,7 @@ def allocation_submit(*, target: Target, acting_user, comment: str = "") -> Targ
 @transaction.atomic
 def allocation_decide(*, target: Target, approve: bool, comment: str = "", acting_user) -> Target:
     target = (
-        Target.objects.select_for_update()
+        Target.objects.select_for_update(of=("self",))
         .select_related("metric", "period__fiscal_year", "unit")
         .get(pk=target.pk)
     )
@@ -990,7 +992,7 @@ def targets_publish(*, metric: Metric, fiscal_year_id: int, acting_user) -> int:
     if problems:
         raise DomainError(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
     drafts = list(
-        Target.objects.select_for_update()
+        Target.objects.select_for_update(of=("self",))
         .filter(metric=metric, period__fiscal_year_id=fiscal_year_id, status=Target.Status.DRAFT)
         .select_related("period__fiscal_year", "unit", "metric")
     )
@@ -1050,7 +1052,7 @@ def _notify_published(targets: list[Target]) -> None:
 def target_acknowledge(*, target: Target, acting_user) -> Target:
     from targets.permissions import can_acknowledge
 
-    target = Target.objects.select_for_update().get(pk=target.pk)
+    target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
     if not target.is_published:
         raise DomainError(_("Only a published target can be acknowledged."))
     if target.acknowledged_at is not None:
@@ -1072,7 +1074,7 @@ def adjustment_request(
     *, target: Target, new_value, kind: str, reason: str, effective_period: Period, acting_user
 ) -> Adjustment:
     target = (
-        Target.objects.select_for_update()
+        Target.objects.select_for_update(of=("self",))
         .select_related("metric", "period", "unit", "person")
         .get(pk=target.pk)
     )
@@ -1126,7 +1128,7 @@ def adjustment_decide(
     *, adjustment: Adjustment, approve: bool, note: str = "", acting_user
 ) -> Adjustment:
     adjustment = (
-        Adjustment.objects.select_for_update()
+        Adjustment.objects.select_for_update(of=("self",))
         .select_related(
             "target__metric",
             "target__period__fiscal_year",
@@ -1189,7 +1191,7 @@ def _plan_adjustment(
         period__fiscal_year_id=target.period.fiscal_year_id,
     ).select_related("period")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     owned = [t for t in qs if t.pk != target.pk]
     period = target.period
     new_values: dict[int, tuple[Target, Decimal]] = {target.pk: (target, new_value)}
@@ -1314,7 +1316,7 @@ def plan_save(
             _("%(period)s is closed: its plans cannot change.") % {"period": period.label}
         )
     clean = _clean_pipeline(pipeline, period)
-    plan, _created = SalesPlan.objects.select_for_update().get_or_create(
+    plan, _created = SalesPlan.objects.select_for_update(of=("self",)).get_or_create(
         person=person, period=period
     )
     if plan.status not in (SalesPlan.Status.DRAFT, SalesPlan.Status.RETURNED):
@@ -1342,7 +1344,7 @@ def plan_save(
 @transaction.atomic
 def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
     plan = (
-        SalesPlan.objects.select_for_update()
+        SalesPlan.objects.select_for_update(of=("self",))
         .select_related("person", "period__fiscal_year")
         .get(pk=plan.pk)
     )
@@ -1371,7 +1373,7 @@ def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
 @transaction.atomic
 def plan_review(*, plan: SalesPlan, approve: bool, comment: str = "", acting_user) -> SalesPlan:
     plan = (
-        SalesPlan.objects.select_for_update()
+        SalesPlan.objects.select_for_update(of=("self",))
         .select_related("person", "period__fiscal_year")
         .get(pk=plan.pk)
     )

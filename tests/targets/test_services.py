@@ -75,7 +75,7 @@ def test_a_metric_code_is_used_once(org, revenue):
 
 
 def test_a_metric_with_an_unknown_unit_is_refused(org):
-    with pytest.raises(DomainError, match="Unknown unit: litres"):
+    with pytest.raises(DomainError, match="Unknown unit of measure: litres"):
         make_metric("volume", "litres")
 
 
