@@ -20,7 +20,6 @@ Access, in words:
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -32,14 +31,11 @@ from rest_framework.response import Response
 from org import permissions as org_permissions
 from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
 from org.domain import DomainError
-from org.models import Period
-from targets import permissions, services
+from targets import permissions, selectors, services
 from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
 from targets.models import (
-    Adjustment,
     Metric,
     SalesPlan,
-    SalesPlanVersion,
     SeasonalityProfile,
     Target,
 )
@@ -88,53 +84,6 @@ def may_change(user, target: Target) -> bool:
     return permissions.can_edit_target(user, target) or permissions.can_request_adjustment(
         user, target
     )
-
-
-# --- read querysets (what the output serializers need, joined) -----------------------------
-
-
-def targets_for_api(user) -> QuerySet[Target]:
-    return permissions.visible_targets(user).select_related(
-        "metric", "period__fiscal_year", "unit", "person", "team"
-    )
-
-
-def adjustments_for_api(user) -> QuerySet[Adjustment]:
-    return permissions.visible_adjustments(user).select_related(
-        "target__metric",
-        "target__period__fiscal_year",
-        "target__unit",
-        "target__person",
-        "effective_period__fiscal_year",
-        "requested_by",
-        "decided_by",
-    )
-
-
-def plans_for_api(user) -> QuerySet[SalesPlan]:
-    versions = SalesPlanVersion.objects.select_related("created_by", "reviewed_by").order_by(
-        "-number"
-    )
-    return (
-        permissions.visible_plans(user)
-        .select_related("person", "period__fiscal_year")
-        .prefetch_related(Prefetch("versions", queryset=versions))
-    )
-
-
-def would_be_target(*, metric: Metric, period: Period, unit=None, person=None) -> Target:
-    """The target `services.target_set` would change: the existing one, or an unsaved
-    one with the team the service would give a person's target."""
-    owner = {"unit": unit} if unit is not None else {"person": person}
-    existing = (
-        Target.objects.filter(metric=metric, period=period, **owner)
-        .select_related("unit", "team")
-        .first()
-    )
-    if existing is not None:
-        return existing
-    team = services._team_of(person, period) if person is not None else None
-    return Target(metric=metric, period=period, unit=unit, person=person, team=team)
 
 
 # --- metrics -------------------------------------------------------------------------------
@@ -274,10 +223,10 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     ]
 
     def get_queryset(self):
-        return targets_for_api(self.request.user)
+        return selectors.targets_for_api(self.request.user)
 
     def _fresh(self, pk):
-        return self.output(targets_for_api(self.request.user).get(pk=pk))
+        return self.output(selectors.targets_for_api(self.request.user).get(pk=pk))
 
     def _target(self, pk) -> Target:
         return permissions.target_for_user(self.request.user, pk)
@@ -307,7 +256,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             unit = org_permissions.unit_for_user(user, data["unit"])
         else:
             person = org_permissions.person_for_user(user, data["person"])
-        target = would_be_target(
+        target = selectors.would_be_target(
             metric=data["metric"], period=data["period"], unit=unit, person=person
         )
         org_permissions.require(may_change(user, target))
@@ -522,10 +471,10 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     ordering = ["-requested_at", "-pk"]
 
     def get_queryset(self):
-        return adjustments_for_api(self.request.user)
+        return selectors.adjustments_for_api(self.request.user)
 
     def _fresh(self, pk):
-        return self.output(adjustments_for_api(self.request.user).get(pk=pk))
+        return self.output(selectors.adjustments_for_api(self.request.user).get(pk=pk))
 
     @extend_schema(
         request=AdjustmentRequestSerializer,
@@ -602,10 +551,10 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     ordering = ["-period__start_date", "person__username", "pk"]
 
     def get_queryset(self):
-        return plans_for_api(self.request.user)
+        return selectors.plans_for_api(self.request.user)
 
     def _fresh(self, pk):
-        return self.output(plans_for_api(self.request.user).get(pk=pk))
+        return self.output(selectors.plans_for_api(self.request.user).get(pk=pk))
 
     def _plan(self, pk) -> SalesPlan:
         return permissions.plan_for_user(self.request.user, pk)

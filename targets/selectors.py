@@ -7,12 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from targets import domain
-from targets.models import Metric, SalesPlan, Target
+from targets import permissions as _permissions
+from targets.models import Adjustment, Metric, SalesPlan, SalesPlanVersion, Target
 from targets.permissions import visible_targets
 
 
@@ -787,3 +788,52 @@ def export_targets(*, user, fiscal_year: FiscalYear, metric: Metric | None = Non
         "unit__path",
         "person__username",
     )
+
+
+# --- API reads (what the output serializers need, joined) -----------------------------
+
+
+def targets_for_api(user) -> QuerySet[Target]:
+    return _permissions.visible_targets(user).select_related(
+        "metric", "period__fiscal_year", "unit", "person", "team"
+    )
+
+
+def adjustments_for_api(user) -> QuerySet[Adjustment]:
+    return _permissions.visible_adjustments(user).select_related(
+        "target__metric",
+        "target__period__fiscal_year",
+        "target__unit",
+        "target__person",
+        "effective_period__fiscal_year",
+        "requested_by",
+        "decided_by",
+    )
+
+
+def plans_for_api(user) -> QuerySet[SalesPlan]:
+    versions = SalesPlanVersion.objects.select_related("created_by", "reviewed_by").order_by(
+        "-number"
+    )
+    return (
+        _permissions.visible_plans(user)
+        .select_related("person", "period__fiscal_year")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+    )
+
+
+def would_be_target(*, metric: Metric, period: Period, unit=None, person=None) -> Target:
+    """The target `services.target_set` would change: the existing one, or an unsaved
+    one with the team the service would give a person's target."""
+    owner = {"unit": unit} if unit is not None else {"person": person}
+    existing = (
+        Target.objects.filter(metric=metric, period=period, **owner)
+        .select_related("unit", "team")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    from targets.services import team_of
+
+    team = team_of(person, period) if person is not None else None
+    return Target(metric=metric, period=period, unit=unit, person=person, team=team)

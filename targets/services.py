@@ -192,7 +192,7 @@ def _owner_filter(unit: OrgUnit | None, person: User | None) -> dict:
     return {"unit": unit, "person": None} if unit is not None else {"person": person, "unit": None}
 
 
-def _team_of(person: User, period: Period) -> OrgUnit | None:
+def team_of(person: User, period: Period) -> OrgUnit | None:
     """The team the person is a member of at the end of the period (or last in it)."""
     membership = (
         Membership.objects.filter(
@@ -233,7 +233,7 @@ def target_set(
     if target is not None and target.is_published:
         raise DomainError(_("This target is published: request an adjustment to change it."))
     if person is not None and team is None:
-        team = target.team if target is not None else _team_of(person, period)
+        team = target.team if target is not None else team_of(person, period)
         if team is None:
             raise DomainError(
                 _("%(person)s is not in a sales team during %(period)s.")
@@ -313,31 +313,46 @@ def _children_of(target: Target) -> tuple[list[OrgUnit], list[tuple[User, Decima
     return [], [(user, fraction, basis) for user, fraction, basis, _columns in people]
 
 
-def _people_of(
-    unit: OrgUnit, period: Period, columns: list[Period] | None = None
-) -> list[tuple[User, Decimal, str, list[Decimal]]]:
-    """The people whose targets for `period` belong to `unit`: members of it during
-    the period whose last team in the period is this one (a person has one target
-    per period, with the team they end it in). Each comes with their presence in
-    the period (days in this team / days in the period), the basis words when they
-    are not there the whole period, and their presence in each of `columns`."""
-    in_unit = (
-        Membership.objects.filter(unit=unit, kind=Membership.Kind.MEMBER)
+def _period_memberships(period: Period, units_q: Q) -> list[Membership]:
+    """Every member membership during `period` of the people who are, at some point of
+    it, members of the units in `units_q` (in any unit: a mover's last team decides
+    where their target sits). One query."""
+    in_units = (
+        Membership.objects.filter(units_q, kind=Membership.Kind.MEMBER)
         .filter(start_date__lte=period.end_date)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
         .values("user_id")
     )
-    memberships = list(
+    return list(
         Membership.objects.filter(
-            user__in=in_unit, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
+            user__in=in_units, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
         .select_related("user")
         .order_by("user__username", "user_id", "start_date")
     )
+
+
+def _people_of(
+    unit: OrgUnit,
+    period: Period,
+    columns: list[Period] | None = None,
+    memberships: list[Membership] | None = None,
+) -> list[tuple[User, Decimal, str, list[Decimal]]]:
+    """The people whose targets for `period` belong to `unit`: members of it during
+    the period whose last team in the period is this one (a person has one target
+    per period, with the team they end it in). Each comes with their presence in
+    the period (days in this team / days in the period), the basis words when they
+    are not there the whole period, and their presence in each of `columns`.
+
+    `memberships` (from `_period_memberships` for a whole subtree) saves the query."""
+    if memberships is None:
+        memberships = _period_memberships(period, Q(unit=unit))
+    in_unit = {m.user_id for m in memberships if m.unit_id == unit.pk}
     by_user: dict[int, list[Membership]] = {}
     for m in memberships:
-        by_user.setdefault(m.user_id, []).append(m)
+        if m.user_id in in_unit:
+            by_user.setdefault(m.user_id, []).append(m)
     days = (period.end_date - period.start_date).days + 1
     people = []
     for rows in by_user.values():
@@ -709,15 +724,24 @@ def plan_cascade_down(
     current = {
         (t.unit_id, t.person_id): t for t in Target.objects.filter(metric=metric, period=period)
     }
+    # The subtree and its people, read once: the preview costs the same number of
+    # queries for a team as for the whole company.
+    subtree = list(
+        OrgUnit.objects.filter(path__startswith=target.unit.path, is_active=True).order_by("code")
+    )
+    children_of: dict[int, list[OrgUnit]] = defaultdict(list)
+    for u in subtree:
+        children_of[u.parent_id].append(u)
+    memberships = _period_memberships(period, Q(unit__in=subtree))
     queue = [(target.unit, target.value, root_values, method or target.allocation_method, weights)]
     while queue:
         unit, value, column_values, unit_method, unit_weights = queue.pop(0)
-        child_units = list(OrgUnit.objects.filter(parent=unit, is_active=True).order_by("code"))
+        child_units = children_of.get(unit.pk, [])
         if child_units:
             owners = [("unit", u.pk) for u in child_units]
             rows = [(u, None, "", Decimal(1), [Decimal(1)] * len(columns)) for u in child_units]
         else:
-            people = _people_of(unit, period, columns)
+            people = _people_of(unit, period, columns, memberships)
             owners = [("person", user.pk) for user, *_rest in people]
             rows = [(None, user, basis, fraction, cols) for user, fraction, basis, cols in people]
         if not rows:
@@ -1360,7 +1384,7 @@ def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
     plan.status = SalesPlan.Status.SUBMITTED
     _audit(plan, acting_user, "submitted")
     plan.save()
-    team = _team_of(plan.person, plan.period)
+    team = team_of(plan.person, plan.period)
     recipients = _supervisor_ids(team.pk, timezone.localdate()) if team else []
     params = _both_languages(person=plan.person.display_name, period=lambda: plan.period.label)
     url = reverse("targets:plan", args=[plan.pk])
