@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "org",
     "notifications",
     "targets",
+    "sales",
 ]
 
 MIDDLEWARE = [
@@ -280,7 +281,7 @@ except InvalidOperation as exc:
 if not (0 < _band[0] <= _band[1]):
     raise ImproperlyConfigured("The target tolerance band needs 0 < MIN_PCT <= MAX_PCT")
 # Where last year's actuals come from (a function; the sales app provides it).
-TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "")
+TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "sales.selectors.monthly_actuals")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,137 @@
+"""Reads of sales: the actuals per month for targets (TARGETS_ACTUALS_PROVIDER) and
+per period.
+
+Amount, margin and quantity are sums of the credited parts (each credit holds its
+share, rounded so the parts add up to the record), by the month of the record's
+date; collections the same by the month of the collection; new customers a
+count by the month the customer became one, credited to the owner (and to the
+team the owner was a member of that day). Cancelled records do not count.
+A unit's actual is the sum over the credits whose team lies in its subtree.
+Whatever the number of owners and records: one query for the units' paths and
+one aggregate (GROUP BY month in SQL) per kind of owner.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from org.models import Membership, OrgUnit, Period
+from sales.models import Customer, SalesCredit
+from targets.models import Metric
+
+_SUMMED = {
+    Metric.Source.AMOUNT: "amount",
+    Metric.Source.MARGIN: "gross_margin",
+    Metric.Source.QUANTITY: "quantity",
+    Metric.Source.COLLECTIONS: "collected_amount",
+}
+
+
+def _month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _months(start: datetime.date, end: datetime.date) -> int:
+    return max(_month_index(end) - _month_index(start) + 1, 0)
+
+
+def _subtree_q(paths, field: str) -> Q:
+    q = Q()
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+def monthly_actuals(
+    *, metric, start: datetime.date, end: datetime.date, owners: list[tuple[str, int]]
+) -> dict[tuple[str, int], list[Decimal]]:
+    """{owner: [actual per month from start's month to end's month]} for owners
+    ("unit", id) and ("person", id), by the metric's source."""
+    count = _months(start, end)
+    result = {owner: [Decimal(0)] * count for owner in owners}
+    if not owners or count == 0:
+        return result
+    first = _month_index(start)
+    person_ids = sorted({pk for kind, pk in owners if kind == "person"})
+    unit_ids = sorted({pk for kind, pk in owners if kind == "unit"})
+    unit_paths = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
+    source = metric.source
+
+    def add(owner, month: datetime.date, value) -> None:
+        i = _month_index(month) - first
+        if 0 <= i < count and value:
+            result[owner][i] += Decimal(value)
+
+    def add_to_units(path: str, month, value) -> None:
+        for pk, unit_path in unit_paths.items():
+            if path.startswith(unit_path):
+                add(("unit", pk), month, value)
+
+    if source in _SUMMED:
+        value_field = _SUMMED[source]
+        date_field = "collected_on" if source == Metric.Source.COLLECTIONS else "date"
+        credits = SalesCredit.objects.filter(
+            booked=True, **{f"{date_field}__gte": start, f"{date_field}__lte": end}
+        ).annotate(month=TruncMonth(date_field))
+        if person_ids:
+            for row in (
+                credits.filter(person_id__in=person_ids)
+                .values("person_id", "month")
+                .annotate(total=Sum(value_field))
+                .order_by()
+            ):
+                add(("person", row["person_id"]), row["month"], row["total"])
+        if unit_paths:
+            for row in (
+                credits.filter(_subtree_q(unit_paths.values(), "team__path"))
+                .values("team__path", "month")
+                .annotate(total=Sum(value_field))
+                .order_by()
+            ):
+                add_to_units(row["team__path"], row["month"], row["total"])
+    elif source == Metric.Source.NEW_CUSTOMERS:
+        customers = Customer.objects.filter(
+            became_customer_on__gte=start, became_customer_on__lte=end
+        ).annotate(month=TruncMonth("became_customer_on"))
+        if person_ids:
+            for row in (
+                customers.filter(owner_id__in=person_ids)
+                .values("owner_id", "month")
+                .annotate(total=Count("id"))
+                .order_by()
+            ):
+                add(("person", row["owner_id"]), row["month"], row["total"])
+        if unit_paths:
+            # The owner's team on the day: one row per (customer, team); a unit counts
+            # each customer once even if the owner was in two of its teams that day.
+            memberships = Membership.objects.filter(
+                _subtree_q(unit_paths.values(), "unit__path"),
+                kind=Membership.Kind.MEMBER,
+                user_id__in=customers.values("owner_id"),
+            ).values_list("user_id", "unit__path", "start_date", "end_date")
+            by_user = defaultdict(list)
+            for user_id, path, s, e in memberships:
+                by_user[user_id].append((path, s, e))
+            for owner_id, day, month in customers.filter(owner_id__in=list(by_user)).values_list(
+                "owner_id", "became_customer_on", "month"
+            ):
+                units = set()
+                for path, s, e in by_user[owner_id]:
+                    if s <= day and (e is None or e >= day):
+                        units |= {u for u, up in unit_paths.items() if path.startswith(up)}
+                for unit_pk in units:
+                    add(("unit", unit_pk), month, 1)
+    return result
+
+
+def actual_for(*, metric, period: Period, owners: list[tuple[str, int]]) -> dict:
+    """{owner: the actual over the whole period} (a month, quarter or year)."""
+    found = monthly_actuals(
+        metric=metric, start=period.start_date, end=period.end_date, owners=owners
+    )
+    return {owner: sum(values, Decimal(0)) for owner, values in found.items()}

@@ -1,0 +1,579 @@
+"""Writes for sales: records with their credit split (one at a time, or in bulk for
+the ERP and imports), cancellation, customers, contacts and follow-ups.
+
+Every write is atomic, checks its rules in `sales.domain`, records the acting
+user in the history (django-simple-history) and raises DomainError with a
+message naming the problem; nothing is written when it refuses.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from org.domain import DomainError
+from org.models import Membership, Period, User
+from sales import domain
+from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+
+
+def _audit(instance, acting_user) -> None:
+    if acting_user is not None and getattr(acting_user, "pk", None):
+        instance._history_user = acting_user
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based position in the rows given
+    field: str
+    message: str
+
+
+class RowsRefused(DomainError):
+    """Some rows are bad; nothing was written. `errors` names each row and field."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(
+            "; ".join(
+                _("row %(row)s, %(field)s: %(message)s")
+                % {"row": e.row, "field": e.field, "message": e.message}
+                for e in errors[:20]
+            )
+        )
+
+
+class _FieldProblem(DomainError):
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        super().__init__(message)
+
+
+# --- lookups shared by the single and the bulk write (a fixed number of queries) ---------
+
+
+@dataclass
+class _Lookups:
+    periods: list[Period] = field(default_factory=list)
+    memberships: dict[int, list[Membership]] = field(default_factory=dict)
+    existing: dict[str, SalesRecord] = field(default_factory=dict)
+
+
+def _load(dates, user_ids, external_ids, *, lock=False) -> _Lookups:
+    found = _Lookups()
+    dates = [d for d in dates if isinstance(d, datetime.date)]
+    if dates:
+        found.periods = list(
+            Period.objects.filter(
+                kind=Period.Kind.MONTH, start_date__lte=max(dates), end_date__gte=min(dates)
+            ).select_related("fiscal_year")
+        )
+    if user_ids:
+        for m in (
+            Membership.objects.filter(user_id__in=user_ids, kind=Membership.Kind.MEMBER)
+            .select_related("unit")
+            .order_by("-start_date", "-id")
+        ):
+            found.memberships.setdefault(m.user_id, []).append(m)
+    if external_ids:
+        records = SalesRecord.objects.filter(external_id__in=external_ids).select_related(
+            "period__fiscal_year"
+        )
+        if lock:
+            records = records.select_for_update(of=("self",))
+        found.existing = {r.external_id: r for r in records}
+    return found
+
+
+def _month_period(day: datetime.date, periods: list[Period]) -> Period | None:
+    return next((p for p in periods if p.start_date <= day <= p.end_date), None)
+
+
+def _check_open(period: Period | None, day: datetime.date) -> Period:
+    if period is None:
+        raise _FieldProblem(
+            "date",
+            _("There is no fiscal period for %(date)s: the department creates the fiscal year.")
+            % {"date": day.isoformat()},
+        )
+    if period.status != Period.Status.OPEN:
+        raise _FieldProblem(
+            "date",
+            _("%(period)s is %(status)s: a correction goes into an open period.")
+            % {"period": period.label, "status": period.get_status_display()},
+        )
+    return period
+
+
+def _team_on(person: User, day: datetime.date, found: _Lookups):
+    for m in found.memberships.get(person.pk, []):
+        if m.is_active_on(day):
+            return m.unit
+    raise _FieldProblem(
+        "credits",
+        _("%(person)s is not a member of any team on %(date)s.")
+        % {"person": person.username, "date": day.isoformat()},
+    )
+
+
+@dataclass
+class _Prepared:
+    record: SalesRecord
+    is_new: bool
+    credits: list[SalesCredit]
+
+
+def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
+    """Check one record's values against the lookups; raises _FieldProblem."""
+    day = data["date"]
+    if not isinstance(day, datetime.date):
+        raise _FieldProblem("date", _("The date is missing or not a date."))
+    try:
+        amount, quantity, margin, collected = domain.check_record_values(
+            data["amount"], data["quantity"], data["gross_margin"], data.get("collected_amount")
+        )
+    except domain.RecordValueError as exc:
+        raise _FieldProblem(exc.field, str(exc)) from None
+    collected_on = data.get("collected_on")
+    try:
+        domain.check_collection(collected, collected_on)
+    except domain.RecordValueError as exc:
+        raise _FieldProblem(exc.field, str(exc)) from None
+    credits_in = data["credits"]
+    try:
+        shares = domain.check_credit_split([(p.username, s) for p, s in credits_in])
+    except DomainError as exc:
+        raise _FieldProblem("credits", str(exc)) from None
+    external_id = (data.get("external_id") or "").strip() or None
+    record = found.existing.get(external_id) if external_id else None
+    is_new = record is None
+    if not is_new and record.period.status != Period.Status.OPEN:
+        raise _FieldProblem(
+            "external_id",
+            _(
+                "Record %(id)s is in %(period)s, which is %(status)s: it cannot be changed; "
+                "a correction goes into an open period."
+            )
+            % {
+                "id": external_id,
+                "period": record.period.label,
+                "status": record.period.get_status_display(),
+            },
+        )
+    period = _check_open(_month_period(day, found.periods), day)
+    teams = [_team_on(person, day, found) for person, _s in credits_in]
+    if is_new:
+        record = SalesRecord(external_id=external_id, created_by=acting_user)
+    record.date = day
+    record.customer = data["customer"]
+    record.product = data.get("product") or ""
+    record.category = data.get("category") or ""
+    record.amount, record.quantity, record.gross_margin = amount, quantity, margin
+    record.collected_amount, record.collected_on = collected, collected_on
+    record.status = SalesRecord.Status.BOOKED
+    record.period = period
+    parts = zip(
+        domain.credited_amounts(amount, shares),
+        domain.credited_amounts(margin, shares),
+        domain.credited_amounts(quantity, shares, domain.QUANTITY_PLACES),
+        domain.credited_amounts(collected, shares),
+        strict=True,
+    )
+    credits = [
+        SalesCredit(
+            record=record,
+            person=person,
+            team=team,
+            share_pct=share,
+            amount=a,
+            gross_margin=g,
+            quantity=q,
+            collected_amount=c,
+            date=day,
+            collected_on=collected_on,
+            booked=True,
+        )
+        for (person, _s), team, share, (a, g, q, c) in zip(
+            credits_in, teams, shares, parts, strict=True
+        )
+    ]
+    return _Prepared(record, is_new, credits)
+
+
+def _delete_credits(record_ids: list[int], acting_user) -> None:
+    """Delete the credits of these records, with their "deleted" history rows, in a
+    fixed number of queries (a plain delete writes one history row per credit)."""
+    old = list(SalesCredit.objects.filter(record_id__in=record_ids))
+    if not old:
+        return
+    history = SalesCredit.history.model
+    now = timezone.now()
+    user_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+    history.objects.bulk_create(
+        [
+            history(
+                **{f.attname: getattr(c, f.attname) for f in SalesCredit._meta.concrete_fields},
+                history_date=now,
+                history_type="-",
+                history_user_id=user_id,
+                history_change_reason="",
+            )
+            for c in old
+        ],
+        batch_size=500,
+    )
+    # No signals: the history rows above are the audit; nothing refers to a credit.
+    SalesCredit.objects.filter(record_id__in=record_ids)._raw_delete(SalesCredit.objects.db)
+
+
+def _replace_credits(prepared: list[_Prepared], acting_user) -> None:
+    old = [p.record.pk for p in prepared if not p.is_new]
+    if old:
+        _delete_credits(old, acting_user)
+    credits = []
+    for p in prepared:
+        for c in p.credits:
+            c.record = p.record  # now with its primary key
+            credits.append(c)
+    bulk_create_with_history(credits, SalesCredit, default_user=acting_user, batch_size=500)
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_save(
+    *,
+    date: datetime.date,
+    customer: Customer,
+    amount,
+    quantity,
+    gross_margin,
+    collected_amount=0,
+    collected_on: datetime.date | None = None,
+    product: str = "",
+    category: str = "",
+    credits: list[tuple[User, Decimal]],
+    external_id: str | None = None,
+    acting_user=None,
+) -> SalesRecord:
+    """Create a sales record, or update the one with the same external id."""
+    external_id = (external_id or "").strip() or None
+    found = _load(
+        [date], [p.pk for p, _s in credits], [external_id] if external_id else [], lock=True
+    )
+    data = {
+        "date": date,
+        "customer": customer,
+        "amount": amount,
+        "quantity": quantity,
+        "gross_margin": gross_margin,
+        "collected_amount": collected_amount,
+        "collected_on": collected_on,
+        "product": product,
+        "category": category,
+        "credits": credits,
+        "external_id": external_id,
+    }
+    prepared = _prepare(data, found, acting_user)
+    _audit(prepared.record, acting_user)
+    prepared.record.save()
+    _replace_credits([prepared], acting_user)
+    return prepared.record
+
+
+@transaction.atomic
+def record_cancel(*, record: SalesRecord, acting_user=None) -> SalesRecord:
+    """Cancel a booked record in an open period: it no longer counts in the actuals."""
+    locked = (
+        SalesRecord.objects.select_for_update(of=("self",))
+        .select_related("period")
+        .get(pk=record.pk)
+    )
+    if locked.status == SalesRecord.Status.CANCELLED:
+        raise DomainError(_("This record is already cancelled."))
+    if locked.period.status != Period.Status.OPEN:
+        raise DomainError(
+            _("%(period)s is %(status)s: a correction goes into an open period.")
+            % {"period": locked.period.label, "status": locked.period.get_status_display()}
+        )
+    locked.status = SalesRecord.Status.CANCELLED
+    _audit(locked, acting_user)
+    locked.save(update_fields=["status"])
+    credits = list(locked.credits.all())
+    for c in credits:
+        c.booked = False
+    bulk_update_with_history(credits, SalesCredit, ["booked"], default_user=acting_user)
+    return locked
+
+
+def _parse_date(raw, field_name: str):
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, datetime.datetime):
+        return raw.date()
+    if isinstance(raw, datetime.date):
+        return raw
+    try:
+        return datetime.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise _FieldProblem(
+            field_name, _("%(value)s is not a date (YYYY-MM-DD).") % {"value": raw}
+        ) from None
+
+
+@transaction.atomic
+def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
+    """Write many records at once (ERP push, import), idempotent by external id.
+
+    A row: {"external_id", "date", "customer" (customer external id), "amount",
+    "quantity", "gross_margin", "collected_amount", "collected_on", "product",
+    "category", "credits": [{"person": username, "share_pct": ...}]}.
+    Every row is checked first; if any is bad, RowsRefused names each row and field
+    and nothing is written. The queries do not grow with the number of rows (beyond
+    batches of 500). Returns {"created": n, "updated": n}.
+    """
+    if not rows:
+        return {"created": 0, "updated": 0}
+    dicts = [r for r in rows if isinstance(r, dict)]
+    customer_ids = {str(r.get("customer") or "").strip() for r in dicts} - {""}
+    usernames = {
+        str(c.get("person") or "").strip()
+        for r in dicts
+        if isinstance(r.get("credits"), list | tuple)
+        for c in r["credits"]
+        if isinstance(c, dict)
+    } - {""}
+    customers = {c.external_id: c for c in Customer.objects.filter(external_id__in=customer_ids)}
+    people = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    errors: list[RowError] = []
+    parsed: list[dict | None] = []
+    for index, row in enumerate(rows, start=1):
+        try:
+            if not isinstance(row, dict):
+                raise _FieldProblem("row", _("A row is a set of named values."))
+            if not isinstance(row.get("credits"), list | tuple) or not all(
+                isinstance(c, dict) for c in row["credits"]
+            ):
+                raise _FieldProblem(
+                    "credits", _("Give the credits as a list of salespeople and shares.")
+                )
+            day = _parse_date(row.get("date"), "date")
+            if day is None:
+                raise _FieldProblem("date", _("The date is missing."))
+            collected_on = _parse_date(row.get("collected_on"), "collected_on")
+            key = str(row.get("customer") or "").strip()
+            if key not in customers:
+                raise _FieldProblem("customer", _("Unknown customer: %(id)s.") % {"id": key or "—"})
+            credits = []
+            for credit in row.get("credits") or []:
+                name = str(credit.get("person") or "").strip()
+                if name not in people:
+                    raise _FieldProblem(
+                        "credits", _("Unknown salesperson: %(name)s.") % {"name": name or "—"}
+                    )
+                credits.append((people[name], credit.get("share_pct")))
+            parsed.append(
+                {
+                    "date": day,
+                    "customer": customers[key],
+                    "amount": row.get("amount"),
+                    "quantity": row.get("quantity", 0),
+                    "gross_margin": row.get("gross_margin", 0),
+                    "collected_amount": row.get("collected_amount") or 0,
+                    "collected_on": collected_on,
+                    "product": row.get("product") or "",
+                    "category": row.get("category") or "",
+                    "credits": credits,
+                    "external_id": str(row.get("external_id") or "").strip() or None,
+                }
+            )
+        except _FieldProblem as exc:
+            errors.append(RowError(index, exc.field, str(exc)))
+            parsed.append(None)
+    seen: dict[str, int] = {}
+    for index, data in enumerate(parsed, start=1):
+        if data and data["external_id"]:
+            if data["external_id"] in seen:
+                errors.append(
+                    RowError(
+                        index,
+                        "external_id",
+                        _("External id %(id)s is also in row %(row)s.")
+                        % {"id": data["external_id"], "row": seen[data["external_id"]]},
+                    )
+                )
+            seen.setdefault(data["external_id"], index)
+    valid = [d for d in parsed if d]
+    found = _load(
+        [d["date"] for d in valid],
+        {p.pk for d in valid for p, _s in d["credits"]},
+        [d["external_id"] for d in valid if d["external_id"]],
+        lock=True,
+    )
+    prepared: list[_Prepared] = []
+    for index, data in enumerate(parsed, start=1):
+        if data is None:
+            continue
+        try:
+            prepared.append(_prepare(data, found, acting_user))
+        except _FieldProblem as exc:
+            errors.append(RowError(index, exc.field, str(exc)))
+    if errors:
+        errors.sort(key=lambda e: e.row)
+        raise RowsRefused(errors)
+    new = [p.record for p in prepared if p.is_new]
+    changed = [p.record for p in prepared if not p.is_new]
+    if new:
+        created = bulk_create_with_history(
+            new, SalesRecord, default_user=acting_user, batch_size=500
+        )
+        for p, obj in zip([p for p in prepared if p.is_new], created, strict=True):
+            p.record = obj
+    if changed:
+        bulk_update_with_history(
+            changed,
+            SalesRecord,
+            [
+                "date",
+                "customer",
+                "product",
+                "category",
+                "amount",
+                "quantity",
+                "gross_margin",
+                "collected_amount",
+                "collected_on",
+                "status",
+                "period",
+            ],
+            default_user=acting_user,
+            batch_size=500,
+        )
+    _replace_credits(prepared, acting_user)
+    return {"created": len(new), "updated": len(changed)}
+
+
+# --- customers, contacts, follow-ups --------------------------------------------------------
+
+
+@transaction.atomic
+def customer_save(
+    *,
+    customer: Customer | None = None,
+    name: str,
+    owner: User,
+    industry: str = "",
+    region: str = "",
+    status: str = Customer.Status.PROSPECT,
+    became_customer_on: datetime.date | None = None,
+    external_id: str | None = None,
+    notes: str = "",
+    acting_user=None,
+) -> Customer:
+    """Create or change a customer. Becoming active without a date means today: the
+    date counts the customer once in the "new customers" metric."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("The customer needs a name."))
+    if status not in Customer.Status.values:
+        raise DomainError(_("Unknown customer status: %(status)s.") % {"status": status})
+    if status == Customer.Status.PROSPECT and became_customer_on is not None:
+        raise DomainError(_("A prospect has not become a customer yet: leave the date empty."))
+    if status == Customer.Status.ACTIVE and became_customer_on is None:
+        became_customer_on = timezone.localdate()
+    external_id = (external_id or "").strip() or None
+    if external_id:
+        clash = Customer.objects.filter(external_id=external_id)
+        if customer is not None:
+            clash = clash.exclude(pk=customer.pk)
+        if clash.exists():
+            raise DomainError(
+                _("Another customer already has the external id %(id)s.") % {"id": external_id}
+            )
+    customer = customer or Customer()
+    customer.name, customer.owner, customer.industry = name, owner, industry.strip()
+    customer.region, customer.status = region.strip(), status
+    customer.became_customer_on, customer.external_id, customer.notes = (
+        became_customer_on,
+        external_id,
+        notes,
+    )
+    _audit(customer, acting_user)
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def contact_save(
+    *,
+    customer: Customer,
+    contact: Contact | None = None,
+    name: str,
+    title: str = "",
+    phone: str = "",
+    email: str = "",
+    acting_user=None,
+) -> Contact:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("The contact needs a name."))
+    email = (email or "").strip()
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        raise DomainError(_("%(email)s is not an email address.") % {"email": email})
+    contact = contact or Contact(customer=customer)
+    if contact.customer_id != customer.pk:
+        raise DomainError(_("This contact belongs to another customer."))
+    contact.name, contact.title, contact.phone, contact.email = name, title.strip(), phone, email
+    _audit(contact, acting_user)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def followup_save(
+    *,
+    followup: FollowUp | None = None,
+    customer: Customer,
+    salesperson: User,
+    kind: str,
+    happened_on: datetime.date,
+    need: str = "",
+    next_action: str = "",
+    next_action_on: datetime.date | None = None,
+    acting_user=None,
+) -> FollowUp:
+    if kind not in FollowUp.Kind.values:
+        raise DomainError(_("Unknown kind of follow-up: %(kind)s.") % {"kind": kind})
+    if happened_on is None:
+        raise DomainError(_("Give the date of the follow-up."))
+    if next_action_on is not None and next_action_on < happened_on:
+        raise DomainError(
+            _("The next action date %(next)s is before the follow-up itself (%(date)s).")
+            % {"next": next_action_on.isoformat(), "date": happened_on.isoformat()}
+        )
+    if next_action_on is not None and not (next_action or "").strip():
+        raise DomainError(_("Say what the next action is."))
+    followup = followup or FollowUp()
+    followup.customer, followup.salesperson, followup.kind = customer, salesperson, kind
+    followup.happened_on, followup.need = happened_on, need
+    followup.next_action, followup.next_action_on = (next_action or "").strip(), next_action_on
+    _audit(followup, acting_user)
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followup_done(*, followup: FollowUp, acting_user=None) -> FollowUp:
+    if followup.done:
+        raise DomainError(_("This follow-up is already done."))
+    followup.done = True
+    _audit(followup, acting_user)
+    followup.save(update_fields=["done"])
+    return followup
