@@ -100,7 +100,8 @@ def led_unit_paths(user, on: datetime.date | None = None) -> tuple[str, ...]:
     return cache[day]
 
 
-def _subtree_q(paths: tuple[str, ...], field: str = "path") -> Q:
+def subtree_q(paths, field: str = "path") -> Q:
+    """Rows whose `field` lies in one of the subtrees at `paths` (one or more)."""
     return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
 
 
@@ -116,7 +117,7 @@ def visible_units(user, on: datetime.date | None = None) -> QuerySet[OrgUnit]:
         ).values("unit_id")
     )
     paths = led_unit_paths(user, day)
-    condition = own | _subtree_q(paths) if paths else own
+    condition = own | subtree_q(paths) if paths else own
     return OrgUnit.objects.filter(condition)
 
 
@@ -129,7 +130,7 @@ def visible_people(user, on: datetime.date | None = None) -> QuerySet[User]:
     paths = led_unit_paths(user, day)
     if not paths:
         return User.objects.filter(pk=user.pk)
-    led_people = Membership.objects.filter(active_on_q(day), _subtree_q(paths, "unit__path"))
+    led_people = Membership.objects.filter(active_on_q(day), subtree_q(paths, "unit__path"))
     return User.objects.filter(Q(pk=user.pk) | Q(pk__in=led_people.values("user_id")))
 
 
@@ -180,5 +181,5 @@ def visible_memberships(user) -> QuerySet[Membership]:
     paths = led_unit_paths(user)
     condition = Q(user=user)
     if paths:
-        condition |= _subtree_q(paths, "unit__path")
+        condition |= subtree_q(paths, "unit__path")
     return Membership.objects.filter(condition)

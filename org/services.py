@@ -19,12 +19,14 @@ from org.models import FiscalYear, Membership, OrgUnit, Period, Role, RoleAssign
 from org.permissions import active_on_q
 
 
-def _audit(instance, acting_user, reason: str = "") -> None:
-    """Tell simple-history who made the change and why."""
+def audit_as(instance, acting_user, reason: str = "") -> None:
+    """Tell simple-history who makes the next change to `instance`, and why.
+
+    Every app's services call this before saving an audited model."""
     if acting_user is not None and getattr(acting_user, "pk", None):
         instance._history_user = acting_user
     if reason:
-        instance._change_reason = reason
+        instance._change_reason = reason[:100]
 
 
 # --- people and roles ----------------------------------------------------------------
@@ -58,7 +60,7 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _audit(user, acting_user)
+    audit_as(user, acting_user)
     user.save()
     user_set_roles(user=user, roles=roles or [], acting_user=acting_user)
     return user
@@ -72,17 +74,17 @@ def user_set_roles(*, user: User, roles: list[str], acting_user=None) -> None:
     current = {ra.role: ra for ra in user.role_assignments.all()}
     for role in set(roles) - set(current):
         assignment = RoleAssignment(user=user, role=role)
-        _audit(assignment, acting_user)
+        audit_as(assignment, acting_user)
         assignment.save()
     for role in set(current) - set(roles):
         assignment = current[role]
-        _audit(assignment, acting_user)
+        audit_as(assignment, acting_user)
         assignment.delete()
     wants_admin = Role.ADMINISTRATOR in roles
     if user.is_staff != wants_admin or (user.is_superuser and not wants_admin):
         user.is_staff = wants_admin
         user.is_superuser = wants_admin
-        _audit(user, acting_user)
+        audit_as(user, acting_user)
         user.save(update_fields=["is_staff", "is_superuser"])
     user.__dict__.pop("role_set", None)
 
@@ -118,7 +120,7 @@ def unit_create(
     if OrgUnit.objects.filter(code=code).exists():
         raise DomainError(_("The unit code %(code)s is already used.") % {"code": code})
     unit = OrgUnit(code=code, name=name, name_zh=name_zh, kind=kind, parent=parent)
-    _audit(unit, acting_user)
+    audit_as(unit, acting_user)
     unit.save()
     unit.path = domain.unit_path(parent.path if parent else None, unit.pk)
     unit.depth = parent.depth + 1 if parent else 0
@@ -158,7 +160,7 @@ def unit_update(
         unit.kind = kind
     if is_active is not None:
         unit.is_active = is_active
-    _audit(unit, acting_user)
+    audit_as(unit, acting_user)
     unit.save()
     if moved:
         _rebuild_subtree_paths(unit)
@@ -230,7 +232,7 @@ def membership_create(
     membership = Membership(
         user=user, unit=unit, kind=kind, start_date=start_date, end_date=end_date
     )
-    _audit(membership, acting_user)
+    audit_as(membership, acting_user)
     membership.save()
     return membership
 
@@ -242,7 +244,7 @@ def membership_end(
     if end_date < membership.start_date:
         raise DomainError(_("The end date is before the start date."))
     membership.end_date = end_date
-    _audit(membership, acting_user)
+    audit_as(membership, acting_user)
     membership.save(update_fields=["end_date"])
     return membership
 
@@ -292,7 +294,7 @@ def fiscal_year_create(*, start_year: int, start_month: int, acting_user=None) -
         end_date=year_spec.end,
         start_month=start_month,
     )
-    _audit(fiscal_year, acting_user)
+    audit_as(fiscal_year, acting_user)
     fiscal_year.save()
     created: dict[tuple[str, int], Period] = {}
     for spec in specs:
@@ -304,7 +306,7 @@ def fiscal_year_create(*, start_year: int, start_month: int, acting_user=None) -
             end_date=spec.end,
             parent=created[spec.parent] if spec.parent else None,
         )
-        _audit(period, acting_user)
+        audit_as(period, acting_user)
         period.save()
         created[(spec.kind, spec.number)] = period
     return fiscal_year
@@ -336,7 +338,7 @@ def period_transition(
             }
         ) from None
     locked.status = to_status
-    _audit(locked, acting_user, reason.strip())
+    audit_as(locked, acting_user, reason.strip())
     locked.save(update_fields=["status"])
     period.status = to_status
     return locked

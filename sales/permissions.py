@@ -12,19 +12,18 @@ Hidden objects answer 404 (the *_for_user helpers), forbidden actions 403.
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from org.models import Membership
-from org.permissions import active_on_q, is_department, is_salesperson, led_unit_paths
+from org.permissions import (
+    active_on_q,
+    is_department,
+    is_salesperson,
+    led_unit_paths,
+    subtree_q,
+)
 from sales.models import Customer, FollowUp, SalesCredit, SalesRecord
-
-
-def _subtree(paths, field: str) -> Q:
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
 
 
 def _led_people_q(user, field: str) -> Q | None:
@@ -32,7 +31,7 @@ def _led_people_q(user, field: str) -> Q | None:
     paths = led_unit_paths(user)
     if not paths:
         return None
-    led = Membership.objects.filter(active_on_q(_today()), _subtree(paths, "unit__path"))
+    led = Membership.objects.filter(active_on_q(_today()), subtree_q(paths, "unit__path"))
     return Q(**{f"{field}__in": led.values("user_id")})
 
 
@@ -58,7 +57,7 @@ def visible_records(user) -> QuerySet[SalesRecord]:
     if paths:
         visible |= Q(
             Exists(
-                SalesCredit.objects.filter(_subtree(paths, "team__path"), record_id=OuterRef("pk"))
+                SalesCredit.objects.filter(subtree_q(paths, "team__path"), record_id=OuterRef("pk"))
             )
         )
     return SalesRecord.objects.filter(visible)
@@ -128,7 +127,7 @@ def can_enter_record(user, credited_people) -> bool:
     allowed = Q(unit_id__in=own_teams)
     paths = led_unit_paths(user)
     if paths:
-        allowed |= _subtree(paths, "unit__path")
+        allowed |= subtree_q(paths, "unit__path")
     reachable = set(
         Membership.objects.filter(active_on_q(day), allowed, user_id__in=others).values_list(
             "user_id", flat=True

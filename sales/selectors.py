@@ -17,10 +17,11 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
 from org.models import Membership, OrgUnit, Period
+from org.permissions import subtree_q
 from sales.models import Customer, SalesCredit
 from targets.models import Metric
 
@@ -38,13 +39,6 @@ def _month_index(day: datetime.date) -> int:
 
 def _months(start: datetime.date, end: datetime.date) -> int:
     return max(_month_index(end) - _month_index(start) + 1, 0)
-
-
-def _subtree_q(paths, field: str) -> Q:
-    q = Q()
-    for p in paths:
-        q |= Q(**{f"{field}__startswith": p})
-    return q
 
 
 def monthly_actuals(
@@ -88,7 +82,7 @@ def monthly_actuals(
                 add(("person", row["person_id"]), row["month"], row["total"])
         if unit_paths:
             for row in (
-                credits.filter(_subtree_q(unit_paths.values(), "team__path"))
+                credits.filter(subtree_q(tuple(unit_paths.values()), "team__path"))
                 .values("team__path", "month")
                 .annotate(total=Sum(value_field))
                 .order_by()
@@ -110,7 +104,7 @@ def monthly_actuals(
             # The owner's team on the day: one row per (customer, team); a unit counts
             # each customer once even if the owner was in two of its teams that day.
             memberships = Membership.objects.filter(
-                _subtree_q(unit_paths.values(), "unit__path"),
+                subtree_q(tuple(unit_paths.values()), "unit__path"),
                 kind=Membership.Kind.MEMBER,
                 user_id__in=customers.values("owner_id"),
             ).values_list("user_id", "unit__path", "start_date", "end_date")

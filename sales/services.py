@@ -19,13 +19,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from org.domain import DomainError
 from org.models import Membership, Period, User
+from org.services import audit_as
 from sales import domain
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
-
-
-def _audit(instance, acting_user) -> None:
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        instance._history_user = acting_user
 
 
 @dataclass(frozen=True)
@@ -282,7 +278,7 @@ def record_save(
         "external_id": external_id,
     }
     prepared = _prepare(data, found, acting_user)
-    _audit(prepared.record, acting_user)
+    audit_as(prepared.record, acting_user)
     prepared.record.save()
     _replace_credits([prepared], acting_user)
     return prepared.record
@@ -304,7 +300,7 @@ def record_cancel(*, record: SalesRecord, acting_user=None) -> SalesRecord:
             % {"period": locked.period.label, "status": locked.period.get_status_display()}
         )
     locked.status = SalesRecord.Status.CANCELLED
-    _audit(locked, acting_user)
+    audit_as(locked, acting_user)
     locked.save(update_fields=["status"])
     credits = list(locked.credits.all())
     for c in credits:
@@ -505,7 +501,7 @@ def customer_save(
         external_id,
         notes,
     )
-    _audit(customer, acting_user)
+    audit_as(customer, acting_user)
     customer.save()
     return customer
 
@@ -531,7 +527,7 @@ def contact_save(
     if contact.customer_id != customer.pk:
         raise DomainError(_("This contact belongs to another customer."))
     contact.name, contact.title, contact.phone, contact.email = name, title.strip(), phone, email
-    _audit(contact, acting_user)
+    audit_as(contact, acting_user)
     contact.save()
     return contact
 
@@ -564,7 +560,7 @@ def followup_save(
     followup.customer, followup.salesperson, followup.kind = customer, salesperson, kind
     followup.happened_on, followup.need = happened_on, need
     followup.next_action, followup.next_action_on = (next_action or "").strip(), next_action_on
-    _audit(followup, acting_user)
+    audit_as(followup, acting_user)
     followup.save()
     return followup
 
@@ -574,6 +570,6 @@ def followup_done(*, followup: FollowUp, acting_user=None) -> FollowUp:
     if followup.done:
         raise DomainError(_("This follow-up is already done."))
     followup.done = True
-    _audit(followup, acting_user)
+    audit_as(followup, acting_user)
     followup.save(update_fields=["done"])
     return followup

@@ -11,24 +11,17 @@
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from org import permissions as org_permissions
-from org.permissions import is_department, led_unit_paths
+from org.permissions import is_department, led_unit_paths, subtree_q
 from targets.models import Adjustment, SalesPlan, Target
 
 
 def can_manage_targets(user) -> bool:
     """Metrics, seasonality, cascade, publication, approvals."""
     return is_department(user)
-
-
-def _subtree(paths, field) -> Q:
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
 
 
 def visible_targets(user) -> QuerySet[Target]:
@@ -39,7 +32,7 @@ def visible_targets(user) -> QuerySet[Target]:
     own = Q(person=user, status=Target.Status.PUBLISHED)
     paths = led_unit_paths(user)
     if paths:
-        own |= _subtree(paths, "unit__path") | _subtree(paths, "team__path")
+        own |= subtree_q(paths, "unit__path") | subtree_q(paths, "team__path")
     return Target.objects.filter(own)
 
 
@@ -118,7 +111,7 @@ def visible_plans(user) -> QuerySet[SalesPlan]:
 
         # The people who were members of a led unit during the plan's period.
         led_member = Membership.objects.filter(
-            _subtree(paths, "unit__path"),
+            subtree_q(paths, "unit__path"),
             kind=Membership.Kind.MEMBER,
             user_id=OuterRef("person_id"),
             start_date__lte=OuterRef("period__end_date"),

@@ -25,6 +25,7 @@ from notifications.services import notify
 from org.domain import DomainError, is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
+from org.services import audit_as
 from targets import actuals, domain
 from targets.models import (
     Adjustment,
@@ -59,13 +60,6 @@ def _both_languages(**values) -> dict:
 
 def tolerance() -> tuple[Decimal, Decimal]:
     return Decimal(settings.TARGET_TOLERANCE_MIN_PCT), Decimal(settings.TARGET_TOLERANCE_MAX_PCT)
-
-
-def _audit(instance, acting_user, reason: str = "") -> None:
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        instance._history_user = acting_user
-    if reason:
-        instance._change_reason = reason[:100]
 
 
 def _fmt(value: Decimal, metric: Metric) -> str:
@@ -149,7 +143,7 @@ def metric_save(*, metric: Metric | None = None, acting_user, **fields) -> Metri
     clash = Metric.objects.filter(code=metric.code).exclude(pk=metric.pk).exists()
     if clash:
         raise DomainError(_("The metric code %(code)s is already used.") % {"code": metric.code})
-    _audit(metric, acting_user)
+    audit_as(metric, acting_user)
     metric.save()
     return metric
 
@@ -178,7 +172,7 @@ def seasonality_save(
     profile.method = method
     if SeasonalityProfile.objects.filter(name=name).exclude(pk=profile.pk).exists():
         raise DomainError(_("A profile named %(name)s already exists.") % {"name": name})
-    _audit(profile, acting_user)
+    audit_as(profile, acting_user)
     profile.save()
     return profile
 
@@ -247,7 +241,7 @@ def target_set(
         return target  # nothing changes: no history row, no reopened allocation
     target.value = amount
     target.basis = basis or "typed in"
-    _audit(target, acting_user)
+    audit_as(target, acting_user)
     target.save()
     _reopen_parent_allocation(target, acting_user)
     return target
@@ -266,7 +260,7 @@ def _reopen_parent_allocation(target: Target, acting_user) -> None:
         Target.AllocationStatus.APPROVED,
     ):
         parent.allocation_status = Target.AllocationStatus.OPEN
-        _audit(parent, acting_user, "allocation changed")
+        audit_as(parent, acting_user, "allocation changed")
         parent.save(update_fields=["allocation_status"])
 
 
@@ -642,7 +636,7 @@ def cascade_org(
     count = _write_planned(planned, target.metric, acting_user, "cascade over the organisation")
     if method and method != target.allocation_method:
         target.allocation_method = method
-        _audit(target, acting_user)
+        audit_as(target, acting_user)
         target.save(update_fields=["allocation_method"])
     return count
 
@@ -653,7 +647,7 @@ def cascade_time(*, target: Target, profile: SeasonalityProfile | None = None, a
     count = _write_planned(planned, target.metric, acting_user, "cascade over time")
     if profile is not None and profile.pk != target.seasonality_id:
         target.seasonality = profile
-        _audit(target, acting_user)
+        audit_as(target, acting_user)
         target.save(update_fields=["seasonality"])
     return count
 
@@ -676,7 +670,7 @@ def cascade_typed(*, target: Target, values: list, acting_user) -> int:
     planned = plan_typed_split(target, values)
     if target.allocation_method != Target.Allocation.MANUAL:
         target.allocation_method = Target.Allocation.MANUAL
-        _audit(target, acting_user)
+        audit_as(target, acting_user)
         target.save(update_fields=["allocation_method"])
     return _write_planned(planned, target.metric, acting_user, "typed in below")
 
@@ -834,7 +828,7 @@ def cascade_down(
         target.seasonality = profile
         fields.append("seasonality")
     if fields:
-        _audit(target, acting_user)
+        audit_as(target, acting_user)
         target.save(update_fields=fields)
     return count
 
@@ -902,7 +896,7 @@ def allocation_submit(*, target: Target, acting_user, comment: str = "") -> Targ
     domain.check_tolerance(target.value, total, low, high, label=target.unit.display_name)
     target.allocation_status = Target.AllocationStatus.SUBMITTED
     target.allocation_comment = comment
-    _audit(target, acting_user, "allocation submitted")
+    audit_as(target, acting_user, "allocation submitted")
     target.save(update_fields=["allocation_status", "allocation_comment"])
     params = _params(target) | {"supervisor": acting_user.display_name}
     url = reverse("targets:allocation", args=[target.pk])
@@ -929,7 +923,7 @@ def allocation_decide(*, target: Target, approve: bool, comment: str = "", actin
         Target.AllocationStatus.APPROVED if approve else Target.AllocationStatus.RETURNED
     )
     target.allocation_comment = comment
-    _audit(target, acting_user, "allocation approved" if approve else "allocation returned")
+    audit_as(target, acting_user, "allocation approved" if approve else "allocation returned")
     target.save(update_fields=["allocation_status", "allocation_comment"])
     params = _params(target) | {"comment": comment}
     recipients = _supervisor_ids(target.unit_id, timezone.localdate())
@@ -1085,7 +1079,7 @@ def target_acknowledge(*, target: Target, acting_user) -> Target:
         raise DomainError(_("Only the target's owner acknowledges it."))
     target.acknowledged_at = timezone.now()
     target.acknowledged_by = acting_user
-    _audit(target, acting_user, "acknowledged")
+    audit_as(target, acting_user, "acknowledged")
     target.save(update_fields=["acknowledged_at", "acknowledged_by"])
     return target
 
@@ -1129,7 +1123,7 @@ def adjustment_request(
         effective_period=effective_period,
         requested_by=acting_user,
     )
-    _audit(adjustment, acting_user)
+    audit_as(adjustment, acting_user)
     adjustment.save()
     params = {
         "requester": acting_user.display_name,
@@ -1177,7 +1171,7 @@ def adjustment_decide(
     adjustment.decided_by = acting_user
     adjustment.decided_at = timezone.now()
     adjustment.decision_note = note
-    _audit(adjustment, acting_user)
+    audit_as(adjustment, acting_user)
     adjustment.save()
     params = {
         **_both_languages(
@@ -1360,7 +1354,7 @@ def plan_save(
     current.save()
     if plan.status == SalesPlan.Status.RETURNED:
         plan.status = SalesPlan.Status.DRAFT
-    _audit(plan, acting_user)
+    audit_as(plan, acting_user)
     plan.save()
     return plan
 
@@ -1382,7 +1376,7 @@ def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
     version.submitted_at = timezone.now()
     version.save(update_fields=["submitted_at"])
     plan.status = SalesPlan.Status.SUBMITTED
-    _audit(plan, acting_user, "submitted")
+    audit_as(plan, acting_user, "submitted")
     plan.save()
     team = team_of(plan.person, plan.period)
     recipients = _supervisor_ids(team.pk, timezone.localdate()) if team else []
@@ -1414,7 +1408,7 @@ def plan_review(*, plan: SalesPlan, approve: bool, comment: str = "", acting_use
     version.review_comment = comment.strip()
     version.save()
     plan.status = SalesPlan.Status.APPROVED if approve else SalesPlan.Status.RETURNED
-    _audit(plan, acting_user, version.decision)
+    audit_as(plan, acting_user, version.decision)
     plan.save()
     params = _both_languages(period=lambda: plan.period.label, comment=comment.strip())
     kind = "plan_approved" if approve else "plan_returned"
