@@ -83,7 +83,17 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
-class OrgUnit(models.Model):
+class BilingualNameMixin:
+    """`display_name`: the Chinese name when the reader reads Chinese and there is one."""
+
+    @property
+    def display_name(self) -> str:
+        if self.name_zh and translation.get_language() == "zh-hans":
+            return self.name_zh
+        return self.name
+
+
+class OrgUnit(BilingualNameMixin, models.Model):
     class Kind(models.TextChoices):
         COMPANY = "company", _("company")
         REGION = "region", _("region")
@@ -126,12 +136,6 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_zh and translation.get_language() == "zh-hans":
-            return self.name_zh
-        return self.name
 
 
 class Membership(models.Model):

@@ -8,15 +8,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from org.models import OrgUnit, Period
+from org.models import BilingualNameMixin, OrgUnit, Period
 
 
-class Metric(models.Model):
+class Metric(BilingualNameMixin, models.Model):
     class Unit(models.TextChoices):
         CURRENCY = "currency", _("currency")
         COUNT = "count", _("count")
@@ -62,12 +61,6 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_zh and translation.get_language() == "zh-hans":
-            return self.name_zh
-        return self.name
 
     @property
     def decimal_places(self) -> int:
