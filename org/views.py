@@ -1,10 +1,12 @@
 """HTML pages of the organisation and the fiscal calendar. Thin: access through
 `permissions`, reads through `selectors`, writes through `services`."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,7 +26,18 @@ from org.models import Period
 @login_required
 def home(request):
     summary = selectors.home_summary(user=request.user)
-    return render(request, "org/home.html", {"summary": summary})
+    return render(request, "org/home.html", {"summary": summary, "panels": _home_panels(request)})
+
+
+def _home_panels(request) -> list[tuple[str, dict]]:
+    """Cards that later apps add to the home page (HOME_PANELS: functions taking the
+    request and returning (template name, context) or None), so org depends on none."""
+    panels = []
+    for path in settings.HOME_PANELS:
+        panel = import_string(path)(request)
+        if panel is not None:
+            panels.append(panel)
+    return panels
 
 
 @login_required

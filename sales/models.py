@@ -234,3 +234,141 @@ class SalesCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.share_pct}% of #{self.record_id}"
+
+
+class MonthTotal(models.Model):
+    """The booked credits summed per person, team and month, kept in step by
+    sales.services in the same transaction as every credit write (by increments,
+    so concurrent writers add up): amount, margin and quantity by the month of the
+    sale, collections by the month of the collection. Never edited by hand;
+    `manage.py sales_totals --check` compares it with the credits and `--rebuild`
+    recomputes it from them."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    amount = models.DecimalField(default=0, **MONEY)
+    gross_margin = models.DecimalField(default=0, **MONEY)
+    quantity = models.DecimalField(default=0, **QUANTITY)
+    collected_amount = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("monthly sales total")
+        verbose_name_plural = _("monthly sales totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "team", "month"], name="sales_monthtotal_one_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "month"]), models.Index(fields=["month"])]
+
+
+class ProgressReport(models.Model):
+    """A salesperson's weekly (or monthly, SALES_REPORT_FREQUENCY) progress report,
+    read and commented on by the supervisor."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("weekly")
+        MONTHLY = "monthly", _("monthly")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
+        verbose_name=_("salesperson"),
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    # Monday of the week, or the first day of the month.
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    progress = models.TextField(_("progress"))
+    customer_feedback = models.TextField(_("customer feedback"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    help_needed = models.TextField(_("help needed"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    supervisor_comment = models.TextField(_("supervisor's comment"), blank=True)
+    commented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commented by"),
+    )
+    commented_at = models.DateTimeField(_("commented at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read by the supervisor at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-period_start", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "frequency", "period_start"],
+                name="sales_report_one_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=["weekly", "monthly"]),
+                name="sales_report_frequency_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="sales_report_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.period_start}–{self.period_end}"
+
+
+class SatisfactionResponse(models.Model):
+    """One customer's survey answer about a salesperson in a month period."""
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="satisfaction",
+        verbose_name=_("customer"),
+    )
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="satisfaction_responses",
+        verbose_name=_("salesperson"),
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period")
+    )
+    answered_on = models.DateField(_("answered on"))
+    score = models.PositiveSmallIntegerField(_("score (1–5)"))
+    comment = models.TextField(_("comment"), blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("satisfaction response")
+        verbose_name_plural = _("satisfaction responses")
+        ordering = ["-answered_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="sales_satisfaction_score_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["salesperson", "answered_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.salesperson_id}: {self.score}"

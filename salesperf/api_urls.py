@@ -5,12 +5,14 @@ from rest_framework.routers import DefaultRouter
 
 from notifications import api as notifications_api
 from org import api as org_api
+from sales import api as sales_api
 from targets import api as targets_api
 
 router = DefaultRouter()
 org_api.register(router)
 targets_api.register(router)
 notifications_api.register(router)
+sales_api.register(router)
 
 urlpatterns = [
     path("me/", org_api.MeView.as_view(), name="api-me"),

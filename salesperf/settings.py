@@ -283,6 +283,30 @@ if not (0 < _band[0] <= _band[1]):
 # Where last year's actuals come from (a function; the sales app provides it).
 TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "sales.selectors.monthly_actuals")
 
+# Cards shown at the top of the home page, in this order (see org.views.home).
+HOME_PANELS = ["sales.panels.home_panel"]
+
+# Progress reports are written every week or every month.
+SALES_REPORT_FREQUENCY = env_str("SALES_REPORT_FREQUENCY", "weekly")
+if SALES_REPORT_FREQUENCY not in ("weekly", "monthly"):
+    raise ImproperlyConfigured("SALES_REPORT_FREQUENCY must be weekly or monthly")
+# Pace, the share of a target expected by today: "seasonality" follows the monthly
+# targets (or the target's seasonality profile) where there are any, else the
+# elapsed days; "days" always uses the elapsed days.
+SALES_PACE_METHOD = env_str("SALES_PACE_METHOD", "seasonality")
+if SALES_PACE_METHOD not in ("seasonality", "days"):
+    raise ImproperlyConfigured("SALES_PACE_METHOD must be seasonality or days")
+# A person or unit is at risk when the projection to the period's end is below this
+# percentage of the target.
+SALES_AT_RISK_PCT = env_str("SALES_AT_RISK_PCT", "90")
+try:
+    if Decimal(SALES_AT_RISK_PCT) <= 0:
+        raise ImproperlyConfigured("SALES_AT_RISK_PCT must be above 0")
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("SALES_AT_RISK_PCT must be a number") from exc
+# Largest sales or satisfaction import file accepted (bytes).
+SALES_IMPORT_MAX_BYTES = env_int("SALES_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

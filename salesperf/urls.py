@@ -18,6 +18,7 @@ if settings.REDIS_URL:
 urlpatterns = [
     path("", include("org.urls")),
     path("targets/", include("targets.urls")),
+    path("sales/", include("sales.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,3 @@
+"""URLs of the sales app: dashboards (included by sales.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the sales app: records (included by sales.urls)."""
+
+urlpatterns: list = []

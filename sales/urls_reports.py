@@ -1,0 +1,3 @@
+"""URLs of the sales app: reports (included by sales.urls)."""
+
+urlpatterns: list = []
