@@ -262,6 +262,9 @@ class MonthTotal(models.Model):
         ]
         indexes = [models.Index(fields=["team", "month"]), models.Index(fields=["month"])]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.team_id} · {self.month:%Y-%m}"
+
 
 class ProgressReport(models.Model):
     """A salesperson's weekly (or monthly, SALES_REPORT_FREQUENCY) progress report,
@@ -320,7 +323,7 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} · {self.period_start}–{self.period_end}"
+        return f"{self.person_id} · {self.period_start} - {self.period_end}"
 
 
 class SatisfactionResponse(models.Model):
@@ -342,7 +345,7 @@ class SatisfactionResponse(models.Model):
         Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period")
     )
     answered_on = models.DateField(_("answered on"))
-    score = models.PositiveSmallIntegerField(_("score (1–5)"))
+    score = models.PositiveSmallIntegerField(_("score (1-5)"))
     comment = models.TextField(_("comment"), blank=True)
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
