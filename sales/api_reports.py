@@ -1,0 +1,5 @@
+"""API of the sales app: reports (registered by sales.api)."""
+
+
+def register(router) -> None:
+    pass
