@@ -10,7 +10,9 @@ reported, and the month of the correction shows it.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -151,3 +153,282 @@ def check_collection(collected_amount: Decimal, collected_on) -> None:
     """A collected amount needs the day it was collected."""
     if collected_amount and collected_on is None:
         raise RecordValueError("collected_on", _("Give the date the amount was collected."))
+
+
+# --- the monthly totals kept in step with the credits ---------------------------------------
+
+TotalKey = tuple[int, int, datetime.date]  # person id, team id, first day of the month
+
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def total_deltas(credits, sign: int) -> dict[TotalKey, list[Decimal]]:
+    """What adding (sign 1) or removing (sign -1) these credits changes in the monthly
+    totals: {(person, team, month): [amount, gross margin, quantity, collected]}.
+    Amount, margin and quantity count in the month of the sale, the collected amount
+    in the month of the collection; credits not booked change nothing. `credits`
+    need person_id, team_id, date, collected_on, booked and the four amounts."""
+    deltas: dict[TotalKey, list[Decimal]] = {}
+    zero = Decimal(0)
+    for c in credits:
+        if not c.booked:
+            continue
+        key = (c.person_id, c.team_id, first_of_month(c.date))
+        row = deltas.setdefault(key, [zero, zero, zero, zero])
+        row[0] += sign * Decimal(c.amount)
+        row[1] += sign * Decimal(c.gross_margin)
+        row[2] += sign * Decimal(c.quantity)
+        if c.collected_on is not None and c.collected_amount:
+            key = (c.person_id, c.team_id, first_of_month(c.collected_on))
+            row = deltas.setdefault(key, [zero, zero, zero, zero])
+            row[3] += sign * Decimal(c.collected_amount)
+    return {k: v for k, v in deltas.items() if any(v)}
+
+
+def merge_deltas(*parts: dict[TotalKey, list[Decimal]]) -> dict[TotalKey, list[Decimal]]:
+    merged: dict[TotalKey, list[Decimal]] = {}
+    for part in parts:
+        for key, values in part.items():
+            row = merged.setdefault(key, [Decimal(0)] * 4)
+            for i, v in enumerate(values):
+                row[i] += v
+    return {k: v for k, v in merged.items() if any(v)}
+
+
+# --- live attainment: pace, projection, at-risk ----------------------------------------------
+#
+# Attainment compares what was sold with the target; the pace says how much of the target
+# should be there by today, following the shape of the period's months (its monthly
+# targets, else the seasonality profile's weights, else plain days); the projection
+# carries today's rate to the end of the period; a person or unit is at risk when that
+# projection falls short of SALES_AT_RISK_PCT % of the target.
+#
+# Rounding (half up): percentages to 0.1; expected-to-date, projection and variances to
+# the metric's decimal places (2 for money and percentages, 0 for counts). Fractions of
+# a period are exact Decimals (28 significant digits), never rounded, and the at-risk
+# test compares unrounded values, so a rounded figure never decides it.
+
+HIGHER = "higher"  # the values of targets.models.Metric.Direction
+LOWER = "lower"
+PACE_DAYS = "days"  # the values of settings.SALES_PACE_METHOD
+PACE_SEASONALITY = "seasonality"
+SHAPE_MONTH_TARGETS = "monthly_targets"  # where the shape of a pace came from
+SHAPE_SEASONALITY = "seasonality"
+SHAPE_DAYS = "days"
+PCT_QUANTUM = Decimal("0.1")
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _round_pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _ratio_pct(actual, target, direction: str = HIGHER) -> Decimal | None:
+    """Unrounded attainment (see attainment_pct); None without a target above 0."""
+    if target is None or Decimal(target) <= 0:
+        return None
+    ratio = Decimal(actual) * HUNDRED / Decimal(target)
+    if direction == LOWER:
+        return max(2 * HUNDRED - ratio, Decimal(0))
+    return ratio
+
+
+def attainment_pct(actual, target, direction: str = HIGHER) -> Decimal | None:
+    """The actual as a percentage of the target, rounded half up to 0.1.
+
+    Higher is better (sales, margin, customers): actual / target * 100; above 100
+    when the target is beaten, below 0 when returns outweigh the sales. Lower is better
+    (a budget to stay under): 100 at the target, one point more for every 1 % under
+    it and one less for every 1 % over it, (2 - actual / target) * 100, never below 0.
+    No target, or a target of 0, has no attainment: None."""
+    return _round_pct(_ratio_pct(actual, target, direction))
+
+
+def days_in(start: datetime.date, end: datetime.date) -> int:
+    """Days from start to end, both included."""
+    return (end - start).days + 1
+
+
+def elapsed_fraction(start: datetime.date, end: datetime.date, today: datetime.date) -> Decimal:
+    """The share of a period's days that have passed by the end of `today` (today
+    counts): 0 before the start, 1 from the last day on."""
+    if end < start:
+        raise ValueError("a period ends on or after its start")
+    if today < start:
+        return Decimal(0)
+    if today >= end:
+        return Decimal(1)
+    return Decimal(days_in(start, today)) / Decimal(days_in(start, end))
+
+
+def month_spans(
+    start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The calendar months from start to end, the first and last clipped to them."""
+    spans = []
+    day = start
+    while day <= end:
+        following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        last = min(following - datetime.timedelta(days=1), end)
+        spans.append((day, last))
+        day = following
+    return spans
+
+
+def _usable(weights, count: int) -> list[Decimal] | None:
+    if weights is None or len(weights) != count or any(w is None for w in weights):
+        return None
+    values = [Decimal(w) for w in weights]
+    if any(v < 0 for v in values) or sum(values, Decimal(0)) <= 0:
+        return None
+    return values
+
+
+def pace_shape(
+    *,
+    method: str,
+    month_count: int,
+    month_targets: Sequence | None = None,
+    profile_weights: Sequence | None = None,
+) -> tuple[list[Decimal] | None, str]:
+    """The monthly shape a period's pace follows: (weights per month or None, source).
+
+    With the "days" method, or a period of one month, the pace follows the days.
+    Otherwise the owner's monthly targets of the period's months, when the time
+    cascade made one for every month and they add up to more than 0; else the
+    seasonality profile's weights for those months; else the days."""
+    if method == PACE_DAYS or month_count <= 1:
+        return None, SHAPE_DAYS
+    weights = _usable(month_targets, month_count)
+    if weights is not None:
+        return weights, SHAPE_MONTH_TARGETS
+    weights = _usable(profile_weights, month_count)
+    if weights is not None:
+        return weights, SHAPE_SEASONALITY
+    return None, SHAPE_DAYS
+
+
+def expected_share(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
+    weights: Sequence[Decimal] | None = None,
+) -> Decimal:
+    """The share (0 to 1) of the period's target expected by the end of `today`.
+
+    With a weight per month of the period: the sum over the months of each month's
+    weight times the share of its days passed, over the sum of the weights (within a
+    month the pace follows the days). Without weights (or weights adding up to 0):
+    the share of the period's days passed."""
+    if weights is None:
+        return elapsed_fraction(start, end, today)
+    spans = month_spans(start, end)
+    if len(weights) != len(spans):
+        raise ValueError("one weight per month of the period")
+    total = sum((Decimal(w) for w in weights), Decimal(0))
+    if total <= 0:
+        return elapsed_fraction(start, end, today)
+    done = sum(
+        (
+            Decimal(w) * elapsed_fraction(s, e, today)
+            for w, (s, e) in zip(weights, spans, strict=True)
+        ),
+        Decimal(0),
+    )
+    return min(done / total, Decimal(1))
+
+
+def expected_to_date(target, share: Decimal, places: int) -> Decimal | None:
+    """The part of the target expected by now; None without a target."""
+    if target is None:
+        return None
+    return _round(Decimal(target) * share, places)
+
+
+def projection(actual, share: Decimal, places: int) -> Decimal | None:
+    """The actual carried to the end of the period at the rate of the pace: actual /
+    expected share. None while nothing is expected yet (share 0)."""
+    if share <= 0:
+        return None
+    return _round(Decimal(actual) / share, places)
+
+
+def is_at_risk(*, actual, target, share: Decimal, threshold_pct, direction: str = HIGHER) -> bool:
+    """The projection's attainment falls below `threshold_pct` (for higher-is-better:
+    projection < threshold % of the target). Only once some of the target is
+    expected (share above 0), and only with a target above 0."""
+    if share <= 0 or target is None or Decimal(target) <= 0:
+        return False
+    projected = _ratio_pct(Decimal(actual) / share, target, direction)
+    return projected is not None and projected < Decimal(threshold_pct)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Every number of one owner's attainment of one target in one period."""
+
+    target: Decimal | None
+    actual: Decimal
+    elapsed: Decimal  # share of the period's days passed, 0..1
+    expected_share: Decimal  # share of the target expected by now, 0..1
+    expected: Decimal | None  # the pace: target expected by now
+    variance: Decimal | None  # actual - target
+    pace_variance: Decimal | None  # actual - expected (ahead of the pace when > 0)
+    attainment: Decimal | None  # %
+    used_pct: Decimal | None  # actual / target * 100, whatever the direction (bar width)
+    pace_pct: Decimal  # expected share * 100 (the pace marker on the bar)
+    projection: Decimal | None
+    projected_attainment: Decimal | None  # %
+    at_risk: bool
+    shape: str  # SHAPE_*
+
+
+def progress(
+    *,
+    actual,
+    target,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
+    places: int,
+    threshold_pct,
+    direction: str = HIGHER,
+    weights: Sequence[Decimal] | None = None,
+    shape: str = SHAPE_DAYS,
+) -> Progress:
+    """Attainment, pace, projection and the at-risk flag of one target (see above)."""
+    actual = Decimal(actual)
+    target = None if target is None else Decimal(target)
+    share = expected_share(start=start, end=end, today=today, weights=weights)
+    expected = expected_to_date(target, share, places)
+    projected = projection(actual, share, places)
+    return Progress(
+        target=target,
+        actual=actual,
+        elapsed=elapsed_fraction(start, end, today),
+        expected_share=share,
+        expected=expected,
+        variance=None if target is None else _round(actual - target, places),
+        pace_variance=None if expected is None else _round(actual - expected, places),
+        attainment=attainment_pct(actual, target, direction),
+        used_pct=attainment_pct(actual, target, HIGHER),
+        pace_pct=_round_pct(share * HUNDRED),
+        projection=projected,
+        projected_attainment=(
+            None if share <= 0 else _round_pct(_ratio_pct(actual / share, target, direction))
+        ),
+        at_risk=is_at_risk(
+            actual=actual,
+            target=target,
+            share=share,
+            threshold_pct=threshold_pct,
+            direction=direction,
+        ),
+        shape=shape if weights is not None else SHAPE_DAYS,
+    )

@@ -3,7 +3,10 @@ per period.
 
 Amount, margin and quantity are sums of the credited parts (each credit holds its
 share, rounded so the parts add up to the record), by the month of the record's
-date; collections the same by the month of the collection; new customers a
+date; collections the same by the month of the collection — read from the monthly
+totals (`MonthTotal`), which sales.services keeps in step with the credits in the
+same transaction as every write, so they are as live as the credits themselves
+(`month_totals_from_credits` recomputes them from the credits, for the check); new customers a
 count by the month the customer became one, credited to the owner (and to the
 team the owner was a member of that day). Cancelled records do not count.
 A unit's actual is the sum over the credits whose team lies in its subtree.
@@ -22,7 +25,7 @@ from django.db.models.functions import TruncMonth
 
 from org.models import Membership, OrgUnit, Period
 from org.permissions import subtree_q
-from sales.models import Customer, SalesCredit
+from sales.models import Customer, MonthTotal, SalesCredit
 from targets.models import Metric
 
 _SUMMED = {
@@ -68,13 +71,10 @@ def monthly_actuals(
 
     if source in _SUMMED:
         value_field = _SUMMED[source]
-        date_field = "collected_on" if source == Metric.Source.COLLECTIONS else "date"
-        credits = SalesCredit.objects.filter(
-            booked=True, **{f"{date_field}__gte": start, f"{date_field}__lte": end}
-        ).annotate(month=TruncMonth(date_field))
+        totals = MonthTotal.objects.filter(month__gte=start.replace(day=1), month__lte=end)
         if person_ids:
             for row in (
-                credits.filter(person_id__in=person_ids)
+                totals.filter(person_id__in=person_ids)
                 .values("person_id", "month")
                 .annotate(total=Sum(value_field))
                 .order_by()
@@ -82,7 +82,7 @@ def monthly_actuals(
                 add(("person", row["person_id"]), row["month"], row["total"])
         if unit_paths:
             for row in (
-                credits.filter(subtree_q(tuple(unit_paths.values()), "team__path"))
+                totals.filter(subtree_q(tuple(unit_paths.values()), "team__path"))
                 .values("team__path", "month")
                 .annotate(total=Sum(value_field))
                 .order_by()
@@ -129,3 +129,38 @@ def actual_for(*, metric, period: Period, owners: list[tuple[str, int]]) -> dict
         metric=metric, start=period.start_date, end=period.end_date, owners=owners
     )
     return {owner: sum(values, Decimal(0)) for owner, values in found.items()}
+
+
+def month_totals_from_credits() -> dict[tuple[int, int, datetime.date], list[Decimal]]:
+    """The monthly totals computed from the booked credits themselves:
+    {(person, team, month): [amount, gross margin, quantity, collected]} (zero rows
+    left out). Two GROUP BY queries over all credits: for the check and the rebuild."""
+    zero = Decimal(0)
+    found: dict = defaultdict(lambda: [zero, zero, zero, zero])
+    booked = SalesCredit.objects.filter(booked=True).order_by()
+    for row in (
+        booked.annotate(month=TruncMonth("date"))
+        .values("person_id", "team_id", "month")
+        .annotate(a=Sum("amount"), g=Sum("gross_margin"), q=Sum("quantity"))
+    ):
+        values = found[(row["person_id"], row["team_id"], row["month"])]
+        values[0] += row["a"]
+        values[1] += row["g"]
+        values[2] += row["q"]
+    for row in (
+        booked.filter(collected_on__isnull=False)
+        .annotate(month=TruncMonth("collected_on"))
+        .values("person_id", "team_id", "month")
+        .annotate(c=Sum("collected_amount"))
+    ):
+        found[(row["person_id"], row["team_id"], row["month"])][3] += row["c"]
+    return {k: v for k, v in found.items() if any(v)}
+
+
+def month_totals_stored() -> dict[tuple[int, int, datetime.date], list[Decimal]]:
+    """The monthly totals as stored, zero rows left out (for the check)."""
+    return {
+        (t.person_id, t.team_id, t.month): values
+        for t in MonthTotal.objects.order_by()
+        if any(values := [t.amount, t.gross_margin, t.quantity, t.collected_amount])
+    }

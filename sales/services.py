@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -21,7 +21,7 @@ from org.domain import DomainError
 from org.models import Membership, Period, User
 from org.services import audit_as
 from sales import domain
-from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
 
 
 @dataclass(frozen=True)
@@ -202,12 +202,73 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
     return _Prepared(record, is_new, credits)
 
 
+# --- the monthly totals (sales.models.MonthTotal) ---------------------------------------------
+
+_TOTALS_UPSERT = (
+    "INSERT INTO {table} (person_id, team_id, month, amount, gross_margin, quantity,"
+    " collected_amount) VALUES {rows}"
+    " ON CONFLICT (person_id, team_id, month) DO UPDATE SET"
+    " amount = {table}.amount + excluded.amount,"
+    " gross_margin = {table}.gross_margin + excluded.gross_margin,"
+    " quantity = {table}.quantity + excluded.quantity,"
+    " collected_amount = {table}.collected_amount + excluded.collected_amount"
+)
+
+
+def _apply_totals(deltas: dict) -> None:
+    """Add the deltas to the monthly totals by increments (INSERT … ON CONFLICT DO
+    UPDATE SET x = x + excluded.x): two transactions crediting the same person and
+    month add up instead of overwriting each other. Keys in a fixed order so
+    concurrent writers lock rows in the same order."""
+    if not deltas:
+        return
+    table = connection.ops.quote_name(MonthTotal._meta.db_table)
+    keys = sorted(deltas)
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        params: list = []
+        for person_id, team_id, month in batch:
+            params += [
+                person_id,
+                team_id,
+                month,
+                *(str(v) for v in deltas[(person_id, team_id, month)]),
+            ]
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(_TOTALS_UPSERT.format(table=table, rows=rows), params)
+
+
+def totals_rebuild() -> int:
+    """Recompute every monthly total from the credits (the repair path of
+    `manage.py sales_totals --rebuild`); returns the number of rows written."""
+    from sales.selectors import month_totals_from_credits
+
+    with transaction.atomic():
+        MonthTotal.objects.all().delete()
+        rows = [
+            MonthTotal(
+                person_id=person_id,
+                team_id=team_id,
+                month=month,
+                amount=v[0],
+                gross_margin=v[1],
+                quantity=v[2],
+                collected_amount=v[3],
+            )
+            for (person_id, team_id, month), v in month_totals_from_credits().items()
+        ]
+        MonthTotal.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def _delete_credits(record_ids: list[int], acting_user) -> None:
     """Delete the credits of these records, with their "deleted" history rows, in a
     fixed number of queries (a plain delete writes one history row per credit)."""
     old = list(SalesCredit.objects.filter(record_id__in=record_ids))
     if not old:
         return
+    _apply_totals(domain.total_deltas(old, -1))
     history = SalesCredit.history.model
     now = timezone.now()
     user_id = acting_user.pk if getattr(acting_user, "pk", None) else None
@@ -238,6 +299,7 @@ def _replace_credits(prepared: list[_Prepared], acting_user) -> None:
             c.record = p.record  # now with its primary key
             credits.append(c)
     bulk_create_with_history(credits, SalesCredit, default_user=acting_user, batch_size=500)
+    _apply_totals(domain.total_deltas(credits, 1))
 
 
 # --- records ------------------------------------------------------------------------------
@@ -303,6 +365,7 @@ def record_cancel(*, record: SalesRecord, acting_user=None) -> SalesRecord:
     audit_as(locked, acting_user)
     locked.save(update_fields=["status"])
     credits = list(locked.credits.all())
+    _apply_totals(domain.total_deltas(credits, -1))
     for c in credits:
         c.booked = False
     bulk_update_with_history(credits, SalesCredit, ["booked"], default_user=acting_user)
