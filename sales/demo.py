@@ -1,0 +1,255 @@
+"""Demo sales for Qingyun Instruments, called by `manage.py seed_demo` after the
+organisation and the targets are there.
+
+For the current fiscal year up to today: every salesperson's customers (most of
+them won this year, so they count as new customers; a few prospects and one
+lost), contacts, follow-ups (some due this week), and sales records from the
+first month to today shaped by the person's published monthly revenue target
+and a performance of their own — most near their target, two well behind, so
+the team dashboards show people at risk —, with a few records split between
+teammates, one cancelled order and collections some weeks after the sale.
+Everything goes through the services, so the history and the monthly totals
+exist. Idempotent: skipped when the demo's records are already there.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from org.models import FiscalYear, Membership, Period, User
+from sales import services
+from sales.models import Customer, SalesRecord
+from targets.models import Target
+
+DEPARTMENT = "dept.zhou"
+PREFIX = "DEMO-"
+
+# How each salesperson sells against their target, by position in their team.
+PERFORMANCE = ["1.12", "1.02", "0.97", "1.06", "0.58", "0.93", "1.18", "0.66"]
+
+CITIES = {
+    "sh-key": "Shanghai",
+    "hz": "Hangzhou",
+    "nj": "Nanjing",
+    "gz": "Guangzhou",
+    "sz": "Shenzhen",
+}
+REGIONS = {"sh-key": "Shanghai", "hz": "Zhejiang", "nj": "Jiangsu", "gz": "Guangdong"}
+CUSTOMER_KINDS = [
+    ("{city} No. {n} People's Hospital", "Hospital"),
+    ("{city} Centre for Disease Control, lab {n}", "Public health"),
+    ("{city} Medical University, institute {n}", "University"),
+    ("{city} Meikang Clinical Laboratory {n}", "Independent laboratory"),
+    ("{city} Maternity and Child Hospital {n}", "Hospital"),
+    ("{city} Huaxin Biotech {n}", "Pharmaceutical"),
+    ("{city} Women's and Children's Clinic {n}", "Clinic"),
+    ("{city} Food Safety Testing Centre {n}", "Public health"),
+]
+PRODUCTS = [
+    # product, category, unit price
+    ("Biochemistry analyser BA-800", "Analysers", Decimal("68000")),
+    ("Haematology analyser HX-5", "Analysers", Decimal("42000")),
+    ("Immunoassay system IM-3", "Analysers", Decimal("95000")),
+    ("Reagent kit, annual supply", "Reagents", Decimal("8500")),
+    ("Service contract, one year", "Services", Decimal("12000")),
+]
+CONTACT_NAMES = ["Dr Li Hua", "Ms Wang Fang", "Mr Chen Gang", "Dr Zhao Min", "Ms Xu Jing"]
+FOLLOW_UPS = [
+    ("visit", "Wants a second analyser for the night shift.", "Send the quotation"),
+    ("call", "Asked about the reagent price for next year.", "Call back with the price list"),
+    ("pre_sales", "Evaluating two suppliers for the new lab.", "Arrange a demonstration"),
+    ("after_sales", "The analyser's error rate went up after the update.", "Engineer visit"),
+]
+
+
+def _current_year(today: datetime.date) -> FiscalYear | None:
+    return FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
+
+
+def _team_members(fiscal_year: FiscalYear, today: datetime.date) -> list[tuple[User, str, int]]:
+    """(person, team code, position in the team) for each salesperson in a team today."""
+    memberships = (
+        Membership.objects.filter(kind=Membership.Kind.MEMBER, start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .select_related("user", "unit")
+        .order_by("unit__code", "user__username")
+    )
+    people, position = [], {}
+    for m in memberships:
+        index = position.get(m.unit.code, 0)
+        position[m.unit.code] = index + 1
+        people.append((m.user, m.unit.code, index))
+    return people
+
+
+def _monthly_revenue_targets(fiscal_year: FiscalYear) -> dict[tuple[int, int], Decimal]:
+    """{(person id, month period id): published monthly revenue target}."""
+    return {
+        (t.person_id, t.period_id): t.value
+        for t in Target.objects.filter(
+            metric__code="revenue",
+            period__fiscal_year=fiscal_year,
+            period__kind=Period.Kind.MONTH,
+            person__isnull=False,
+            status=Target.Status.PUBLISHED,
+        )
+    }
+
+
+def _customers(person: User, team: str, index: int, rng: random.Random, year_start, today):
+    """Eight customers for the person: six won this year, one prospect, one lost."""
+    customers = []
+    city = CITIES.get(team, "Suzhou")
+    for n, (pattern, industry) in enumerate(CUSTOMER_KINDS):
+        number = index * 10 + n + 1
+        external_id = f"{PREFIX}C-{person.username}-{n}"
+        name = pattern.format(city=city, n=number)
+        if n == 6:
+            status, since = Customer.Status.PROSPECT, None
+        elif n == 7:
+            status, since = Customer.Status.LOST, year_start - datetime.timedelta(days=200)
+        else:
+            status = Customer.Status.ACTIVE
+            offset = rng.randrange(0, max((today - year_start).days, 1))
+            since = year_start + datetime.timedelta(days=offset if n >= 2 else 0)
+        customer = services.customer_save(
+            name=name,
+            owner=person,
+            industry=industry,
+            region=REGIONS.get(team, "Guangdong"),
+            status=status,
+            became_customer_on=since,
+            external_id=external_id,
+            acting_user=person,
+        )
+        services.contact_save(
+            customer=customer,
+            name=CONTACT_NAMES[(index + n) % len(CONTACT_NAMES)],
+            title="Head of laboratory" if n % 2 else "Procurement",
+            phone=f"+86 21 5555 {number:04d}",
+            acting_user=person,
+        )
+        customers.append(customer)
+    return customers
+
+
+def _follow_ups(person: User, customers, rng: random.Random, today) -> None:
+    for n, customer in enumerate(customers[:6]):
+        kind, need, action = FOLLOW_UPS[(n + rng.randrange(4)) % len(FOLLOW_UPS)]
+        happened = today - datetime.timedelta(days=rng.randrange(2, 40))
+        due = None
+        if n < 2:  # two open actions: one due this week (or overdue), one later
+            due = today + datetime.timedelta(days=rng.randrange(-3, 5) if n == 0 else 12)
+        followup = services.followup_save(
+            customer=customer,
+            salesperson=person,
+            kind=kind,
+            happened_on=happened,
+            need=need,
+            next_action=action if due else "",
+            next_action_on=due,
+            acting_user=person,
+        )
+        if n >= 4:
+            services.followup_done(followup=followup, acting_user=person)
+
+
+def _rows(
+    person, team, index, customers, teammates, months, targets, since, rng, today
+) -> list[dict]:
+    """The person's sales records from the year's first month to today."""
+    factor = Decimal(PERFORMANCE[index % len(PERFORMANCE)])
+    active = [c for c in customers if c.status == Customer.Status.ACTIVE]
+    rows = []
+    for month in months:
+        target = targets.get((person.pk, month.pk))
+        if not target or month.start_date > today:
+            continue
+        last_day = min(month.end_date, today)
+        share = Decimal(last_day.day) / Decimal(month.end_date.day)
+        to_sell = target * factor * share * Decimal(rng.uniform(0.85, 1.15))
+        count = rng.randrange(3, 7)
+        for n in range(count):
+            day = month.start_date + datetime.timedelta(days=rng.randrange(0, last_day.day))
+            choices = [c for c in active if c.became_customer_on and c.became_customer_on <= day]
+            if not choices or day < since[person.pk]:
+                continue
+            customer = rng.choice(choices)
+            product, category, price = PRODUCTS[rng.randrange(len(PRODUCTS))]
+            amount = (to_sell / count).quantize(Decimal("0.01"))
+            quantity = max((amount / price).quantize(Decimal("1")), Decimal(1))
+            margin = (amount * Decimal(rng.uniform(0.28, 0.42))).quantize(Decimal("0.01"))
+            credits = [{"person": person.username, "share_pct": "100"}]
+            mates = [m for m in teammates if since[m.pk] <= day]
+            if n == 0 and mates and rng.random() < 0.3:
+                mate = rng.choice(mates)
+                credits = [
+                    {"person": person.username, "share_pct": "60"},
+                    {"person": mate.username, "share_pct": "40"},
+                ]
+            collected_on = day + datetime.timedelta(days=rng.randrange(20, 75))
+            paid = collected_on <= today and rng.random() < 0.85
+            rows.append(
+                {
+                    "external_id": f"{PREFIX}R-{person.username}-{month.number}-{n}",
+                    "date": day.isoformat(),
+                    "customer": customer.external_id,
+                    "product": product,
+                    "category": category,
+                    "amount": str(amount),
+                    "quantity": str(quantity),
+                    "gross_margin": str(margin),
+                    "collected_amount": str(amount if paid else 0),
+                    "collected_on": collected_on.isoformat() if paid else "",
+                    "credits": credits,
+                }
+            )
+    return rows
+
+
+def seed(*, stdout, today: datetime.date) -> None:
+    fiscal_year = _current_year(today)
+    dept = User.objects.filter(username=DEPARTMENT).first()
+    if fiscal_year is None or dept is None:
+        return
+    if not SalesRecord.objects.filter(external_id__startswith=PREFIX).exists():
+        _seed_sales(fiscal_year, dept, today)
+    records = SalesRecord.objects.filter(period__fiscal_year=fiscal_year)
+    stdout.write(
+        f"Sales: {Customer.objects.count()} customers, {records.count()} sales records in "
+        f"{fiscal_year.name} ({records.filter(status=SalesRecord.Status.CANCELLED).count()} "
+        "cancelled)."
+    )
+
+
+def _seed_sales(fiscal_year: FiscalYear, dept: User, today: datetime.date) -> None:
+    rng = random.Random(2026)  # noqa: S311 (demo data, not secrets)
+    months = list(
+        Period.objects.filter(fiscal_year=fiscal_year, kind=Period.Kind.MONTH)
+        .exclude(status=Period.Status.CLOSED)
+        .order_by("start_date")
+    )
+    targets = _monthly_revenue_targets(fiscal_year)
+    people = _team_members(fiscal_year, today)
+    by_team: dict[str, list[User]] = {}
+    for person, team, _index in people:
+        by_team.setdefault(team, []).append(person)
+    since: dict[int, datetime.date] = {}  # the first day each person was in a team
+    for user_id, start in Membership.objects.filter(kind=Membership.Kind.MEMBER).values_list(
+        "user_id", "start_date"
+    ):
+        since[user_id] = min(start, since.get(user_id, start))
+    rows: list[dict] = []
+    for person, team, index in people:
+        customers = _customers(person, team, index, rng, fiscal_year.start_date, today)
+        _follow_ups(person, customers, rng, today)
+        teammates = [p for p in by_team[team] if p != person]
+        rows += _rows(person, team, index, customers, teammates, months, targets, since, rng, today)
+    for start in range(0, len(rows), 1000):
+        services.records_bulk_upsert(rows[start : start + 1000], acting_user=dept)
+    # A returned order: booked, then cancelled by the department.
+    cancelled = SalesRecord.objects.filter(external_id__startswith=PREFIX).order_by("date").first()
+    if cancelled is not None:
+        services.record_cancel(record=cancelled, acting_user=dept)
