@@ -1,0 +1,378 @@
+"""Benchmark: the team and department dashboards on 1,000,000 sales records.
+
+Loads into a PostgreSQL database of its own (created afresh: `salesperf_bench` on
+the server of DATABASE_URL, or BENCH_DATABASE_URL) a company of 5 regions, 50 teams
+and 500 salespeople with published targets for four metrics (revenue, gross margin,
+collections, new customers) for the year, its quarters and months, 10,000
+customers and about 1,000,000 sales records over the fiscal year up to the bench's
+"today" (credited to the customer's owner; one in ten split with a teammate), then
+measures in the same run:
+
+- the team dashboard (a team's month; and the same team's year to date) and the
+  department dashboard (the whole company's month), server time per request
+  through Django's test client (middleware, views, templates), median and p95 over
+  repeated requests;
+- the bare SQL that computes the same numbers straight from the credits: a team's
+  month and year to date per person and month, and the whole company's roll-up
+  per team and month — PostgreSQL alone, median and p95.
+
+Prints one JSON line of figures at the end. Goals (issue 4): team dashboard p95 <=
+50 ms, department dashboard p95 <= 500 ms, both within 3x the bare SQL measured here.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/salesperf \\
+        .venv/bin/python bench/sales_dashboards.py [--records 1000000] [--repeat 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TODAY = datetime.date(2026, 11, 20)  # the bench's "today": pinned, so runs compare
+
+
+def _bench_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL server.")
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/salesperf_bench"))
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DB_POOL"] = "False"
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesperf.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    import django
+
+    django.setup()
+
+
+def _timed(fn, repeat: int) -> dict:
+    fn()  # warm up (caches, plans)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {"median_ms": round(statistics.median(times), 2), "p95_ms": round(p95, 2)}
+
+
+def load(records: int) -> dict:
+    """The organisation, targets, customers and records; returns what was made."""
+    from decimal import Decimal
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from org.models import Membership, OrgUnit, Period, RoleAssignment, User
+    from org.services import fiscal_year_create, unit_create
+    from sales import services as sales_services
+    from targets.models import Metric, Target
+
+    fiscal_year = fiscal_year_create(start_year=TODAY.year, start_month=1)
+    periods = list(Period.objects.filter(fiscal_year=fiscal_year))
+    company = unit_create(code="co", name="Company", kind=OrgUnit.Kind.COMPANY)
+    teams = []
+    for r in range(5):
+        region = unit_create(
+            code=f"r{r}", name=f"Region {r}", kind=OrgUnit.Kind.REGION, parent=company
+        )
+        for t in range(10):
+            teams.append(
+                unit_create(
+                    code=f"r{r}t{t}", name=f"Team {r}-{t}", kind=OrgUnit.Kind.TEAM, parent=region
+                )
+            )
+    password = make_password("bench-password")
+    people = User.objects.bulk_create(
+        [User(username=f"p{i:03d}", password=password) for i in range(500)]
+    )
+    supervisors = User.objects.bulk_create(
+        [User(username=f"sup{t:02d}", password=password) for t in range(len(teams))]
+    )
+    department = User.objects.create(username="dept", password=password)
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=p, role="salesperson") for p in people]
+        + [RoleAssignment(user=s, role="supervisor") for s in supervisors]
+        + [RoleAssignment(user=department, role="department")]
+    )
+    start = fiscal_year.start_date
+    Membership.objects.bulk_create(
+        [Membership(user=p, unit=teams[i // 10], start_date=start) for i, p in enumerate(people)]
+        + [
+            Membership(user=s, unit=teams[t], kind=Membership.Kind.SUPERVISOR, start_date=start)
+            for t, s in enumerate(supervisors)
+        ]
+    )
+    metrics = [
+        Metric.objects.create(code=code, name=code, name_zh=code, unit=unit, source=source)
+        for code, unit, source in [
+            ("revenue", "currency", "amount"),
+            ("gross_margin", "currency", "margin"),
+            ("collections", "currency", "collections"),
+            ("new_customers", "count", "new_customers"),
+        ]
+    ]
+    targets = []
+    units = list(OrgUnit.objects.all())
+    for metric in metrics:
+        per_month = Decimal(5 if metric.unit == "count" else 120000)
+        for period in periods:
+            months = {"month": 1, "quarter": 3, "year": 12}[period.kind]
+            value = per_month * months
+            targets += [
+                Target(
+                    metric=metric,
+                    period=period,
+                    person=p,
+                    team=teams[i // 10],
+                    value=value,
+                    status="published",
+                )
+                for i, p in enumerate(people)
+            ]
+            for unit in units:
+                size = {"company": 500, "region": 100, "team": 10}[unit.kind]
+                targets.append(
+                    Target(
+                        metric=metric,
+                        period=period,
+                        unit=unit,
+                        value=value * size,
+                        status="published",
+                    )
+                )
+    Target.objects.bulk_create(targets, batch_size=5000)
+
+    days = (TODAY - fiscal_year.start_date).days + 1
+    with transaction.atomic(), connection.cursor() as cursor:
+        # 20 customers per salesperson, each won on some day of the year.
+        cursor.execute(
+            """
+            INSERT INTO sales_customer (name, owner_id, industry, region, status,
+                became_customer_on, external_id, notes)
+            SELECT 'Customer ' || g, u.id, '', '', 'active',
+                   %s::date + ((g * 37) %% %s), 'C' || g, ''
+            FROM generate_series(0, 9999) g
+            JOIN org_user u ON u.username = 'p' || lpad((g / 20)::text, 3, '0')
+            """,
+            [fiscal_year.start_date, days],
+        )
+        # The records: customer by g, date spread over the year to date.
+        cursor.execute(
+            """
+            INSERT INTO sales_salesrecord (date, customer_id, product, category, amount,
+                quantity, gross_margin, collected_amount, collected_on, status,
+                external_id, period_id, created_by_id, created_at)
+            SELECT d.day, c.id, 'Product ' || (g %% 7), 'Category ' || (g %% 3),
+                   (1000 + (g * 7919) %% 9000)::numeric(18, 2), 1 + g %% 5,
+                   (300 + (g * 104729) %% 3000)::numeric(18, 2),
+                   CASE WHEN g %% 5 = 0 THEN 0 ELSE (1000 + (g * 7919) %% 9000) END,
+                   CASE WHEN g %% 5 = 0 THEN NULL
+                        ELSE LEAST(d.day + 30, %s::date) END,
+                   'booked', 'R' || g, p.id, NULL, now()
+            FROM generate_series(0, %s - 1) g
+            CROSS JOIN LATERAL (SELECT %s::date + ((g * 7) %% %s) AS day) d
+            JOIN sales_customer c ON c.external_id = 'C' || (g %% 10000)
+            JOIN org_period p ON p.kind = 'month' AND p.fiscal_year_id = %s
+                 AND d.day BETWEEN p.start_date AND p.end_date
+            """,
+            [TODAY, records, fiscal_year.start_date, days, fiscal_year.pk],
+        )
+        # Credits: the owner; one record in ten shared 50/50 with the next teammate.
+        cursor.execute(
+            """
+            WITH r AS (
+                SELECT r.id, r.date, r.collected_on, r.amount, r.gross_margin, r.quantity,
+                       r.collected_amount, c.owner_id, m.unit_id AS team_id,
+                       (r.id % 10 = 0) AS split,
+                       (SELECT u2.id FROM org_user u2
+                         WHERE u2.username = 'p' || lpad(
+                               ((substr(u.username, 2)::int / 10) * 10
+                                + (substr(u.username, 2)::int + 1) % 10)::text, 3, '0')
+                       ) AS mate_id
+                FROM sales_salesrecord r
+                JOIN sales_customer c ON c.id = r.customer_id
+                JOIN org_user u ON u.id = c.owner_id
+                JOIN org_membership m ON m.user_id = c.owner_id AND m.kind = 'member'
+            )
+            INSERT INTO sales_salescredit (record_id, person_id, team_id, share_pct, amount,
+                gross_margin, quantity, collected_amount, date, collected_on, booked)
+            SELECT id, owner_id, team_id, CASE WHEN split THEN 50 ELSE 100 END,
+                   CASE WHEN split THEN round(amount / 2, 2) ELSE amount END,
+                   CASE WHEN split THEN round(gross_margin / 2, 2) ELSE gross_margin END,
+                   CASE WHEN split THEN round(quantity / 2, 2) ELSE quantity END,
+                   CASE WHEN split THEN round(collected_amount / 2, 2)
+                        ELSE collected_amount END,
+                   date, collected_on, true
+            FROM r
+            UNION ALL
+            SELECT id, mate_id, team_id, 50, amount - round(amount / 2, 2),
+                   gross_margin - round(gross_margin / 2, 2), quantity - round(quantity / 2, 2),
+                   collected_amount - round(collected_amount / 2, 2), date, collected_on, true
+            FROM r WHERE split
+            """
+        )
+    rows = sales_services.totals_rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {
+        "fiscal_year": fiscal_year,
+        "team": teams[0],
+        "supervisor": supervisors[0],
+        "department": department,
+        "people": people[:10],
+        "month_totals": rows,
+    }
+
+
+def measure(made: dict, repeat: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from org.models import Period
+    from sales.models import SalesCredit, SalesRecord
+
+    fiscal_year = made["fiscal_year"]
+    month = Period.objects.get(
+        fiscal_year=fiscal_year, kind="month", start_date__lte=TODAY, end_date__gte=TODAY
+    )
+    year = Period.objects.get(fiscal_year=fiscal_year, kind="year")
+    team = made["team"]
+
+    supervisor = Client(SERVER_NAME="localhost")
+    supervisor.force_login(made["supervisor"])
+    department = Client(SERVER_NAME="localhost")
+    department.force_login(made["department"])
+    team_url = reverse("sales:dashboard-team")
+    org_url = reverse("sales:dashboard-org")
+
+    def get(client, url, params):
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, response.status_code)
+
+    figures = {
+        "records": SalesRecord.objects.count(),
+        "credits": SalesCredit.objects.count(),
+        "month_totals": made["month_totals"],
+        "salespeople": 500,
+        "repeat": repeat,
+    }
+    figures["team_dashboard_month"] = _timed(
+        lambda: get(supervisor, team_url, {"unit": team.pk, "period": month.pk}), repeat
+    )
+    figures["team_dashboard_year"] = _timed(
+        lambda: get(supervisor, team_url, {"unit": team.pk, "period": year.pk}), repeat
+    )
+    figures["department_dashboard_month"] = _timed(
+        lambda: get(department, org_url, {"period": month.pk}), repeat
+    )
+    figures["department_dashboard_year"] = _timed(
+        lambda: get(department, org_url, {"period": year.pk}), repeat
+    )
+
+    person_ids = [p.pk for p in made["people"]]
+
+    def sql(query, params):
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(query, params)
+                cursor.fetchall()
+
+        return run
+
+    team_sql = """
+        SELECT person_id, date_trunc('month', date) AS month, sum(amount), sum(gross_margin),
+               sum(quantity)
+        FROM sales_salescredit
+        WHERE booked AND person_id = ANY(%s) AND date BETWEEN %s AND %s
+        GROUP BY 1, 2
+    """
+    org_sql = """
+        SELECT team_id, date_trunc('month', date) AS month, sum(amount), sum(gross_margin),
+               sum(quantity)
+        FROM sales_salescredit
+        WHERE booked AND date BETWEEN %s AND %s
+        GROUP BY 1, 2
+    """
+    figures["sql_team_month"] = _timed(
+        sql(team_sql, [person_ids, month.start_date, month.end_date]), repeat
+    )
+    figures["sql_team_year"] = _timed(
+        sql(team_sql, [person_ids, year.start_date, year.end_date]), repeat
+    )
+    figures["sql_company_month"] = _timed(sql(org_sql, [month.start_date, month.end_date]), repeat)
+    figures["sql_company_year"] = _timed(sql(org_sql, [year.start_date, year.end_date]), repeat)
+    team_p95 = max(
+        figures["team_dashboard_month"]["p95_ms"], figures["team_dashboard_year"]["p95_ms"]
+    )
+    org_p95 = max(
+        figures["department_dashboard_month"]["p95_ms"],
+        figures["department_dashboard_year"]["p95_ms"],
+    )
+    team_floor = max(figures["sql_team_month"]["p95_ms"], figures["sql_team_year"]["p95_ms"])
+    org_floor = max(figures["sql_company_month"]["p95_ms"], figures["sql_company_year"]["p95_ms"])
+    figures["goals"] = {
+        "team_p95_le_50ms": team_p95 <= 50,
+        "department_p95_le_500ms": org_p95 <= 500,
+        "team_within_3x_sql": team_p95 <= 3 * team_floor,
+        "department_within_3x_sql": org_p95 <= 3 * org_floor,
+    }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    url = _bench_url()
+    _recreate_database(url)
+    _setup_django(url)
+
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+    from django.utils import timezone
+
+    setup_test_environment()  # the test client's host and no e-mail
+    call_command("migrate", verbosity=0, skip_checks=True)
+    started = time.perf_counter()
+    timezone.localdate = lambda *a, **k: TODAY  # the pinned "today" for the pages
+    made = load(args.records)
+    load_seconds = round(time.perf_counter() - started, 1)
+    figures = measure(made, args.repeat)
+    figures["load_seconds"] = load_seconds
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
