@@ -136,6 +136,27 @@ def can_enter_record(user, credited_people) -> bool:
     return others <= reachable
 
 
+def can_enter_sales(user) -> bool:
+    """Write customers, contacts, follow-ups and records at all: the department,
+    salespeople and supervisors; not HR or anybody else."""
+    return can_enter_record(user, [user])
+
+
+def can_credit(user, people, already_credited=()) -> bool:
+    """May the user credit a record to `people`? A new record: `can_enter_record`.
+    A change keeps the people already credited (ids in `already_credited`) and may
+    add those the user could credit on a new record. Nobody at all is left to the
+    service, which refuses it with its own message."""
+    people = {p.pk: p for p in people}
+    if not people:
+        return True
+    old = set(already_credited)
+    if not old:
+        return can_enter_record(user, list(people.values()))
+    added = [p for pk, p in people.items() if pk not in old]
+    return not added or can_enter_record(user, [*added, user])
+
+
 def can_change_record(user, record: SalesRecord) -> bool:
     """Change or cancel a visible record: the department, or a person holding a credit
     in it, or their supervisor (the record is in their subtree)."""

@@ -147,8 +147,10 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
     except DomainError as exc:
         raise _FieldProblem("credits", str(exc)) from None
     external_id = (data.get("external_id") or "").strip() or None
-    record = found.existing.get(external_id) if external_id else None
+    record = data.get("record") or (found.existing.get(external_id) if external_id else None)
     is_new = record is None
+    if data.get("record") is not None and record.status == SalesRecord.Status.CANCELLED:
+        raise _FieldProblem("status", _("This record is cancelled: it cannot be changed."))
     if not is_new and record.period.status != Period.Status.OPEN:
         raise _FieldProblem(
             "external_id",
@@ -157,7 +159,7 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
                 "a correction goes into an open period."
             )
             % {
-                "id": external_id,
+                "id": external_id or f"#{record.pk}",
                 "period": record.period.label,
                 "status": record.period.get_status_display(),
             },
@@ -308,6 +310,7 @@ def _replace_credits(prepared: list[_Prepared], acting_user) -> None:
 @transaction.atomic
 def record_save(
     *,
+    record: SalesRecord | None = None,
     date: datetime.date,
     customer: Customer,
     amount,
@@ -321,12 +324,22 @@ def record_save(
     external_id: str | None = None,
     acting_user=None,
 ) -> SalesRecord:
-    """Create a sales record, or update the one with the same external id."""
+    """Create a sales record, or update `record` (a change in the browser) or else the one
+    with the same external id. A cancelled record, or one in a period that is not open,
+    is not changed."""
     external_id = (external_id or "").strip() or None
+    if record is not None:
+        record = (
+            SalesRecord.objects.select_for_update(of=("self",))
+            .select_related("period__fiscal_year")
+            .get(pk=record.pk)
+        )
+        external_id = record.external_id
     found = _load(
         [date], [p.pk for p, _s in credits], [external_id] if external_id else [], lock=True
     )
     data = {
+        "record": record,
         "date": date,
         "customer": customer,
         "amount": amount,

@@ -1,0 +1,987 @@
+"""Pages of sales records, customers (with their contacts) and follow-ups, and the
+department's import of sales records.
+
+Thin: access through `sales.permissions` (a hidden object answers 404, a forbidden
+action 403), writes through `sales.services`, whose refusals are shown next to the
+field they name, with status 400, nothing written. The reads the pages need beyond
+the permission querysets (choices a user may pick, totals, history) are the private
+helpers below, each a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from org.domain import DomainError
+from org.models import Membership, Period, Role, User
+from org.permissions import (
+    active_on_q,
+    is_salesperson,
+    is_supervisor,
+    led_unit_paths,
+    require,
+    subtree_q,
+    visible_people,
+    visible_units,
+)
+from sales import imports, permissions, services
+from sales.forms import (
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    FollowUpFilterForm,
+    FollowUpForm,
+    RecordFilterForm,
+    RecordForm,
+    RecordsImportForm,
+    credit_formset,
+)
+from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+
+PAGE_SIZE = 50
+MAX_SHOWN_ERRORS = 200
+RECORD_FIELDS = ("date", "amount", "quantity", "gross_margin", "collected_amount", "collected_on")
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- who uses these pages, and the choices they have (reads) ----------------------------------
+
+
+def _uses_sales(user) -> bool:
+    """Salespeople, supervisors and the department; not HR or anybody else."""
+    return permissions.can_manage_sales(user) or is_salesperson(user) or is_supervisor(user)
+
+
+def _members_now() -> QuerySet[Membership]:
+    return Membership.objects.filter(active_on_q(timezone.localdate()), kind=Membership.Kind.MEMBER)
+
+
+def _creditable_people(user) -> QuerySet[User]:
+    """Who the user may credit with a sale: for the department every current member of a
+    team; for others themselves, the members of their own team(s) and of the units they
+    lead (what sales.permissions.can_enter_record allows)."""
+    if permissions.can_manage_sales(user):
+        return User.objects.filter(pk__in=_members_now().values("user_id")).order_by("username")
+    own_teams = _members_now().filter(user=user).values("unit_id")
+    allowed = Q(unit_id__in=own_teams)
+    paths = led_unit_paths(user)
+    if paths:
+        allowed |= subtree_q(paths, "unit__path")
+    reachable = _members_now().filter(allowed).values("user_id")
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=reachable)).order_by("username")
+
+
+def _customer_owners(user) -> QuerySet[User]:
+    """Who may own a customer the user creates: the department any current member of a
+    team, a supervisor themselves and the people they lead, a salesperson themselves."""
+    if permissions.can_manage_sales(user):
+        return User.objects.filter(
+            Q(pk__in=_members_now().values("user_id")) | Q(pk=user.pk)
+        ).order_by("username")
+    paths = led_unit_paths(user)
+    if not paths:
+        return User.objects.filter(pk=user.pk)
+    led = _members_now().filter(subtree_q(paths, "unit__path")).values("user_id")
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=led)).order_by("username")
+
+
+def _sales_people(user) -> QuerySet[User]:
+    """The people the lists filter by: salespeople and supervisors the user may see."""
+    return (
+        visible_people(user)
+        .filter(role_assignments__role__in=[Role.SALESPERSON, Role.SUPERVISOR])
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _with_current(queryset: QuerySet, *pks) -> QuerySet:
+    """The choices plus the objects already chosen (an owner or customer the user could
+    not pick any more stays as it is)."""
+    pks = [pk for pk in pks if pk is not None]
+    if not pks:
+        return queryset
+    return queryset.model.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk__in=pks)).order_by(
+        *queryset.query.order_by or queryset.model._meta.ordering
+    )
+
+
+def _record_rows(queryset: QuerySet[SalesRecord]) -> QuerySet[SalesRecord]:
+    credits = SalesCredit.objects.select_related("person", "team").order_by(
+        "-share_pct", "person__username"
+    )
+    return queryset.select_related("customer").prefetch_related(
+        Prefetch("credits", queryset=credits)
+    )
+
+
+# --- sales records ------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    count: int
+    amount: Decimal
+    gross_margin: Decimal
+    quantity: Decimal
+    collected_amount: Decimal
+    credited: Decimal | None = None
+    credited_to: str = ""
+
+
+def _totals(records: QuerySet[SalesRecord], *, person=None, unit=None, own=None) -> Totals:
+    """Sums of the booked records among `records`, and the part credited to a person or
+    a unit (with its subtree) when the list is filtered by one. Two queries."""
+    sums = records.filter(status=SalesRecord.Status.BOOKED).aggregate(
+        count=Count("pk"),
+        amount=Sum("amount"),
+        gross_margin=Sum("gross_margin"),
+        quantity=Sum("quantity"),
+        collected_amount=Sum("collected_amount"),
+    )
+    zero = Decimal(0)
+    totals = Totals(
+        count=sums["count"],
+        amount=sums["amount"] or zero,
+        gross_margin=sums["gross_margin"] or zero,
+        quantity=sums["quantity"] or zero,
+        collected_amount=sums["collected_amount"] or zero,
+    )
+    credits = SalesCredit.objects.filter(booked=True, record__in=records.values("pk"))
+    if person is not None:
+        credits, totals.credited_to = credits.filter(person=person), person.display_name
+    elif unit is not None:
+        credits = credits.filter(team__path__startswith=unit.path)
+        totals.credited_to = unit.display_name
+    elif own is not None:
+        credits, totals.credited_to = credits.filter(person=own), own.display_name
+    else:
+        return totals
+    totals.credited = credits.aggregate(total=Sum("amount"))["total"] or zero
+    return totals
+
+
+@login_required
+def record_list(request):
+    user = request.user
+    require(_uses_sales(user))
+    customers = permissions.visible_customers(user).order_by("name", "pk")
+    units = visible_units(user).order_by("path")
+    form = RecordFilterForm(
+        request.GET or None, people=_sales_people(user), units=units, customers=customers
+    )
+    records = permissions.visible_records(user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    start, end = form.date_range() if filters else (None, None)
+    if start:
+        records = records.filter(date__gte=start)
+    if end:
+        records = records.filter(date__lte=end)
+    person, unit = filters.get("person"), filters.get("team")
+    if person is not None:
+        records = records.filter(
+            Exists(SalesCredit.objects.filter(record_id=OuterRef("pk"), person=person))
+        )
+    if unit is not None:
+        records = records.filter(
+            Exists(
+                SalesCredit.objects.filter(
+                    record_id=OuterRef("pk"), team__path__startswith=unit.path
+                )
+            )
+        )
+    if filters.get("customer") is not None:
+        records = records.filter(customer=filters["customer"])
+    if filters.get("status"):
+        records = records.filter(status=filters["status"])
+    if filters.get("q"):
+        text = filters["q"].strip()
+        records = records.filter(Q(product__icontains=text) | Q(category__icontains=text))
+    own = None if _sees_others(user) else user
+    totals = _totals(records, person=person, unit=unit, own=own)
+    page = Paginator(_record_rows(records).order_by("-date", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "sales/records/list.html",
+        {
+            "form": form,
+            "page": page,
+            "totals": totals,
+            "query": _query_without_page(request),
+            "can_enter": permissions.can_enter_sales(user),
+            "can_import": permissions.can_manage_sales(user),
+            "show_person": _sees_others(user),
+            "filtered": bool(filters) and any(v not in (None, "") for v in filters.values()),
+        },
+    )
+
+
+def _sees_others(user) -> bool:
+    return permissions.can_manage_sales(user) or bool(led_unit_paths(user))
+
+
+def _show_service_error(exc: DomainError, form, credit_errors: list[str]) -> None:
+    """Put a refusal of sales.services next to the field it names."""
+    field = getattr(exc, "field", None)
+    if field == "credits":
+        credit_errors.append(str(exc))
+    elif field in RECORD_FIELDS:
+        form.add_error(field, str(exc))
+    else:
+        form.add_error(None, str(exc))
+
+
+def _record_form_page(request, *, record: SalesRecord | None):
+    user = request.user
+    old_people = [c.person_id for c in record.credits.all()] if record else []
+    people = _with_current(_creditable_people(user), *old_people)
+    customers = _with_current(
+        permissions.visible_customers(user).order_by("name", "pk"),
+        record.customer_id if record else None,
+    )
+    data = request.POST if request.method == "POST" else None
+    form = RecordForm.for_record(record, data, customers=customers)
+    chosen = request.GET.get("customer", "")
+    if record is None and chosen.isdigit() and customers.filter(pk=chosen).exists():
+        form.initial["customer"] = int(chosen)
+    if record is None:
+        initial = [{"person": user.pk, "share_pct": Decimal(100)}] if _may_credit_self(user) else []
+    else:
+        initial = [
+            {"person": c.person_id, "share_pct": c.share_pct}
+            for c in record.credits.order_by("-share_pct", "pk")
+        ]
+    credits = credit_formset(data, people=people, initial=initial)
+    credit_errors: list[str] = []
+    blocked = _blocked_reason(record)
+    status = 200
+    if request.method == "POST":
+        valid = form.is_valid() & credits.is_valid()
+        credited = credits.credits() if credits.is_valid() else []
+        if credits.is_valid() and not credited:
+            credit_errors.append(_("Credit the sale to at least one salesperson."))
+            valid = False
+        if valid and not permissions.can_credit(user, [p for p, _s in credited], old_people):
+            credit_errors.append(
+                _(
+                    "You can credit a sale only to yourself (at least in part), to the people "
+                    "of your own team and to the people you lead."
+                )
+            )
+            valid = False
+        if valid and blocked:
+            form.add_error(None, blocked)
+            valid = False
+        if valid:
+            try:
+                saved = services.record_save(
+                    **form.values(),
+                    credits=credited,
+                    acting_user=user,
+                    **(
+                        {"record": record, "external_id": record.external_id}
+                        if record is not None
+                        else {}
+                    ),
+                )
+            except DomainError as exc:
+                _show_service_error(exc, form, credit_errors)
+            else:
+                if any(p.pk == user.pk for p, _share in credited):
+                    text = _(
+                        "The sale of %(amount)s to %(customer)s is saved: your attainment is "
+                        "updated."
+                    )
+                else:
+                    text = _(
+                        "The sale of %(amount)s to %(customer)s is saved: the attainment of "
+                        "the people credited is updated."
+                    )
+                messages.success(
+                    request,
+                    text % {"amount": f"{saved.amount:,.2f}", "customer": saved.customer.name},
+                )
+                return redirect("sales:record-detail", pk=saved.pk)
+        status = 400
+    categories = (
+        permissions.visible_records(user)
+        .exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()[:200]
+    )
+    return render(
+        request,
+        "sales/records/form.html",
+        {
+            "form": form,
+            "credits": credits,
+            "credit_errors": credit_errors,
+            "record": record,
+            "blocked": blocked,
+            "categories": categories,
+            "has_customers": customers.exists(),
+        },
+        status=status,
+    )
+
+
+def _may_credit_self(user) -> bool:
+    return _members_now().filter(user=user).exists()
+
+
+def _blocked_reason(record: SalesRecord | None) -> str:
+    if record is None:
+        return ""
+    if record.status == SalesRecord.Status.CANCELLED:
+        return _("This record is cancelled: it cannot be changed.")
+    if record.period.status != Period.Status.OPEN:
+        return _("%(period)s is %(status)s: a correction goes into an open period.") % {
+            "period": record.period.label,
+            "status": record.period.get_status_display(),
+        }
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new(request):
+    require(permissions.can_enter_sales(request.user))
+    return _record_form_page(request, record=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request, pk):
+    record = permissions.record_for_user(request.user, pk)
+    require(permissions.can_change_record(request.user, record))
+    return _record_form_page(request, record=record)
+
+
+@dataclass
+class Change:
+    field: str
+    old: object
+    new: object
+
+
+@dataclass
+class Version:
+    when: object
+    who: User | None
+    kind: str  # "+", "~", "-"
+    changes: list[Change]
+
+
+_SHOWN_FIELDS = (
+    "date",
+    "customer",
+    "product",
+    "category",
+    "amount",
+    "quantity",
+    "gross_margin",
+    "collected_amount",
+    "collected_on",
+    "status",
+    "external_id",
+)
+
+
+def _record_history(record: SalesRecord) -> list[Version]:
+    """The record's versions, newest first, with what changed in each. Two queries."""
+    versions = list(
+        record.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    customer_ids = {v.customer_id for v in versions}
+    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    statuses = dict(SalesRecord.Status.choices)
+    labels = {f.name: f.verbose_name for f in SalesRecord._meta.fields}
+
+    def shown(name, value):
+        if name == "customer":
+            return names.get(value, value)
+        if name == "status":
+            return statuses.get(value, value)
+        if isinstance(value, Decimal):
+            return formats.number_format(value, decimal_pos=2, force_grouping=True)
+        if isinstance(value, datetime.date):
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return value
+
+    out = []
+    previous = None
+    for version in versions:
+        changes = []
+        for name in _SHOWN_FIELDS:
+            attname = "customer_id" if name == "customer" else name
+            new = getattr(version, attname)
+            old = getattr(previous, attname) if previous is not None else None
+            if previous is None or old != new:
+                if previous is None and new in (None, ""):
+                    continue
+                changes.append(
+                    Change(
+                        labels[name],
+                        shown(name, old) if previous is not None else None,
+                        shown(name, new),
+                    )
+                )
+        out.append(
+            Version(version.history_date, version.history_user, version.history_type, changes)
+        )
+        previous = version
+    out.reverse()
+    return out
+
+
+def _credit_history(record: SalesRecord):
+    return list(
+        SalesCredit.history.filter(record_id=record.pk)
+        .select_related("history_user", "person")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+@login_required
+def record_detail(request, pk):
+    user = request.user
+    record = permissions.record_for_user(user, pk)
+    credits = list(record.credits.select_related("person", "team").order_by("-share_pct", "pk"))
+    may_change = permissions.can_change_record(user, record)
+    return render(
+        request,
+        "sales/records/detail.html",
+        {
+            "record": record,
+            "credits": credits,
+            "history": _record_history(record),
+            "credit_history": _credit_history(record),
+            "may_change": may_change and not _blocked_reason(record),
+            "blocked": _blocked_reason(record),
+            "credited_to_me": any(c.person_id == user.pk for c in credits),
+            "created_by": record.created_by,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_cancel(request, pk):
+    user = request.user
+    record = permissions.record_for_user(user, pk)
+    require(permissions.can_change_record(user, record))
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            services.record_cancel(record=record, acting_user=user)
+        except DomainError as exc:
+            error = str(exc)
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("The sale is cancelled: it no longer counts in the attainment."),
+            )
+            return redirect("sales:record-detail", pk=record.pk)
+    return render(
+        request,
+        "sales/records/cancel.html",
+        {"record": record, "error": error or _blocked_reason(record)},
+        status=status,
+    )
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def records_import(request):
+    require(permissions.can_manage_sales(request.user))
+    template = request.GET.get("template")
+    if request.method == "GET" and template in ("csv", "xlsx"):
+        if template == "csv":
+            response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(imports.template_xlsx(), content_type=imports.XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="sales-records.{template}"'
+        return response
+    errors: list[imports.ImportIssue] = []
+    status = 200
+    if request.method == "POST":
+        form = RecordsImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = imports.import_records(upload, filename=upload.name, acting_user=request.user)
+            if result.ok:
+                messages.success(
+                    request,
+                    _("Imported %(file)s: %(created)s created, %(updated)s updated.")
+                    % {"file": upload.name, "created": result.created, "updated": result.updated},
+                )
+                return redirect("sales:records-import")
+            errors = result.errors
+        status = 400
+    else:
+        form = RecordsImportForm()
+    return render(
+        request,
+        "sales/records/import.html",
+        {
+            "form": form,
+            "errors": errors[:MAX_SHOWN_ERRORS],
+            "error_count": len(errors),
+            "hidden_error_count": max(0, len(errors) - MAX_SHOWN_ERRORS),
+            "columns": imports.COLUMNS,
+            "example": imports.EXAMPLE,
+        },
+        status=status,
+    )
+
+
+# --- customers and contacts ---------------------------------------------------------------------
+
+
+def _distinct(customers: QuerySet[Customer], field: str) -> list[str]:
+    return list(
+        customers.exclude(**{field: ""})
+        .order_by(field)
+        .values_list(field, flat=True)
+        .distinct()[:500]
+    )
+
+
+@login_required
+def customer_list(request):
+    user = request.user
+    require(_uses_sales(user))
+    visible = permissions.visible_customers(user)
+    form = CustomerFilterForm(
+        request.GET or None,
+        owners=_sales_people(user),
+        industries=_distinct(visible, "industry"),
+        regions=_distinct(visible, "region"),
+    )
+    customers = visible
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("q"):
+        text = filters["q"].strip()
+        customers = customers.filter(Q(name__icontains=text) | Q(external_id__icontains=text))
+    for name in ("status", "industry", "region"):
+        if filters.get(name):
+            customers = customers.filter(**{name: filters[name]})
+    if filters.get("owner") is not None:
+        customers = customers.filter(owner=filters["owner"])
+    today = timezone.localdate()
+    due = (
+        FollowUp.objects.filter(customer=OuterRef("pk"), done=False, next_action_on__lte=today)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    customers = customers.select_related("owner").annotate(
+        due_count=Coalesce(Subquery(due, output_field=IntegerField()), 0)
+    )
+    page = Paginator(customers.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sales/customers/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "can_create": permissions.can_enter_sales(user),
+            "show_owner": _sees_others(user),
+        },
+    )
+
+
+def _customer_form_page(request, *, customer: Customer | None):
+    user = request.user
+    manages = permissions.can_manage_sales(user)
+    owners = _with_current(_customer_owners(user), customer.owner_id if customer else None)
+    data = request.POST if request.method == "POST" else None
+    form = CustomerForm.for_customer(customer, data, owners=owners, user=user, manages=manages)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = dict(form.cleaned_data)
+            if not manages:
+                values["external_id"] = customer.external_id if customer else None
+            try:
+                saved = services.customer_save(customer=customer, acting_user=user, **values)
+            except DomainError as exc:
+                form.add_error(_customer_error_field(str(exc)), str(exc))
+            else:
+                messages.success(
+                    request, _("The customer %(name)s is saved.") % {"name": saved.name}
+                )
+                return redirect("sales:customer-detail", pk=saved.pk)
+        status = 400
+    visible = permissions.visible_customers(user)
+    return render(
+        request,
+        "sales/customers/form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "industries": _distinct(visible, "industry"),
+            "regions": _distinct(visible, "region"),
+            "single_owner": len(form.fields["owner"].choices) == 1,
+        },
+        status=status,
+    )
+
+
+def _said(message: str, template: str) -> bool:
+    """Whether a service's message is `template` (translated, its values filled in)."""
+    parts = re.split(r"%\([a-z_]+\)s", _(template))
+    return re.fullmatch(".*".join(re.escape(p) for p in parts), message, re.DOTALL) is not None
+
+
+def _customer_error_field(message: str) -> str | None:
+    """customer_save's refusals say which field in words; put them next to it."""
+    if _said(message, "The customer needs a name."):
+        return "name"
+    if _said(message, "A prospect has not become a customer yet: leave the date empty."):
+        return "became_customer_on"
+    if _said(message, "Another customer already has the external id %(id)s."):
+        return "external_id"
+    return None
+
+
+def _contact_error_field(message: str) -> str | None:
+    if _said(message, "%(email)s is not an email address."):
+        return "email"
+    if _said(message, "The contact needs a name."):
+        return "name"
+    return None
+
+
+def _followup_error_field(message: str) -> str | None:
+    if _said(message, "The next action date %(next)s is before the follow-up itself (%(date)s)."):
+        return "next_action_on"
+    if _said(message, "Say what the next action is."):
+        return "next_action"
+    if _said(message, "Give the date of the follow-up."):
+        return "happened_on"
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_new(request):
+    require(permissions.can_enter_sales(request.user))
+    return _customer_form_page(request, customer=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk):
+    customer = permissions.customer_for_user(request.user, pk)
+    require(permissions.can_change_customer(request.user, customer))
+    return _customer_form_page(request, customer=customer)
+
+
+def _followup_rows(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    """Open follow-ups due today or earlier first, then upcoming, then open ones without a
+    next action date, then the done ones."""
+    today = timezone.localdate()
+    return queryset.select_related("customer", "salesperson").annotate(
+        group=Case(
+            When(done=False, next_action_on__lte=today, then=Value(0)),
+            When(done=False, next_action_on__gt=today, then=Value(1)),
+            When(done=False, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def _customer_context(request, customer: Customer, **extra) -> dict:
+    user = request.user
+    records = permissions.visible_records(user).filter(customer=customer)
+    followups = _followup_rows(permissions.visible_followups(user).filter(customer=customer))
+    return {
+        "customer": customer,
+        "contacts": list(customer.contacts.order_by("name", "pk")),
+        "followups": list(
+            followups.order_by("group", "next_action_on", "-happened_on", "-pk")[:20]
+        ),
+        "records": list(_record_rows(records).order_by("-date", "-pk")[:10]),
+        "totals": _totals(records),
+        "may_change": permissions.can_change_customer(user, customer),
+        "may_follow_up": permissions.can_enter_sales(user),
+        "may_enter": permissions.can_enter_sales(user),
+        "manages": permissions.can_manage_sales(user),
+        "contact_form": ContactForm(prefix="contact"),
+        "today": timezone.localdate(),
+        "back": request.get_full_path(),
+        **extra,
+    }
+
+
+@login_required
+def customer_detail(request, pk):
+    customer = permissions.customer_for_user(request.user, pk)
+    return render(request, "sales/customers/detail.html", _customer_context(request, customer))
+
+
+def _contact_for_customer(customer: Customer, pk) -> Contact:
+    try:
+        return customer.contacts.get(pk=pk)
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk, contact_pk=None):
+    """Add (contact_pk None) or change a contact of a customer. With htmx the answer is
+    the contact's row (or the form with its errors); otherwise the customer's page."""
+    user = request.user
+    customer = permissions.customer_for_user(user, pk)
+    contact = _contact_for_customer(customer, contact_pk) if contact_pk is not None else None
+    require(permissions.can_change_customer(user, customer))
+    prefix = "contact" if contact is None else f"contact-{contact.pk}"
+    data = request.POST if request.method == "POST" else None
+    form = ContactForm.for_contact(contact, data, prefix=prefix)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.contact_save(
+                    customer=customer, contact=contact, acting_user=user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                form.add_error(_contact_error_field(str(exc)), str(exc))
+            else:
+                if _is_htmx(request):
+                    return render(
+                        request,
+                        "sales/customers/_contact_row.html",
+                        {"contact": saved, "customer": customer, "may_change": True},
+                    )
+                messages.success(
+                    request, _("The contact %(name)s is saved.") % {"name": saved.name}
+                )
+                return redirect("sales:customer-detail", pk=customer.pk)
+        status = 400
+    if _is_htmx(request) and contact is not None:
+        return render(
+            request,
+            "sales/customers/_contact_form.html",
+            {"form": form, "contact": contact, "customer": customer},
+            status=status,
+        )
+    return render(
+        request,
+        "sales/customers/contact_form.html",
+        {"form": form, "contact": contact, "customer": customer},
+        status=status,
+    )
+
+
+@login_required
+def contact_row(request, pk, contact_pk):
+    """A contact's row (htmx: the edit form's cancel button swaps it back)."""
+    customer = permissions.customer_for_user(request.user, pk)
+    contact = _contact_for_customer(customer, contact_pk)
+    return render(
+        request,
+        "sales/customers/_contact_row.html",
+        {
+            "contact": contact,
+            "customer": customer,
+            "may_change": permissions.can_change_customer(request.user, customer),
+        },
+    )
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+
+@login_required
+def followup_list(request):
+    user = request.user
+    require(_uses_sales(user))
+    form = FollowUpFilterForm(request.GET or None, people=_sales_people(user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    followups = permissions.visible_followups(user)
+    show = filters.get("show") or FollowUpFilterForm.OPEN
+    if show == FollowUpFilterForm.OPEN:
+        followups = followups.filter(done=False)
+    elif show == FollowUpFilterForm.DONE:
+        followups = followups.filter(done=True)
+    if filters.get("person") is not None:
+        followups = followups.filter(salesperson=filters["person"])
+    if filters.get("kind"):
+        followups = followups.filter(kind=filters["kind"])
+    rows = _followup_rows(followups).order_by("group", "next_action_on", "-happened_on", "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sales/followups/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "today": timezone.localdate(),
+            "can_create": permissions.can_enter_sales(user),
+            "user_id": user.pk,
+            "manages": permissions.can_manage_sales(user),
+            "show_person": _sees_others(user),
+            "back": request.get_full_path(),
+        },
+    )
+
+
+def _followup_customers(user, current=None) -> QuerySet[Customer]:
+    return _with_current(permissions.visible_customers(user).order_by("name", "pk"), current)
+
+
+def _followup_form_page(request, *, followup: FollowUp | None):
+    user = request.user
+    customers = _followup_customers(user, followup.customer_id if followup else None)
+    chosen = None
+    wanted = request.GET.get("customer", "")
+    if followup is None and wanted.isdigit():
+        chosen = customers.filter(pk=wanted).first()
+    data = request.POST if request.method == "POST" else None
+    form = FollowUpForm.for_followup(followup, data, customers=customers, customer=chosen)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = form.cleaned_data
+            try:
+                saved = services.followup_save(
+                    followup=followup,
+                    salesperson=followup.salesperson if followup else user,
+                    acting_user=user,
+                    **values,
+                )
+            except DomainError as exc:
+                form.add_error(_followup_error_field(str(exc)), str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The follow-up with %(customer)s is saved.")
+                    % {"customer": saved.customer.name},
+                )
+                return redirect(_next_url(request, reverse("sales:followups")))
+        status = 400
+    return render(
+        request,
+        "sales/followups/form.html",
+        {
+            "form": form,
+            "followup": followup,
+            "has_customers": customers.exists(),
+            "next": _next_url(request, ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup_new(request):
+    require(permissions.can_enter_sales(request.user))
+    return _followup_form_page(request, followup=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup_edit(request, pk):
+    followup = permissions.followup_for_user(request.user, pk)
+    require(permissions.can_change_followup(request.user, followup))
+    return _followup_form_page(request, followup=followup)
+
+
+@login_required
+@require_POST
+def followup_done(request, pk):
+    user = request.user
+    followup = permissions.followup_for_user(user, pk)
+    require(permissions.can_change_followup(user, followup))
+    error = ""
+    try:
+        followup = services.followup_done(followup=followup, acting_user=user)
+    except DomainError as exc:
+        error = str(exc)
+    if _is_htmx(request):
+        followup = _followup_rows(FollowUp.objects.filter(pk=followup.pk)).get()
+        return render(
+            request,
+            "sales/followups/_row.html",
+            {
+                "f": followup,
+                "today": timezone.localdate(),
+                "user_id": user.pk,
+                "manages": permissions.can_manage_sales(user),
+                "error": error,
+                "show_customer": request.POST.get("show_customer") != "0",
+                "back": _next_url(request, reverse("sales:followups")),
+            },
+            status=400 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("The follow-up with %(customer)s is done.") % {"customer": followup.customer.name},
+        )
+    return redirect(_next_url(request, reverse("sales:followups")))
