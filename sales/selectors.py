@@ -20,7 +20,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
 from org.models import Membership, OrgUnit, Period
@@ -49,77 +49,84 @@ def monthly_actuals(
 ) -> dict[tuple[str, int], list[Decimal]]:
     """{owner: [actual per month from start's month to end's month]} for owners
     ("unit", id) and ("person", id), by the metric's source."""
+    return monthly_actuals_many(metrics=[metric], start=start, end=end, owners=owners)[metric.pk]
+
+
+def monthly_actuals_many(
+    *, metrics, start: datetime.date, end: datetime.date, owners: list[tuple[str, int]]
+) -> dict[int, dict[tuple[str, int], list[Decimal]]]:
+    """{metric id: {owner: [actual per month]}} for several metrics at once: every
+    summed source in the same two queries (people, units), whatever the number of
+    metrics, owners and records; new customers in two more when asked for."""
     count = _months(start, end)
-    result = {owner: [Decimal(0)] * count for owner in owners}
-    if not owners or count == 0:
+    result = {m.pk: {owner: [Decimal(0)] * count for owner in owners} for m in metrics}
+    if not owners or count == 0 or not metrics:
         return result
     first = _month_index(start)
     person_ids = sorted({pk for kind, pk in owners if kind == "person"})
     unit_ids = sorted({pk for kind, pk in owners if kind == "unit"})
     unit_paths = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
-    source = metric.source
+    summed = [m for m in metrics if m.source in _SUMMED]
 
-    def add(owner, month: datetime.date, value) -> None:
+    def add(metric_id, owner, month: datetime.date, value) -> None:
         i = _month_index(month) - first
         if 0 <= i < count and value:
-            result[owner][i] += Decimal(value)
+            result[metric_id][owner][i] += Decimal(value)
 
-    def add_to_units(path: str, month, value) -> None:
+    def add_to_units(metric_id, path: str, month, value) -> None:
         for pk, unit_path in unit_paths.items():
             if path.startswith(unit_path):
-                add(("unit", pk), month, value)
+                add(metric_id, ("unit", pk), month, value)
 
-    if source in _SUMMED:
-        value_field = _SUMMED[source]
-        totals = MonthTotal.objects.filter(month__gte=start.replace(day=1), month__lte=end)
-        if person_ids:
-            for row in (
-                totals.filter(person_id__in=person_ids)
-                .values("person_id", "month")
-                .annotate(total=Sum(value_field))
-                .order_by()
-            ):
-                add(("person", row["person_id"]), row["month"], row["total"])
+    if summed:
+        # One query for people and units alike: the totals of the people asked for and
+        # of every team in the units' subtrees, by person, team and month.
+        fields = sorted({_SUMMED[m.source] for m in summed})
+        wanted = Q(person_id__in=person_ids) if person_ids else Q(pk__in=[])
         if unit_paths:
-            for row in (
-                totals.filter(subtree_q(tuple(unit_paths.values()), "team__path"))
-                .values("team__path", "month")
-                .annotate(total=Sum(value_field))
-                .order_by()
-            ):
-                add_to_units(row["team__path"], row["month"], row["total"])
-    elif source == Metric.Source.NEW_CUSTOMERS:
-        customers = Customer.objects.filter(
-            became_customer_on__gte=start, became_customer_on__lte=end
-        ).annotate(month=TruncMonth("became_customer_on"))
-        if person_ids:
-            for row in (
-                customers.filter(owner_id__in=person_ids)
-                .values("owner_id", "month")
-                .annotate(total=Count("id"))
-                .order_by()
-            ):
-                add(("person", row["owner_id"]), row["month"], row["total"])
+            wanted |= subtree_q(tuple(unit_paths.values()), "team__path")
+        asked = set(person_ids)
+        for row in (
+            MonthTotal.objects.filter(wanted, month__gte=start.replace(day=1), month__lte=end)
+            .values("person_id", "team__path", "month")
+            .annotate(**{f: Sum(f) for f in fields})
+            .order_by()
+        ):
+            for m in summed:
+                value = row[_SUMMED[m.source]]
+                if row["person_id"] in asked:
+                    add(m.pk, ("person", row["person_id"]), row["month"], value)
+                if unit_paths:
+                    add_to_units(m.pk, row["team__path"], row["month"], value)
+    counted = [m for m in metrics if m.source == Metric.Source.NEW_CUSTOMERS]
+    if counted:
+        # A customer counts for its owner, and for the units of the team the owner was
+        # a member of that day (once per unit, even if in two of its teams that day).
+        by_user = defaultdict(list)
         if unit_paths:
-            # The owner's team on the day: one row per (customer, team); a unit counts
-            # each customer once even if the owner was in two of its teams that day.
-            memberships = Membership.objects.filter(
+            for user_id, path, s, e in Membership.objects.filter(
                 subtree_q(tuple(unit_paths.values()), "unit__path"),
                 kind=Membership.Kind.MEMBER,
-                user_id__in=customers.values("owner_id"),
-            ).values_list("user_id", "unit__path", "start_date", "end_date")
-            by_user = defaultdict(list)
-            for user_id, path, s, e in memberships:
+                start_date__lte=end,
+            ).values_list("user_id", "unit__path", "start_date", "end_date"):
                 by_user[user_id].append((path, s, e))
-            for owner_id, day, month in customers.filter(owner_id__in=list(by_user)).values_list(
-                "owner_id", "became_customer_on", "month"
-            ):
-                units = set()
-                for path, s, e in by_user[owner_id]:
-                    if s <= day and (e is None or e >= day):
-                        units |= {u for u, up in unit_paths.items() if path.startswith(up)}
-                for unit_pk in units:
-                    add(("unit", unit_pk), month, 1)
+        asked = set(person_ids)
+        for owner_id, day in Customer.objects.filter(
+            owner_id__in=sorted(asked | set(by_user)),
+            became_customer_on__gte=start,
+            became_customer_on__lte=end,
+        ).values_list("owner_id", "became_customer_on"):
+            month = day.replace(day=1)
+            if owner_id in asked:
+                for m in counted:
+                    add(m.pk, ("person", owner_id), month, 1)
+            units = set()
+            for path, s, e in by_user.get(owner_id, ()):
+                if s <= day and (e is None or e >= day):
+                    units |= {u for u, up in unit_paths.items() if path.startswith(up)}
+            for unit_pk in units:
+                for m in counted:
+                    add(m.pk, ("unit", unit_pk), month, 1)
     return result
 
 
