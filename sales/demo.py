@@ -18,9 +18,12 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
+
 from org.models import FiscalYear, Membership, Period, User
-from sales import services
-from sales.models import Customer, SalesRecord
+from sales import domain_feedback, services, services_feedback
+from sales.models import Customer, ProgressReport, SalesRecord, SatisfactionResponse
 from targets.models import Target
 
 DEPARTMENT = "dept.zhou"
@@ -68,7 +71,7 @@ def _current_year(today: datetime.date) -> FiscalYear | None:
     return FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
 
 
-def _team_members(fiscal_year: FiscalYear, today: datetime.date) -> list[tuple[User, str, int]]:
+def _team_members(_fiscal_year, today: datetime.date) -> list[tuple[User, str, int]]:
     """(person, team code, position in the team) for each salesperson in a team today."""
     memberships = (
         Membership.objects.filter(kind=Membership.Kind.MEMBER, start_date__lte=today)
@@ -216,11 +219,16 @@ def seed(*, stdout, today: datetime.date) -> None:
         return
     if not SalesRecord.objects.filter(external_id__startswith=PREFIX).exists():
         _seed_sales(fiscal_year, dept, today)
+    if not ProgressReport.objects.exists():
+        _seed_reports(today)
+    if not SatisfactionResponse.objects.filter(external_id__startswith=PREFIX).exists():
+        _seed_satisfaction(fiscal_year, dept, today)
     records = SalesRecord.objects.filter(period__fiscal_year=fiscal_year)
     stdout.write(
         f"Sales: {Customer.objects.count()} customers, {records.count()} sales records in "
         f"{fiscal_year.name} ({records.filter(status=SalesRecord.Status.CANCELLED).count()} "
-        "cancelled)."
+        f"cancelled), {ProgressReport.objects.count()} progress reports, "
+        f"{SatisfactionResponse.objects.count()} satisfaction responses."
     )
 
 
@@ -253,3 +261,127 @@ def _seed_sales(fiscal_year: FiscalYear, dept: User, today: datetime.date) -> No
     cancelled = SalesRecord.objects.filter(external_id__startswith=PREFIX).order_by("date").first()
     if cancelled is not None:
         services.record_cancel(record=cancelled, acting_user=dept)
+
+
+def _behind(index: int) -> bool:
+    """The people who sell well below their target (two in each team)."""
+    return Decimal(PERFORMANCE[index % len(PERFORMANCE)]) < Decimal("0.7")
+
+
+REPORT_TEXTS = [
+    (
+        "Visited {n} customers; two quotations sent, one order signed.",
+        "The lab wants faster delivery of reagents.",
+        "",
+        "",
+    ),
+    (
+        "Demonstrated the immunoassay system at a hospital; the tender is next month.",
+        "Price is the main concern; they compare us with an imported brand.",
+        "A competitor offers free installation.",
+        "An application engineer for the tender presentation.",
+    ),
+    (
+        "Followed up on {n} open quotations; collections on two overdue invoices.",
+        "Customers are satisfied with the after-sales response time.",
+        "One customer delays payment until their budget is approved.",
+        "",
+    ),
+]
+
+
+def _seed_reports(today: datetime.date) -> None:
+    """The last eight report periods for every salesperson, submitted on time, except
+    the two behind in each team, who missed some; supervisors commented on a few; a
+    draft or two for the current period."""
+    frequency = settings.SALES_REPORT_FREQUENCY
+    periods = domain_feedback.previous_periods(today, frequency, 8)
+    supervisors = {
+        m.unit_id: m.user
+        for m in Membership.objects.filter(kind=Membership.Kind.SUPERVISOR)
+        .exclude(end_date__lt=today)
+        .select_related("user")
+    }
+    team_of = {
+        m.user_id: m.unit_id
+        for m in Membership.objects.filter(kind=Membership.Kind.MEMBER).exclude(end_date__lt=today)
+    }
+    for person, _team, index in _team_members(None, today):
+        for age, period in enumerate(periods):
+            if _behind(index) and age < 1 + index % 2:
+                continue  # missing: the latest one or two
+            progress, feedback, problems, help_needed = REPORT_TEXTS[(index + age) % 3]
+            report = services_feedback.report_save(
+                person=person,
+                period_start=period.start,
+                progress=progress.format(n=3 + (index + age) % 4),
+                customer_feedback=feedback,
+                problems=problems,
+                help_needed=help_needed,
+                submit=True,
+                acting_user=person,
+                today=period.end,
+            )
+            # Written on the period's last afternoon (the service stamps "now").
+            on_time = timezone.make_aware(
+                datetime.datetime.combine(period.end, datetime.time(17, 30))
+            )
+            ProgressReport.objects.filter(pk=report.pk).update(submitted_at=on_time)
+            supervisor = supervisors.get(team_of.get(person.pk))
+            if age >= 1 and index % 3 == 0 and supervisor and supervisor != person:
+                services_feedback.report_comment(
+                    report=report,
+                    comment="Good progress. Bring the tender documents to our Monday meeting.",
+                    acting_user=supervisor,
+                )
+        if index in (1, 2):
+            services_feedback.report_save(
+                person=person,
+                progress="First visits of the week done; a quotation is being prepared.",
+                acting_user=person,
+                today=today,
+            )
+
+
+def _seed_satisfaction(fiscal_year: FiscalYear, dept: User, today: datetime.date) -> None:
+    """A survey answer from most active customers in each of the last three months;
+    the customers of the people behind are a little less happy."""
+    rng = random.Random(7)  # noqa: S311 (demo data, not secrets)
+    behind = {p.pk: _behind(i) for p, _t, i in _team_members(None, today)}
+    months = list(
+        Period.objects.filter(
+            fiscal_year=fiscal_year, kind=Period.Kind.MONTH, start_date__lte=today
+        )
+        .exclude(status=Period.Status.CLOSED)
+        .order_by("-start_date")[:3]
+    )
+    customers = Customer.objects.filter(
+        status=Customer.Status.ACTIVE, external_id__startswith=PREFIX
+    ).select_related("owner")
+    comments = {
+        5: "Very responsive; the engineer came the same day.",
+        4: "Good service, delivery could be faster.",
+        3: "Acceptable, but the quotation took two weeks.",
+        2: "Hard to reach by phone.",
+    }
+    rows = []
+    for month in months:
+        answered = min(month.end_date, today) - datetime.timedelta(days=rng.randrange(0, 5))
+        for customer in customers:
+            if customer.owner_id not in behind or rng.random() < 0.3:
+                continue
+            if customer.became_customer_on and customer.became_customer_on > answered:
+                continue
+            score = rng.choice([2, 3, 3, 4] if behind[customer.owner_id] else [3, 4, 4, 5, 5])
+            rows.append(
+                {
+                    "customer": customer.external_id,
+                    "salesperson": customer.owner.username,
+                    "answered_on": answered.isoformat(),
+                    "score": score,
+                    "comment": comments[score],
+                    "external_id": f"{PREFIX}S-{customer.pk}-{month.number}",
+                }
+            )
+    if rows:
+        services_feedback.satisfaction_bulk_upsert(rows, acting_user=dept, today=today)

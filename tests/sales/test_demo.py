@@ -4,14 +4,33 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from sales import selectors
-from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
+from sales import selectors, selectors_feedback
+from sales.models import (
+    Contact,
+    Customer,
+    FollowUp,
+    MonthTotal,
+    ProgressReport,
+    SalesCredit,
+    SalesRecord,
+    SatisfactionResponse,
+)
+from sales.services_feedback import reports_flag_missing
 
 
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Customer, Contact, FollowUp, SalesRecord, SalesCredit, MonthTotal)
+        for model in (
+            Customer,
+            Contact,
+            FollowUp,
+            SalesRecord,
+            SalesCredit,
+            MonthTotal,
+            ProgressReport,
+            SatisfactionResponse,
+        )
     } | {"SalesRecord.history": SalesRecord.history.count()}
 
 
@@ -49,3 +68,18 @@ def test_a_second_run_changes_nothing(demo):
     before = counts()
     call_command("seed_demo", quiet=True)
     assert counts() == before
+
+
+def test_most_reports_are_in_some_are_missing_and_surveys_have_answers(demo):
+    today = timezone.localdate()
+    assert ProgressReport.objects.filter(submitted_at__isnull=False).count() > 100
+    assert ProgressReport.objects.exclude(supervisor_comment="").exists()
+    # The people behind missed their latest report: their supervisors are told.
+    assert reports_flag_missing(today=today) > 0
+    owners = {c.owner for c in Customer.objects.select_related("owner")}
+    missing = [
+        selectors_feedback.report_status(person=p, today=today)["previous_missing"] for p in owners
+    ]
+    assert 0 < sum(1 for m in missing if m) < len(owners) / 2
+    assert SatisfactionResponse.objects.count() > 100
+    assert set(SatisfactionResponse.objects.values_list("score", flat=True)) <= {1, 2, 3, 4, 5}
