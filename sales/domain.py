@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -266,10 +267,12 @@ def elapsed_fraction(start: datetime.date, end: datetime.date, today: datetime.d
     return Decimal(days_in(start, today)) / Decimal(days_in(start, end))
 
 
+@lru_cache(maxsize=256)
 def month_spans(
     start: datetime.date, end: datetime.date
-) -> list[tuple[datetime.date, datetime.date]]:
-    """The calendar months from start to end, the first and last clipped to them."""
+) -> tuple[tuple[datetime.date, datetime.date], ...]:
+    """The calendar months from start to end, the first and last clipped to them
+    (remembered: every owner of a dashboard asks for the same period's months)."""
     spans = []
     day = start
     while day <= end:
@@ -277,7 +280,7 @@ def month_spans(
         last = min(following - datetime.timedelta(days=1), end)
         spans.append((day, last))
         day = following
-    return spans
+    return tuple(spans)
 
 
 def _usable(weights, count: int) -> list[Decimal] | None:

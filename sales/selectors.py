@@ -73,10 +73,13 @@ def monthly_actuals_many(
         if 0 <= i < count and value:
             result[metric_id][owner][i] += Decimal(value)
 
+    units_of: dict[str, list[int]] = {}  # team path -> the asked units above or at it
+
     def add_to_units(metric_id, path: str, month, value) -> None:
-        for pk, unit_path in unit_paths.items():
-            if path.startswith(unit_path):
-                add(metric_id, ("unit", pk), month, value)
+        if path not in units_of:
+            units_of[path] = [pk for pk, up in unit_paths.items() if path.startswith(up)]
+        for pk in units_of[path]:
+            add(metric_id, ("unit", pk), month, value)
 
     if summed:
         # One query for people and units alike: the totals of the people asked for and
@@ -86,18 +89,25 @@ def monthly_actuals_many(
         if unit_paths:
             wanted |= subtree_q(tuple(unit_paths.values()), "team__path")
         asked = set(person_ids)
+        by_team: dict[tuple[str, datetime.date], dict[str, Decimal]] = defaultdict(
+            lambda: dict.fromkeys(fields, Decimal(0))
+        )
         for row in (
             MonthTotal.objects.filter(wanted, month__gte=start.replace(day=1), month__lte=end)
             .values("person_id", "team__path", "month")
             .annotate(**{f: Sum(f) for f in fields})
             .order_by()
         ):
+            if row["person_id"] in asked:
+                for m in summed:
+                    add(m.pk, ("person", row["person_id"]), row["month"], row[_SUMMED[m.source]])
+            if unit_paths:
+                team = by_team[(row["team__path"], row["month"])]
+                for f in fields:
+                    team[f] += row[f]
+        for (path, month), values in by_team.items():
             for m in summed:
-                value = row[_SUMMED[m.source]]
-                if row["person_id"] in asked:
-                    add(m.pk, ("person", row["person_id"]), row["month"], value)
-                if unit_paths:
-                    add_to_units(m.pk, row["team__path"], row["month"], value)
+                add_to_units(m.pk, path, month, values[_SUMMED[m.source]])
     counted = [m for m in metrics if m.source == Metric.Source.NEW_CUSTOMERS]
     if counted:
         # A customer counts for its owner, and for the units of the team the owner was
@@ -123,7 +133,9 @@ def monthly_actuals_many(
             units = set()
             for path, s, e in by_user.get(owner_id, ()):
                 if s <= day and (e is None or e >= day):
-                    units |= {u for u, up in unit_paths.items() if path.startswith(up)}
+                    if path not in units_of:
+                        units_of[path] = [u for u, up in unit_paths.items() if path.startswith(up)]
+                    units.update(units_of[path])
             for unit_pk in units:
                 for m in counted:
                     add(m.pk, ("unit", unit_pk), month, 1)

@@ -80,15 +80,15 @@ def test_a_one_day_period_is_all_gone_on_that_day():
 
 
 def test_month_spans_clip_the_first_and_last_month():
-    assert domain.month_spans(day(1, 15), day(3, 10)) == [
+    assert domain.month_spans(day(1, 15), day(3, 10)) == (
         (day(1, 15), day(1, 31)),
         (day(2, 1), day(2, 28)),
         (day(3, 1), day(3, 10)),
-    ]
-    assert domain.month_spans(datetime.date(2025, 12, 1), datetime.date(2026, 1, 31)) == [
+    )
+    assert domain.month_spans(datetime.date(2025, 12, 1), datetime.date(2026, 1, 31)) == (
         (datetime.date(2025, 12, 1), datetime.date(2025, 12, 31)),
         (JAN1, JAN31),
-    ]
+    )
 
 
 # --- the shape of the pace -------------------------------------------------------------
