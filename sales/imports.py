@@ -26,7 +26,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -35,20 +34,20 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from org.domain import DomainError, cell_text, normalise_header
 from org.imports import read_upload
 from org.models import User
+from org.spreadsheets import ImportIssue, read_records, unquote
+from org.spreadsheets import blank as _blank
 from sales import services
 from sales.models import Customer
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_MAX_UNPACKED_FACTOR = 20
 _LOOKUP_CHUNK = 900
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CREDITS = 10
 SALESPERSON = "salesperson"
 _PERSON = re.compile(r"^person(?P<n>[1-9]\d*)$")
@@ -149,13 +148,6 @@ EXAMPLE = (
 )
 
 
-@dataclass(frozen=True)
-class ImportIssue:
-    row: int | None  # the header is row 1; None for the whole file
-    column: str
-    message: str
-
-
 @dataclass
 class ImportResult:
     errors: list[ImportIssue] = field(default_factory=list)
@@ -175,22 +167,11 @@ class Row:
     def raw(self, column: str) -> object:
         value = self.values.get(column)
         if isinstance(value, str):
-            return _unquote(value.strip())
+            return unquote(value.strip())
         return value
 
     def text(self, column: str) -> str:
-        return _unquote(cell_text(self.values.get(column)))
-
-
-def _unquote(text: str) -> str:
-    """Take off the quote an export puts before a cell a spreadsheet would run."""
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_STARTS:
-        return text[1:]
-    return text
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+        return unquote(cell_text(self.values.get(column)))
 
 
 # --- step 1: parsing ------------------------------------------------------------------------
@@ -206,85 +187,12 @@ class Header:
 
 
 def parse_file(data: bytes, *, filename: str) -> tuple[Header | None, list[Row], list[ImportIssue]]:
-    if not data.strip():
-        return None, [], [ImportIssue(None, "", _("The file is empty."))]
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04":
-        records, problem = _workbook_records(data)
-    elif name.endswith((".xlsx", ".xlsm")):
-        return None, [], [ImportIssue(None, "", _("The file is not a valid XLSX workbook."))]
-    elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return (
-            None,
-            [],
-            [
-                ImportIssue(
-                    None,
-                    "",
-                    _("Old Excel files (.xls) are not supported: save the file as XLSX or CSV."),
-                )
-            ],
-        )
-    else:
-        records, problem = _csv_records(data)
-    if problem:
-        return None, [], [problem]
+    records, problems = read_records(
+        data, filename=filename, max_bytes=settings.SALES_IMPORT_MAX_BYTES
+    )
+    if problems:
+        return None, [], problems
     return _rows(records)
-
-
-def _csv_records(data: bytes):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], ImportIssue(
-            None,
-            "",
-            _(
-                "The file is not UTF-8 text (the first bad byte is at position %(pos)s). "
-                "Save it as “CSV UTF-8”."
-            )
-            % {"pos": exc.start + 1},
-        )
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    records = []
-    try:
-        for number, record in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
-            records.append((number, record))
-    except csv.Error as exc:
-        return [], ImportIssue(
-            len(records) + 1, "", _("The CSV file cannot be read here: %(error)s.") % {"error": exc}
-        )
-    return records, None
-
-
-def _workbook_records(data: bytes):
-    limit = settings.SALES_IMPORT_MAX_BYTES * _MAX_UNPACKED_FACTOR
-    invalid = ImportIssue(None, "", _("The file is not a valid XLSX workbook."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return [], invalid
-    if unpacked > limit:
-        return [], ImportIssue(
-            None, "", _("The workbook is too large once unpacked to be imported.")
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a damaged file
-        return [], invalid
-    try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()
-        return list(enumerate(sheet.iter_rows(values_only=True), start=1)), None
-    except Exception:  # rows of a read-only workbook are parsed lazily
-        return [], ImportIssue(None, "", _("The workbook could not be read; it may be damaged."))
-    finally:
-        workbook.close()
 
 
 def _credit_number(name: str) -> tuple[str, int] | None:

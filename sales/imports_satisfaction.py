@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 
 from org.domain import normalise_header
 from org.imports import read_upload
+from org.spreadsheets import ImportIssue, read_records
+from org.spreadsheets import blank as _blank
 from sales import services_feedback as services
 from sales.services import RowsRefused
-
-_MAX_UNPACKED_FACTOR = 20
 
 
 @dataclass(frozen=True)
@@ -65,13 +63,6 @@ HEADER = [c.name for c in COLUMNS]
 REQUIRED = [c.name for c in COLUMNS if c.required]
 
 
-@dataclass(frozen=True)
-class ImportIssue:
-    row: int | None  # the header is row 1; None for the whole file
-    column: str
-    message: str
-
-
 @dataclass
 class ImportResult:
     errors: list[ImportIssue] = field(default_factory=list)
@@ -89,86 +80,17 @@ class Row:
     values: dict[str, object]
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _file_problem(message: str) -> list[ImportIssue]:
     return [ImportIssue(None, "", message)]
 
 
 def parse_file(data: bytes, *, filename: str) -> tuple[list[Row], list[ImportIssue]]:
-    if not data.strip():
-        return [], _file_problem(_("The file is empty."))
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04":
-        records, problem = _workbook_records(data)
-    elif name.endswith((".xlsx", ".xlsm")):
-        return [], _file_problem(_("The file is not a valid XLSX workbook."))
-    elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return [], _file_problem(
-            _("Old Excel files (.xls) are not supported: save the file as XLSX or CSV.")
-        )
-    else:
-        records, problem = _csv_records(data)
-    if problem:
-        return [], [problem]
+    records, problems = read_records(
+        data, filename=filename, max_bytes=settings.SALES_IMPORT_MAX_BYTES
+    )
+    if problems:
+        return [], problems
     return _rows(records)
-
-
-def _csv_records(data: bytes):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], ImportIssue(
-            None,
-            "",
-            _(
-                "The file is not UTF-8 text (the first bad byte is at position %(pos)s). "
-                "Save it as “CSV UTF-8”."
-            )
-            % {"pos": exc.start + 1},
-        )
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    records = []
-    try:
-        for number, record in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
-            records.append((number, record))
-    except csv.Error as exc:
-        return [], ImportIssue(
-            len(records) + 1, "", _("The CSV file cannot be read here: %(error)s.") % {"error": exc}
-        )
-    return records, None
-
-
-def _workbook_records(data: bytes):
-    limit = settings.SALES_IMPORT_MAX_BYTES * _MAX_UNPACKED_FACTOR
-    invalid = ImportIssue(None, "", _("The file is not a valid XLSX workbook."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return [], invalid
-    if unpacked > limit:
-        return [], ImportIssue(
-            None, "", _("The workbook is too large once unpacked to be imported.")
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a damaged file
-        return [], invalid
-    try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()
-        return list(enumerate(sheet.iter_rows(values_only=True), start=1)), None
-    except Exception:  # rows of a read-only workbook are parsed lazily
-        return [], ImportIssue(None, "", _("The workbook could not be read; it may be damaged."))
-    finally:
-        workbook.close()
 
 
 def _rows(records) -> tuple[list[Row], list[ImportIssue]]:

@@ -25,7 +25,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,18 +35,19 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from org.domain import DomainError, cell_text, normalise_header
 from org.imports import read_upload
 from org.models import Membership, OrgUnit, Period, User
+from org.spreadsheets import ImportIssue, neutralise, read_records, unquote
+from org.spreadsheets import blank as _blank
 from targets import services
 from targets.models import Metric, Target
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_MAX_UNPACKED_FACTOR = 20
 _LOOKUP_CHUNK = 900
 
 UNIT = "unit"
@@ -83,13 +83,6 @@ HEADER = [c.name for c in COLUMNS]
 EXPORT_HEADER = [*HEADER, "status", "owner_name"]
 
 
-@dataclass(frozen=True)
-class ImportIssue:
-    row: int | None  # the header is row 1; None for the whole file
-    column: str
-    message: str
-
-
 @dataclass
 class ImportResult:
     errors: list[ImportIssue] = field(default_factory=list)
@@ -108,95 +101,20 @@ class Row:
     values: dict[str, object]
 
     def text(self, column: str) -> str:
-        text = cell_text(self.values.get(column))
         # An exported cell neutralised against formulas: take the quote off again.
-        if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_STARTS:
-            text = text[1:]
-        return text
+        return unquote(cell_text(self.values.get(column)))
 
 
 # --- step 1: parsing ------------------------------------------------------------------
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def parse_file(data: bytes, *, filename: str) -> tuple[list[Row], list[ImportIssue]]:
-    if not data.strip():
-        return [], [ImportIssue(None, "", _("The file is empty."))]
-    if data[:4] == b"PK\x03\x04":
-        records, problem = _workbook_records(data)
-    elif filename.lower().endswith((".xlsx", ".xlsm")):
-        return [], [ImportIssue(None, "", _("The file is not a valid XLSX workbook."))]
-    elif filename.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return [], [
-            ImportIssue(
-                None,
-                "",
-                _("Old Excel files (.xls) are not supported: save the file as XLSX or CSV."),
-            )
-        ]
-    else:
-        records, problem = _csv_records(data)
-    if problem:
-        return [], [problem]
+    records, problems = read_records(
+        data, filename=filename, max_bytes=settings.ORG_IMPORT_MAX_BYTES
+    )
+    if problems:
+        return [], problems
     return _rows(records)
-
-
-def _csv_records(data: bytes):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], ImportIssue(
-            None,
-            "",
-            _(
-                "The file is not UTF-8 text (the first bad byte is at position %(pos)s). "
-                "Save it as “CSV UTF-8”."
-            )
-            % {"pos": exc.start + 1},
-        )
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    records = []
-    try:
-        for number, record in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
-            records.append((number, record))
-    except csv.Error as exc:
-        return [], ImportIssue(
-            len(records) + 1, "", _("The CSV file cannot be read here: %(error)s.") % {"error": exc}
-        )
-    return records, None
-
-
-def _workbook_records(data: bytes):
-    limit = settings.ORG_IMPORT_MAX_BYTES * _MAX_UNPACKED_FACTOR
-    invalid = ImportIssue(None, "", _("The file is not a valid XLSX workbook."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return [], invalid
-    if unpacked > limit:
-        return [], ImportIssue(
-            None, "", _("The workbook is too large once unpacked to be imported.")
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a damaged file
-        return [], invalid
-    try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()
-        return list(enumerate(sheet.iter_rows(values_only=True), start=1)), None
-    except Exception:  # rows of a read-only workbook are parsed lazily
-        return [], ImportIssue(None, "", _("The workbook could not be read; it may be damaged."))
-    finally:
-        workbook.close()
 
 
 def _rows(records) -> tuple[list[Row], list[ImportIssue]]:
@@ -550,15 +468,6 @@ def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
 
 
 # --- export -------------------------------------------------------------------------------
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_rows(targets) -> list[list]:
