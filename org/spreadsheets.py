@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -30,6 +30,20 @@ class ImportIssue:
     row: int | None  # the header is row 1; None for the whole file
     column: str
     message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did: nothing and the problems, or the rows it wrote."""
+
+    errors: list[ImportIssue] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 def blank(value: object) -> bool:

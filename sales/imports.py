@@ -26,7 +26,7 @@ import csv
 import datetime
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -41,7 +41,7 @@ from openpyxl.utils import get_column_letter
 from org.domain import DomainError, cell_text, normalise_header
 from org.imports import read_upload
 from org.models import User
-from org.spreadsheets import ImportIssue, read_records, unquote
+from org.spreadsheets import ImportIssue, ImportResult, read_records, unquote
 from org.spreadsheets import blank as _blank
 from sales import services
 from sales.models import Customer
@@ -146,17 +146,6 @@ EXAMPLE = (
     "ERP-2026-0002,2026-03-12,C-002,Service contract,services,8000,1,5200,0,,"
     "wei.zhang,60,ning.xu,40"
 )
-
-
-@dataclass
-class ImportResult:
-    errors: list[ImportIssue] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from org.domain import normalise_header
 from org.imports import read_upload
-from org.spreadsheets import ImportIssue, read_records
+from org.spreadsheets import ImportIssue, ImportResult, read_records
 from org.spreadsheets import blank as _blank
 from sales import services_feedback as services
 from sales.services import RowsRefused
@@ -61,17 +61,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 HEADER = [c.name for c in COLUMNS]
 REQUIRED = [c.name for c in COLUMNS if c.required]
-
-
-@dataclass
-class ImportResult:
-    errors: list[ImportIssue] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass

@@ -26,7 +26,7 @@ import datetime
 import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -42,7 +42,7 @@ from openpyxl.utils import get_column_letter
 from org.domain import DomainError, cell_text, normalise_header
 from org.imports import read_upload
 from org.models import Membership, OrgUnit, Period, User
-from org.spreadsheets import ImportIssue, neutralise, read_records, unquote
+from org.spreadsheets import ImportIssue, ImportResult, neutralise, read_records, unquote
 from org.spreadsheets import blank as _blank
 from targets import services
 from targets.models import Metric, Target
@@ -81,18 +81,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 HEADER = [c.name for c in COLUMNS]
 EXPORT_HEADER = [*HEADER, "status", "owner_name"]
-
-
-@dataclass
-class ImportResult:
-    errors: list[ImportIssue] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass
