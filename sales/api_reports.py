@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from org.api import FORBIDDEN, INVALID, ApiViewSet
 from org.permissions import require
 from sales import exports
+from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports
 from sales.serializers_reports import (
     SalesExportQuerySerializer,
@@ -61,7 +62,7 @@ class ReportViewSet(ApiViewSet):
         return super().perform_content_negotiation(request, force)
 
     def _query(self, serializer_class):
-        require(reports.can_see_reports(self.request.user))
+        require(report_permissions.can_see_reports(self.request.user))
         serializer = serializer_class(
             data=self.request.query_params, context={"request": self.request}
         )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from org.models import OrgUnit, Period
+from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports
 from targets.models import Metric
 
@@ -123,7 +124,7 @@ class SalesReportForm(_RangeMixin, forms.Form):
         super().__init__(data, **kwargs)
         self.user = user
         self.fields["period"].queryset = periods()
-        self.fields["unit"].queryset = reports.report_units(user).order_by("path")
+        self.fields["unit"].queryset = report_permissions.report_units(user).order_by("path")
 
     def clean(self):
         cleaned = super().clean()
@@ -164,9 +165,9 @@ class VarianceReportForm(forms.Form):
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
         self.user = user
-        self.compares_units = reports.can_compare_units(user)
+        self.compares_units = report_permissions.can_compare_units(user)
         self.fields["period"].queryset = periods()
-        self.fields["unit"].queryset = reports.variance_units(user).order_by("path")
+        self.fields["unit"].queryset = report_permissions.variance_units(user).order_by("path")
         if not self.compares_units:
             owners = self.fields["owners"]
             owners.choices = [c for c in reports.OWNER_TYPES if c[0] == reports.PERSON]

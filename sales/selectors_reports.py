@@ -39,6 +39,7 @@ from org.models import Membership, OrgUnit, Period, User
 from org.permissions import is_department, is_salesperson, led_unit_paths, subtree_q
 from sales import domain
 from sales.models import SalesCredit
+from sales.permissions_reports import can_compare_units, report_scope
 from sales.selectors import actual_for
 from targets.models import Metric, Target
 
@@ -90,58 +91,6 @@ class ReportFilterError(DomainError):
     def __init__(self, field_name: str, message: str):
         self.field = field_name
         super().__init__(message)
-
-
-# --- who sees what ------------------------------------------------------------------------
-
-
-def report_scope(user) -> Q | None:
-    """The credits the user may analyse, as a filter; None when they may see none."""
-    if not user.is_authenticated:
-        return None
-    if is_department(user):
-        return Q()
-    scope = None
-    paths = led_unit_paths(user)
-    if paths:
-        scope = subtree_q(paths, "team__path")
-    if is_salesperson(user):
-        own = Q(person_id=user.pk)
-        scope = own if scope is None else scope | own
-    return scope
-
-
-def can_see_reports(user) -> bool:
-    return report_scope(user) is not None
-
-
-def can_compare_units(user) -> bool:
-    """Units' targets and actuals: the department and supervisors. A salesperson sees
-    their own figures only."""
-    return is_department(user) or bool(led_unit_paths(user))
-
-
-def report_units(user):
-    """The units a user may pick as a sales report's filter: the department all, a
-    supervisor the units they lead and below, a salesperson the teams of their own
-    credits (the figures stay limited to what they may see)."""
-    if is_department(user):
-        return OrgUnit.objects.all()
-    condition = Q(pk__in=[])
-    paths = led_unit_paths(user)
-    if paths:
-        condition |= subtree_q(paths)
-    if is_salesperson(user):
-        condition |= Q(pk__in=SalesCredit.objects.filter(person_id=user.pk).values("team_id"))
-    return OrgUnit.objects.filter(condition)
-
-
-def variance_units(user):
-    """The units whose targets and actuals a user may compare."""
-    if is_department(user):
-        return OrgUnit.objects.all()
-    paths = led_unit_paths(user)
-    return OrgUnit.objects.filter(subtree_q(paths)) if paths else OrgUnit.objects.none()
 
 
 def _require_scope(user) -> Q:

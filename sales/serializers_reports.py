@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from org.models import OrgUnit, Period
 from org.serializers import EnumField, UnitRefSerializer
+from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports
 from targets.models import Metric
 from targets.serializers import MetricRefSerializer, PeriodRefSerializer
@@ -27,7 +28,7 @@ def _periods():
 class _UnitsOfUserMixin:
     """`unit` limited to the units the requesting user may pick (`units(user)`)."""
 
-    units = staticmethod(reports.report_units)
+    units = staticmethod(report_permissions.report_units)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +139,7 @@ class SalesReportSerializer(serializers.Serializer):
 
 
 class VarianceQuerySerializer(_UnitsOfUserMixin, serializers.Serializer):
-    units = staticmethod(reports.variance_units)
+    units = staticmethod(report_permissions.variance_units)
 
     metric = serializers.PrimaryKeyRelatedField(
         queryset=Metric.objects.all(),
@@ -168,7 +169,7 @@ class VarianceQuerySerializer(_UnitsOfUserMixin, serializers.Serializer):
 
     def validate(self, attrs):
         user = self.context["request"].user
-        compares = reports.can_compare_units(user)
+        compares = report_permissions.can_compare_units(user)
         if attrs.get("owners") == reports.UNIT and not compares:
             raise serializers.ValidationError(
                 {"owners": [_("You see your own figures only: compare people.")]}

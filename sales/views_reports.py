@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from org.permissions import require
 from sales import exports
+from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports
 from sales.forms_reports import (
     SalesExportForm,
@@ -50,13 +51,13 @@ def _bad_filters(form) -> HttpResponse:
 @login_required
 @require_GET
 def reports_index(request):
-    require(reports.can_see_reports(request.user))
+    require(report_permissions.can_see_reports(request.user))
     return render(
         request,
         "sales/analysis/index.html",
         {
             "titles": reports.DIMENSION_TITLES,
-            "compares_units": reports.can_compare_units(request.user),
+            "compares_units": report_permissions.can_compare_units(request.user),
         },
     )
 
@@ -83,7 +84,7 @@ def _sales_chart(report: reports.SalesReport) -> dict:
 @require_GET
 def report_sales(request):
     user = request.user
-    require(reports.can_see_reports(user))
+    require(report_permissions.can_see_reports(user))
     data = with_defaults(request.GET, by=reports.UNIT)
     form = SalesReportForm(data, user=user)
     context = {
@@ -124,7 +125,7 @@ def report_sales(request):
 @require_GET
 def report_sales_export(request):
     user = request.user
-    require(reports.can_see_reports(user))
+    require(report_permissions.can_see_reports(user))
     form = SalesExportForm(with_defaults(request.GET, by=reports.UNIT), user=user)
     if not form.is_valid():
         return _bad_filters(form)
@@ -141,7 +142,7 @@ def report_sales_export(request):
 
 def _variance(request, form_class):
     user = request.user
-    require(reports.can_see_reports(user))
+    require(report_permissions.can_see_reports(user))
     form = form_class(with_variance_defaults(request.GET), user=user)
     if not form.is_valid():
         return form, None

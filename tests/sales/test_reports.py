@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from org.models import Period
+from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports
 from sales import services
 from targets.models import Metric, Target
@@ -206,7 +207,7 @@ def test_hr_and_anonymous_may_see_no_report(org, world):
     from django.contrib.auth.models import AnonymousUser
 
     for user in (org.hr, AnonymousUser()):
-        assert not reports.can_see_reports(user)
+        assert not report_permissions.can_see_reports(user)
         with pytest.raises(PermissionDenied):
             reports.sales_report(user=user, by="unit", date_range=year_range(world))
 
