@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "notifications",
     "targets",
     "sales",
+    "appraisal",
 ]
 
 MIDDLEWARE = [
