@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from appraisal import api as appraisal_api
 from notifications import api as notifications_api
 from org import api as org_api
 from sales import api as sales_api
@@ -13,6 +14,7 @@ org_api.register(router)
 targets_api.register(router)
 notifications_api.register(router)
 sales_api.register(router)
+appraisal_api.register(router)
 
 urlpatterns = [
     path("me/", org_api.MeView.as_view(), name="api-me"),

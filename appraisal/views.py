@@ -1,0 +1,385 @@
+"""Pages of appraisal templates: the list, a template with its working in plain words,
+the draft editor (template, dimensions, grades), publication, new versions, and the
+salesperson's "How I will be appraised". Thin: access through
+`appraisal.permissions`, reads through `appraisal.selectors`, writes through
+`appraisal.services`; the plain-words working comes from `appraisal.domain`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from appraisal import domain, permissions, selectors, services
+from appraisal.forms import BandsForm, DimensionForm, TemplateForm
+from appraisal.models import AppraisalTemplate, Dimension
+from org.domain import DomainError
+from org.permissions import require
+
+HUNDRED = Decimal(100)
+
+
+# --- the working in plain words -------------------------------------------------------------
+
+
+def dimension_method_is_average(method: str) -> bool:
+    return method == Dimension.Method.SATISFACTION
+
+
+def _curve_unit(method: str) -> str:
+    """What the raw value of a curve is measured in: a percentage (attainment, training
+    participation) or an average rating from 1 to 5 (satisfaction), which has no unit."""
+    return "" if method == Dimension.Method.SATISFACTION else "%"
+
+
+def explain_dimension(dimension: Dimension, language: str) -> dict:
+    """A dimension in plain words: its curve described, or its scale with the anchors in
+    the reader's language; a draft's incomplete rule says what is wrong instead."""
+    item = {"dimension": dimension, "curve": "", "levels": [], "problem": ""}
+    try:
+        if dimension.method == Dimension.Method.RATED:
+            item["levels"] = [
+                {"level": level.level, "score": level.score, "anchor": level.anchor_for(language)}
+                for level in domain.parse_scale(dimension.scale or [])
+            ]
+        else:
+            curve = domain.parse_curve(dimension.curve or {})
+            item["curve"] = domain.describe_curve(curve, unit=_curve_unit(dimension.method))
+    except DomainError as exc:
+        item["problem"] = str(exc)
+    return item
+
+
+def explain(template: AppraisalTemplate) -> dict:
+    """Everything a page needs to show how `template` scores (from the prefetched
+    dimensions and grades, no query)."""
+    language = translation.get_language() or "en"
+    chinese = language.startswith("zh")
+    dimensions = list(template.dimensions.all())
+    total = sum((d.weight for d in dimensions), Decimal(0))
+    return {
+        "template": template,
+        "items": [explain_dimension(d, language) for d in dimensions],
+        "bands": [
+            {
+                "band": band,
+                "label": band.label_zh if chinese and band.label_zh else band.label,
+            }
+            for band in template.grades.all()
+        ],
+        "total_weight": total,
+        "weights_ok": total == HUNDRED,
+        "has_training": any(d.method == Dimension.Method.TRAINING for d in dimensions),
+    }
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def _detail(user, pk) -> AppraisalTemplate:
+    """The template with its dimensions and grades, or 404 when hidden."""
+    template = permissions.template_for_user(user, pk)
+    return selectors.template_detail(template=template)
+
+
+def _managed(request, pk) -> AppraisalTemplate:
+    """A template the department manages: 404 when hidden, 403 for anyone else."""
+    template = permissions.template_for_user(request.user, pk)
+    require(permissions.can_manage_templates(request.user))
+    return template
+
+
+def _frozen(request, template: AppraisalTemplate):
+    """The answer to any change of a published version: 400, with the way forward."""
+    return render(
+        request,
+        "appraisal/frozen.html",
+        {
+            "template": template,
+            "message": _(
+                "Version %(version)s of %(code)s is published and can no longer change. "
+                "Make a new version to change it; the new version applies to a later period."
+            )
+            % {"version": template.version, "code": template.code},
+        },
+        status=400,
+    )
+
+
+def _is_published(template: AppraisalTemplate) -> bool:
+    return template.status == AppraisalTemplate.Status.PUBLISHED
+
+
+# --- pages for everybody allowed ------------------------------------------------------------
+
+
+@login_required
+def template_list(request):
+    templates = selectors.template_list(user=request.user)
+    return render(
+        request,
+        "appraisal/template_list.html",
+        {"templates": templates, "manages": permissions.can_manage_templates(request.user)},
+    )
+
+
+@login_required
+def template_detail(request, pk):
+    template = _detail(request.user, pk)
+    manages = permissions.can_manage_templates(request.user)
+    return render(
+        request,
+        "appraisal/template_detail.html",
+        {
+            **explain(template),
+            "manages": manages,
+            "editable": manages and not _is_published(template),
+        },
+    )
+
+
+@login_required
+def mine(request):
+    """How I will be appraised: the published templates covering the signed-in person
+    now and the next ones already published."""
+    templates = selectors.templates_for_person(person=request.user)
+    return render(
+        request,
+        "appraisal/mine.html",
+        {"workings": [explain(t) for t in templates], "today": timezone.localdate()},
+    )
+
+
+# --- the department's draft editor --------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_new(request):
+    require(permissions.can_manage_templates(request.user))
+    form = TemplateForm.for_template(None, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                template = services.template_create(
+                    code=data["code"],
+                    name=data["name"],
+                    name_zh=data["name_zh"],
+                    description=data["description"],
+                    period_kind=data["period_kind"],
+                    applies_from=data["applies_from"],
+                    units=list(data["units"]),
+                    acting_user=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The draft %(code)s is created. Add its dimensions and grades.")
+                    % {"code": template.code},
+                )
+                return redirect("appraisal:template-detail", pk=template.pk)
+        status = 400
+    return render(
+        request, "appraisal/template_form.html", {"form": form, "template": None}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk):
+    template = _managed(request, pk)
+    if _is_published(template):
+        return _frozen(request, template)
+    form = TemplateForm.for_template(template, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.template_update(
+                    template=template,
+                    acting_user=request.user,
+                    name=data["name"],
+                    name_zh=data["name_zh"],
+                    description=data["description"],
+                    period_kind=data["period_kind"],
+                    applies_from=data["applies_from"],
+                    units=list(data["units"]),
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The draft is saved."))
+                return redirect("appraisal:template-detail", pk=template.pk)
+        status = 400
+    return render(
+        request,
+        "appraisal/template_form.html",
+        {"form": form, "template": template},
+        status=status,
+    )
+
+
+def _dimension_page(request, template, dimension=None):
+    if _is_published(template):
+        return _frozen(request, template)
+    siblings = [d for d in template.dimensions.all() if dimension is None or d.pk != dimension.pk]
+    others = sum((d.weight for d in siblings), Decimal(0))
+    position = len(siblings) if dimension is None else 0
+    form = DimensionForm.for_dimension(dimension, request.POST or None, position=position)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.dimension_save(
+                    template=template,
+                    dimension=dimension,
+                    acting_user=request.user,
+                    **form.service_fields(),
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The dimension %(name)s is saved.") % {"name": saved.display_name},
+                )
+                return redirect("appraisal:template-detail", pk=template.pk)
+        status = 400
+    return render(
+        request,
+        "appraisal/dimension_form.html",
+        {
+            "form": form,
+            "template": template,
+            "dimension": dimension,
+            "others_weight": others,
+            "curve_methods": [m.value for m in Dimension.Method if m != Dimension.Method.RATED],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dimension_new(request, pk):
+    return _dimension_page(request, _managed(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dimension_edit(request, pk, dimension_pk):
+    template = _managed(request, pk)
+    dimension = permissions.dimension_for_user(request.user, template, dimension_pk)
+    return _dimension_page(request, template, dimension)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dimension_delete(request, pk, dimension_pk):
+    template = _managed(request, pk)
+    dimension = permissions.dimension_for_user(request.user, template, dimension_pk)
+    if _is_published(template):
+        return _frozen(request, template)
+    if request.method == "POST":
+        try:
+            services.dimension_delete(dimension=dimension, acting_user=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("The dimension %(name)s is removed.") % {"name": dimension.display_name}
+            )
+        return redirect("appraisal:template-detail", pk=template.pk)
+    return render(
+        request,
+        "appraisal/dimension_delete.html",
+        {"template": template, "dimension": dimension},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bands(request, pk):
+    template = _managed(request, pk)
+    if _is_published(template):
+        return _frozen(request, template)
+    form = BandsForm.for_template(template, template.grades.all(), request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.bands_save(
+                    template=template, bands=form.cleaned_data["bands"], acting_user=request.user
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The grades are saved."))
+                return redirect("appraisal:template-detail", pk=template.pk)
+        status = 400
+    return render(
+        request, "appraisal/bands_form.html", {"form": form, "template": template}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_publish(request, pk):
+    """GET: what stops publication, or what publishing means. POST: publish."""
+    template = _managed(request, pk)
+    if _is_published(template):
+        return _frozen(request, template)
+    template = selectors.template_detail(template=template)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.template_publish(template=template, acting_user=request.user)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Version %(version)s of %(code)s is published; the salespeople it covers are "
+                    "notified."
+                )
+                % {"version": template.version, "code": template.code},
+            )
+            return redirect("appraisal:template-detail", pk=template.pk)
+    return render(
+        request,
+        "appraisal/template_publish.html",
+        {
+            **explain(template),
+            "problems": selectors.publication_problems(template=template),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def template_new_version(request, pk):
+    template = _managed(request, pk)
+    try:
+        draft = services.template_new_version(template=template, acting_user=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("appraisal:template-detail", pk=template.pk)
+    messages.success(
+        request,
+        _("Version %(version)s of %(code)s is a new draft. Choose the period it applies from.")
+        % {"version": draft.version, "code": draft.code},
+    )
+    return redirect("appraisal:template-detail", pk=draft.pk)
