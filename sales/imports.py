@@ -99,6 +99,14 @@ COLUMNS: tuple[Column, ...] = (
         gettext_lazy("The day it was collected (needed with a collected amount)."),
     ),
     Column(
+        "status",
+        False,
+        gettext_lazy(
+            "booked or cancelled. Empty: a new record is booked and a record imported "
+            "again keeps its status (a cancelled one stays cancelled)."
+        ),
+    ),
+    Column(
         SALESPERSON,
         False,
         gettext_lazy(
@@ -121,7 +129,15 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 REQUIRED = [c.name for c in COLUMNS if c.required]
-OPTIONAL = ["product", "category", "quantity", "gross_margin", "collected_amount", "collected_on"]
+OPTIONAL = [
+    "product",
+    "category",
+    "quantity",
+    "gross_margin",
+    "collected_amount",
+    "collected_on",
+    "status",
+]
 TEMPLATE_HEADER = [
     "external_id",
     "date",
@@ -523,6 +539,7 @@ def read_rows(header: Header, rows: list[Row]) -> tuple[list[_Read], list[Import
         for column in ("quantity", "gross_margin", "collected_amount"):
             data[column] = cell(column, _number, default=Decimal(0))
         data["collected_on"] = cell("collected_on", _date, required=False)
+        data["status"] = (cell("status", _text, 10) or "").lower() if header.has("status") else ""
         data["credits"], credit_columns = _credits(row, header, people, problems)
         if len(problems) == before:
             read.append(_Read(row.number, data, credit_columns))

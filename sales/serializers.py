@@ -387,6 +387,14 @@ class BulkRowSerializer(serializers.Serializer):
         max_length=100, required=False, allow_blank=True, label=_("category")
     )
     credits = BulkCreditSerializer(many=True, label=_("credits"))
+    status = record_status(
+        required=False,
+        label=_("status"),
+        help_text=_(
+            "Without it a new record is booked and an existing one keeps its status: a "
+            "cancelled record is booked again only when the row says so."
+        ),
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):

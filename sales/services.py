@@ -165,6 +165,14 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
             },
         )
     period = _check_open(_month_period(day, found.periods), day)
+    # The status given, else the record's own: a record pushed or imported again keeps
+    # its cancellation unless the row says "booked" (never re-booked silently).
+    status = data.get("status") or (SalesRecord.Status.BOOKED if is_new else record.status)
+    if status not in SalesRecord.Status.values:
+        raise _FieldProblem(
+            "status",
+            _("Unknown status: %(status)s (booked or cancelled).") % {"status": status},
+        )
     teams = [_team_on(person, day, found) for person, _s in credits_in]
     if is_new:
         record = SalesRecord(external_id=external_id, created_by=acting_user)
@@ -174,7 +182,7 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
     record.category = data.get("category") or ""
     record.amount, record.quantity, record.gross_margin = amount, quantity, margin
     record.collected_amount, record.collected_on = collected, collected_on
-    record.status = SalesRecord.Status.BOOKED
+    record.status = status
     record.period = period
     parts = zip(
         domain.credited_amounts(amount, shares),
@@ -195,7 +203,7 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
             collected_amount=c,
             date=day,
             collected_on=collected_on,
-            booked=True,
+            booked=status == SalesRecord.Status.BOOKED,
         )
         for (person, _s), team, share, (a, g, q, c) in zip(
             credits_in, teams, shares, parts, strict=True
@@ -406,7 +414,9 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
 
     A row: {"external_id", "date", "customer" (customer external id), "amount",
     "quantity", "gross_margin", "collected_amount", "collected_on", "product",
-    "category", "credits": [{"person": username, "share_pct": ...}]}.
+    "category", "credits": [{"person": username, "share_pct": ...}], and optionally
+    "status" ("booked" or "cancelled"; without it a new record is booked and an
+    existing one keeps its status)}.
     Every row is checked first; if any is bad, RowsRefused names each row and field
     and nothing is written. The queries do not grow with the number of rows (beyond
     batches of 500). Returns {"created": n, "updated": n}.
@@ -464,6 +474,7 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
                     "category": row.get("category") or "",
                     "credits": credits,
                     "external_id": str(row.get("external_id") or "").strip() or None,
+                    "status": str(row.get("status") or "").strip().lower() or None,
                 }
             )
         except _FieldProblem as exc:

@@ -1461,3 +1461,16 @@ def test_a_push_adds_a_fixed_number_of_queries_to_the_services(org, world):
         assert again <= size // 5 + 20
         overhead.append(api - len(ctx.captured_queries))
     assert overhead[0] == overhead[1] <= 6
+
+
+def test_a_push_cancels_with_a_status_and_never_rebooks_without_one(api_as, world):
+    client = api_as("department")
+    assert push(client, [bulk_row(1, status="cancelled")]).json() == {"created": 1, "updated": 0}
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "cancelled"
+    push(client, [bulk_row(1)])
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "cancelled"
+    refused = push(client, [bulk_row(1, status="lost")])
+    assert refused.status_code == 400
+    assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(1, "status")]
+    push(client, [bulk_row(1, status="booked")])
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "booked"

@@ -417,3 +417,17 @@ def test_a_record_in_a_closed_period_is_not_changed_by_a_reimport(client_as, wor
     assert response.status_code == 400
     assert errors(response)[0][:2] == (2, "external_id")
     assert SalesRecord.objects.get(external_id="ERP-1").amount == D("1000.00")
+
+
+def test_a_status_column_cancels_and_an_import_without_it_keeps_a_cancellation(client_as, world):
+    client = client_as("department")
+    post(client, csv_bytes([[*HEADER, "status"], [*GOOD[0], "cancelled"], [*GOOD[1], ""]]))
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "cancelled"
+    assert SalesRecord.objects.get(external_id="ERP-2").status == "booked"
+    post(client, csv_bytes([HEADER, *GOOD]))  # no status column: nothing re-booked
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "cancelled"
+    response = post(client, csv_bytes([[*HEADER, "status"], [*GOOD[0], "lost"]]))
+    assert [(row, column) for row, column, _message in errors(response)] == [(2, "status")]
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "cancelled"
+    post(client, csv_bytes([[*HEADER, "status"], [*GOOD[0], "Booked"]]))
+    assert SalesRecord.objects.get(external_id="ERP-1").status == "booked"

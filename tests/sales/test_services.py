@@ -9,7 +9,7 @@ import pytest
 
 from org.domain import DomainError
 from org.models import Membership
-from sales import services
+from sales import selectors, services
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
@@ -326,3 +326,44 @@ def test_a_correction_of_a_closed_month_is_a_negative_record_in_an_open_one(org,
     assert correction.period == month(year, 4)
     assert correction.credits.get().amount == D("-40.00")
     assert SalesRecord.objects.get(external_id="ERP-1").amount == D("100.00")
+
+
+def _pushed(org, external_id="ERP-9", **extra):
+    return {
+        "external_id": external_id,
+        "date": "2026-03-10",
+        "customer": "C-1",
+        "amount": "500",
+        "quantity": "1",
+        "gross_margin": "100",
+        "credits": [{"person": org.salesperson.username, "share_pct": "100"}],
+        **extra,
+    }
+
+
+def test_a_cancelled_record_pushed_again_stays_cancelled_unless_the_row_says_booked(
+    org, year, globex
+):
+    services.records_bulk_upsert([_pushed(org)], org.department)
+    record = SalesRecord.objects.get(external_id="ERP-9")
+    services.record_cancel(record=record, acting_user=org.department)
+    services.records_bulk_upsert([_pushed(org, amount="600")], org.department)
+    record.refresh_from_db()
+    assert (record.status, record.amount) == ("cancelled", D(600))
+    assert not record.credits.filter(booked=True).exists()
+    assert selectors.month_totals_stored() == selectors.month_totals_from_credits() == {}
+    services.records_bulk_upsert([_pushed(org, status="booked")], org.department)
+    record.refresh_from_db()
+    assert record.status == "booked" and record.credits.get().booked
+    assert selectors.month_totals_stored() == selectors.month_totals_from_credits()
+    services.records_bulk_upsert([_pushed(org, status="cancelled")], org.department)
+    record.refresh_from_db()
+    assert record.status == "cancelled"
+    assert selectors.month_totals_stored() == selectors.month_totals_from_credits() == {}
+
+
+def test_an_unknown_status_is_refused_by_row_and_field(org, year, globex):
+    with pytest.raises(services.RowsRefused) as refused:
+        services.records_bulk_upsert([_pushed(org, status="lost")], org.department)
+    assert [(e.row, e.field) for e in refused.value.errors] == [(1, "status")]
+    assert not SalesRecord.objects.exists()
