@@ -19,7 +19,6 @@ Access, in words:
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -41,16 +40,6 @@ from appraisal.serializers import (
 from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, validated
 from org.domain import DomainError
 from org.permissions import require
-
-
-def _template_parts(qs):
-    """Period, publisher, population, dimensions (with metric) and grades: a fixed
-    number of queries for any number of templates."""
-    return qs.select_related("applies_from__fiscal_year", "published_by").prefetch_related(
-        "units",
-        Prefetch("dimensions", queryset=Dimension.objects.select_related("metric")),
-        "grades",
-    )
 
 
 def _partial(serializer_class, request):
@@ -83,7 +72,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return AppraisalTemplate.objects.none()
-        return _template_parts(permissions.visible_templates(self.request.user))
+        return selectors.with_parts(permissions.visible_templates(self.request.user))
 
     def _managed(self, pk) -> AppraisalTemplate:
         template = permissions.template_for_user(self.request.user, pk)
@@ -91,7 +80,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return template
 
     def _fresh(self, pk):
-        return self.output(_template_parts(AppraisalTemplate.objects.all()).get(pk=pk))
+        return self.output(selectors.with_parts(AppraisalTemplate.objects.all()).get(pk=pk))
 
     @extend_schema(
         request=AppraisalTemplateCreateSerializer,

@@ -20,7 +20,7 @@ from org.permissions import (
 )
 
 
-def _with_parts(qs: QuerySet[AppraisalTemplate]) -> QuerySet[AppraisalTemplate]:
+def with_parts(qs: QuerySet[AppraisalTemplate]) -> QuerySet[AppraisalTemplate]:
     """Templates with their period, publisher, population, dimensions (and metric) and
     grade bands: four queries however many templates."""
     return qs.select_related("applies_from__fiscal_year", "published_by").prefetch_related(
@@ -34,7 +34,7 @@ def template_detail(*, template: AppraisalTemplate | int) -> AppraisalTemplate:
     """The template with its dimensions (and their metric), grade bands, population and
     first period, in four queries."""
     pk = template.pk if isinstance(template, AppraisalTemplate) else template
-    return _with_parts(AppraisalTemplate.objects.all()).get(pk=pk)
+    return with_parts(AppraisalTemplate.objects.all()).get(pk=pk)
 
 
 def dimension_specs(template: AppraisalTemplate) -> list[domain.DimensionSpec]:
@@ -132,7 +132,7 @@ def templates_for_person(*, person, on: datetime.date | None = None) -> list[App
     if not paths:
         return []
     published = list(
-        _with_parts(
+        with_parts(
             AppraisalTemplate.objects.filter(status=AppraisalTemplate.Status.PUBLISHED)
         ).order_by("code", "applies_from__start_date", "version")
     )
