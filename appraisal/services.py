@@ -42,10 +42,11 @@ DIMENSION_FIELDS = (
 )
 
 
-def _frozen_message(template: AppraisalTemplate) -> str:
+def frozen_message(template: AppraisalTemplate) -> str:
+    """Why a published version refuses every change, and the way forward."""
     return _(
-        "Version %(version)s of %(name)s is published and cannot change: make a new version "
-        "to edit it."
+        "Version %(version)s of %(name)s is published and can no longer change: make a new "
+        "version to change it; the new version applies to a later period."
     ) % {"version": template.version, "name": template.name}
 
 
@@ -57,7 +58,7 @@ def _draft(template: AppraisalTemplate) -> AppraisalTemplate:
         .get(pk=template.pk)
     )
     if locked.status != AppraisalTemplate.Status.DRAFT:
-        raise DomainError(_frozen_message(locked))
+        raise DomainError(frozen_message(locked))
     return locked
 
 

@@ -101,11 +101,7 @@ def _frozen(request, template: AppraisalTemplate):
         "appraisal/frozen.html",
         {
             "template": template,
-            "message": _(
-                "Version %(version)s of %(code)s is published and can no longer change. "
-                "Make a new version to change it; the new version applies to a later period."
-            )
-            % {"version": template.version, "code": template.code},
+            "message": services.frozen_message(template),
         },
         status=400,
     )

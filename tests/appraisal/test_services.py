@@ -333,7 +333,7 @@ def test_every_service_refuses_to_change_a_published_version(org, fy):
     template = make_published(org)
     dimension = template.dimensions.first()
     before = snapshot()
-    frozen = "Version 1 of Sales performance appraisal is published and cannot change: make a new"
+    frozen = "Version 1 of Sales performance appraisal is published and can no longer change: make"
     attempts = [
         lambda: services.template_update(
             template=template, name="Changed", acting_user=org.department
