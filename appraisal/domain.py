@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from org.domain import DomainError
 
@@ -253,8 +254,7 @@ def describe_curve(curve: Curve, *, unit: str = "") -> str:
                 _("%(value)s or more scores %(score)s")
                 % {"value": _with_unit(threshold, unit), "score": _plain(score)}
             )
-        text = "; ".join(parts)
-        return text[0].upper() + text[1:] + "."
+        return _sentence(parts)
     parts = []
     if curve.floor > 0:
         parts.append(_("Below %(floor)s scores 0") % {"floor": _with_unit(curve.floor, unit)})
@@ -274,8 +274,14 @@ def describe_curve(curve: Curve, *, unit: str = "") -> str:
         )
     else:
         parts.append(_("no more above %(target)s") % {"target": _with_unit(curve.target, unit)})
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    return _sentence(parts)
+
+
+def _sentence(parts: list[str]) -> str:
+    """Clauses joined and closed with the active language's punctuation ("; " and "."
+    in English, full-width in Chinese), the first letter capitalised."""
+    text = pgettext("between clauses of a sentence", "; ").join(parts)
+    return text[0].upper() + text[1:] + pgettext("end of a sentence", ".")
 
 
 # --- rating scales --------------------------------------------------------------------------
