@@ -27,7 +27,7 @@ Access, in words:
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,9 +43,9 @@ from rest_framework.settings import api_settings
 from org import permissions as org_permissions
 from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
 from org.models import User
-from sales import permissions, services
+from sales import permissions, selectors, services
 from sales.filters import ContactFilter, CustomerFilter, FollowUpFilter, SalesRecordFilter
-from sales.models import Contact, SalesCredit, SalesRecord
+from sales.models import SalesRecord
 from sales.serializers import (
     BulkRefusedSerializer,
     BulkResultSerializer,
@@ -66,34 +66,6 @@ from targets.api import validated
 # The ERP push: at most this many rows per request (split larger pushes); the body's
 # size is capped by SALES_IMPORT_MAX_BYTES, as for a file import.
 BULK_MAX_ROWS = 5000
-
-
-# --- reads: what each list and detail joins, so a page costs a fixed number of queries ----
-
-
-def customers_for_api(user):
-    return permissions.visible_customers(user).select_related("owner")
-
-
-def contacts_for_api(user):
-    return Contact.objects.filter(
-        customer_id__in=permissions.visible_customers(user).values("pk")
-    ).select_related("customer")
-
-
-def followups_for_api(user):
-    return permissions.visible_followups(user).select_related("customer", "salesperson")
-
-
-def records_for_api(user):
-    credits = SalesCredit.objects.select_related("person", "team").order_by(
-        "-share_pct", "person__username", "pk"
-    )
-    return (
-        permissions.visible_records(user)
-        .select_related("customer", "period__fiscal_year", "created_by")
-        .prefetch_related(Prefetch("credits", queryset=credits))
-    )
 
 
 # --- customers -----------------------------------------------------------------------------
@@ -118,10 +90,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     ordering = ["name", "pk"]
 
     def get_queryset(self):
-        return customers_for_api(self.request.user)
+        return selectors.customers_for_api(self.request.user)
 
     def _fresh(self, pk):
-        return self.output(customers_for_api(self.request.user).get(pk=pk))
+        return self.output(selectors.customers_for_api(self.request.user).get(pk=pk))
 
     @extend_schema(
         request=CustomerWriteSerializer,
@@ -198,7 +170,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     ordering = ["customer_id", "name", "pk"]
 
     def get_queryset(self):
-        return contacts_for_api(self.request.user)
+        return selectors.contacts_for_api(self.request.user)
 
     @extend_schema(
         request=ContactCreateSerializer,
@@ -267,13 +239,13 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     ordering = ["-happened_on", "-pk"]
 
     def get_queryset(self):
-        return followups_for_api(self.request.user)
+        return selectors.followups_for_api(self.request.user)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
     def _fresh(self, pk):
-        return self.output(followups_for_api(self.request.user).get(pk=pk))
+        return self.output(selectors.followups_for_api(self.request.user).get(pk=pk))
 
     @extend_schema(
         request=FollowUpWriteSerializer,
@@ -398,10 +370,10 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     ordering = ["-date", "-pk"]
 
     def get_queryset(self):
-        return records_for_api(self.request.user)
+        return selectors.records_for_api(self.request.user)
 
     def _fresh(self, pk):
-        return self.output(records_for_api(self.request.user).get(pk=pk))
+        return self.output(selectors.records_for_api(self.request.user).get(pk=pk))
 
     def _save(self, *, data, customer, credits, acting_user, record=None, external_id=None):
         with domain_errors():

@@ -20,12 +20,13 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from org.models import Membership, OrgUnit, Period
 from org.permissions import subtree_q
-from sales.models import Customer, MonthTotal, SalesCredit
+from sales import permissions as sales_permissions
+from sales.models import Contact, Customer, MonthTotal, SalesCredit
 from targets.models import Metric
 
 _SUMMED = {
@@ -183,3 +184,31 @@ def month_totals_stored() -> dict[tuple[int, int, datetime.date], list[Decimal]]
         for t in MonthTotal.objects.order_by()
         if any(values := [t.amount, t.gross_margin, t.quantity, t.collected_amount])
     }
+
+
+# --- the API's lists: what each joins, so a page costs a fixed number of queries -------
+
+
+def customers_for_api(user):
+    return sales_permissions.visible_customers(user).select_related("owner")
+
+
+def contacts_for_api(user):
+    return Contact.objects.filter(
+        customer_id__in=sales_permissions.visible_customers(user).values("pk")
+    ).select_related("customer")
+
+
+def followups_for_api(user):
+    return sales_permissions.visible_followups(user).select_related("customer", "salesperson")
+
+
+def records_for_api(user):
+    credits = SalesCredit.objects.select_related("person", "team").order_by(
+        "-share_pct", "person__username", "pk"
+    )
+    return (
+        sales_permissions.visible_records(user)
+        .select_related("customer", "period__fiscal_year", "created_by")
+        .prefetch_related(Prefetch("credits", queryset=credits))
+    )
