@@ -210,7 +210,7 @@ def test_descriptions_follow_the_active_language():
         text = domain.describe_curve(LINEAR, unit="%")
     assert "60 %" in text and "120 %" in text
     # Chinese punctuation between the clauses and at the end, not "; " and ".".
-    assert text.endswith("。") and text.count("；") == 2 and ";" not in text
+    assert text.endswith("。") and text.count("\uff1b") == 2 and ";" not in text
 
 
 # --- rating scales --------------------------------------------------------------------------
