@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from org.models import Membership
+from org.models import Membership, User
 from org.permissions import (
     active_on_q,
     is_department,
@@ -175,3 +175,44 @@ def can_change_customer(user, customer: Customer) -> bool:
 def can_change_followup(user, followup: FollowUp) -> bool:
     """The salesperson who made it, or the department."""
     return can_manage_sales(user) or followup.salesperson_id == user.pk
+
+
+# --- whom the forms offer -------------------------------------------------------------
+
+
+def _members_now() -> QuerySet[Membership]:
+    return Membership.objects.filter(active_on_q(_today()), kind=Membership.Kind.MEMBER)
+
+
+def creditable_people(user) -> QuerySet[User]:
+    """Who the user may credit with a sale: for the department every current member of a
+    team; for others themselves, the members of their own team(s) and of the units they
+    lead (what sales.permissions.can_enter_record allows)."""
+    if can_manage_sales(user):
+        return User.objects.filter(pk__in=_members_now().values("user_id")).order_by("username")
+    own_teams = _members_now().filter(user=user).values("unit_id")
+    allowed = Q(unit_id__in=own_teams)
+    paths = led_unit_paths(user)
+    if paths:
+        allowed |= subtree_q(paths, "unit__path")
+    reachable = _members_now().filter(allowed).values("user_id")
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=reachable)).order_by("username")
+
+
+def possible_customer_owners(user) -> QuerySet[User]:
+    """Who may own a customer the user creates: the department any current member of a
+    team, a supervisor themselves and the people they lead, a salesperson themselves."""
+    if can_manage_sales(user):
+        return User.objects.filter(
+            Q(pk__in=_members_now().values("user_id")) | Q(pk=user.pk)
+        ).order_by("username")
+    paths = led_unit_paths(user)
+    if not paths:
+        return User.objects.filter(pk=user.pk)
+    led = _members_now().filter(subtree_q(paths, "unit__path")).values("user_id")
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=led)).order_by("username")
+
+
+def may_credit_self(user) -> bool:
+    """A member of a team today (a new record is credited to them by default)."""
+    return _members_now().filter(user=user).exists()

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import formats
 
-from org.models import Membership, OrgUnit, Period
+from org.models import Membership, OrgUnit, Period, User
 from org.permissions import subtree_q
 from sales import permissions as sales_permissions
-from sales.models import Contact, Customer, MonthTotal, SalesCredit
+from sales.models import Contact, Customer, MonthTotal, SalesCredit, SalesRecord
 from targets.models import Metric
 
 _SUMMED = {
@@ -204,11 +206,187 @@ def followups_for_api(user):
 
 
 def records_for_api(user):
+    return with_record_parts(
+        sales_permissions.visible_records(user).select_related("period__fiscal_year", "created_by")
+    )
+
+
+# --- the record pages ---------------------------------------------------------------
+
+
+def with_record_parts(queryset: QuerySet[SalesRecord]) -> QuerySet[SalesRecord]:
+    """Records with their customer and their credits (person, team), biggest share first:
+    two queries for a page of any size."""
     credits = SalesCredit.objects.select_related("person", "team").order_by(
         "-share_pct", "person__username", "pk"
     )
-    return (
-        sales_permissions.visible_records(user)
-        .select_related("customer", "period__fiscal_year", "created_by")
-        .prefetch_related(Prefetch("credits", queryset=credits))
+    return queryset.select_related("customer").prefetch_related(
+        Prefetch("credits", queryset=credits)
+    )
+
+
+def records_filtered(
+    records: QuerySet[SalesRecord],
+    *,
+    start=None,
+    end=None,
+    person=None,
+    unit=None,
+    customer=None,
+    status: str = "",
+    text: str = "",
+) -> QuerySet[SalesRecord]:
+    """The records among `records` dated from start to end, credited (in part) to a
+    person or to a team in a unit's subtree, of a customer, in a status, whose product
+    or category contains `text`."""
+    if start:
+        records = records.filter(date__gte=start)
+    if end:
+        records = records.filter(date__lte=end)
+    if person is not None:
+        records = records.filter(
+            Exists(SalesCredit.objects.filter(record_id=OuterRef("pk"), person=person))
+        )
+    if unit is not None:
+        records = records.filter(
+            Exists(
+                SalesCredit.objects.filter(
+                    record_id=OuterRef("pk"), team__path__startswith=unit.path
+                )
+            )
+        )
+    if customer is not None:
+        records = records.filter(customer=customer)
+    if status:
+        records = records.filter(status=status)
+    if text:
+        records = records.filter(Q(product__icontains=text) | Q(category__icontains=text))
+    return records
+
+
+@dataclass
+class Totals:
+    count: int
+    amount: Decimal
+    gross_margin: Decimal
+    quantity: Decimal
+    collected_amount: Decimal
+    credited: Decimal | None = None
+    credited_to: str = ""
+
+
+def record_totals(records: QuerySet[SalesRecord], *, person=None, unit=None, own=None) -> Totals:
+    """Sums of the booked records among `records`, and the part credited to a person or
+    a unit (with its subtree) when the list is filtered by one. Two queries."""
+    sums = records.filter(status=SalesRecord.Status.BOOKED).aggregate(
+        count=Count("pk"),
+        amount=Sum("amount"),
+        gross_margin=Sum("gross_margin"),
+        quantity=Sum("quantity"),
+        collected_amount=Sum("collected_amount"),
+    )
+    zero = Decimal(0)
+    totals = Totals(
+        count=sums["count"],
+        amount=sums["amount"] or zero,
+        gross_margin=sums["gross_margin"] or zero,
+        quantity=sums["quantity"] or zero,
+        collected_amount=sums["collected_amount"] or zero,
+    )
+    credits = SalesCredit.objects.filter(booked=True, record__in=records.values("pk"))
+    if person is not None:
+        credits, totals.credited_to = credits.filter(person=person), person.display_name
+    elif unit is not None:
+        credits = credits.filter(team__path__startswith=unit.path)
+        totals.credited_to = unit.display_name
+    elif own is not None:
+        credits, totals.credited_to = credits.filter(person=own), own.display_name
+    else:
+        return totals
+    totals.credited = credits.aggregate(total=Sum("amount"))["total"] or zero
+    return totals
+
+
+@dataclass
+class Change:
+    field: str
+    old: object
+    new: object
+
+
+@dataclass
+class Version:
+    when: object
+    who: User | None
+    kind: str  # "+", "~", "-"
+    changes: list[Change]
+
+
+_SHOWN_FIELDS = (
+    "date",
+    "customer",
+    "product",
+    "category",
+    "amount",
+    "quantity",
+    "gross_margin",
+    "collected_amount",
+    "collected_on",
+    "status",
+    "external_id",
+)
+
+
+def record_history(record: SalesRecord) -> list[Version]:
+    """The record's versions, newest first, with what changed in each. Two queries."""
+    versions = list(
+        record.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    customer_ids = {v.customer_id for v in versions}
+    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    statuses = dict(SalesRecord.Status.choices)
+    labels = {f.name: f.verbose_name for f in SalesRecord._meta.fields}
+
+    def shown(name, value):
+        if name == "customer":
+            return names.get(value, value)
+        if name == "status":
+            return statuses.get(value, value)
+        if isinstance(value, Decimal):
+            return formats.number_format(value, decimal_pos=2, force_grouping=True)
+        if isinstance(value, datetime.date):
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return value
+
+    out = []
+    previous = None
+    for version in versions:
+        changes = []
+        for name in _SHOWN_FIELDS:
+            attname = "customer_id" if name == "customer" else name
+            new = getattr(version, attname)
+            old = getattr(previous, attname) if previous is not None else None
+            if previous is None or old != new:
+                if previous is None and new in (None, ""):
+                    continue
+                changes.append(
+                    Change(
+                        labels[name],
+                        shown(name, old) if previous is not None else None,
+                        shown(name, new),
+                    )
+                )
+        out.append(
+            Version(version.history_date, version.history_user, version.history_type, changes)
+        )
+        previous = version
+    out.reverse()
+    return out
+
+
+def credit_history(record: SalesRecord):
+    return list(
+        SalesCredit.history.filter(record_id=record.pk)
+        .select_related("history_user", "person")
+        .order_by("-history_date", "-history_id")
     )

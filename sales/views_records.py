@@ -10,9 +10,7 @@ helpers below, each a fixed number of queries.
 
 from __future__ import annotations
 
-import datetime
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
@@ -21,14 +19,11 @@ from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -36,24 +31,22 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from org.domain import DomainError
-from org.models import Membership, Period, Role, User
+from org.models import Period, Role, User
 from org.permissions import (
-    active_on_q,
     is_salesperson,
     is_supervisor,
     led_unit_paths,
     require,
-    subtree_q,
     visible_people,
     visible_units,
 )
-from sales import imports, permissions, services
+from sales import imports, permissions, selectors, services
 from sales.forms import (
     ContactForm,
     CustomerFilterForm,
@@ -65,7 +58,7 @@ from sales.forms import (
     RecordsImportForm,
     credit_formset,
 )
-from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+from sales.models import Contact, Customer, FollowUp, SalesRecord
 
 PAGE_SIZE = 50
 MAX_SHOWN_ERRORS = 200
@@ -99,39 +92,6 @@ def _uses_sales(user) -> bool:
     return permissions.can_manage_sales(user) or is_salesperson(user) or is_supervisor(user)
 
 
-def _members_now() -> QuerySet[Membership]:
-    return Membership.objects.filter(active_on_q(timezone.localdate()), kind=Membership.Kind.MEMBER)
-
-
-def _creditable_people(user) -> QuerySet[User]:
-    """Who the user may credit with a sale: for the department every current member of a
-    team; for others themselves, the members of their own team(s) and of the units they
-    lead (what sales.permissions.can_enter_record allows)."""
-    if permissions.can_manage_sales(user):
-        return User.objects.filter(pk__in=_members_now().values("user_id")).order_by("username")
-    own_teams = _members_now().filter(user=user).values("unit_id")
-    allowed = Q(unit_id__in=own_teams)
-    paths = led_unit_paths(user)
-    if paths:
-        allowed |= subtree_q(paths, "unit__path")
-    reachable = _members_now().filter(allowed).values("user_id")
-    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=reachable)).order_by("username")
-
-
-def _customer_owners(user) -> QuerySet[User]:
-    """Who may own a customer the user creates: the department any current member of a
-    team, a supervisor themselves and the people they lead, a salesperson themselves."""
-    if permissions.can_manage_sales(user):
-        return User.objects.filter(
-            Q(pk__in=_members_now().values("user_id")) | Q(pk=user.pk)
-        ).order_by("username")
-    paths = led_unit_paths(user)
-    if not paths:
-        return User.objects.filter(pk=user.pk)
-    led = _members_now().filter(subtree_q(paths, "unit__path")).values("user_id")
-    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=led)).order_by("username")
-
-
 def _sales_people(user) -> QuerySet[User]:
     """The people the lists filter by: salespeople and supervisors the user may see."""
     return (
@@ -153,59 +113,7 @@ def _with_current(queryset: QuerySet, *pks) -> QuerySet:
     )
 
 
-def _record_rows(queryset: QuerySet[SalesRecord]) -> QuerySet[SalesRecord]:
-    credits = SalesCredit.objects.select_related("person", "team").order_by(
-        "-share_pct", "person__username"
-    )
-    return queryset.select_related("customer").prefetch_related(
-        Prefetch("credits", queryset=credits)
-    )
-
-
 # --- sales records ------------------------------------------------------------------------------
-
-
-@dataclass
-class Totals:
-    count: int
-    amount: Decimal
-    gross_margin: Decimal
-    quantity: Decimal
-    collected_amount: Decimal
-    credited: Decimal | None = None
-    credited_to: str = ""
-
-
-def _totals(records: QuerySet[SalesRecord], *, person=None, unit=None, own=None) -> Totals:
-    """Sums of the booked records among `records`, and the part credited to a person or
-    a unit (with its subtree) when the list is filtered by one. Two queries."""
-    sums = records.filter(status=SalesRecord.Status.BOOKED).aggregate(
-        count=Count("pk"),
-        amount=Sum("amount"),
-        gross_margin=Sum("gross_margin"),
-        quantity=Sum("quantity"),
-        collected_amount=Sum("collected_amount"),
-    )
-    zero = Decimal(0)
-    totals = Totals(
-        count=sums["count"],
-        amount=sums["amount"] or zero,
-        gross_margin=sums["gross_margin"] or zero,
-        quantity=sums["quantity"] or zero,
-        collected_amount=sums["collected_amount"] or zero,
-    )
-    credits = SalesCredit.objects.filter(booked=True, record__in=records.values("pk"))
-    if person is not None:
-        credits, totals.credited_to = credits.filter(person=person), person.display_name
-    elif unit is not None:
-        credits = credits.filter(team__path__startswith=unit.path)
-        totals.credited_to = unit.display_name
-    elif own is not None:
-        credits, totals.credited_to = credits.filter(person=own), own.display_name
-    else:
-        return totals
-    totals.credited = credits.aggregate(total=Sum("amount"))["total"] or zero
-    return totals
 
 
 @login_required
@@ -220,35 +128,22 @@ def record_list(request):
     records = permissions.visible_records(user)
     filters = form.cleaned_data if form.is_valid() else {}
     start, end = form.date_range() if filters else (None, None)
-    if start:
-        records = records.filter(date__gte=start)
-    if end:
-        records = records.filter(date__lte=end)
     person, unit = filters.get("person"), filters.get("team")
-    if person is not None:
-        records = records.filter(
-            Exists(SalesCredit.objects.filter(record_id=OuterRef("pk"), person=person))
-        )
-    if unit is not None:
-        records = records.filter(
-            Exists(
-                SalesCredit.objects.filter(
-                    record_id=OuterRef("pk"), team__path__startswith=unit.path
-                )
-            )
-        )
-    if filters.get("customer") is not None:
-        records = records.filter(customer=filters["customer"])
-    if filters.get("status"):
-        records = records.filter(status=filters["status"])
-    if filters.get("q"):
-        text = filters["q"].strip()
-        records = records.filter(Q(product__icontains=text) | Q(category__icontains=text))
-    own = None if _sees_others(user) else user
-    totals = _totals(records, person=person, unit=unit, own=own)
-    page = Paginator(_record_rows(records).order_by("-date", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    records = selectors.records_filtered(
+        records,
+        start=start,
+        end=end,
+        person=person,
+        unit=unit,
+        customer=filters.get("customer"),
+        status=filters.get("status") or "",
+        text=(filters.get("q") or "").strip(),
     )
+    own = None if _sees_others(user) else user
+    totals = selectors.record_totals(records, person=person, unit=unit, own=own)
+    page = Paginator(
+        selectors.with_record_parts(records).order_by("-date", "-pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "sales/records/list.html",
@@ -283,7 +178,7 @@ def _show_service_error(exc: DomainError, form, credit_errors: list[str]) -> Non
 def _record_form_page(request, *, record: SalesRecord | None):
     user = request.user
     old_people = [c.person_id for c in record.credits.all()] if record else []
-    people = _with_current(_creditable_people(user), *old_people)
+    people = _with_current(permissions.creditable_people(user), *old_people)
     customers = _with_current(
         permissions.visible_customers(user).order_by("name", "pk"),
         record.customer_id if record else None,
@@ -294,7 +189,11 @@ def _record_form_page(request, *, record: SalesRecord | None):
     if record is None and chosen.isdigit() and customers.filter(pk=chosen).exists():
         form.initial["customer"] = int(chosen)
     if record is None:
-        initial = [{"person": user.pk, "share_pct": Decimal(100)}] if _may_credit_self(user) else []
+        initial = (
+            [{"person": user.pk, "share_pct": Decimal(100)}]
+            if permissions.may_credit_self(user)
+            else []
+        )
     else:
         initial = [
             {"person": c.person_id, "share_pct": c.share_pct}
@@ -375,10 +274,6 @@ def _record_form_page(request, *, record: SalesRecord | None):
     )
 
 
-def _may_credit_self(user) -> bool:
-    return _members_now().filter(user=user).exists()
-
-
 def _blocked_reason(record: SalesRecord | None) -> str:
     if record is None:
         return ""
@@ -407,91 +302,6 @@ def record_edit(request, pk):
     return _record_form_page(request, record=record)
 
 
-@dataclass
-class Change:
-    field: str
-    old: object
-    new: object
-
-
-@dataclass
-class Version:
-    when: object
-    who: User | None
-    kind: str  # "+", "~", "-"
-    changes: list[Change]
-
-
-_SHOWN_FIELDS = (
-    "date",
-    "customer",
-    "product",
-    "category",
-    "amount",
-    "quantity",
-    "gross_margin",
-    "collected_amount",
-    "collected_on",
-    "status",
-    "external_id",
-)
-
-
-def _record_history(record: SalesRecord) -> list[Version]:
-    """The record's versions, newest first, with what changed in each. Two queries."""
-    versions = list(
-        record.history.select_related("history_user").order_by("history_date", "history_id")
-    )
-    customer_ids = {v.customer_id for v in versions}
-    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
-    statuses = dict(SalesRecord.Status.choices)
-    labels = {f.name: f.verbose_name for f in SalesRecord._meta.fields}
-
-    def shown(name, value):
-        if name == "customer":
-            return names.get(value, value)
-        if name == "status":
-            return statuses.get(value, value)
-        if isinstance(value, Decimal):
-            return formats.number_format(value, decimal_pos=2, force_grouping=True)
-        if isinstance(value, datetime.date):
-            return formats.date_format(value, "SHORT_DATE_FORMAT")
-        return value
-
-    out = []
-    previous = None
-    for version in versions:
-        changes = []
-        for name in _SHOWN_FIELDS:
-            attname = "customer_id" if name == "customer" else name
-            new = getattr(version, attname)
-            old = getattr(previous, attname) if previous is not None else None
-            if previous is None or old != new:
-                if previous is None and new in (None, ""):
-                    continue
-                changes.append(
-                    Change(
-                        labels[name],
-                        shown(name, old) if previous is not None else None,
-                        shown(name, new),
-                    )
-                )
-        out.append(
-            Version(version.history_date, version.history_user, version.history_type, changes)
-        )
-        previous = version
-    out.reverse()
-    return out
-
-
-def _credit_history(record: SalesRecord):
-    return list(
-        SalesCredit.history.filter(record_id=record.pk)
-        .select_related("history_user", "person")
-        .order_by("-history_date", "-history_id")
-    )
-
-
 @login_required
 def record_detail(request, pk):
     user = request.user
@@ -504,8 +314,8 @@ def record_detail(request, pk):
         {
             "record": record,
             "credits": credits,
-            "history": _record_history(record),
-            "credit_history": _credit_history(record),
+            "history": selectors.record_history(record),
+            "credit_history": selectors.credit_history(record),
             "may_change": may_change and not _blocked_reason(record),
             "blocked": _blocked_reason(record),
             "credited_to_me": any(c.person_id == user.pk for c in credits),
@@ -651,7 +461,9 @@ def customer_list(request):
 def _customer_form_page(request, *, customer: Customer | None):
     user = request.user
     manages = permissions.can_manage_sales(user)
-    owners = _with_current(_customer_owners(user), customer.owner_id if customer else None)
+    owners = _with_current(
+        permissions.possible_customer_owners(user), customer.owner_id if customer else None
+    )
     data = request.POST if request.method == "POST" else None
     form = CustomerForm.for_customer(customer, data, owners=owners, user=user, manages=manages)
     status = 200
@@ -760,8 +572,8 @@ def _customer_context(request, customer: Customer, **extra) -> dict:
         "followups": list(
             followups.order_by("group", "next_action_on", "-happened_on", "-pk")[:20]
         ),
-        "records": list(_record_rows(records).order_by("-date", "-pk")[:10]),
-        "totals": _totals(records),
+        "records": list(selectors.with_record_parts(records).order_by("-date", "-pk")[:10]),
+        "totals": selectors.record_totals(records),
         "may_change": permissions.can_change_customer(user, customer),
         "may_follow_up": permissions.can_enter_sales(user),
         "may_enter": permissions.can_enter_sales(user),
