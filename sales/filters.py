@@ -38,7 +38,7 @@ class ContactFilter(filters.FilterSet):
 
 
 def _due_q() -> Q:
-    return Q(done=False, next_action_on__lte=timezone.localdate())
+    return FollowUp.due_q(timezone.localdate())
 
 
 class FollowUpFilter(filters.FilterSet):

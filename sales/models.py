@@ -126,6 +126,14 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_kind_display()} · {self.happened_on}"
 
+    @staticmethod
+    def due_q(day) -> Q:
+        """Open follow-ups whose next action falls on `day` or before (due or overdue)."""
+        return Q(done=False, next_action_on__lte=day)
+
+    def is_due_on(self, day) -> bool:
+        return not self.done and self.next_action_on is not None and self.next_action_on <= day
+
 
 class SalesRecord(models.Model):
     class Status(models.TextChoices):

@@ -173,11 +173,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_due(self, followup) -> bool:
-        return (
-            not followup.done
-            and followup.next_action_on is not None
-            and followup.next_action_on <= self.context["today"]
-        )
+        return followup.is_due_on(self.context["today"])
 
 
 class FollowUpWriteSerializer(VisibleChoicesMixin, serializers.Serializer):

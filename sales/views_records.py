@@ -435,7 +435,7 @@ def customer_list(request):
         customers = customers.filter(owner=filters["owner"])
     today = timezone.localdate()
     due = (
-        FollowUp.objects.filter(customer=OuterRef("pk"), done=False, next_action_on__lte=today)
+        FollowUp.objects.filter(FollowUp.due_q(today), customer=OuterRef("pk"))
         .order_by()
         .values("customer")
         .annotate(n=Count("pk"))
@@ -553,7 +553,7 @@ def _followup_rows(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
     today = timezone.localdate()
     return queryset.select_related("customer", "salesperson").annotate(
         group=Case(
-            When(done=False, next_action_on__lte=today, then=Value(0)),
+            When(FollowUp.due_q(today), then=Value(0)),
             When(done=False, next_action_on__gt=today, then=Value(1)),
             When(done=False, then=Value(2)),
             default=Value(3),
