@@ -46,6 +46,19 @@ class ImportResult:
         return not self.errors
 
 
+# An import page lists this many problems at most and says how many more there are.
+MAX_SHOWN_PROBLEMS = 200
+
+
+def problems_context(errors: list) -> dict:
+    """What an import page shows of a refused file's problems (includes/import_errors.html)."""
+    return {
+        "errors": errors[:MAX_SHOWN_PROBLEMS],
+        "error_count": len(errors),
+        "hidden_error_count": max(0, len(errors) - MAX_SHOWN_PROBLEMS),
+    }
+
+
 def blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -13,9 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from org import imports, permissions
-
-# Beyond this many problems the page lists the first ones and says how many more.
-MAX_SHOWN_ERRORS = 200
+from org.spreadsheets import problems_context
 
 
 class OrgImportForm(forms.Form):
@@ -80,9 +78,7 @@ def org_import(request):
         form = OrgImportForm()
     context = {
         "form": form,
-        "errors": errors[:MAX_SHOWN_ERRORS],
-        "error_count": len(errors),
-        "hidden_error_count": max(0, len(errors) - MAX_SHOWN_ERRORS),
+        **problems_context(errors),
         "tables": [
             {"kind": kind, "label": imports.KIND_LABELS[kind], "columns": imports.COLUMNS[kind]}
             for kind in imports.KINDS

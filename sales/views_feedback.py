@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from org.domain import DomainError
 from org.permissions import is_department, require
+from org.spreadsheets import problems_context
 from sales import domain_feedback as domain
 from sales import imports_satisfaction as imports
 from sales import permissions_feedback as permissions
@@ -38,7 +39,6 @@ from sales.forms_feedback import (
 PERIODS_PER_PAGE = 12
 TEAM_ROWS_PER_PAGE = 50
 RESPONSES_PER_PAGE = 50
-MAX_SHOWN_ERRORS = 200
 
 
 def _page_number(request, name: str = "page") -> int:
@@ -401,9 +401,7 @@ def satisfaction_import(request):
         "sales/satisfaction/import.html",
         {
             "form": form,
-            "errors": errors[:MAX_SHOWN_ERRORS],
-            "error_count": len(errors),
-            "hidden_error_count": max(0, len(errors) - MAX_SHOWN_ERRORS),
+            **problems_context(errors),
             "columns": imports.COLUMNS,
         },
         status=status,

@@ -46,6 +46,7 @@ from org.permissions import (
     visible_people,
     visible_units,
 )
+from org.spreadsheets import problems_context
 from sales import imports, permissions, selectors, services
 from sales.forms import (
     ContactForm,
@@ -61,7 +62,6 @@ from sales.forms import (
 from sales.models import Contact, Customer, FollowUp, SalesRecord
 
 PAGE_SIZE = 50
-MAX_SHOWN_ERRORS = 200
 RECORD_FIELDS = ("date", "amount", "quantity", "gross_margin", "collected_amount", "collected_on")
 
 
@@ -390,9 +390,7 @@ def records_import(request):
         "sales/records/import.html",
         {
             "form": form,
-            "errors": errors[:MAX_SHOWN_ERRORS],
-            "error_count": len(errors),
-            "hidden_error_count": max(0, len(errors) - MAX_SHOWN_ERRORS),
+            **problems_context(errors),
             "columns": imports.COLUMNS,
             "example": imports.EXAMPLE,
         },

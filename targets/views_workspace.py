@@ -27,6 +27,7 @@ from org import permissions as org_permissions
 from org import selectors as org_selectors
 from org.domain import DomainError
 from org.models import FiscalYear, OrgUnit, Period
+from org.spreadsheets import problems_context
 from targets import domain, imports, permissions, selectors, services
 from targets.forms_workspace import (
     MODE_DOWN,
@@ -44,8 +45,6 @@ from targets.forms_workspace import (
     WorkspaceForm,
 )
 from targets.models import Metric, SeasonalityProfile, Target
-
-MAX_SHOWN_ERRORS = 200
 
 
 def _is_htmx(request) -> bool:
@@ -417,9 +416,7 @@ def targets_import(request):
         "targets/import.html",
         {
             "form": form,
-            "errors": errors[:MAX_SHOWN_ERRORS],
-            "error_count": len(errors),
-            "hidden_error_count": max(0, len(errors) - MAX_SHOWN_ERRORS),
+            **problems_context(errors),
             "columns": imports.COLUMNS,
         },
         status=status,
