@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -166,3 +167,481 @@ class GradeBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} · {self.grade} ≥ {self.min_score}"
+
+
+# --- cycles: the appraisals of one period -------------------------------------------------------
+#
+# A cycle appraises the salespeople of a population for one period with the template
+# version in force for that period. Each appraisal moves through
+#   open -> self_assessed -> rated -> finalised -> released -> acknowledged | appealed -> resolved
+# (an appraisal whose template asks no self-assessment starts at self_assessed; the
+# supervisor may rate while it is still open, which closes the self-assessment).
+# Up to `rated` the working rows (DimensionScore, PeerRating, Adjustment) may change;
+# finalising writes the result as AppraisalResult version 1 and from then on the
+# working rows and results are fixed: the model refuses save() and QuerySet.update(),
+# and on PostgreSQL a trigger refuses raw SQL too (migration 0003). Only an appeal
+# resolved with a change adds a result: the next version, with its reason.
+
+FINAL_STATUSES = ("finalised", "released", "acknowledged", "appealed", "resolved")
+
+
+class FinalisedError(Exception):
+    """A write to a finalised appraisal's fixed parts."""
+
+
+class GuardedQuerySet(models.QuerySet):
+    """update() and delete() refused when they would touch a finalised appraisal's
+    fixed parts (`finalised_lookup` names the path from the row to the appraisal's
+    finalisation time)."""
+
+    finalised_lookup = "appraisal__finalised_at__isnull"
+
+    def _touches_finalised(self) -> bool:
+        return self.filter(**{self.finalised_lookup: False}).exists()
+
+    def update(self, **kwargs):
+        if self._touches_finalised():
+            raise FinalisedError("a finalised appraisal cannot be changed")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._touches_finalised():
+            raise FinalisedError("a finalised appraisal cannot be deleted")
+        return super().delete()
+
+
+class Cycle(models.Model):
+    template = models.ForeignKey(
+        AppraisalTemplate,
+        on_delete=models.PROTECT,
+        related_name="cycles",
+        verbose_name=_("template"),
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period")
+    )
+    units = models.ManyToManyField(OrgUnit, related_name="+", verbose_name=_("population"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    computed_at = models.DateTimeField(_("figures computed at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[units])
+
+    class Meta:
+        verbose_name = _("appraisal cycle")
+        verbose_name_plural = _("appraisal cycles")
+        ordering = ["-period__start_date", "template__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "period"], name="appraisal_cycle_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} · {self.period_id}"
+
+
+class AppraisalQuerySet(models.QuerySet):
+    """The fixed parts of a finalised appraisal (who, which cycle, which team, when it
+    was finalised) cannot be changed by QuerySet.update(); its workflow (release,
+    acknowledgement, appeal) moves on through the services."""
+
+    def update(self, **kwargs):
+        fixed = set(kwargs) & set(Appraisal.FIXED_FIELDS)
+        if fixed and self.filter(finalised_at__isnull=False).exists():
+            raise FinalisedError("a finalised appraisal cannot be changed")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(finalised_at__isnull=False).exists():
+            raise FinalisedError("a finalised appraisal cannot be deleted")
+        return super().delete()
+
+
+class Appraisal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("self-assessment")
+        SELF_ASSESSED = "self_assessed", _("awaiting the supervisor's rating")
+        RATED = "rated", _("rated, in calibration")
+        FINALISED = "finalised", _("finalised")
+        RELEASED = "released", _("released")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        APPEALED = "appealed", _("appealed")
+        RESOLVED = "resolved", _("appeal resolved")
+
+    # The columns that never change once finalised_at is set.
+    FIXED_FIELDS = (
+        "cycle",
+        "cycle_id",
+        "person",
+        "person_id",
+        "unit",
+        "unit_id",
+        "finalised_at",
+        "finalised_by",
+        "finalised_by_id",
+        "rated_by",
+        "rated_by_id",
+        "rated_at",
+        "self_submitted_at",
+    )
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="appraisals", verbose_name=_("cycle")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appraisals",
+        verbose_name=_("salesperson"),
+    )
+    # The team the person belonged to in the period (at its end, or when the cycle opened).
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("team")
+    )
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.OPEN
+    )
+    self_submitted_at = models.DateTimeField(_("self-assessment sent at"), null=True, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("finalised by"),
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_reason = models.TextField(_("reasons for the appeal"), blank=True)
+    resolved_at = models.DateTimeField(_("appeal resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appeal resolved by"),
+    )
+    resolution = models.CharField(
+        _("resolution"),
+        max_length=10,
+        blank=True,
+        choices=[("upheld", _("upheld")), ("changed", _("changed"))],
+    )
+    resolution_reason = models.TextField(_("reason for the resolution"), blank=True)
+
+    objects = AppraisalQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appraisal")
+        verbose_name_plural = _("appraisals")
+        ordering = ["cycle_id", "person__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "person"], name="appraisal_one_per_cycle"),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "open",
+                        "self_assessed",
+                        "rated",
+                        "finalised",
+                        "released",
+                        "acknowledged",
+                        "appealed",
+                        "resolved",
+                    ]
+                ),
+                name="appraisal_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "self_assessed", "rated"])
+                | Q(finalised_at__isnull=False),
+                name="appraisal_finalised_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "self_assessed", "rated", "finalised"])
+                | Q(released_at__isnull=False),
+                name="appraisal_released_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "self_assessed"]) | Q(rated_at__isnull=False),
+                name="appraisal_rated_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["appealed", "resolved"]) | Q(appealed_at__isnull=False),
+                name="appraisal_appealed_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="resolved")
+                | (Q(resolved_at__isnull=False) & Q(resolution__in=["upheld", "changed"])),
+                name="appraisal_resolved_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} · {self.person_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            stored = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values(
+                    "finalised_at",
+                    "cycle_id",
+                    "person_id",
+                    "unit_id",
+                    "rated_by_id",
+                    "rated_at",
+                    "self_submitted_at",
+                    "finalised_by_id",
+                )
+                .first()
+            )
+            if stored and stored["finalised_at"] is not None:
+                for field, value in stored.items():
+                    if getattr(self, field) != value:
+                        raise FinalisedError("a finalised appraisal cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if type(self).objects.filter(pk=self.pk, finalised_at__isnull=False).exists():
+            raise FinalisedError("a finalised appraisal cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.finalised_at is not None
+
+
+class GuardedModel(models.Model):
+    """A working row of an appraisal: refused by save() and delete() once the
+    appraisal is finalised."""
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._appraisal_finalised():
+            raise FinalisedError("a finalised appraisal cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._appraisal_finalised():
+            raise FinalisedError("a finalised appraisal cannot be changed")
+        return super().delete(*args, **kwargs)
+
+    def _appraisal_finalised(self) -> bool:
+        return Appraisal.objects.filter(pk=self.appraisal_id, finalised_at__isnull=False).exists()
+
+
+class DimensionScore(GuardedModel):
+    """One dimension of one appraisal: the raw value and its score, the
+    self-assessment and the supervisor's rating, and the department's adjustment."""
+
+    appraisal = models.ForeignKey(
+        Appraisal, on_delete=models.PROTECT, related_name="scores", verbose_name=_("appraisal")
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.PROTECT, related_name="+", verbose_name=_("dimension")
+    )
+    # attainment: actual, target and attainment %; satisfaction: the average and the
+    # number of responses (in `count`); rated: the supervisor's level.
+    actual = models.DecimalField(
+        _("actual"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    raw_value = models.DecimalField(
+        _("value"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    count = models.PositiveIntegerField(_("number of responses"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    self_level = models.PositiveSmallIntegerField(_("self-assessment"), null=True, blank=True)
+    self_comment = models.TextField(_("self-assessment comment"), blank=True)
+    level = models.PositiveSmallIntegerField(_("supervisor's rating"), null=True, blank=True)
+    comment = models.TextField(_("supervisor's comment"), blank=True)
+    # The score from the value or level (None: no data yet), and the department's
+    # calibrated score where it adjusted it (the reason is in Adjustment).
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    adjusted_score = models.DecimalField(
+        _("calibrated score"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dimension score")
+        verbose_name_plural = _("dimension scores")
+        ordering = ["appraisal_id", "dimension__position", "dimension_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appraisal", "dimension"], name="appraisal_score_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0), name="appraisal_score_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(adjusted_score__isnull=True) | Q(adjusted_score__gte=0),
+                name="appraisal_adjusted_min",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appraisal_id} · {self.dimension_id}"
+
+    @property
+    def final_score(self):
+        return self.adjusted_score if self.adjusted_score is not None else self.score
+
+
+class PeerRating(GuardedModel):
+    """A teammate's rating of one rated dimension; shown only in aggregate."""
+
+    appraisal = models.ForeignKey(
+        Appraisal,
+        on_delete=models.PROTECT,
+        related_name="peer_ratings",
+        verbose_name=_("appraisal"),
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.PROTECT, related_name="+", verbose_name=_("dimension")
+    )
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
+    level = models.PositiveSmallIntegerField(_("level"))
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("peer rating")
+        verbose_name_plural = _("peer ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appraisal", "dimension", "rater"], name="appraisal_peer_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appraisal_id} · {self.dimension_id} · {self.rater_id}"
+
+
+class Adjustment(GuardedModel):
+    """A calibration change to one dimension's score, with its reason (never deleted)."""
+
+    appraisal = models.ForeignKey(
+        Appraisal,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("appraisal"),
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.PROTECT, related_name="+", verbose_name=_("dimension")
+    )
+    old_score = models.DecimalField(
+        _("score before"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    new_score = models.DecimalField(_("score after"), max_digits=7, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("adjusted by"),
+    )
+    adjusted_at = models.DateTimeField(_("adjusted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calibration adjustment")
+        verbose_name_plural = _("calibration adjustments")
+        ordering = ["appraisal_id", "adjusted_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="appraisal_adjust_reason"),
+            models.CheckConstraint(condition=Q(new_score__gte=0), name="appraisal_adjust_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appraisal_id} · {self.dimension_id} → {self.new_score}"
+
+
+class ResultQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise FinalisedError("an appraisal result is never changed")
+
+    def delete(self):
+        raise FinalisedError("an appraisal result is never deleted")
+
+
+class AppraisalResult(models.Model):
+    """A finalised result, written once: version 1 at finalisation, a later version
+    for each appeal resolved with a change (with its reason). `working` holds the
+    explained score as it stood: for each dimension the raw value, target, curve in
+    words, score, weight and contribution, and the grade band."""
+
+    appraisal = models.ForeignKey(
+        Appraisal, on_delete=models.PROTECT, related_name="results", verbose_name=_("appraisal")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    score = models.DecimalField(_("final score"), max_digits=7, decimal_places=2)
+    grade = models.CharField(_("grade"), max_length=10)
+    working = models.JSONField(_("working"))
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appraisal result")
+        verbose_name_plural = _("appraisal results")
+        ordering = ["appraisal_id", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appraisal", "version"], name="appraisal_result_unique"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="appraisal_result_version"),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(reason=""), name="appraisal_result_reason"
+            ),
+            models.CheckConstraint(condition=Q(score__gte=0), name="appraisal_result_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appraisal_id} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise FinalisedError("an appraisal result is never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise FinalisedError("an appraisal result is never deleted")

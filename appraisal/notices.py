@@ -11,3 +11,29 @@ register(
         "from %(period)s. See how you will be appraised."
     ),
 )
+
+register(
+    "appraisal_cycle_opened",
+    _(
+        "Your appraisal for %(period)s (%(template)s) is open. Where it asks for one, "
+        "write your self-assessment."
+    ),
+)
+
+register(
+    "appraisal_released",
+    _(
+        "Your appraisal result for %(period)s is released: %(grade)s. You may acknowledge "
+        "it or appeal until %(deadline)s."
+    ),
+)
+
+register(
+    "appraisal_appealed",
+    _("%(person)s appealed the appraisal result for %(period)s."),
+)
+
+register(
+    "appraisal_appeal_resolved",
+    _("Your appeal of the appraisal result for %(period)s is resolved: %(outcome)s."),
+)

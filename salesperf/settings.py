@@ -318,6 +318,21 @@ except InvalidOperation as exc:
 # Largest sales or satisfaction import file accepted (bytes).
 SALES_IMPORT_MAX_BYTES = env_int("SALES_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
+# A salesperson may appeal a released appraisal result within this many days.
+APPRAISAL_APPEAL_DAYS = env_int("APPRAISAL_APPEAL_DAYS", 10)
+if APPRAISAL_APPEAL_DAYS < 1:
+    raise ImproperlyConfigured("APPRAISAL_APPEAL_DAYS must be at least 1")
+# Calibration flags a supervisor whose average rated score differs from everyone
+# else's by at least this many points.
+APPRAISAL_OUTLIER_POINTS = env_str("APPRAISAL_OUTLIER_POINTS", "10")
+try:
+    if Decimal(APPRAISAL_OUTLIER_POINTS) <= 0:
+        raise ImproperlyConfigured("APPRAISAL_OUTLIER_POINTS must be above 0")
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("APPRAISAL_OUTLIER_POINTS must be a number") from exc
+# Peers' ratings are shown as an average only when at least this many peers rated.
+APPRAISAL_PEER_MINIMUM = env_int("APPRAISAL_PEER_MINIMUM", 2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,261 @@
+"""A finalised appraisal stays fixed: model save()/delete(), QuerySet.update()/delete()
+and raw SQL (the triggers of migration 0003, on SQLite and on PostgreSQL).
+
+The tests run with --no-migrations, so the `triggers` fixture installs the
+migration's own statements (`install()`) inside the test's transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal as D
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from appraisal import services_cycles as cycles
+from appraisal.models import (
+    Adjustment,
+    Appraisal,
+    AppraisalResult,
+    DimensionScore,
+    FinalisedError,
+    PeerRating,
+)
+from org.domain import DomainError
+from tests.appraisal import cycle_helpers as ch
+
+guard = importlib.import_module("appraisal.migrations.0003_finalised_guard")
+
+Status = Appraisal.Status
+
+
+@pytest.fixture
+def world(org):
+    """sam's appraisal finalised (with a peer rating and adjustments), tina's open."""
+    cycle = ch.make_cycle(org)
+    sam = ch.appraisal_of(cycle, org.salesperson)
+    teamwork = ch.dimensions(cycle)[ch.TEAMWORK]
+    cycles.peer_rating_save(appraisal=sam, entries={teamwork.pk: (4, "")}, acting_user=org.teammate)
+    sam = ch.finalise(org, sam)
+    tina = ch.appraisal_of(cycle, org.teammate)
+    return cycle, sam, tina, teamwork
+
+
+@pytest.fixture
+def triggers(db):
+    if connection.vendor not in ("sqlite", "postgresql"):
+        pytest.skip("the triggers exist on SQLite and PostgreSQL only")
+    assert guard.install(connection) > 0
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+def test_working_rows_refuse_save_and_delete(org, world):
+    _cycle, sam, _tina, teamwork = world
+    row = DimensionScore.objects.filter(appraisal=sam).first()
+    row.score = D("1")
+    with pytest.raises(FinalisedError):
+        row.save()
+    with pytest.raises(FinalisedError):
+        row.delete()
+    with pytest.raises(FinalisedError):
+        PeerRating(appraisal=sam, dimension=teamwork, rater=org.supervisor, level=2).save()
+    with pytest.raises(FinalisedError):
+        PeerRating.objects.get(appraisal=sam).delete()
+    with pytest.raises(FinalisedError):
+        Adjustment(
+            appraisal=sam,
+            dimension=teamwork,
+            new_score=D("1"),
+            reason="late",
+            adjusted_by=org.department,
+        ).save()
+    with pytest.raises(FinalisedError):
+        Adjustment.objects.filter(appraisal=sam).first().delete()
+
+
+def test_appraisal_fixed_fields_refuse_save(org, world):
+    _cycle, sam, _tina, _teamwork = world
+    for field, value in [
+        ("person", org.teammate),
+        ("unit", org.team2),
+        ("finalised_at", None),
+        ("finalised_by", org.supervisor),
+        ("rated_by", org.regional),
+        ("rated_at", timezone.now()),
+    ]:
+        appraisal = ch.reload(sam)
+        setattr(appraisal, field, value)
+        with pytest.raises(FinalisedError):
+            appraisal.save()
+    with pytest.raises(FinalisedError):
+        ch.reload(sam).delete()
+    # the workflow columns still move on
+    appraisal = ch.reload(sam)
+    appraisal.status = Status.RELEASED
+    appraisal.released_at = ch.RELEASE_NOW
+    appraisal.save()
+    assert ch.reload(sam).status == Status.RELEASED
+
+
+def test_results_refuse_save_and_delete(world):
+    _cycle, sam, _tina, _teamwork = world
+    result = sam.results.get()
+    result.score = D("99")
+    with pytest.raises(FinalisedError):
+        result.save()
+    with pytest.raises(FinalisedError):
+        result.delete()
+
+
+def test_querysets_refuse_update_and_delete(org, world):
+    _cycle, sam, tina, _teamwork = world
+    for qs in (
+        DimensionScore.objects.filter(appraisal=sam),
+        DimensionScore.objects.all(),  # touches sam's rows among others
+        PeerRating.objects.filter(appraisal=sam),
+        Adjustment.objects.filter(appraisal=sam),
+    ):
+        with pytest.raises(FinalisedError):
+            qs.update(comment="x") if qs.model is not Adjustment else qs.update(reason="x")
+        with pytest.raises(FinalisedError):
+            qs.delete()
+    with pytest.raises(FinalisedError):
+        Appraisal.objects.filter(pk=sam.pk).update(unit=org.team2)
+    with pytest.raises(FinalisedError):
+        Appraisal.objects.filter(pk=sam.pk).delete()
+    with pytest.raises(FinalisedError):
+        AppraisalResult.objects.filter(appraisal=sam).update(grade="S")
+    with pytest.raises(FinalisedError):
+        AppraisalResult.objects.filter(appraisal=sam).delete()
+    # not finalised: free; workflow columns of a finalised appraisal: free
+    assert DimensionScore.objects.filter(appraisal=tina).update(comment="draft") == 4
+    assert Appraisal.objects.filter(pk=sam.pk).update(appeal_reason="") == 1
+    assert sam.results.get().grade != "S"
+
+
+def test_services_refuse_a_finalised_appraisal(org, world):
+    _cycle, sam, _tina, teamwork = world
+    with pytest.raises(DomainError):
+        cycles.score_adjust(
+            appraisal=sam,
+            dimension_id=teamwork.pk,
+            new_score=D("1"),
+            reason="late",
+            acting_user=org.department,
+        )
+    with pytest.raises(DomainError):
+        ch.rate(org, sam)
+    with pytest.raises(DomainError):
+        cycles.peer_rating_save(
+            appraisal=sam, entries={teamwork.pk: (2, "")}, acting_user=org.teammate
+        )
+    with pytest.raises(DomainError):
+        cycles.appraisal_finalise(appraisal=sam, acting_user=org.department, today=ch.AFTER_END)
+
+
+# --- raw SQL: the database triggers ---------------------------------------------------------
+
+
+def _refused(sql: str, params=()) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _runs(sql: str, params=()) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def test_raw_sql_refused_on_a_finalised_appraisal(org, world, triggers):
+    _cycle, sam, _tina, teamwork = world
+    now = timezone.now()
+    result_id = sam.results.get().pk
+    # results: never changed, never deleted
+    _refused("UPDATE appraisal_appraisalresult SET grade = 'S' WHERE id = %s", [result_id])
+    _refused("DELETE FROM appraisal_appraisalresult WHERE id = %s", [result_id])
+    # working rows of a finalised appraisal
+    _refused("UPDATE appraisal_dimensionscore SET score = 1 WHERE appraisal_id = %s", [sam.pk])
+    _refused("DELETE FROM appraisal_dimensionscore WHERE appraisal_id = %s", [sam.pk])
+    _refused("UPDATE appraisal_peerrating SET level = 1 WHERE appraisal_id = %s", [sam.pk])
+    _refused("DELETE FROM appraisal_peerrating WHERE appraisal_id = %s", [sam.pk])
+    _refused("UPDATE appraisal_adjustment SET reason = 'x' WHERE appraisal_id = %s", [sam.pk])
+    _refused("DELETE FROM appraisal_adjustment WHERE appraisal_id = %s", [sam.pk])
+    _refused(
+        "INSERT INTO appraisal_peerrating (appraisal_id, dimension_id, rater_id, level, "
+        "comment, rated_at) VALUES (%s, %s, %s, 2, '', %s)",
+        [sam.pk, teamwork.pk, org.supervisor.pk, now],
+    )
+    _refused(
+        "INSERT INTO appraisal_adjustment (appraisal_id, dimension_id, old_score, new_score, "
+        "reason, adjusted_by_id, adjusted_at) VALUES (%s, %s, NULL, 1, 'late', %s, %s)",
+        [sam.pk, teamwork.pk, org.department.pk, now],
+    )
+    # the appraisal's fixed columns, and deleting it
+    for column, value in [
+        ("cycle_id", sam.cycle_id + 1000),
+        ("person_id", org.teammate.pk),
+        ("unit_id", org.team2.pk),
+        ("finalised_at", None),
+        ("finalised_by_id", org.supervisor.pk),
+        ("rated_by_id", None),
+        ("rated_at", now),
+        ("self_submitted_at", now),
+    ]:
+        _refused(f"UPDATE appraisal_appraisal SET {column} = %s WHERE id = %s", [value, sam.pk])
+    _refused("DELETE FROM appraisal_appraisal WHERE id = %s", [sam.pk])
+    # nothing changed
+    assert ch.reload(sam).finalised_at is not None
+    assert sam.results.get().grade == AppraisalResult.objects.get(pk=result_id).grade
+    assert DimensionScore.objects.filter(appraisal=sam, score=1).count() == 0
+
+
+def test_raw_sql_allowed_where_it_should_be(org, world, triggers):
+    _cycle, sam, tina, teamwork = world
+    # a finalised appraisal's workflow columns move on
+    assert (
+        _runs(
+            "UPDATE appraisal_appraisal SET status = 'released', released_at = %s WHERE id = %s",
+            [ch.RELEASE_NOW, sam.pk],
+        )
+        == 1
+    )
+    # an appraisal still in progress: its rows change freely
+    assert (
+        _runs(
+            "UPDATE appraisal_dimensionscore SET comment = 'x' WHERE appraisal_id = %s", [tina.pk]
+        )
+        == 4
+    )
+    _runs(
+        "INSERT INTO appraisal_peerrating (appraisal_id, dimension_id, rater_id, level, "
+        "comment, rated_at) VALUES (%s, %s, %s, 2, '', %s)",
+        [tina.pk, teamwork.pk, org.salesperson.pk, timezone.now()],
+    )
+    assert _runs("DELETE FROM appraisal_peerrating WHERE appraisal_id = %s", [tina.pk]) == 1
+    assert _runs(
+        "UPDATE appraisal_appraisal SET unit_id = %s WHERE id = %s", [org.team.pk, tina.pk]
+    )
+
+
+def test_the_whole_workflow_runs_with_the_triggers(org, triggers):
+    """The services never write what the triggers refuse."""
+    cycle = ch.make_cycle(org)
+    ch.give_figures(org, org.salesperson)
+    sam = ch.self_assess(ch.appraisal_of(cycle, org.salesperson))
+    sam = ch.rate(org, sam)
+    sam = ch.finalise(org, sam)
+    assert ch.compute(cycle) == 4  # skips sam
+    count, problems = cycles.cycle_finalise(
+        cycle=cycle, acting_user=org.department, today=ch.AFTER_END
+    )
+    assert count == 0 and len(problems) == 4
+    sam, result = ch.resolve_changed(org, sam)
+    assert result.version == 2
+    assert sam.status == Status.RESOLVED
+    eve = ch.acknowledge(org, ch.appraisal_of(cycle, org.east2_person))
+    assert eve.status == Status.ACKNOWLEDGED
