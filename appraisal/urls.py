@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from appraisal import views
+from appraisal import views, views_cycles
 
 app_name = "appraisal"
 
@@ -32,4 +32,27 @@ urlpatterns = [
         views.template_new_version,
         name="template-new-version",
     ),
+    # cycles: opened, computed, calibrated, finalised and released by the department
+    path("cycles/", views_cycles.cycle_list, name="cycles"),
+    path("cycles/new/", views_cycles.cycle_new, name="cycle-new"),
+    path("cycles/<int:pk>/", views_cycles.cycle_detail, name="cycle-detail"),
+    path("cycles/<int:pk>/compute/", views_cycles.cycle_compute, name="cycle-compute"),
+    path("cycles/<int:pk>/finalise/", views_cycles.cycle_finalise, name="cycle-finalise"),
+    path("cycles/<int:pk>/release/", views_cycles.cycle_release, name="cycle-release"),
+    path("cycles/<int:pk>/calibration/", views_cycles.calibration, name="cycle-calibration"),
+    # one appraisal: its working, and each step of its workflow
+    path("to-rate/", views_cycles.to_rate, name="to-rate"),
+    path("appraisals/<int:pk>/", views_cycles.appraisal_detail, name="appraisal-detail"),
+    path(
+        "appraisals/<int:pk>/self-assessment/",
+        views_cycles.self_assessment,
+        name="self-assessment",
+    ),
+    path("appraisals/<int:pk>/rating/", views_cycles.rating, name="rating"),
+    path("appraisals/<int:pk>/peer-rating/", views_cycles.peer_rating, name="peer-rating"),
+    path("appraisals/<int:pk>/adjust/", views_cycles.adjust, name="adjust"),
+    path("appraisals/<int:pk>/finalise/", views_cycles.appraisal_finalise, name="finalise"),
+    path("appraisals/<int:pk>/acknowledge/", views_cycles.acknowledge, name="acknowledge"),
+    path("appraisals/<int:pk>/appeal/", views_cycles.appeal, name="appeal"),
+    path("appraisals/<int:pk>/resolve/", views_cycles.resolve, name="resolve"),
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from appraisal import domain, permissions, selectors, services
+from appraisal import domain, permissions, selectors, selectors_cycles, services
 from appraisal.forms import BandsForm, DimensionForm, TemplateForm
 from appraisal.models import AppraisalTemplate, Dimension
 from org.domain import DomainError
@@ -141,13 +141,20 @@ def template_detail(request, pk):
 
 @login_required
 def mine(request):
-    """How I will be appraised: the published templates covering the signed-in person
-    now and the next ones already published."""
+    """How I will be appraised: the signed-in person's appraisals (what to do, the
+    released results), what they have to rate, and the published templates covering
+    them now and the next ones already published."""
     templates = selectors.templates_for_person(person=request.user)
     return render(
         request,
         "appraisal/mine.html",
-        {"workings": [explain(t) for t in templates], "today": timezone.localdate()},
+        {
+            "workings": [explain(t) for t in templates],
+            "today": timezone.localdate(),
+            "appraisals": selectors_cycles.my_appraisals(request.user),
+            "rating_tasks": selectors_cycles.rating_tasks(request.user),
+            "peer_tasks": selectors_cycles.peer_tasks(request.user),
+        },
     )
 
 
