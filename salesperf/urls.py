@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("org.urls")),
     path("targets/", include("targets.urls")),
     path("sales/", include("sales.urls")),
+    path("appraisal/results/", include("appraisal.urls_results")),
     path("appraisal/", include("appraisal.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
