@@ -167,6 +167,35 @@ def _score_text(value) -> str | None:
     return None if value is None else str(domain.round_score(Decimal(value)))
 
 
+def line_data(line: LineInput, *, contribution: str | None = None) -> dict:
+    """One line of the working (the keys of `explain`): the dimension, its figures,
+    scores and the contribution given (None where the total cannot be made yet)."""
+    return {
+        "dimension_id": line.dimension_id,
+        "name": line.name,
+        "name_zh": line.name_zh,
+        "method": line.method,
+        "weight": str(Decimal(line.weight).quantize(domain.CENT)),
+        "metric": dict(line.metric) if line.metric else None,
+        "actual": _text(line.actual),
+        "target": _text(line.target),
+        "value": _text(line.value),
+        "count": line.count,
+        "curve": copy.deepcopy(line.curve) if line.curve else None,
+        "scale": copy.deepcopy(line.scale) if line.scale else None,
+        "level": line.level,
+        "comment": line.comment or "",
+        "self_level": line.self_level,
+        "peer_average": _text(line.peer_average),
+        "peer_count": line.peer_count or 0,
+        "score": _score_text(line.score),
+        "adjusted_score": _score_text(line.adjusted_score),
+        "adjustment_reason": line.adjustment_reason or "",
+        "final_score": _score_text(line.final_score),
+        "contribution": contribution,
+    }
+
+
 def missing_scores(lines: Iterable[LineInput]) -> list[str]:
     """The names of the dimensions without a final score (in order)."""
     return [line.name for line in lines if line.final_score is None]
@@ -213,33 +242,7 @@ def explain(
     working = {
         "template": dict(template) if template else None,
         "period": dict(period) if period else None,
-        "lines": [
-            {
-                "dimension_id": line.dimension_id,
-                "name": line.name,
-                "name_zh": line.name_zh,
-                "method": line.method,
-                "weight": str(Decimal(line.weight).quantize(domain.CENT)),
-                "metric": dict(line.metric) if line.metric else None,
-                "actual": _text(line.actual),
-                "target": _text(line.target),
-                "value": _text(line.value),
-                "count": line.count,
-                "curve": copy.deepcopy(line.curve) if line.curve else None,
-                "scale": copy.deepcopy(line.scale) if line.scale else None,
-                "level": line.level,
-                "comment": line.comment or "",
-                "self_level": line.self_level,
-                "peer_average": _text(line.peer_average),
-                "peer_count": line.peer_count or 0,
-                "score": _score_text(line.score),
-                "adjusted_score": _score_text(line.adjusted_score),
-                "adjustment_reason": line.adjustment_reason or "",
-                "final_score": _score_text(line.final_score),
-                "contribution": "",
-            }
-            for line in lines
-        ],
+        "lines": [line_data(line, contribution="") for line in lines],
     }
     return _totals(working, parsed)
 

@@ -151,38 +151,6 @@ def peer_ratings_by(*, appraisal: Appraisal, rater) -> dict[int, tuple[int, str]
 # --- the working ---------------------------------------------------------------------------
 
 
-def _line_data(line: domain_cycles.LineInput) -> dict:
-    """A working line (the same keys as domain_cycles.explain) for an appraisal whose
-    score cannot be totalled yet; no contribution."""
-    final = line.final_score
-    return {
-        "dimension_id": line.dimension_id,
-        "name": line.name,
-        "name_zh": line.name_zh,
-        "method": line.method,
-        "weight": str(Decimal(line.weight).quantize(domain.CENT)),
-        "metric": dict(line.metric) if line.metric else None,
-        "actual": None if line.actual is None else str(line.actual),
-        "target": None if line.target is None else str(line.target),
-        "value": None if line.value is None else str(line.value),
-        "count": line.count,
-        "curve": line.curve,
-        "scale": line.scale,
-        "level": line.level,
-        "comment": line.comment or "",
-        "self_level": line.self_level,
-        "peer_average": None if line.peer_average is None else str(line.peer_average),
-        "peer_count": line.peer_count or 0,
-        "score": None if line.score is None else str(domain.round_score(line.score)),
-        "adjusted_score": (
-            None if line.adjusted_score is None else str(domain.round_score(line.adjusted_score))
-        ),
-        "adjustment_reason": line.adjustment_reason or "",
-        "final_score": None if final is None else str(domain.round_score(final)),
-        "contribution": None,
-    }
-
-
 def _provisional(
     dims: list[Dimension],
     rows: dict[int, DimensionScore],
@@ -211,7 +179,7 @@ def _provisional(
         except DomainError:
             pass
     working = {
-        "lines": [_line_data(line) for line in lines],
+        "lines": [domain_cycles.line_data(line) for line in lines],
         "total": None,
         "grade": None,
         "bands": [b.as_data() for b in bands],
