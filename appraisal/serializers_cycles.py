@@ -207,7 +207,7 @@ class WorkingLineSerializer(serializers.Serializer):
     target = number(allow_null=True)
     value = number(
         allow_null=True,
-        help_text=_("Attainment % or average satisfaction; empty without figures."),
+        help_text=_("Attainment in per cent, or the average satisfaction; empty without figures."),
     )
     count = serializers.IntegerField(
         allow_null=True, help_text=_("Number of satisfaction responses.")
