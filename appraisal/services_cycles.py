@@ -710,7 +710,7 @@ def _finalise_many(
     for appraisal in appraisals:
         if appraisal.status != Status.RATED:
             problems.append(
-                _("%(person)s: the appraisal is %(status)s, not rated yet.")
+                _("%(person)s: not rated yet (%(status)s).")
                 % {
                     "person": _person_name(appraisal.person),
                     "status": _status_label(appraisal.status),
