@@ -33,6 +33,16 @@ def _fast_settings(settings):
 
 
 @pytest.fixture
+def eager_tasks(monkeypatch):
+    """Celery tasks run in-process even when REDIS_URL is set (CI's second run sets
+    it): tasks enqueued on commit run in the test, nothing is sent to the broker."""
+    from salesperf.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
+
+
+@pytest.fixture
 def org(db):
     company = OrgUnitFactory(code="acme", name="ACME", kind=OrgUnit.Kind.COMPANY)
     east = OrgUnitFactory(code="east", name="East", kind=OrgUnit.Kind.REGION, parent=company)
