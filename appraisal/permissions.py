@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from appraisal.models import AppraisalTemplate, Dimension
+from org import domain as org_domain
 from org.models import Membership
 from org.permissions import (
     active_on_q,
@@ -42,12 +43,7 @@ def can_manage_templates(user) -> bool:
 def ancestor_paths(paths) -> set[str]:
     """Every path at or above the given materialised paths: "/1/4/9/" gives "/1/",
     "/1/4/" and "/1/4/9/"."""
-    result: set[str] = set()
-    for path in paths:
-        parts = [p for p in path.split("/") if p]
-        for depth in range(1, len(parts) + 1):
-            result.add("/" + "/".join(parts[:depth]) + "/")
-    return result
+    return {above for path in paths for above in org_domain.ancestor_paths(path)}
 
 
 def member_team_paths(user, on: datetime.date | None = None) -> tuple[str, ...]:

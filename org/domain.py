@@ -124,6 +124,20 @@ def unit_path(parent_path: str | None, pk: int) -> str:
     return f"{parent_path or '/'}{pk}/"
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """Materialised paths of a unit and its ancestors, nearest first ("/1/4/9/" ->
+    ["/1/4/9/", "/1/4/", "/1/"])."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(len(parts), 0, -1)]
+
+
+def outermost_paths(paths: Iterable[str]) -> list[str]:
+    """The paths not inside another one of them, sorted: the subtrees at these cover
+    the same units as the subtrees at all of `paths` ("/1/" covers "/1/4/")."""
+    given = set(paths)
+    return sorted(p for p in given if not any(a in given for a in ancestor_paths(p)[1:]))
+
+
 def would_create_cycle(unit_pk: int, new_parent_path: str) -> bool:
     """A unit cannot be moved under itself or one of its descendants."""
     return f"/{unit_pk}/" in new_parent_path

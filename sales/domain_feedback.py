@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from org.domain import DomainError, add_months, month_end
+from org.domain import DomainError, add_months, ancestor_paths, month_end
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"
@@ -269,13 +269,6 @@ def count_missing(
 
 
 # --- people in the tree ---------------------------------------------------------------------
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """Materialised paths of a unit and its ancestors, nearest first ("/1/4/9/" ->
-    ["/1/4/9/", "/1/4/", "/1/"])."""
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[:n]) + "/" for n in range(len(parts), 0, -1)]
 
 
 def nearest_supervisors(

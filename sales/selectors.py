@@ -25,6 +25,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats
 
+from org.domain import ancestor_paths, outermost_paths
 from org.models import Membership, OrgUnit, Period, User
 from org.permissions import subtree_q
 from sales import permissions as sales_permissions
@@ -77,11 +78,19 @@ def monthly_actuals_many(
             result[metric_id][owner][i] += Decimal(value)
 
     units_of: dict[str, list[int]] = {}  # team path -> the asked units above or at it
+    unit_at: dict[str, list[int]] = defaultdict(list)  # path -> the asked units there
+    for pk, up in unit_paths.items():
+        unit_at[up].append(pk)
+    # The subtrees to read: those of the asked units not inside another asked unit.
+    outer = tuple(outermost_paths(unit_paths.values()))
+
+    def units_above(path: str) -> list[int]:
+        if path not in units_of:
+            units_of[path] = [pk for up in ancestor_paths(path) for pk in unit_at.get(up, ())]
+        return units_of[path]
 
     def add_to_units(metric_id, path: str, month, value) -> None:
-        if path not in units_of:
-            units_of[path] = [pk for pk, up in unit_paths.items() if path.startswith(up)]
-        for pk in units_of[path]:
+        for pk in units_above(path):
             add(metric_id, ("unit", pk), month, value)
 
     if summed:
@@ -89,8 +98,8 @@ def monthly_actuals_many(
         # of every team in the units' subtrees, by person, team and month.
         fields = sorted({_SUMMED[m.source] for m in summed})
         wanted = Q(person_id__in=person_ids) if person_ids else Q(pk__in=[])
-        if unit_paths:
-            wanted |= subtree_q(tuple(unit_paths.values()), "team__path")
+        if outer:
+            wanted |= subtree_q(outer, "team__path")
         asked = set(person_ids)
         by_team: dict[tuple[str, datetime.date], dict[str, Decimal]] = defaultdict(
             lambda: dict.fromkeys(fields, Decimal(0))
@@ -118,7 +127,7 @@ def monthly_actuals_many(
         by_user = defaultdict(list)
         if unit_paths:
             for user_id, path, s, e in Membership.objects.filter(
-                subtree_q(tuple(unit_paths.values()), "unit__path"),
+                subtree_q(outer, "unit__path"),
                 kind=Membership.Kind.MEMBER,
                 start_date__lte=end,
             ).values_list("user_id", "unit__path", "start_date", "end_date"):
@@ -136,9 +145,7 @@ def monthly_actuals_many(
             units = set()
             for path, s, e in by_user.get(owner_id, ()):
                 if s <= day and (e is None or e >= day):
-                    if path not in units_of:
-                        units_of[path] = [u for u, up in unit_paths.items() if path.startswith(up)]
-                    units.update(units_of[path])
+                    units.update(units_above(path))
             for unit_pk in units:
                 for m in counted:
                     add(m.pk, ("unit", unit_pk), month, 1)

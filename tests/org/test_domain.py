@@ -128,3 +128,20 @@ def test_roles_are_parsed_from_any_separator():
     good, bad = domain.parse_roles("Salesperson; supervisor, boss", ["salesperson", "supervisor"])
     assert good == ["salesperson", "supervisor"]
     assert bad == ["boss"]
+
+
+def test_ancestor_paths_go_up_from_the_unit_nearest_first():
+    assert domain.ancestor_paths("/1/4/9/") == ["/1/4/9/", "/1/4/", "/1/"]
+    assert domain.ancestor_paths("/1/") == ["/1/"]
+
+
+def test_outermost_paths_drop_the_subtrees_inside_another():
+    assert domain.outermost_paths(["/1/4/9/", "/1/4/", "/2/", "/1/5/", "/2/7/"]) == [
+        "/1/4/",
+        "/1/5/",
+        "/2/",
+    ]
+    assert domain.outermost_paths(["/1/", "/1/4/", "/1/4/9/"]) == ["/1/"]
+    # "/1/" is not an ancestor of "/10/": prefixes count by whole segments only.
+    assert domain.outermost_paths(["/1/", "/10/"]) == ["/1/", "/10/"]
+    assert domain.outermost_paths([]) == []
