@@ -105,8 +105,10 @@ worker: $(PIP_STAMP) ## Celery worker (needs REDIS_URL)
 	$(call need_redis,worker)
 	exec $(VENV)/bin/celery -A salesperf worker -l info
 
-beat: $(PIP_STAMP) ## Celery beat scheduler (needs REDIS_URL)
+# The schedule is kept in the database (django-celery-beat), where the admin shows
+# it under "Periodic tasks"; migrate first so that its tables are there.
+beat: $(PIP_STAMP) ## Celery beat, schedule in the database (needs REDIS_URL; migrate first)
 	$(call need_redis,beat)
-	exec $(VENV)/bin/celery -A salesperf beat -l info --schedule $(VENV)/celerybeat-schedule
+	exec $(VENV)/bin/celery -A salesperf beat -l info --scheduler salesperf.beat:DatabaseScheduler
 
 FORCE:

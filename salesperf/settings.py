@@ -43,11 +43,13 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "health_check",
+    "django_celery_beat",
     "org",
     "notifications",
     "targets",
     "sales",
     "appraisal",
+    "closing",
 ]
 
 MIDDLEWARE = [
@@ -149,12 +151,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the longest expected task so a slow task is not redelivered mid-run.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
 # The periodic tasks, all in one place (tests/test_beat.py checks each is a task).
+# Beat keeps its schedule in the database (django-celery-beat): its first start
+# writes every entry below into the admin's "Periodic tasks"
+# (/admin/django_celery_beat/), where the department sees when each task last ran
+# and changes its time (crontab, in CELERY_TIMEZONE) or expiry, or disables it; the
+# changes last, since salesperf.beat only writes an entry that is not there yet
+# (delete it in the admin and restart beat to get the default below back). Expiry is
+# `expire_seconds` (the database scheduler ignores `expires`): a task not picked up
+# by then is dropped, not run late.
+CELERY_BEAT_SCHEDULER = "salesperf.beat:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Tell supervisors whose progress reports are missing (once per report period).
     "sales-flag-missing-reports": {
         "task": "sales.flag_missing_reports",
         "schedule": crontab(hour=9, minute=0),
-        "options": {"expires": 6 * 3600},
+        "options": {"expire_seconds": 6 * 3600},
+    },
+    # Close every period that has ended (the month; at a quarter's or the fiscal
+    # year's end those too) at 00:10 on the 1st. A period already being closed, or
+    # closed by hand, is left alone; a failed close is restarted from the close pages.
+    "closing-period-ends": {
+        "task": "closing.close_due_periods",
+        "schedule": crontab(minute=10, hour=0, day_of_month=1),
+        "options": {"expire_seconds": 20 * 3600},
     },
 }
 CELERY_TASK_SERIALIZER = "json"
@@ -296,6 +315,10 @@ TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "sales.selectors.
 
 # Cards shown at the top of the home page, in this order (see org.views.home).
 HOME_PANELS = ["sales.panels.home_panel"]
+# The buttons beside each period on the periods page: the period close's (close,
+# follow a close, reopen with a reason), so that periods are closed and reopened
+# through it; "org/_period_buttons.html" moves the status by hand.
+PERIOD_BUTTONS_TEMPLATE = "closing/_period_buttons.html"
 
 # Progress reports are written every week or every month.
 SALES_REPORT_FREQUENCY = env_str("SALES_REPORT_FREQUENCY", "weekly")
@@ -332,6 +355,25 @@ except InvalidOperation as exc:
     raise ImproperlyConfigured("APPRAISAL_OUTLIER_POINTS must be a number") from exc
 # Peers' ratings are shown as an average only when at least this many peers rated.
 APPRAISAL_PEER_MINIMUM = env_int("APPRAISAL_PEER_MINIMUM", 2)
+
+# The period close: its steps, in order (dotted paths of closing.pipeline.Step
+# objects; a later app adds its step here), how many people a step handles per
+# transaction, and after how long without progress a running close counts as lost
+# (above the broker's visibility timeout, so a redelivered task is not raced).
+CLOSE_STEPS = [
+    "closing.steps.FREEZE",
+    "closing.steps.SNAPSHOT",
+    "closing.steps.APPRAISAL",
+    "closing.steps.NOTIFY",
+    "closing.steps.FINISH",
+]
+CLOSE_BATCH_SIZE = env_int("CLOSE_BATCH_SIZE", 1000)
+CLOSE_STALE_SECONDS = env_int(
+    "CLOSE_STALE_SECONDS", CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 600
+)
+# Testing aid only: seconds to pause after each batch, so that the worker-kill test
+# can stop a close in the middle. Leave at 0.
+CLOSE_BATCH_PAUSE = float(env_str("CLOSE_BATCH_PAUSE", "0"))
 
 LOGGING = {
     "version": 1,
