@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -159,6 +160,9 @@ def periods(request):
             "years": selectors.fiscal_years_with_periods(),
             "form": form,
             "can_manage": can_manage,
+            # A later app (the period close) may offer its own buttons for a period.
+            "period_buttons": settings.PERIOD_BUTTONS_TEMPLATE,
+            "today": timezone.localdate(),
         },
         status=400 if form is not None and form.errors else 200,
     )

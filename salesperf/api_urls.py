@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from appraisal import api as appraisal_api
 from appraisal import api_cycles as appraisal_cycles_api
 from appraisal import api_results as appraisal_results_api
+from closing import api as closing_api
 from notifications import api as notifications_api
 from org import api as org_api
 from sales import api as sales_api
@@ -19,6 +20,7 @@ sales_api.register(router)
 appraisal_api.register(router)
 appraisal_cycles_api.register(router)
 appraisal_results_api.register(router)
+closing_api.register(router)
 
 urlpatterns = [
     path("me/", org_api.MeView.as_view(), name="api-me"),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("appraisal/results/", include("appraisal.urls_results")),
     path("appraisal/", include("appraisal.urls")),
     path("notifications/", include("notifications.urls")),
+    path("closing/", include("closing.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,347 @@
+"""Reads of the period close, built for its pages and API endpoints, each in a fixed
+number of queries whatever the number of periods, runs or steps:
+
+- `periods_for_closing`: the fiscal years with their periods, each with its status,
+  its latest run (with progress) and what the department may do with it;
+- `close_preview`: what a close of one period will do (the confirmation page);
+- `run_history`: the runs, newest first, with who started them (progress attached by
+  `with_progress` on the page shown);
+- `run_progress`: one run's steps with their counts and percent, and its errors.
+
+Access is decided by `closing.permissions`; these functions read what they are given.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening
+from org.models import FiscalYear, Period
+
+HUNDRED = Decimal(100)
+PERCENT = Decimal("0.1")
+
+
+# --- progress of a run ---------------------------------------------------------------------
+
+
+def step_labels() -> dict[str, str]:
+    """{step name: its label} of the steps configured in `settings.CLOSE_STEPS` (a step
+    no longer configured keeps its stored name as its label)."""
+    labels: dict[str, str] = {}
+    for path in settings.CLOSE_STEPS:
+        try:
+            step = import_string(path)
+        except ImportError:
+            continue
+        name = getattr(step, "name", "")
+        if name:
+            labels[name] = str(getattr(step, "label", name))
+    return labels
+
+
+def _percent(done: int, total: int) -> Decimal:
+    """`done` of `total` as a percent with one decimal, rounded down (100 only when
+    all is done)."""
+    if total <= 0:
+        return Decimal(0)
+    value = min(Decimal(done) * HUNDRED / Decimal(total), HUNDRED)
+    return value.quantize(PERCENT, rounding=ROUND_DOWN)
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    name: str
+    label: str
+    status: str
+    status_label: str
+    total: int
+    done: int
+    percent: Decimal
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    error: str
+
+
+def step_progress(step: CloseStep, labels: dict[str, str]) -> StepProgress:
+    if step.status == CloseStep.Status.DONE:
+        percent = HUNDRED.quantize(PERCENT)
+    else:
+        percent = _percent(step.done, step.total)
+    return StepProgress(
+        name=step.name,
+        label=labels.get(step.name, step.name),
+        status=step.status,
+        status_label=step.get_status_display(),
+        total=step.total,
+        done=step.done,
+        percent=percent,
+        started_at=step.started_at,
+        finished_at=step.finished_at,
+        error=step.error,
+    )
+
+
+def duration_of(run: CloseRun, now: datetime.datetime | None = None) -> datetime.timedelta | None:
+    """From the start (or the request, while queued) to the end, or to now while it runs."""
+    begin = run.started_at or run.created_at
+    if begin is None:
+        return None
+    end = run.finished_at or (now or timezone.now())
+    return max(end - begin, datetime.timedelta(0))
+
+
+def duration_label(value: datetime.timedelta | None) -> str:
+    """A duration in words: "1 h 02 min", "3 min 05 s", "12 s", "0.4 s"."""
+    if value is None:
+        return ""
+    seconds = value.total_seconds()
+    if seconds < 10:
+        return _("%(seconds)s s") % {
+            "seconds": Decimal(str(seconds)).quantize(PERCENT, rounding=ROUND_DOWN)
+        }
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": secs}
+    return _("%(seconds)d s") % {"seconds": secs}
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A run with its steps: what the run page and the API show."""
+
+    run: CloseRun
+    steps: list[StepProgress]
+    percent: Decimal
+    duration: datetime.timedelta | None
+    current: StepProgress | None = None  # the step running (or failed, or next)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return not self.run.is_active
+
+    @property
+    def duration_label(self) -> str:
+        return duration_label(self.duration)
+
+
+def build_progress(
+    run: CloseRun,
+    steps: Iterable[CloseStep],
+    *,
+    labels: dict[str, str] | None = None,
+    now: datetime.datetime | None = None,
+) -> RunProgress:
+    """The progress of `run` from its step rows (no query). Each step weighs the same
+    in the run's percent; a succeeded run is at 100."""
+    labels = step_labels() if labels is None else labels
+    rows = [step_progress(s, labels) for s in sorted(steps, key=lambda s: s.position)]
+    if run.status == CloseRun.Status.SUCCEEDED:
+        percent = HUNDRED.quantize(PERCENT)
+    elif rows:
+        percent = (sum((r.percent for r in rows), Decimal(0)) / len(rows)).quantize(
+            PERCENT, rounding=ROUND_DOWN
+        )
+    else:
+        percent = Decimal(0).quantize(PERCENT)
+    current = next(
+        (r for r in rows if r.status in (CloseStep.Status.RUNNING, CloseStep.Status.FAILED)),
+        None,
+    )
+    if current is None and run.is_active:
+        current = next((r for r in rows if r.status == CloseStep.Status.PENDING), None)
+    errors = [f"{r.label}: {r.error}" for r in rows if r.error]
+    if run.error and not any(run.error in e for e in errors):
+        errors.insert(0, run.error)
+    return RunProgress(
+        run=run,
+        steps=rows,
+        percent=percent,
+        duration=duration_of(run, now),
+        current=current,
+        errors=errors,
+    )
+
+
+def run_progress(*, run: CloseRun) -> RunProgress:
+    """One run's progress: one query (its steps); `run` comes from
+    `permissions.run_for_user` (period and starter joined)."""
+    return build_progress(run, CloseStep.objects.filter(run=run).order_by("position"))
+
+
+def with_progress(runs: Iterable[CloseRun]) -> list[CloseRun]:
+    """Set `run.progress` on each run whose steps were prefetched (`run_history`); no
+    query."""
+    labels = step_labels()
+    now = timezone.now()
+    runs = list(runs)
+    for run in runs:
+        run.progress = build_progress(run, run.steps.all(), labels=labels, now=now)
+    return runs
+
+
+def _steps_prefetch() -> Prefetch:
+    return Prefetch("steps", queryset=CloseStep.objects.order_by("position"))
+
+
+def run_history(*, period: Period | None = None) -> QuerySet[CloseRun]:
+    """Runs, newest first, with their period, who started them and their steps (one
+    query for the page, one for the steps)."""
+    runs = CloseRun.objects.select_related("period__fiscal_year", "started_by").prefetch_related(
+        _steps_prefetch()
+    )
+    if period is not None:
+        runs = runs.filter(period=period)
+    return runs.order_by("-created_at", "-id")
+
+
+def active_run(*, period: Period) -> CloseRun | None:
+    """The queued or running close of `period`, if any (stale or not)."""
+    return (
+        CloseRun.objects.filter(period=period, status__in=ACTIVE_STATUSES)
+        .select_related("started_by")
+        .first()
+    )
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def _latest_run_id() -> Subquery:
+    return Subquery(
+        CloseRun.objects.filter(period=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+
+
+def _decorate(period: Period, run: CloseRun | None, today: datetime.date) -> Period:
+    """What the period list shows and offers for `period`."""
+    period.latest_run = run
+    period.has_ended = period.end_date < today
+    period.running = run is not None and run.is_active
+    period.can_close = period.has_ended and not period.running
+    period.can_reopen = period.status == Period.Status.CLOSED and not period.running
+    return period
+
+
+def periods_for_closing(*, today: datetime.date | None = None) -> list[FiscalYear]:
+    """Fiscal years, newest first, each with `.close_periods`: its year, then each quarter
+    followed by its months, each period with `.latest_run` (progress attached),
+    `.has_ended`, `.running`, `.can_close` and `.can_reopen`. Four queries."""
+    today = today or timezone.localdate()
+    years = list(FiscalYear.objects.order_by("-start_date"))
+    periods = list(
+        Period.objects.filter(fiscal_year__in=years)
+        .select_related("fiscal_year")
+        .annotate(latest_run_id=_latest_run_id())
+    )
+    run_ids = [p.latest_run_id for p in periods if p.latest_run_id]
+    runs = {
+        run.pk: run
+        for run in with_progress(
+            CloseRun.objects.filter(pk__in=run_ids)
+            .select_related("started_by")
+            .prefetch_related(_steps_prefetch())
+        )
+    }
+    grouped: dict[int, list[Period]] = defaultdict(list)
+    for period in periods:
+        grouped[period.fiscal_year_id].append(
+            _decorate(period, runs.get(period.latest_run_id), today)
+        )
+    order = {Period.Kind.YEAR: 0, Period.Kind.QUARTER: 1, Period.Kind.MONTH: 2}
+    for year in years:
+        rows = grouped[year.pk]
+        year_rows = [p for p in rows if p.kind == Period.Kind.YEAR]
+        quarters = sorted(
+            (p for p in rows if p.kind == Period.Kind.QUARTER), key=lambda p: p.start_date
+        )
+        months = [p for p in rows if p.kind == Period.Kind.MONTH]
+        ordered = list(year_rows)
+        for quarter in quarters:
+            ordered.append(quarter)
+            ordered.extend(
+                sorted((m for m in months if m.parent_id == quarter.pk), key=lambda m: m.start_date)
+            )
+        placed = {p.pk for p in ordered}
+        ordered.extend(
+            sorted(
+                (p for p in rows if p.pk not in placed),
+                key=lambda p: (p.start_date, order.get(p.kind, 3)),
+            )
+        )
+        year.close_periods = ordered
+    return years
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What a close of `period` will do: the confirmation page."""
+
+    period: Period
+    has_ended: bool
+    within: list[Period]  # the quarters and months inside it
+    to_freeze: list[Period]  # the period and those within it that are open
+    active_run: CloseRun | None
+    latest_run: CloseRun | None
+    reopenings: int
+
+    @property
+    def is_rerun(self) -> bool:
+        return self.period.status == Period.Status.CLOSED
+
+    @property
+    def is_retry(self) -> bool:
+        return self.period.status == Period.Status.CLOSING
+
+
+def close_preview(*, period: Period, today: datetime.date | None = None) -> ClosePreview:
+    """Four queries: the periods within, the active and latest runs, the reopenings."""
+    today = today or timezone.localdate()
+    within = list(
+        Period.objects.filter(
+            fiscal_year_id=period.fiscal_year_id,
+            start_date__gte=period.start_date,
+            end_date__lte=period.end_date,
+        )
+        .exclude(pk=period.pk)
+        .select_related("fiscal_year")
+        .order_by("start_date", "-end_date")
+    )
+    to_freeze = [p for p in [period, *within] if p.status == Period.Status.OPEN]
+    latest = (
+        CloseRun.objects.filter(period=period)
+        .select_related("started_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return ClosePreview(
+        period=period,
+        has_ended=period.end_date < today,
+        within=within,
+        to_freeze=to_freeze,
+        active_run=active_run(period=period),
+        latest_run=latest,
+        reopenings=Reopening.objects.filter(period=period).count(),
+    )
+
+
+def reopenings_of(*, period: Period) -> list[Reopening]:
+    """The period's reopenings, newest first, with who reopened it. One query."""
+    return list(Reopening.objects.filter(period=period).select_related("reopened_by"))

@@ -1,0 +1,179 @@
+"""Pages of the period close, mounted at /closing/: the periods with their close and
+a "Close" button for the ended ones, the confirmation page that starts a close, the
+run page with its live progress (htmx polls a fragment every second until the run
+has finished), the run history, and the reopen form.
+
+Thin: access through `closing.permissions` (the department starts and reopens, the
+department and administrators read, everyone else 403; a hidden run 404), reads
+through `closing.selectors`, writes through `closing.services`, whose refusals
+(`DomainError`; `CloseBusy` when a close of the period is already running) are shown
+on the page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from closing import permissions, selectors, services
+from org.domain import DomainError
+from org.models import Period
+from org.permissions import require
+
+HISTORY_PAGE_SIZE = 25
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Why the period must change again. It is kept with the period's history."
+        ),
+    )
+
+
+def _period(pk) -> Period:
+    return get_object_or_404(Period.objects.select_related("fiscal_year"), pk=pk)
+
+
+@login_required
+@require_GET
+def period_list(request):
+    require(permissions.can_read_runs(request.user))
+    return render(
+        request,
+        "closing/periods.html",
+        {
+            "years": selectors.periods_for_closing(),
+            "manages": permissions.can_run_closes(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def close_confirm(request, pk):
+    """The confirmation page (GET) and the start of the close (POST)."""
+    period = _period(pk)
+    require(permissions.can_run_closes(request.user))
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            run = services.close_start(period=period, acting_user=request.user)
+        except services.CloseBusy as exc:
+            error, status = str(exc), 409
+        except DomainError as exc:
+            error, status = str(exc), 400
+        else:
+            messages.success(
+                request,
+                _("The close of %(period)s has started.") % {"period": period.label},
+            )
+            return redirect("closing:run", pk=run.pk)
+        period.refresh_from_db(fields=["status"])
+    return render(
+        request,
+        "closing/close_confirm.html",
+        {"preview": selectors.close_preview(period=period), "period": period, "error": error},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def run_detail(request, pk):
+    run = permissions.run_for_user(request.user, pk)
+    return render(
+        request,
+        "closing/run_detail.html",
+        {
+            "run": run,
+            "progress": selectors.run_progress(run=run),
+            "manages": permissions.can_run_closes(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def run_progress(request, pk):
+    """The run's changing part alone, polled by the run page while the run is active."""
+    run = permissions.run_for_user(request.user, pk)
+    return render(
+        request,
+        "closing/_run_body.html",
+        {
+            "run": run,
+            "progress": selectors.run_progress(run=run),
+            "manages": permissions.can_run_closes(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def run_history(request):
+    require(permissions.can_read_runs(request.user))
+    period = None
+    query = ""
+    period_id = request.GET.get("period", "")
+    if period_id.isdigit():
+        period = _period(period_id)
+        query = f"period={period.pk}"
+    runs = selectors.run_history(period=period)
+    page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_progress(page.object_list)
+    return render(
+        request,
+        "closing/run_history.html",
+        {
+            "page": page,
+            "runs": page.object_list,
+            "period": period,
+            "query": query,
+            "reopenings": selectors.reopenings_of(period=period) if period else [],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen(request, pk):
+    period = _period(pk)
+    require(permissions.can_run_closes(request.user))
+    form = ReopenForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_reopen(
+                period=period, reason=form.cleaned_data["reason"], acting_user=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            status = 409 if isinstance(exc, services.CloseBusy) else 400
+        else:
+            messages.success(
+                request,
+                _("%(period)s is open again. Close it again once it is corrected.")
+                % {"period": period.label},
+            )
+            return redirect("closing:periods")
+    return render(
+        request,
+        "closing/reopen.html",
+        {
+            "period": period,
+            "form": form,
+            "reopenings": selectors.reopenings_of(period=period),
+        },
+        status=status,
+    )
