@@ -1,0 +1,175 @@
+"""Demo period closes for Qingyun Instruments, called by `manage.py seed_demo` after the
+organisation, targets, sales and appraisals are there.
+
+The department (dept.zhou) has closed every month of the current fiscal year that
+ended before the current quarter, one close each, through `closing.services.close_start`
+— so those months are `closed`, their attainment snapshot is there and each salesperson
+was told (in-app) that their results are ready. The quarters are left open, so the
+appraisal cycle of the last quarter still computes, and the months of the current
+quarter that have ended are left for the visitor to close in the browser.
+
+The run history shows one failure: the first close of the last of those months failed
+at its notifications (a mail server that did not answer, staged by the demo), and
+the department started it again, which completed it. The period stayed `closing`
+in between.
+
+seed_demo runs in one transaction, in which a task queued "on commit" would only run
+once the whole demo is committed: the demo therefore runs each step of a close in
+process right away (what an eager task does); the tasks queued on commit then find the
+run finished and do nothing (with REDIS_URL set they go to the broker, and a worker
+finds the same). The results-ready e-mails of the demo closes are not sent
+(they would all go to the console, or to made-up addresses). Idempotent: a month that
+has a close run already is left as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+from smtplib import SMTPServerDisconnected
+
+from django.conf import settings
+from django.db import transaction
+from django.test.utils import override_settings
+
+from closing import services, steps
+from closing.models import CloseRun, CloseStep
+from closing.pipeline import Step
+from org.models import FiscalYear, Period, User
+
+DEPARTMENT = "dept.zhou"
+STAGED_FAILURE = "Connection unexpectedly closed (a mail server failure staged by the demo)"
+
+
+def _mail_server_down(run: CloseRun, progress) -> None:
+    raise SMTPServerDisconnected(STAGED_FAILURE)
+
+
+# The notify step as it ran when the mail server was down (the first close of the last
+# month): same name and label as closing.steps.NOTIFY, fails before telling anyone.
+NOTIFY_MAIL_DOWN = Step(
+    name=steps.NOTIFY.name,
+    label=steps.NOTIFY.label,
+    count=steps.NOTIFY.count,
+    run=_mail_server_down,
+)
+
+
+def _failing_plan() -> list[str]:
+    return [
+        "closing.demo.NOTIFY_MAIL_DOWN" if path == "closing.steps.NOTIFY" else path
+        for path in settings.CLOSE_STEPS
+    ]
+
+
+def months_to_close(today: datetime.date) -> list[Period]:
+    """The months of the fiscal year of `today` that ended before its current quarter."""
+    quarter = Period.objects.filter(
+        kind=Period.Kind.QUARTER, start_date__lte=today, end_date__gte=today
+    ).first()
+    if quarter is None:
+        return []
+    return list(
+        Period.objects.filter(
+            fiscal_year_id=quarter.fiscal_year_id,
+            kind=Period.Kind.MONTH,
+            end_date__lt=quarter.start_date,
+        )
+        .select_related("fiscal_year")
+        .order_by("start_date")
+    )
+
+
+def _run_through(run: CloseRun) -> CloseRun:
+    """Run the steps of `run` in this process, in order, as the eager task chain would."""
+    names = list(run.steps.order_by("position").values_list("name", flat=True))
+    for name in names:
+        services.run_step(run_id=run.pk, name=name)
+    run.refresh_from_db()
+    return run
+
+
+def _close(period: Period, dept: User, *, fail_first: bool) -> list[CloseRun]:
+    runs = []
+    if fail_first:
+        with override_settings(CLOSE_STEPS=_failing_plan()):
+            failed = services.close_start(period=period, acting_user=dept)
+            with _expected_failure(), contextlib.suppress(SMTPServerDisconnected):
+                _run_through(failed)
+        failed.refresh_from_db()
+        runs.append(failed)
+    run = services.close_start(period=period, acting_user=dept)
+    runs.append(_run_through(run))
+    return runs
+
+
+class _Quiet:
+    """While enabled: e-mail goes to the dummy backend and the eager tasks' "succeeded"
+    lines are not logged. Enabled and disabled by on-commit callbacks around the
+    closes' own (callbacks run in the order they were registered), so that the
+    e-mails the closes queue on commit are not sent and the tasks they queue (which
+    find their run finished) run silently; with no transaction, all at once."""
+
+    def __init__(self):
+        self.mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        self.trace = logging.getLogger("celery.app.trace")
+        self.level = self.trace.level
+
+    def enable(self) -> None:
+        self.mail.enable()
+        self.level = self.trace.level
+        self.trace.setLevel(logging.WARNING)
+
+    def disable(self) -> None:
+        self.mail.disable()
+        self.trace.setLevel(self.level)
+
+
+@contextlib.contextmanager
+def _expected_failure():
+    """The staged failure is expected: do not log its traceback."""
+    log = logging.getLogger(services.__name__)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def seed(*, stdout, today: datetime.date) -> None:
+    dept = User.objects.filter(username=DEPARTMENT).first()
+    fiscal_year = FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
+    if dept is None or fiscal_year is None:
+        return
+    months = months_to_close(today)
+    with_runs = set(CloseRun.objects.filter(period__in=months).values_list("period_id", flat=True))
+    todo = [m for m in months if m.pk not in with_runs]
+    started = []
+    if todo:
+        quiet = _Quiet()
+        transaction.on_commit(quiet.enable, robust=True)
+        try:
+            for month in todo:
+                # The last month of the set is the one whose first close failed; it is
+                # staged only when the demo closes all of them (the first seeding).
+                fail_first = month == months[-1] and len(todo) == len(months)
+                started += _close(month, dept, fail_first=fail_first)
+        finally:
+            transaction.on_commit(quiet.disable, robust=True)
+    runs = CloseRun.objects.filter(period__fiscal_year=fiscal_year)
+    closed = Period.objects.filter(
+        fiscal_year=fiscal_year, kind=Period.Kind.MONTH, status=Period.Status.CLOSED
+    ).count()
+    failed = runs.filter(status=CloseRun.Status.FAILED).count()
+    failed_steps = CloseStep.objects.filter(
+        run__period__fiscal_year=fiscal_year, status=CloseStep.Status.FAILED
+    ).count()
+    line = (
+        f"Period close: {closed} month(s) of {fiscal_year.name} closed, {runs.count()} "
+        f"close run(s) ({failed} failed, {failed_steps} failed step(s))"
+    )
+    if started:
+        line += f"; {len(started)} of them run just now, their e-mails not sent"
+    stdout.write(line + ".")
