@@ -7,6 +7,7 @@ Idempotent: running it again changes nothing that is already there.
 
 import datetime
 import importlib
+import logging
 
 from django.apps import apps
 from django.conf import settings
@@ -81,8 +82,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
 
-    @transaction.atomic
     def handle(self, *args, quiet=False, **options):
+        # The demo's tasks run in-process when its transaction commits (no REDIS_URL);
+        # their "succeeded" lines would follow the logins printed below.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            self._seed(quiet=quiet)
+        finally:
+            trace.setLevel(level)
+
+    @transaction.atomic
+    def _seed(self, *, quiet: bool) -> None:
         today = timezone.localdate()
         self._password_hash = make_password(DEMO_PASSWORD)
         units = self._units()
