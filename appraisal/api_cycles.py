@@ -24,7 +24,7 @@ Access, in words:
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -35,7 +35,7 @@ from rest_framework.response import Response
 from appraisal import permissions_cycles as permissions
 from appraisal import selectors_cycles as selectors
 from appraisal import services_cycles as services
-from appraisal.models import Appraisal, AppraisalResult, Cycle
+from appraisal.models import Appraisal, Cycle
 from appraisal.serializers_cycles import (
     AppealWriteSerializer,
     AppraisalDetailSerializer,
@@ -247,15 +247,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Appraisal.objects.none()
-        latest = AppraisalResult.objects.filter(appraisal=OuterRef("pk")).order_by("-version")
-        return (
-            permissions.visible_appraisals(self.request.user)
-            .select_related(*permissions.APPRAISAL_RELATED)
-            .annotate(
-                result_score=Subquery(latest.values("score")[:1]),
-                result_grade=Subquery(latest.values("grade")[:1]),
-            )
-        )
+        return selectors.appraisals_for_api(self.request.user)
 
     def _appraisal(self, pk) -> Appraisal:
         return permissions.appraisal_for_user(self.request.user, pk)

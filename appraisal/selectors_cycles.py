@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from appraisal.models import (
 )
 from appraisal.permissions import member_team_paths
 from appraisal.permissions_cycles import (
+    APPRAISAL_RELATED,
     RATING_STATUSES,
     RELEASED_STATUSES,
     is_own,
@@ -887,4 +888,18 @@ def calibration(*, cycle: Cycle, minimum: int = 2) -> Calibration:
         bands=bands,
         gap=gap,
         minimum=minimum,
+    )
+
+
+def appraisals_for_api(user) -> QuerySet[Appraisal]:
+    """The appraisals `user` may see, with their parts and the latest result's score
+    and grade (`result_score`, `result_grade`: two subqueries, not a query per row)."""
+    latest = AppraisalResult.objects.filter(appraisal=OuterRef("pk")).order_by("-version")
+    return (
+        visible_appraisals(user)
+        .select_related(*APPRAISAL_RELATED)
+        .annotate(
+            result_score=Subquery(latest.values("score")[:1]),
+            result_grade=Subquery(latest.values("grade")[:1]),
+        )
     )
