@@ -15,6 +15,8 @@ MANAGE := $(VPY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The unit suite runs on every core (pytest-xdist), each worker on its own database.
+TEST_WORKERS ?= auto
 # python3.11 if it is on PATH, else python3 (which must then be 3.11).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3.11)
 
@@ -79,8 +81,8 @@ run: setup ## Command 1: migrate, seed the demo data, serve on http://127.0.0.1:
 	@echo
 	exec $(MANAGE) runserver $(HOST):$(PORT)
 
-test: setup ## Command 2: the test suite (PYTEST_ARGS=... passes options to pytest)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: setup ## Command 2: the test suite on every core (PYTEST_ARGS=..., TEST_WORKERS=n)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(PIP_STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -9,15 +9,90 @@ dora is the sales management department, harry is HR, ada an administrator,
 rita leads the EAST region (so both east teams).
 """
 
+import datetime
+import os
 import types
+import zoneinfo
 
 import pytest
+import time_machine
+from django.conf import settings as django_settings
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from org.models import Membership, OrgUnit
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 
 PASSWORD = "pw-for-tests-1"
+
+# --- the clock --------------------------------------------------------------------------------
+#
+# Every test runs with the clock pinned (time-machine, ticking from 10:00 local time) to
+# the suite's day, so that the suite gives the same result whatever day it runs. The
+# day is DEFAULT_TODAY unless `--today YYYY-MM-DD` (or SALESPERF_TEST_TODAY) names
+# another: CI runs the tests marked `today` (those whose outcome depends on the day)
+# once more on the fiscal year's last day and on a 1 January. A test that needs another
+# day moves the clock itself with time-machine's fixture
+# (`time_machine.move_to(local_moment(day))`). A test marked
+# `real_clock` runs on the real clock (it starts processes that the pin cannot reach).
+
+DEFAULT_TODAY = datetime.date(2026, 11, 18)  # a Wednesday in the middle of FY2026 Q4
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today",
+        default=os.environ.get("SALESPERF_TEST_TODAY") or DEFAULT_TODAY.isoformat(),
+        help="The day the tests' clock is pinned to (YYYY-MM-DD; default %(default)s).",
+    )
+
+
+def pytest_configure(config):
+    config.suite_today = datetime.date.fromisoformat(config.getoption("--today"))
+
+
+def local_moment(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    """`day` at hour:minute in the project's time zone (settings.TIME_ZONE)."""
+    zone = zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zone)
+
+
+def pytest_report_header(config):
+    return f"salesperf: the clock is pinned to {config.suite_today.isoformat()} 10:00 local time"
+
+
+@pytest.fixture(scope="session")
+def suite_today(pytestconfig) -> datetime.date:
+    """The day the suite's clock is pinned to."""
+    return pytestconfig.suite_today
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request, suite_today):
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(local_moment(suite_today), tick=True) as traveller:
+        yield traveller
+
+
+# --- hypothesis ---------------------------------------------------------------------------
+# "fast" (the default, `make test` and CI): fewer examples, no deadline on a shared
+# machine. "thorough": HYPOTHESIS_PROFILE=thorough make test, for a longer search.
+hypothesis_settings.register_profile(
+    "fast",
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from appraisal.models import Adjustment, Appraisal, AppraisalResult, Cycle, PeerRating
@@ -216,11 +215,11 @@ def test_finalising_reports_the_appraisals_that_are_not_ready(api_as, org, cyc):
 
 
 def test_finalising_before_the_period_ends_is_refused_saying_when_it_ends(
-    api_as, org, cyc, monkeypatch
+    api_as, org, cyc, time_machine
 ):
     ch.rate(org, cyc.salesperson)
     ch.adjust_missing(org, ch.reload(cyc.salesperson))
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: ch.OPEN_DAY)
+    time_machine.move_to(ch.at(ch.OPEN_DAY), tick=False)
     response = api_as("department").post(cycles_url(cyc.cycle.pk, "finalise"))
     assert response.status_code == 400
     assert "2026-03-31" in response.json()["detail"]

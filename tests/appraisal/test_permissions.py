@@ -10,16 +10,16 @@ tests."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
-from django.utils import timezone
 
 from appraisal import permissions
 from tests.appraisal.helpers import TODAY, make_draft, make_published, make_year
+from tests.conftest import local_moment
 
 
 @pytest.fixture
-def pinned_today(monkeypatch):
-    """timezone.localdate() answers TODAY (before fiscal 2026 starts) everywhere."""
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+def pinned_today(time_machine):
+    """The clock is on TODAY (before fiscal 2026 starts)."""
+    time_machine.move_to(local_moment(TODAY), tick=False)
     return TODAY
 
 

@@ -20,7 +20,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
 from appraisal.models import (
@@ -52,19 +51,17 @@ PERSONAS = [
 
 
 class Clock:
-    def __init__(self, monkeypatch):
-        self.monkeypatch = monkeypatch
+    def __init__(self, time_machine):
+        self.time_machine = time_machine
         self.set(DURING)
 
     def set(self, day: datetime.date) -> None:
-        moment = ch.at(day)
-        self.monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
-        self.monkeypatch.setattr(timezone, "now", lambda: moment)
+        self.time_machine.move_to(ch.at(day), tick=False)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 @pytest.fixture

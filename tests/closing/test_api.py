@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from closing.models import CloseRun, PersonAttainment, Reopening
@@ -35,9 +34,8 @@ pytestmark = pytest.mark.usefixtures("eager_tasks")
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: AFTER_JANUARY)
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from closing.models import CloseRun, CloseStep, PersonAttainment, Reopening
 from org.models import FiscalYear, Period
@@ -48,9 +47,8 @@ pytestmark = pytest.mark.usefixtures("eager_tasks")
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: AFTER_JANUARY)
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from org.models import Membership, Period
 from sales import attainment, domain, services
 from sales.models import FollowUp
 from targets.models import Metric, SeasonalityProfile, Target
+from tests.conftest import local_moment
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, sale
 
@@ -27,11 +28,9 @@ def d(month, day):
 
 
 @pytest.fixture
-def pinned_today(monkeypatch):
-    """timezone.localdate() answers TODAY everywhere (views, permissions, panels)."""
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+def pinned_today(time_machine):
+    """The clock is on TODAY (views, permissions, panels)."""
+    time_machine.move_to(local_moment(TODAY), tick=False)
     return TODAY
 
 

@@ -8,7 +8,6 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
-from django.utils import timezone
 
 from notifications.models import Notification
 from org.domain import DomainError
@@ -18,6 +17,7 @@ from sales import services_feedback as services
 from sales import tasks
 from sales.models import ProgressReport, SatisfactionResponse
 from sales.services import RowsRefused
+from tests.conftest import local_moment
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, set_status
 
@@ -28,14 +28,12 @@ LAST_WEEK = d(2026, 3, 2)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """clock(day, hour=10) pins timezone.now() (and so localdate()) to that local time."""
+def clock(time_machine):
+    """clock(day, hour=10) stops the clock at that local time."""
 
     def set_to(day: datetime.date, hour: int = 10):
-        moment = datetime.datetime.combine(
-            day, datetime.time(hour), tzinfo=timezone.get_current_timezone()
-        )
-        monkeypatch.setattr(timezone, "now", lambda: moment.astimezone(datetime.UTC))
+        moment = local_moment(day, hour)
+        time_machine.move_to(moment, tick=False)
         return moment
 
     set_to(WEDNESDAY)
