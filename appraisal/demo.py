@@ -6,13 +6,13 @@ The template: "Sales performance appraisal" (销售绩效考核方案) for the w
 quarterly, with four dimensions (revenue attainment 50 %, customer satisfaction
 20 %, work attitude 15 % and teamwork 15 %, both rated by the supervisor after the
 person's self-assessment, teamwork by peers too) and the grades S/A/B/C/D. Version 1
-applies from the quarter before the current one (from the current quarter when that
-is the fiscal year's first), so that a whole cycle can already be shown; version 2,
-a draft adding training participation, applies from the next quarter when the
-calendar has one.
+applies from the quarter before the current one (the last quarter that has ended,
+which the demo's history always holds: see org.demo_calendar), so that a whole cycle
+can already be shown; version 2, a draft adding training participation, applies from
+the next quarter when the calendar has one.
 
 The cycles:
-- the last quarter that has ended (when the fiscal year has one), its appraisals in
+- the last quarter that has ended, its appraisals in
   every state: a few teams' appraisals waiting for a self-assessment or for the
   supervisor, most rated and in calibration (the Guangzhou supervisor rates far
   more generously than the others, so the calibration page flags him), and in the
@@ -47,7 +47,8 @@ from appraisal.models import (
     PeerRating,
 )
 from appraisal.permissions_cycles import can_peer_rate
-from org.models import FiscalYear, Membership, OrgUnit, Period, User
+from org import demo as org_demo
+from org.models import Membership, OrgUnit, Period, User
 from targets.models import Metric
 from targets.services import metric_save
 
@@ -217,17 +218,12 @@ def _between(start: datetime.datetime, end: datetime.datetime, share: float):
 # --- the template ---------------------------------------------------------------------------
 
 
-def _first_quarter(fiscal_year: FiscalYear, today: datetime.date) -> Period | None:
-    """The quarter before the current one, or the current one when it is the first of
-    the fiscal year (the demo has no sales before the fiscal year)."""
-    quarters = list(
-        fiscal_year.periods.filter(kind=Period.Kind.QUARTER, start_date__lte=today)
+def _quarter_starting(day: datetime.date) -> Period | None:
+    return (
+        Period.objects.filter(kind=Period.Kind.QUARTER, start_date=day)
         .select_related("fiscal_year")
-        .order_by("start_date")
+        .first()
     )
-    if not quarters:
-        return None
-    return quarters[-2] if len(quarters) > 1 else quarters[-1]
 
 
 def _publish_v1(*, period: Period, company: OrgUnit, dept: User) -> AppraisalTemplate:
@@ -293,10 +289,8 @@ def _draft_v2(v1: AppraisalTemplate, *, dept: User, today: datetime.date) -> App
     return v2
 
 
-def _seed_template(
-    *, fiscal_year: FiscalYear, company: OrgUnit, dept: User, today: datetime.date
-) -> None:
-    period = _first_quarter(fiscal_year, today)
+def _seed_template(*, company: OrgUnit, dept: User, today: datetime.date) -> None:
+    period = _quarter_starting(org_demo.calendar(today).last_ended_quarter.start)
     if period is None:
         return
     v1 = _publish_v1(period=period, company=company, dept=dept)
@@ -646,24 +640,12 @@ def _summary(cycle: Cycle) -> str:
     return f"cycle {cycle.period.label}: {sum(counts.values())} appraisals ({states})"
 
 
-def _seed_cycles(
-    *, fiscal_year: FiscalYear, company: OrgUnit, dept: User, today: datetime.date
-) -> list[str]:
-    quarters = list(
-        fiscal_year.periods.filter(kind=Period.Kind.QUARTER, start_date__lte=today)
-        .select_related("fiscal_year")
-        .order_by("start_date")
-    )
-    if not quarters:
-        return []
-    current = quarters[-1]
-    past = next((q for q in reversed(quarters) if q.end_date < today), None)
+def _seed_cycles(*, company: OrgUnit, dept: User, today: datetime.date) -> list[str]:
+    calendar = org_demo.calendar(today)
+    past = _quarter_starting(calendar.last_ended_quarter.start)
+    current = _quarter_starting(calendar.current_quarter.start)
     now = _reference(today)
     lines = []
-    if past is None:
-        lines.append(
-            f"no cycle for a past quarter, because no quarter of {fiscal_year.name} has ended yet"
-        )
     for period, seeder in ((past, _past_cycle), (current, _current_cycle)):
         if period is None:
             continue
@@ -681,19 +663,18 @@ def _seed_cycles(
 def seed(*, stdout, today: datetime.date) -> None:
     dept = User.objects.filter(username=DEPARTMENT).first()
     company = OrgUnit.objects.filter(code="qingyun").first()
-    fiscal_year = FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-    if dept is None or company is None or fiscal_year is None:
+    if dept is None or company is None:
         return
     versions = AppraisalTemplate.objects.filter(code=CODE)
     if not versions.exists():
-        _seed_template(fiscal_year=fiscal_year, company=company, dept=dept, today=today)
+        _seed_template(company=company, dept=dept, today=today)
     rows = versions.select_related("applies_from__fiscal_year").order_by("version")
     lines = []
     if not versions.filter(status=AppraisalTemplate.Status.DRAFT).exists() and not (
         _quarter_to_come(today)
     ):
         lines.append("no draft of the next version, because the calendar has no quarter to come")
-    lines += _seed_cycles(fiscal_year=fiscal_year, company=company, dept=dept, today=today)
+    lines += _seed_cycles(company=company, dept=dept, today=today)
     stdout.write(
         f"Appraisal: {NAME}: "
         + "; ".join(f"v{t.version} {t.status} from {t.applies_from.label}" for t in rows)

@@ -1,12 +1,14 @@
 """Demo period closes for Qingyun Instruments, called by `manage.py seed_demo` after the
 organisation, targets, sales and appraisals are there.
 
-The department (dept.zhou) has closed every month of the current fiscal year that
-ended before the current quarter, one close each, through `closing.services.close_start`
-— so those months are `closed`, their attainment snapshot is there and each salesperson
-was told (in-app) that their results are ready. The quarters are left open, so the
-appraisal cycle of the last quarter still computes, and the months of the current
-quarter that have ended are left for the visitor to close in the browser.
+The department (dept.zhou) has closed, one close each, through
+`closing.services.close_start` (see org.demo_calendar for the rule): every month of
+the demo's history that ended before the current quarter, and every quarter that
+ended before the last ended one — so those periods are `closed`, their attainment
+snapshot is there and each salesperson was told (in-app) that their results are
+ready. The last quarter that has ended is left open (its appraisal cycle is in
+calibration), and the months of the current quarter that have ended are left for
+the visitor to close in the browser.
 
 The run history shows one failure: the first close of the last of those months failed
 at its notifications (a mail server that did not answer, staged by the demo), and
@@ -36,6 +38,7 @@ from django.test.utils import override_settings
 from closing import services, steps
 from closing.models import CloseRun, CloseStep
 from closing.pipeline import Step
+from org import demo as org_demo
 from org.models import FiscalYear, Period, User
 
 DEPARTMENT = "dept.zhou"
@@ -63,21 +66,25 @@ def _failing_plan() -> list[str]:
     ]
 
 
-def months_to_close(today: datetime.date) -> list[Period]:
-    """The months of the fiscal year of `today` that ended before its current quarter."""
-    quarter = Period.objects.filter(
-        kind=Period.Kind.QUARTER, start_date__lte=today, end_date__gte=today
-    ).first()
-    if quarter is None:
-        return []
-    return list(
-        Period.objects.filter(
-            fiscal_year_id=quarter.fiscal_year_id,
-            kind=Period.Kind.MONTH,
-            end_date__lt=quarter.start_date,
-        )
-        .select_related("fiscal_year")
-        .order_by("start_date")
+def periods_to_close(today: datetime.date) -> list[Period]:
+    """The periods the department has closed by `today` (org.demo_calendar): the months
+    of the history that ended before the current quarter and the quarters that ended
+    before the last ended one, in the order they were closed (by end, a month before
+    its quarter)."""
+    calendar = org_demo.calendar(today)
+    months = Period.objects.filter(
+        kind=Period.Kind.MONTH,
+        start_date__gte=calendar.history_start,
+        end_date__lt=calendar.current_quarter.start,
+    )
+    quarters = Period.objects.filter(
+        kind=Period.Kind.QUARTER,
+        start_date__gte=calendar.history_start,
+        end_date__lt=calendar.last_ended_quarter.start,
+    )
+    return sorted(
+        (months | quarters).select_related("fiscal_year"),
+        key=lambda p: (p.end_date, p.kind != Period.Kind.MONTH),
     )
 
 
@@ -140,35 +147,36 @@ def _expected_failure():
 
 def seed(*, stdout, today: datetime.date) -> None:
     dept = User.objects.filter(username=DEPARTMENT).first()
-    fiscal_year = FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-    if dept is None or fiscal_year is None:
+    history_start = org_demo.calendar(today).history_start
+    years = list(FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today))
+    if dept is None or not years:
         return
-    months = months_to_close(today)
-    with_runs = set(CloseRun.objects.filter(period__in=months).values_list("period_id", flat=True))
-    todo = [m for m in months if m.pk not in with_runs]
+    periods = periods_to_close(today)
+    months = [p for p in periods if p.kind == Period.Kind.MONTH]
+    with_runs = set(CloseRun.objects.filter(period__in=periods).values_list("period_id", flat=True))
+    todo = [p for p in periods if p.pk not in with_runs]
     started = []
     if todo:
         quiet = _Quiet()
         transaction.on_commit(quiet.enable, robust=True)
         try:
-            for month in todo:
+            for period in todo:
                 # The last month of the set is the one whose first close failed; it is
                 # staged only when the demo closes all of them (the first seeding).
-                fail_first = month == months[-1] and len(todo) == len(months)
-                started += _close(month, dept, fail_first=fail_first)
+                fail_first = bool(months) and period == months[-1] and len(todo) == len(periods)
+                started += _close(period, dept, fail_first=fail_first)
         finally:
             transaction.on_commit(quiet.disable, robust=True)
-    runs = CloseRun.objects.filter(period__fiscal_year=fiscal_year)
-    closed = Period.objects.filter(
-        fiscal_year=fiscal_year, kind=Period.Kind.MONTH, status=Period.Status.CLOSED
-    ).count()
+    runs = CloseRun.objects.filter(period__fiscal_year__in=years)
+    closed = Period.objects.filter(fiscal_year__in=years, status=Period.Status.CLOSED)
     failed = runs.filter(status=CloseRun.Status.FAILED).count()
     failed_steps = CloseStep.objects.filter(
-        run__period__fiscal_year=fiscal_year, status=CloseStep.Status.FAILED
+        run__period__fiscal_year__in=years, status=CloseStep.Status.FAILED
     ).count()
     line = (
-        f"Period close: {closed} month(s) of {fiscal_year.name} closed, {runs.count()} "
-        f"close run(s) ({failed} failed, {failed_steps} failed step(s))"
+        f"Period close: {closed.filter(kind=Period.Kind.MONTH).count()} month(s) and "
+        f"{closed.filter(kind=Period.Kind.QUARTER).count()} quarter(s) closed, "
+        f"{runs.count()} close run(s) ({failed} failed, {failed_steps} failed step(s))"
     )
     if started:
         line += f"; {len(started)} of them run just now, their e-mails not sent"

@@ -1,10 +1,12 @@
 """Demo sales for Qingyun Instruments, called by `manage.py seed_demo` after the
 organisation and the targets are there.
 
-For the current fiscal year up to today: every salesperson's customers (most of
-them won this year, so they count as new customers; a few prospects and one
-lost), contacts, follow-ups (some due this week), and sales records from the
-first month to today shaped by the person's published monthly revenue target
+For the demo's history (org.demo_calendar: the current fiscal year, or the
+previous one too while the current one is in its first quarter) up to today: every
+salesperson's customers (most of them won during the history, so they count as new
+customers; a few prospects and one lost), contacts, follow-ups (some due this week),
+and sales records from the history's first month to today shaped by the person's
+published monthly revenue target
 and a performance of their own — most near their target, two well behind, so
 the team dashboards show people at risk —, with a few records split between
 teammates, one cancelled order and collections some weeks after the sale.
@@ -21,6 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from org import demo as org_demo
 from org.models import FiscalYear, Membership, Period, User
 from sales import domain_feedback, services, services_feedback
 from sales.models import Customer, ProgressReport, SalesRecord, SatisfactionResponse
@@ -67,11 +70,7 @@ FOLLOW_UPS = [
 ]
 
 
-def _current_year(today: datetime.date) -> FiscalYear | None:
-    return FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-
-
-def _team_members(_fiscal_year, today: datetime.date) -> list[tuple[User, str, int]]:
+def _team_members(today: datetime.date) -> list[tuple[User, str, int]]:
     """(person, team code, position in the team) for each salesperson in a team today."""
     memberships = (
         Membership.objects.filter(kind=Membership.Kind.MEMBER, start_date__lte=today)
@@ -87,13 +86,13 @@ def _team_members(_fiscal_year, today: datetime.date) -> list[tuple[User, str, i
     return people
 
 
-def _monthly_revenue_targets(fiscal_year: FiscalYear) -> dict[tuple[int, int], Decimal]:
+def _monthly_revenue_targets(years: list[FiscalYear]) -> dict[tuple[int, int], Decimal]:
     """{(person id, month period id): published monthly revenue target}."""
     return {
         (t.person_id, t.period_id): t.value
         for t in Target.objects.filter(
             metric__code="revenue",
-            period__fiscal_year=fiscal_year,
+            period__fiscal_year__in=years,
             period__kind=Period.Kind.MONTH,
             person__isnull=False,
             status=Target.Status.PUBLISHED,
@@ -101,8 +100,9 @@ def _monthly_revenue_targets(fiscal_year: FiscalYear) -> dict[tuple[int, int], D
     }
 
 
-def _customers(person: User, team: str, index: int, rng: random.Random, year_start, today):
-    """Eight customers for the person: six won this year, one prospect, one lost."""
+def _customers(person: User, team: str, index: int, rng: random.Random, history_start, today):
+    """Eight customers for the person: six won during the history (two on its first
+    day), one prospect, one lost before it."""
     customers = []
     city = CITIES.get(team, "Suzhou")
     for n, (pattern, industry) in enumerate(CUSTOMER_KINDS):
@@ -112,11 +112,11 @@ def _customers(person: User, team: str, index: int, rng: random.Random, year_sta
         if n == 6:
             status, since = Customer.Status.PROSPECT, None
         elif n == 7:
-            status, since = Customer.Status.LOST, year_start - datetime.timedelta(days=200)
+            status, since = Customer.Status.LOST, history_start - datetime.timedelta(days=200)
         else:
             status = Customer.Status.ACTIVE
-            offset = rng.randrange(0, max((today - year_start).days, 1))
-            since = year_start + datetime.timedelta(days=offset if n >= 2 else 0)
+            offset = rng.randrange(0, (today - history_start).days + 1)
+            since = history_start + datetime.timedelta(days=offset if n >= 2 else 0)
         customer = services.customer_save(
             name=name,
             owner=person,
@@ -138,13 +138,25 @@ def _customers(person: User, team: str, index: int, rng: random.Random, year_sta
     return customers
 
 
+def follow_up_dates(
+    n: int, rng: random.Random, today: datetime.date
+) -> tuple[datetime.date, datetime.date | None]:
+    """(when the n-th follow-up happened, when its next action is due or None), drawn
+    in order: it happened 2 to 39 days ago; the first two have an open action, the
+    first due this week (up to 3 days overdue, never before the follow-up itself), the
+    second in 12 days."""
+    happened = today - datetime.timedelta(days=rng.randrange(2, 40))
+    if n == 0:
+        return happened, max(happened, today + datetime.timedelta(days=rng.randrange(-3, 5)))
+    if n == 1:
+        return happened, today + datetime.timedelta(days=12)
+    return happened, None
+
+
 def _follow_ups(person: User, customers, rng: random.Random, today) -> None:
     for n, customer in enumerate(customers[:6]):
         kind, need, action = FOLLOW_UPS[(n + rng.randrange(4)) % len(FOLLOW_UPS)]
-        happened = today - datetime.timedelta(days=rng.randrange(2, 40))
-        due = None
-        if n < 2:  # two open actions: one due this week (or overdue), one later
-            due = today + datetime.timedelta(days=rng.randrange(-3, 5) if n == 0 else 12)
+        happened, due = follow_up_dates(n, rng, today)
         followup = services.followup_save(
             customer=customer,
             salesperson=person,
@@ -196,7 +208,7 @@ def _rows(
             paid = collected_on <= today and rng.random() < 0.85
             rows.append(
                 {
-                    "external_id": f"{PREFIX}R-{person.username}-{month.number}-{n}",
+                    "external_id": f"{PREFIX}R-{person.username}-{month.start_date:%Y%m}-{n}",
                     "date": day.isoformat(),
                     "customer": customer.external_id,
                     "product": product,
@@ -213,34 +225,42 @@ def _rows(
 
 
 def seed(*, stdout, today: datetime.date) -> None:
-    fiscal_year = _current_year(today)
+    history_start = org_demo.calendar(today).history_start
+    years = list(
+        FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today).order_by(
+            "start_date"
+        )
+    )
     dept = User.objects.filter(username=DEPARTMENT).first()
-    if fiscal_year is None or dept is None:
+    if not years or dept is None:
         return
     if not SalesRecord.objects.filter(external_id__startswith=PREFIX).exists():
-        _seed_sales(fiscal_year, dept, today)
+        _seed_sales(years, history_start, dept, today)
     if not ProgressReport.objects.exists():
         _seed_reports(today)
     if not SatisfactionResponse.objects.filter(external_id__startswith=PREFIX).exists():
-        _seed_satisfaction(fiscal_year, dept, today)
-    records = SalesRecord.objects.filter(period__fiscal_year=fiscal_year)
+        _seed_satisfaction(years, dept, today)
+    records = SalesRecord.objects.filter(period__fiscal_year__in=years)
+    names = ", ".join(y.name for y in years)
     stdout.write(
         f"Sales: {Customer.objects.count()} customers, {records.count()} sales records in "
-        f"{fiscal_year.name} ({records.filter(status=SalesRecord.Status.CANCELLED).count()} "
+        f"{names} ({records.filter(status=SalesRecord.Status.CANCELLED).count()} "
         f"cancelled), {ProgressReport.objects.count()} progress reports, "
         f"{SatisfactionResponse.objects.count()} satisfaction responses."
     )
 
 
-def _seed_sales(fiscal_year: FiscalYear, dept: User, today: datetime.date) -> None:
+def _seed_sales(
+    years: list[FiscalYear], history_start: datetime.date, dept: User, today: datetime.date
+) -> None:
     rng = random.Random(2026)  # noqa: S311 (demo data, not secrets)
     months = list(
-        Period.objects.filter(fiscal_year=fiscal_year, kind=Period.Kind.MONTH)
+        Period.objects.filter(fiscal_year__in=years, kind=Period.Kind.MONTH, start_date__lte=today)
         .exclude(status=Period.Status.CLOSED)
         .order_by("start_date")
     )
-    targets = _monthly_revenue_targets(fiscal_year)
-    people = _team_members(fiscal_year, today)
+    targets = _monthly_revenue_targets(years)
+    people = _team_members(today)
     by_team: dict[str, list[User]] = {}
     for person, team, _index in people:
         by_team.setdefault(team, []).append(person)
@@ -251,7 +271,7 @@ def _seed_sales(fiscal_year: FiscalYear, dept: User, today: datetime.date) -> No
         since[user_id] = min(start, since.get(user_id, start))
     rows: list[dict] = []
     for person, team, index in people:
-        customers = _customers(person, team, index, rng, fiscal_year.start_date, today)
+        customers = _customers(person, team, index, rng, history_start, today)
         _follow_ups(person, customers, rng, today)
         teammates = [p for p in by_team[team] if p != person]
         rows += _rows(person, team, index, customers, teammates, months, targets, since, rng, today)
@@ -306,7 +326,7 @@ def _seed_reports(today: datetime.date) -> None:
         m.user_id: m.unit_id
         for m in Membership.objects.filter(kind=Membership.Kind.MEMBER).exclude(end_date__lt=today)
     }
-    for person, _team, index in _team_members(None, today):
+    for person, _team, index in _team_members(today):
         for age, period in enumerate(periods):
             if _behind(index) and age < 1 + index % 2:
                 continue  # missing: the latest one or two
@@ -343,15 +363,13 @@ def _seed_reports(today: datetime.date) -> None:
             )
 
 
-def _seed_satisfaction(fiscal_year: FiscalYear, dept: User, today: datetime.date) -> None:
+def _seed_satisfaction(years: list[FiscalYear], dept: User, today: datetime.date) -> None:
     """A survey answer from most active customers in each of the last three months;
     the customers of the people behind are a little less happy."""
     rng = random.Random(7)  # noqa: S311 (demo data, not secrets)
-    behind = {p.pk: _behind(i) for p, _t, i in _team_members(None, today)}
+    behind = {p.pk: _behind(i) for p, _t, i in _team_members(today)}
     months = list(
-        Period.objects.filter(
-            fiscal_year=fiscal_year, kind=Period.Kind.MONTH, start_date__lte=today
-        )
+        Period.objects.filter(fiscal_year__in=years, kind=Period.Kind.MONTH, start_date__lte=today)
         .exclude(status=Period.Status.CLOSED)
         .order_by("-start_date")[:3]
     )
@@ -380,7 +398,7 @@ def _seed_satisfaction(fiscal_year: FiscalYear, dept: User, today: datetime.date
                     "answered_on": answered.isoformat(),
                     "score": score,
                     "comment": comments[score],
-                    "external_id": f"{PREFIX}S-{customer.pk}-{month.number}",
+                    "external_id": f"{PREFIX}S-{customer.pk}-{month.start_date:%Y%m}",
                 }
             )
     if rows:

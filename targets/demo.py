@@ -1,12 +1,13 @@
 """Demo targets for Qingyun Instruments, called by `manage.py seed_demo` after the
 organisation is there.
 
-For the current fiscal year: the metrics catalogue, two seasonality profiles, the
-company's revenue, gross margin and collections targets cascaded down to every
-region, team, salesperson and month and published; new-customer targets left in
-draft at company and region level for the department to try the workspace; a few
-acknowledgements, one pending adjustment and three personal sales plans (approved,
-submitted, returned). Everything goes through the services, so history and
+For every fiscal year of the demo's history (org.demo_calendar): the company's
+revenue, gross margin and collections targets cascaded down to every region, team,
+salesperson and month and published, and a few acknowledgements. For the current
+fiscal year also: new-customer targets left in draft at company and region level for
+the department to try the workspace, one pending adjustment and three personal sales
+plans (approved, submitted, returned). The metrics catalogue and two seasonality
+profiles come first. Everything goes through the services, so history and
 notifications exist. Idempotent: each part is skipped when it is already there.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from org import demo as org_demo
 from org.models import FiscalYear, OrgUnit, Period, User
 from targets import services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
@@ -71,10 +73,6 @@ PUBLISHED = [
     ("collections", Decimal("45600000.00"), ["60", "40"]),
 ]
 NEW_CUSTOMERS = Decimal(240)
-
-
-def _current_year(today: datetime.date) -> FiscalYear | None:
-    return FiscalYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
 
 
 def _metrics(dept: User) -> dict[str, Metric]:
@@ -285,37 +283,46 @@ def _plans(*, year: Period, today: datetime.date) -> int:
 
 
 def seed(*, stdout, today: datetime.date) -> None:
-    fiscal_year = _current_year(today)
+    history_start = org_demo.calendar(today).history_start
+    years = list(
+        FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today).order_by(
+            "start_date"
+        )
+    )
     dept = User.objects.filter(username=DEPARTMENT).first()
     company = OrgUnit.objects.filter(code="qingyun").first()
-    if fiscal_year is None or dept is None or company is None:
+    if not years or dept is None or company is None:
         return
-    year = fiscal_year.periods.get(kind=Period.Kind.YEAR)
+    fiscal_year = years[-1]  # the current one
     metrics = _metrics(dept)
     profiles = _profiles(dept, fiscal_year.start_month)
-    for code, value, weights in PUBLISHED:
-        _publish_cascade(
-            metrics[code],
-            value,
-            weights,
-            year=year,
-            company=company,
-            profile=profiles[SEASON_PROFILE],
-            dept=dept,
-        )
+    for each in years:
+        year = each.periods.get(kind=Period.Kind.YEAR)
+        for code, value, weights in PUBLISHED:
+            _publish_cascade(
+                metrics[code],
+                value,
+                weights,
+                year=year,
+                company=company,
+                profile=profiles[SEASON_PROFILE],
+                dept=dept,
+            )
+        _acknowledge_some(metrics["revenue"], year)
+    year = fiscal_year.periods.get(kind=Period.Kind.YEAR)
     _draft_new_customers(metrics["new_customers"], year=year, company=company, dept=dept)
-    _acknowledge_some(metrics["revenue"], year)
     _pending_adjustment(metrics["revenue"], year=year, today=today)
     _plans(year=year, today=today)
 
-    targets = Target.objects.filter(period__fiscal_year=fiscal_year)
+    targets = Target.objects.filter(period__fiscal_year__in=years)
     published = targets.filter(status=Target.Status.PUBLISHED).count()
     acknowledged = targets.filter(acknowledged_at__isnull=False).count()
     pending = Adjustment.objects.filter(status=Adjustment.Status.PENDING).count()
     plans = SalesPlan.objects.filter(period__fiscal_year=fiscal_year).count()
+    names = ", ".join(y.name for y in years)
     stdout.write(
         f"Targets: {Metric.objects.count()} metrics, "
-        f"{SeasonalityProfile.objects.count()} seasonality profiles; {fiscal_year.name}: "
+        f"{SeasonalityProfile.objects.count()} seasonality profiles; {names}: "
         f"{targets.count()} targets ({published} published, {acknowledged} acknowledged), "
         f"{pending} adjustment(s) pending, {plans} sales plans."
     )

@@ -1,0 +1,80 @@
+"""The demo on awkward days: `seed_demo` on each day below, with the clock set to it,
+builds a demo whose every invariant holds (tests/demo/checks.py, one check per app).
+
+The days: the first and last day of the fiscal year, of every quarter and of a month;
+29 February of a leap year; the day after the fiscal year starts; a few minutes after
+a quarter ended; and the real today. (The fiscal year starts in January: the default,
+FISCAL_YEAR_START_MONTH; tests/demo/test_calendar.py checks the calendar's rules for
+every start month.)
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from closing.models import CloseRun
+from org import demo as org_demo
+from org.models import Period
+from tests.conftest import local_moment
+from tests.demo import checks
+from tests.demo.conftest import line, seed
+
+pytestmark = pytest.mark.django_db
+
+DAYS = {
+    "fiscal-year-first-day": local_moment(datetime.date(2027, 1, 1)),
+    "day-after-fiscal-year-start": local_moment(datetime.date(2027, 1, 2)),
+    "q1-last-day": local_moment(datetime.date(2027, 3, 31)),
+    "q2-first-day": local_moment(datetime.date(2027, 4, 1)),
+    "q2-last-day": local_moment(datetime.date(2027, 6, 30)),
+    "q3-first-day": local_moment(datetime.date(2027, 7, 1)),
+    "q3-last-day": local_moment(datetime.date(2027, 9, 30)),
+    "q4-first-day-minutes-after-q3": local_moment(datetime.date(2026, 10, 1), 0, 20),
+    "month-first-day": local_moment(datetime.date(2027, 11, 1)),
+    "month-last-day": local_moment(datetime.date(2027, 11, 30)),
+    "fiscal-year-last-day": local_moment(datetime.date(2027, 12, 31), 23, 30),
+    "leap-day": local_moment(datetime.date(2028, 2, 29)),
+}
+
+
+@pytest.mark.parametrize("moment", DAYS.values(), ids=DAYS.keys())
+def test_the_demo_holds_together_on(moment):
+    with time_machine.travel(moment, tick=True):
+        seed()
+        calendar = org_demo.calendar(timezone.localdate())
+        checks.check_all(calendar, timezone.now())
+
+
+@pytest.mark.real_clock
+def test_the_demo_holds_together_on_the_real_today():
+    """Whatever day the suite runs on (the clock is not pinned here)."""
+    seed()
+    calendar = org_demo.calendar(timezone.localdate())
+    checks.check_all(calendar, timezone.now())
+
+
+def test_a_later_seeding_closes_what_has_ended_since_without_a_failure():
+    with time_machine.travel(local_moment(datetime.date(2027, 5, 6)), tick=True):
+        out = seed()
+    assert line(out, "Period close: ").startswith(
+        "Period close: 3 month(s) and 0 quarter(s) closed, 4 close run(s) (1 failed"
+    )
+    with time_machine.travel(local_moment(datetime.date(2027, 7, 2), 9), tick=True):
+        out = seed()
+    # April to June are closed now, and Q1 (Q2's appraisal has started), each once and
+    # without a failure; the appraisal of Q2 opened.
+    assert line(out, "Period close: ") == (
+        "Period close: 6 month(s) and 1 quarter(s) closed, 8 close run(s) (1 failed, 1 failed "
+        "step(s)); 4 of them run just now, their e-mails not sent."
+    )
+    assert not CloseRun.objects.filter(
+        period__start_date__gte=datetime.date(2027, 4, 1), status="failed"
+    ).exists()
+    assert Period.objects.get(kind="quarter", start_date=datetime.date(2027, 1, 1)).status == (
+        "closed"
+    )
+    assert "cycle FY2027 Q2: 41 appraisals" in line(out, "Appraisal: ")
