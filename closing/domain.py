@@ -122,8 +122,18 @@ class PeriodSpan:
 
 def due_for_close(periods: Iterable[PeriodSpan], today: datetime.date) -> list[PeriodSpan]:
     """The open periods that have ended and were never closed (no run at all), in the
-    order their closes start: by end date, the shorter first."""
+    order their closes start: by end date, the shorter first — leaving out a period
+    that lies within another due one, whose close covers it (a quarter's close freezes,
+    snapshots and reports the months within it that are not closed; and closes of
+    nested periods never run at the same time)."""
     due = [p for p in periods if p.status == "open" and has_ended(p.end, today) and not p.has_run]
+    due = [
+        p
+        for p in due
+        if not any(
+            q is not p and q.kind != p.kind and within(q.start, q.end, p.start, p.end) for q in due
+        )
+    ]
     return sorted(due, key=lambda p: (p.end, KIND_ORDER.get(p.kind, 9), p.start))
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -339,6 +339,21 @@ def close_preview(*, period: Period, today: datetime.date | None = None) -> Clos
         active_run=active_run(period=period),
         latest_run=latest,
         reopenings=Reopening.objects.filter(period=period).count(),
+    )
+
+
+def reopened_with(*, period: Period) -> list[Period]:
+    """The closed periods that reopening `period` reopens: itself, the periods within it
+    and the periods containing it (a closed quarter's figures would otherwise change
+    while it stays closed), longest first. One query."""
+    return list(
+        Period.objects.filter(fiscal_year_id=period.fiscal_year_id, status=Period.Status.CLOSED)
+        .filter(
+            Q(start_date__gte=period.start_date, end_date__lte=period.end_date)
+            | Q(start_date__lte=period.start_date, end_date__gte=period.end_date)
+        )
+        .select_related("fiscal_year")
+        .order_by("start_date", "-end_date", "pk")
     )
 
 

@@ -17,9 +17,8 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from closing import domain, pipeline
+from closing import domain, pipeline, selectors
 from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening
-from closing.steps import family
 from org.domain import DomainError
 from org.models import FiscalYear, Period
 from org.services import period_transition
@@ -81,8 +80,9 @@ def close_start(*, period: Period, acting_user=None, trigger: str = "manual", no
     """Start a close of an ended period: create the run and its steps (the plan in
     settings.CLOSE_STEPS) and queue the first step on commit.
 
-    Refused with CloseBusy while another run of the period is queued or running and
-    not stale (a stale one is marked failed and replaced); refused with DomainError
+    Refused with CloseBusy while another run of the period, or of a period within it or
+    containing it, is queued or running and not stale (a stale one is marked failed and
+    replaced); refused with DomainError
     for a period that has not ended. A closed period may be closed again (the close
     recomputes and rewrites the same rows); a failed run is simply started again."""
     now = now or timezone.now()
@@ -95,10 +95,19 @@ def close_start(*, period: Period, acting_user=None, trigger: str = "manual", no
             _("%(period)s has not ended yet: it ends on %(end)s. Only ended periods can be closed.")
             % {"period": locked.label, "end": formats.date_format(locked.end_date)}
         )
+    # A close of this period, or of a period within it or around it (a quarter's
+    # months, its year), under way: the two would freeze, snapshot and finish the same
+    # periods. Wait for it.
     for active in (
         CloseRun.objects.select_for_update(of=("self",))
-        .select_related("started_by")
-        .filter(period=locked, status__in=ACTIVE_STATUSES)
+        .select_related("started_by", "period__fiscal_year")
+        .filter(
+            period__fiscal_year_id=locked.fiscal_year_id,
+            period__start_date__lte=locked.end_date,
+            period__end_date__gte=locked.start_date,
+            status__in=ACTIVE_STATUSES,
+        )
+        .order_by("pk")
     ):
         if domain.is_stale(
             created_at=active.created_at,
@@ -109,7 +118,7 @@ def close_start(*, period: Period, acting_user=None, trigger: str = "manual", no
         ):
             _lost(active, now)
         else:
-            raise CloseBusy(_busy_message(active, locked))
+            raise CloseBusy(_busy_message(active, active.period))
     steps = pipeline.plan()
     try:
         with transaction.atomic():
@@ -248,9 +257,10 @@ def run_step(*, run_id: int, name: str) -> str | None:
 
 @transaction.atomic
 def close_reopen(*, period: Period, reason: str, acting_user) -> Reopening:
-    """Reopen a closed period with a reason (kept): the period and the periods within
-    it that are closed go back to open, each with a Reopening (so their next close is
-    a new generation and tells the salespeople again)."""
+    """Reopen a closed period with a reason (kept): the period, the periods within it
+    and the periods containing it that are closed go back to open (selectors.reopened_with),
+    each with a Reopening (so their next close is a new generation, recomputes their
+    snapshots and tells the salespeople again)."""
     reason = (reason or "").strip()
     locked = Period.objects.select_for_update().select_related("fiscal_year").get(pk=period.pk)
     if not reason:
@@ -260,16 +270,24 @@ def close_reopen(*, period: Period, reason: str, acting_user) -> Reopening:
             _("%(period)s is %(status)s: only a closed period can be reopened.")
             % {"period": locked.label, "status": locked.get_status_display()}
         )
-    if CloseRun.objects.filter(period=locked, status__in=ACTIVE_STATUSES).exists():
+    busy = (
+        CloseRun.objects.filter(
+            period__fiscal_year_id=locked.fiscal_year_id,
+            period__start_date__lte=locked.end_date,
+            period__end_date__gte=locked.start_date,
+            status__in=ACTIVE_STATUSES,
+        )
+        .select_related("period__fiscal_year")
+        .first()
+    )
+    if busy is not None:
         raise CloseBusy(
             _("A close of %(period)s is under way; reopen it when the close has finished.")
-            % {"period": locked.label}
+            % {"period": busy.period.label}
         )
     user = acting_user
     first = None
-    for p in family(locked):
-        if p.status != Period.Status.CLOSED:
-            continue
+    for p in selectors.reopened_with(period=locked):
         period_transition(period=p, to_status=Period.Status.OPEN, acting_user=user, reason=reason)
         reopening = Reopening.objects.create(period=p, reason=reason, reopened_by=user)
         if p.pk == locked.pk:

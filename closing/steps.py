@@ -169,32 +169,56 @@ def snapshot_batch(
     return len(people), len(units)
 
 
+def snapshot_periods(run: CloseRun) -> list[Period]:
+    """The periods a run's snapshot covers: the run's period and every period within it
+    that is not closed (a quarter's close also snapshots the months it closes; a month
+    closed by its own close keeps its own snapshot). A period's closes never overlap
+    (closing.services.close_start), so the list does not change while the run runs.
+    One query."""
+    return [
+        p for p in family(run.period) if p.pk == run.period_id or p.status != Period.Status.CLOSED
+    ]
+
+
+def _snapshot_items(run: CloseRun) -> list[tuple[Period, tuple[str, int]]]:
+    return [(period, owner) for period in snapshot_periods(run) for owner in owners(period)]
+
+
 def _snapshot_count(run: CloseRun) -> int:
-    return len(owners(run.period))
+    return len(_snapshot_items(run))
 
 
 def _snapshot(run: CloseRun, progress: Progress) -> None:
     from sales.attainment import active_metrics
 
-    period = run.period
     metrics = active_metrics()
-    periods = list(Period.objects.filter(fiscal_year_id=period.fiscal_year_id))
+    periods = list(Period.objects.filter(fiscal_year_id=run.period.fiscal_year_id))
     now = timezone.now()
     progress.each_batch(
-        owners(period),
-        functools.partial(
-            _snapshot_handler, run=run, period=period, metrics=metrics, periods=periods, now=now
-        ),
+        _snapshot_items(run),
+        functools.partial(_snapshot_handler, run=run, metrics=metrics, periods=periods, now=now),
     )
     # Rows of an earlier close that this one did not write (a person no longer in the
     # period, a metric made inactive) are not part of the result any more.
+    covered = [p.pk for p in snapshot_periods(run)]
     with transaction.atomic():
-        PersonAttainment.objects.filter(period=period).exclude(run=run).delete()
-        UnitAttainment.objects.filter(period=period).exclude(run=run).delete()
+        PersonAttainment.objects.filter(period_id__in=covered).exclude(run=run).delete()
+        UnitAttainment.objects.filter(period_id__in=covered).exclude(run=run).delete()
 
 
-def _snapshot_handler(batch, *, run, period, metrics, periods, now):
-    snapshot_batch(run=run, period=period, batch=batch, metrics=metrics, periods=periods, now=now)
+def _snapshot_handler(batch, *, run, metrics, periods, now):
+    by_period: dict[int, tuple[Period, list]] = {}
+    for period, owner in batch:
+        by_period.setdefault(period.pk, (period, []))[1].append(owner)
+    for period, period_owners in by_period.values():
+        snapshot_batch(
+            run=run,
+            period=period,
+            batch=period_owners,
+            metrics=metrics,
+            periods=periods,
+            now=now,
+        )
 
 
 SNAPSHOT = Step(
@@ -280,30 +304,47 @@ def insert_notices(*, period_id: int, generation: int, person_ids, now) -> list[
         return [row[0] for row in cursor.fetchall()]
 
 
+def _notify_items(run: CloseRun) -> list[tuple[Period, int]]:
+    """(period, person id) for every period the run snapshots (a quarter's close tells
+    its months' results too when it closes them) and each person snapshotted in it."""
+    return [
+        (period, person_id)
+        for period in snapshot_periods(run)
+        for person_id in snapshotted_people(period)
+    ]
+
+
 def _notify_count(run: CloseRun) -> int:
-    return len(snapshotted_people(run.period))
+    return len(_notify_items(run))
 
 
 def _notify(run: CloseRun, progress: Progress) -> None:
     from notifications.services import notify
 
-    period = run.period
-    gen = generation(period)
-    params = notices.period_params(period)
-    url = reverse("sales:dashboard-mine") + f"?period={period.pk}"
+    def handler(batch):
+        by_period: dict[int, tuple[Period, list[int]]] = {}
+        for period, person_id in batch:
+            by_period.setdefault(period.pk, (period, []))[1].append(person_id)
+        for period, person_ids in by_period.values():
+            told = insert_notices(
+                period_id=period.pk,
+                generation=generation(period),
+                person_ids=person_ids,
+                now=timezone.now(),
+            )
+            if not told:
+                continue
+            notify(
+                recipient_ids=told,
+                kind=notices.RESULTS_READY,
+                params=notices.period_params(period),
+                url=reverse("sales:dashboard-mine") + f"?period={period.pk}",
+            )
+            transaction.on_commit(
+                functools.partial(notices.send_results_ready, period_id=period.pk, person_ids=told)
+            )
 
-    def handler(person_ids):
-        told = insert_notices(
-            period_id=period.pk, generation=gen, person_ids=person_ids, now=timezone.now()
-        )
-        if not told:
-            return
-        notify(recipient_ids=told, kind=notices.RESULTS_READY, params=params, url=url)
-        transaction.on_commit(
-            functools.partial(notices.send_results_ready, period_id=period.pk, person_ids=told)
-        )
-
-    progress.each_batch(snapshotted_people(period), handler)
+    progress.each_batch(_notify_items(run), handler)
 
 
 NOTIFY = Step(name="notify", label=_("Notifications"), count=_notify_count, run=_notify)

@@ -174,6 +174,9 @@ def reopen(request, pk):
             "period": period,
             "form": form,
             "reopenings": selectors.reopenings_of(period=period),
+            "reopened_with": [
+                p for p in selectors.reopened_with(period=period) if p.pk != period.pk
+            ],
         },
         status=status,
     )

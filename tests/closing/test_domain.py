@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 from closing import domain
+from org import domain as org_domain
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 2, 3, 10, 0, tzinfo=UTC)
@@ -100,10 +101,31 @@ def test_due_periods_are_the_ended_open_ones_never_closed_shortest_first():
         span("dec", "month", d(2025, 12, 1), d(2025, 12, 31), status="closed"),
         span("apr", "month", d(2026, 4, 1), d(2026, 4, 30)),
     ]
+    # At the quarter's end its close covers February and March: one close, never two
+    # nested ones at the same time.
     due = domain.due_for_close(periods, d(2026, 4, 1))
-    assert [p.key for p in due] == ["feb", "mar", "q1"]
+    assert [p.key for p in due] == ["q1"]
     # On the last day of a month, that month is not due yet.
     assert [p.key for p in domain.due_for_close(periods, d(2026, 3, 31))] == ["feb"]
+    # At the year's end, the year alone.
+    assert [p.key for p in domain.due_for_close(periods, d(2027, 1, 1))] == ["year"]
+
+
+def test_every_ended_period_is_due_or_covered_by_a_due_one_never_both():
+    d = datetime.date
+    specs = org_domain.fiscal_periods(2026, 1)
+    for today in (d(2026, 2, 1), d(2026, 4, 1), d(2026, 7, 15), d(2027, 1, 1)):
+        periods = [
+            domain.PeriodSpan(i, s.kind, s.start, s.end, "open", False) for i, s in enumerate(specs)
+        ]
+        due = domain.due_for_close(periods, today)
+        for p in periods:
+            covering = [q for q in due if domain.within(q.start, q.end, p.start, p.end)]
+            if p.end < today:
+                assert len(covering) == 1, (today, p)
+            for q in due:
+                if q is not p and p in due:
+                    assert not domain.within(q.start, q.end, p.start, p.end)
 
 
 def test_within():

@@ -535,12 +535,18 @@ def test_the_beat_closes_months_then_the_quarter_at_quarter_end(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.close_due_periods(today=datetime.date(2026, 2, 1))
+    with django_capture_on_commit_callbacks(execute=True):
         runs = services.close_due_periods(today=datetime.date(2026, 4, 1))
-    assert [r.period_id for r in runs] == [world.feb.pk, world.mar.pk, world.q1.pk]
+    # The quarter's close covers February and March (one close, not three at once).
+    assert [r.period_id for r in runs] == [world.q1.pk]
     assert set(CloseRun.objects.values_list("status", flat=True)) == {"succeeded"}
     for p in (world.jan, world.feb, world.mar, world.q1):
         p.refresh_from_db()
         assert p.status == Period.Status.CLOSED
+        assert snapshot(p) == oracle(p), p.label
+    # Each salesperson was told of February, March and the quarter (January before).
+    told = set(ResultNotice.objects.values_list("period_id", flat=True))
+    assert told == {world.jan.pk, world.feb.pk, world.mar.pk, world.q1.pk}
 
 
 def test_the_beat_closes_the_year_at_year_end(world, django_capture_on_commit_callbacks):
@@ -549,11 +555,13 @@ def test_the_beat_closes_the_year_at_year_end(world, django_capture_on_commit_ca
     fiscal_year_create(start_year=2027, start_month=1)
     with django_capture_on_commit_callbacks(execute=True):
         runs = services.close_due_periods(today=datetime.date(2027, 1, 1))
-    kinds = [Period.objects.get(pk=r.period_id).kind for r in runs]
-    assert kinds.count("month") == 12 and kinds.count("quarter") == 4
-    assert kinds[-1] == "year"
+    # One close, the year's, which closes its quarters and months with their snapshots.
+    assert [r.period_id for r in runs] == [world.year.pk]
     assert not CloseRun.objects.exclude(status="succeeded").exists()
     world.year.refresh_from_db()
     assert world.year.status == Period.Status.CLOSED
+    assert not Period.objects.filter(fiscal_year=world.fiscal_year).exclude(status="closed")
+    for p in (world.jan, world.q1, world.year):
+        assert snapshot(p) == oracle(p), p.label
     # The new year's months have not ended: untouched.
     assert not CloseRun.objects.filter(period__fiscal_year__name__contains="2027").exists()

@@ -62,6 +62,8 @@ SNAPSHOT = "snapshot"
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
+    # The workers run on the real clock; so does this process.
+    pytest.mark.real_clock,
     pytest.mark.skipif(
         not os.environ.get("REDIS_URL"),
         reason="REDIS_URL is not set: the worker-kill test needs a real Redis broker",
@@ -314,3 +316,62 @@ def test_close_survives_a_killed_worker(org, workers):
         ).values_list("recipient_id", flat=True)
     )
     assert set(told) == people and max(told.values()) == 1
+
+
+def _finish(run: CloseRun, workers: Workers) -> CloseRun:
+    deadline = time.monotonic() + FINISH_TIMEOUT
+    while True:
+        run.refresh_from_db()
+        if run.status in (CloseRun.Status.SUCCEEDED, CloseRun.Status.FAILED):
+            assert run.status == CloseRun.Status.SUCCEEDED, f"{run.error}\n{workers.logs()}"
+            return run
+        assert time.monotonic() < deadline, f"run {run.pk} did not finish\n{workers.logs()}"
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reopened_quarter_recloses_on_a_worker_with_month_quarter_and_year_recomputed(
+    org, workers
+):
+    """Reopen, book a sale, close again: on a real worker, the month's, the quarter's
+    and the year's snapshots equal the live figures (the oracle) again."""
+    import datetime
+    from decimal import Decimal
+
+    from closing import services
+    from sales import services as sales_services
+    from tests.closing.helpers import at
+
+    world = build_world(org)
+    workers.start(pause=0)
+    after_year = at(datetime.date(2027, 1, 2))
+    for period in (world.jan, world.feb, world.mar, world.q1, world.year):
+        run = services.close_start(period=period, acting_user=org.department, now=after_year)
+        _finish(run, workers)
+    for period in (world.jan, world.q1, world.year):
+        period.refresh_from_db()
+        assert period.status == Period.Status.CLOSED
+        assert snapshot(period) == oracle(period), period.label
+    person = ("person", org.salesperson.pk, world.revenue.pk)
+    before = snapshot(world.jan)[person]
+
+    services.close_reopen(period=world.q1, reason="Late ERP bookings", acting_user=org.department)
+    for period in (world.jan, world.q1, world.year):
+        period.refresh_from_db()
+        assert period.status == Period.Status.OPEN, period.label
+    sales_services.record_save(
+        date=datetime.date(2026, 1, 31),
+        customer=world.customer,
+        amount=Decimal("1000"),
+        quantity=Decimal(1),
+        gross_margin=Decimal(0),
+        credits=[(org.salesperson, Decimal(100))],
+    )
+    run = services.close_start(period=world.year, acting_user=org.department, now=after_year)
+    _finish(run, workers)
+    for period in (world.jan, world.feb, world.mar, world.q1, world.year):
+        period.refresh_from_db()
+        assert period.status == Period.Status.CLOSED, period.label
+        assert snapshot(period) == oracle(period), period.label
+    assert snapshot(world.jan)[person] == snapshot(world.q1)[person] == before + 1000
+    assert snapshot(world.year)[person] > before + 1000  # February's sale counts too
