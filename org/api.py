@@ -40,7 +40,6 @@ from org.serializers import (
     MembershipSerializer,
     MeSerializer,
     PeriodSerializer,
-    PeriodTransitionSerializer,
     PersonSerializer,
     UnitCreateSerializer,
     UnitSerializer,
@@ -295,27 +294,42 @@ class PeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         return selectors_api.periods_for_api()
 
     @extend_schema(
-        request=PeriodTransitionSerializer,
-        responses={200: PeriodSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        request=None,
+        responses={
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Always: a period is closed and reopened through the period close "
+                    "(`/api/v1/period-closes/`), never here."
+                ),
+            ),
+        },
         description=_(
-            "Move a period: open -> closing -> closed, closing -> open, or reopen a closed "
-            "period with a reason (sales management department)."
+            "Periods are closed and reopened only through the period close, which "
+            "records the attainment snapshot, the appraisal figures and the notices: "
+            "`POST /api/v1/period-closes/` closes an ended period and "
+            "`POST /api/v1/period-closes/reopen/` reopens a closed one with a reason. "
+            "This operation answers 409 with that pointer and changes nothing."
         ),
+        deprecated=True,
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        period = get_object_or_404(self.get_queryset(), pk=pk)
+        get_object_or_404(self.get_queryset(), pk=pk)
         permissions.require(permissions.can_manage_periods(request.user))
-        data = validated(PeriodTransitionSerializer, request)
-        with domain_errors():
-            services.period_transition(
-                period=period,
-                to_status=data["status"],
-                reason=data["reason"],
-                acting_user=request.user,
-            )
-        # The service updated `period.status`; its fiscal year is already joined.
-        return Response(self.output(period))
+        return Response(
+            {
+                "detail": _(
+                    "A period is closed and reopened through the period close: "
+                    "POST /api/v1/period-closes/ with the period to close it, "
+                    "POST /api/v1/period-closes/reopen/ with the period and a reason to "
+                    "reopen it. Nothing was changed."
+                )
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
 
 
 # --- token -----------------------------------------------------------------------------------

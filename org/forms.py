@@ -5,7 +5,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from org.audit import AUDITED
-from org.models import Membership, OrgUnit, Period, Role
+from org.models import Membership, OrgUnit, Role
 
 
 class FiscalYearForm(forms.Form):
@@ -18,17 +18,6 @@ class FiscalYearForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["start_year"].initial = timezone.localdate().year
         self.fields["start_month"].initial = settings.FISCAL_YEAR_START_MONTH
-
-
-class PeriodTransitionForm(forms.Form):
-    status = forms.ChoiceField(choices=Period.Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required to reopen a closed period; kept in the audit trail."),
-    )
 
 
 class PeopleFilterForm(forms.Form):

@@ -349,21 +349,6 @@ class PeriodSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PeriodTransitionSerializer(serializers.Serializer):
-    status = period_status(
-        label=_("status"),
-        help_text=_("open -> closing -> closed; closing -> open; closed -> open (reopen)."),
-    )
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=500,
-        label=_("reason"),
-        help_text=_("Required to reopen a closed period; kept in the period's history."),
-    )
-
-
 # --- errors (documentation only) ---------------------------------------------------------
 
 

@@ -26,6 +26,5 @@ urlpatterns = [
         name="org-import-template-xlsx",
     ),
     path("periods/", views.periods, name="periods"),
-    path("periods/<int:pk>/transition/", views.period_transition, name="period-transition"),
     path("history/", views.audit_log, name="audit-log"),
 ]

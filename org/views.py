@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -19,9 +19,7 @@ from org.forms import (
     MembershipEndForm,
     MembershipForm,
     PeopleFilterForm,
-    PeriodTransitionForm,
 )
-from org.models import Period
 
 
 @login_required
@@ -165,43 +163,6 @@ def periods(request):
             "today": timezone.localdate(),
         },
         status=400 if form is not None and form.errors else 200,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def period_transition(request, pk):
-    period = get_object_or_404(Period.objects.select_related("fiscal_year"), pk=pk)
-    permissions.require(permissions.can_manage_periods(request.user))
-    form = PeriodTransitionForm(request.POST or None, initial={"status": request.GET.get("to")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.period_transition(
-                period=period,
-                to_status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                acting_user=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("%(period)s is now %(status)s.")
-                % {"period": period.label, "status": period.get_status_display()},
-            )
-            return redirect("periods")
-    target = form["status"].value() or ""
-    return render(
-        request,
-        "org/period_transition.html",
-        {
-            "period": period,
-            "form": form,
-            "target": target,
-            "target_label": Period.Status(target).label if target in Period.Status.values else "",
-        },
-        status=400 if form.errors else 200,
     )
 
 

@@ -316,9 +316,15 @@ TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "sales.selectors.
 # Cards shown at the top of the home page, in this order (see org.views.home).
 HOME_PANELS = ["sales.panels.home_panel"]
 # The buttons beside each period on the periods page: the period close's (close,
-# follow a close, reopen with a reason), so that periods are closed and reopened
-# through it; "org/_period_buttons.html" moves the status by hand.
+# follow a close, reopen with a reason). Periods are closed and reopened only through
+# the period close (org itself offers no way to move a period's status), so that
+# every closed period has its snapshot and every reopening its reason.
 PERIOD_BUTTONS_TEMPLATE = "closing/_period_buttons.html"
+
+# django-simple-history: the admin shows an object's history but never "reverts" it
+# to an earlier version (a revert would write around the services' rules, e.g. reopen
+# a closed period or change a finalised result).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Progress reports are written every week or every month.
 SALES_REPORT_FREQUENCY = env_str("SALES_REPORT_FREQUENCY", "weekly")

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from org import services
-from org.models import Membership, OrgUnit, Period
+from org.models import Membership, OrgUnit
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 
 # Generous enough for auth (session + user + roles + led units) and pagination,
@@ -96,7 +96,6 @@ def test_writes_run_a_bounded_number_of_queries(org, size, django_assert_max_num
     if size == "large":
         grow(org)
     client = client_for(org.department)
-    period = Period.objects.get(fiscal_year__name="FY2026", kind="month", number=3)
     membership = Membership.objects.get(user=org.salesperson)
     writes = [
         (
@@ -116,7 +115,6 @@ def test_writes_run_a_bounded_number_of_queries(org, size, django_assert_max_num
             },
         ),
         ("post", f"/api/v1/memberships/{membership.pk}/end/", {"end_date": "2024-12-31"}),
-        ("post", f"/api/v1/periods/{period.pk}/transition/", {"status": "closing"}),
     ]
     for method, url, body in writes:
         with django_assert_max_num_queries(25):
