@@ -414,6 +414,19 @@ def spread_adjustment(
     return kept + split_by_weights(remaining_total, weights, places)
 
 
+def first_adjustable(month_open: Sequence[bool]) -> int | None:
+    """The index of the first month from which every month to the end is open: an
+    adjustment takes effect there or later, so that no month that is closing or closed
+    changes. None when the last month is not open (nothing can change any more)."""
+    first = None
+    for index, is_open in enumerate(month_open):
+        if not is_open:
+            first = None
+        elif first is None:
+            first = index
+    return first
+
+
 def check_adjustment(old: Decimal, new: Decimal, reason: str) -> None:
     if not reason or not reason.strip():
         raise DomainError(_("An adjustment needs a reason."))

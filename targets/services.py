@@ -26,7 +26,7 @@ from org.domain import DomainError, is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
 from org.services import audit_as
-from targets import actuals, domain
+from targets import actuals, domain, selectors
 from targets.models import (
     Adjustment,
     Metric,
@@ -112,6 +112,18 @@ def _check_open(period: Period) -> None:
             _("%(period)s is %(status)s: its targets cannot change.")
             % {"period": period.label, "status": period.get_status_display()}
         )
+
+
+class EffectivePeriodRefused(DomainError):
+    """An adjustment would take effect before the first month that is still open (see
+    `selectors.first_adjustable_month`). `field` names the input; `first` is the first
+    month it can take effect from (None when no month can change any more)."""
+
+    field = "effective_period"
+
+    def __init__(self, message: str, *, first: Period | None):
+        self.first = first
+        super().__init__(message)
 
 
 # --- metrics and seasonality -------------------------------------------------------------
@@ -1110,10 +1122,12 @@ def adjustment_request(
             _("The effective period %(effective)s is outside the target's period %(period)s.")
             % {"effective": effective_period.label, "period": target.period.label}
         )
+    first = _check_effective(target, effective_period)
     _check_open(effective_period)
     if target.adjustments.filter(status=Adjustment.Status.PENDING).exists():
         raise DomainError(_("This target already has an adjustment waiting for a decision."))
-    _plan_adjustment(target, value, effective_period)  # refuses a change that cannot spread
+    # Refuses a change that cannot spread.
+    _plan_adjustment(target, value, effective_period, first_open=first)
     adjustment = Adjustment(
         target=target,
         kind=kind,
@@ -1165,8 +1179,12 @@ def adjustment_decide(
     if approve:
         if target.value != adjustment.old_value:
             raise DomainError(_("The target changed since this request: ask for a new one."))
+        # A month may have closed since the request: then it is refused, not moved to a
+        # later month, because the requester chose the new value for the months they
+        # named (the months kept would hold more than they counted on).
+        first = _check_effective(target, adjustment.effective_period, deciding=True)
         _check_open(adjustment.effective_period)
-        _apply_adjustment(target, adjustment, acting_user, reason)
+        _apply_adjustment(target, adjustment, acting_user, reason, first_open=first)
     adjustment.status = Adjustment.Status.APPROVED if approve else Adjustment.Status.REJECTED
     adjustment.decided_by = acting_user
     adjustment.decided_at = timezone.now()
@@ -1193,8 +1211,60 @@ def adjustment_decide(
     return adjustment
 
 
+def _check_effective(
+    target: Target, effective_period: Period, *, deciding: bool = False
+) -> Period | None:
+    """The first month of the target's period from which every month is open, when the
+    effective period starts there or later; refused otherwise, naming the month that
+    is closing or closed, and the first month the change can take effect from."""
+    months = selectors.months_of(period=target.period)
+    if not months:
+        return None  # a calendar without months: only the periods' own status counts
+    index = domain.first_adjustable([m.status == Period.Status.OPEN for m in months])
+    first = None if index is None else months[index]
+    if first is not None and effective_period.start_date >= first.start_date:
+        return first
+    frozen = months[-1] if index is None else months[index - 1]
+    names = {
+        "month": frozen.label,
+        "status": frozen.get_status_display(),
+        "period": target.period.label,
+        "effective": effective_period.label,
+        "first": first.label if first is not None else "",
+    }
+    if deciding:
+        if first is None:
+            message = _(
+                "%(month)s, the last month of %(period)s, is now %(status)s: this adjustment "
+                "can no longer be applied. Reject it with a note."
+            )
+        else:
+            message = _(
+                "%(month)s is now %(status)s: its target cannot change, so this adjustment "
+                "can no longer take effect from %(effective)s. Reject it with a note; a new "
+                "request can take effect from %(first)s at the earliest."
+            )
+        raise DomainError(message % names)
+    if first is None:
+        message = _(
+            "%(month)s, the last month of %(period)s, is %(status)s: this target can no "
+            "longer be adjusted."
+        )
+    else:
+        message = _(
+            "%(month)s is %(status)s: its target cannot change, so an adjustment cannot take "
+            "effect from %(effective)s. Choose %(first)s or a later period."
+        )
+    raise EffectivePeriodRefused(message % names, first=first)
+
+
 def _plan_adjustment(
-    target: Target, new_value: Decimal, effective_period: Period, *, lock: bool = False
+    target: Target,
+    new_value: Decimal,
+    effective_period: Period,
+    *,
+    first_open: Period | None,
+    lock: bool = False,
 ) -> list[tuple[Target, Decimal]]:
     """The owner's targets an adjustment changes, with their new values, so that every
     level still adds up: the target itself; its months (or, without months, a year's
@@ -1240,6 +1310,17 @@ def _plan_adjustment(
         )
         if from_index is None:
             raise DomainError(_("The effective month is outside the target's period."))
+        if first_open is not None and leaves[from_index].period.start_date < first_open.start_date:
+            # Quarters without months: the first quarter that changes holds a month
+            # that is closing or closed.
+            raise DomainError(
+                _(
+                    "%(owner)s's %(period)s target would change, and %(period)s holds months "
+                    "that are closing or closed: choose an effective period from the next "
+                    "quarter on."
+                )
+                % {"owner": target.owner_label, "period": leaves[from_index].period.label}
+            )
         spread = domain.spread_adjustment(
             [leaf.value for leaf in leaves], new_value, from_index, places
         )
@@ -1265,10 +1346,23 @@ def _plan_adjustment(
     return [(t, v) for t, v in new_values.values() if t.value != v or t.pk == target.pk]
 
 
-def _apply_adjustment(target: Target, adjustment: Adjustment, acting_user, reason: str) -> None:
+def _apply_adjustment(
+    target: Target,
+    adjustment: Adjustment,
+    acting_user,
+    reason: str,
+    *,
+    first_open: Period | None,
+) -> None:
     """Set the new value and move the owner's other periods with it (see
     `_plan_adjustment`); every changed row gets a history entry with the reason."""
-    changes = _plan_adjustment(target, adjustment.new_value, adjustment.effective_period, lock=True)
+    changes = _plan_adjustment(
+        target,
+        adjustment.new_value,
+        adjustment.effective_period,
+        first_open=first_open,
+        lock=True,
+    )
     basis = f"adjusted: {_english(Adjustment.Reason(adjustment.kind).label)}"[:200]
     changed = []
     for t, value in changes:

@@ -482,3 +482,34 @@ def test_an_adjustment_to_the_same_value_is_refused():
 
 def test_a_good_adjustment_passes():
     domain.check_adjustment(D(10), D(8), "territory moved to the south")
+
+
+# --- adjustments take effect from the first month still open -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("month_open", "first"),
+    [
+        ([True] * 12, 0),
+        ([False, False] + [True] * 10, 2),
+        ([False] * 11 + [True], 11),
+        ([False] * 12, None),
+        ([True] * 11 + [False], None),  # the last month closed: nothing can change
+        ([True, False, True], 2),  # a month reopened before a closed one does not count
+        ([], None),
+    ],
+)
+def test_the_first_month_an_adjustment_can_take_effect_from(month_open, first):
+    assert domain.first_adjustable(month_open) == first
+
+
+@given(st.lists(st.booleans(), max_size=12))
+def test_from_the_first_adjustable_month_every_month_is_open_and_the_one_before_is_not(
+    month_open,
+):
+    first = domain.first_adjustable(month_open)
+    if first is None:
+        assert not month_open or not month_open[-1]
+    else:
+        assert all(month_open[first:])
+        assert first == 0 or not month_open[first - 1]

@@ -763,6 +763,96 @@ def test_a_stale_request_is_refused(org, fy, revenue, sams_year):
     assert value_of(revenue, fy.year, org.salesperson) == D(1180)
 
 
+# --- adjustments never change a month that is closing or closed --------------------------------
+
+
+def _months(revenue, fy, owner):
+    return [value_of(revenue, m, owner) for m in fy.months]
+
+
+def test_an_adjustment_takes_effect_from_the_first_open_month_or_later(org, fy, revenue, sams_year):
+    close(fy.months[0])
+    close(fy.months[1])
+    before = counts()
+    for period in (fy.year, fy.quarters[0], fy.months[0], fy.months[1]):
+        with pytest.raises(services.EffectivePeriodRefused) as refused:
+            _request(org, sams_year, period, value="1100")
+        assert str(refused.value) == (
+            "February 2026 is closed: its target cannot change, so an adjustment cannot take "
+            f"effect from {period.label}. Choose March 2026 or a later period."
+        )
+        assert refused.value.field == "effective_period"
+        assert refused.value.first == fy.months[2]
+    assert counts() == before
+    adjustment = _request(org, sams_year, fy.months[2], value="1100")
+    services.adjustment_decide(adjustment=adjustment, approve=True, acting_user=org.department)
+    assert _months(revenue, fy, org.salesperson) == [D(100)] * 2 + [D(90)] * 10
+    check_everything_adds_up(revenue, fy)
+
+
+def test_a_month_that_is_closing_counts_as_closed(org, fy, revenue, sams_year):
+    from org.services import period_transition
+
+    period_transition(period=fy.months[0], to_status="closing")
+    with pytest.raises(services.EffectivePeriodRefused, match="January 2026 is closing"):
+        _request(org, sams_year, fy.year)
+
+
+def test_a_month_closed_before_the_approval_refuses_it_and_nothing_is_written(
+    org, fy, revenue, sams_year
+):
+    """The reported case: asked from the first quarter while January was open, approved
+    after January closed, it rewrote January's closed target. Now the approval is
+    refused, naming January and the first month a new request can start from."""
+    adjustment = _request(org, sams_year, fy.quarters[0], value="1100")
+    close(fy.months[0])
+    values = list(Target.objects.order_by("pk").values_list("pk", "value", "basis"))
+    before = counts()
+    with pytest.raises(DomainError) as refused:
+        services.adjustment_decide(adjustment=adjustment, approve=True, acting_user=org.department)
+    assert str(refused.value) == (
+        "January 2026 is now closed: its target cannot change, so this adjustment can no "
+        "longer take effect from FY2026 Q1. Reject it with a note; a new request can take "
+        "effect from February 2026 at the earliest."
+    )
+    assert list(Target.objects.order_by("pk").values_list("pk", "value", "basis")) == values
+    assert counts() == before
+    adjustment.refresh_from_db()
+    assert adjustment.status == Adjustment.Status.PENDING
+    assert _months(revenue, fy, org.salesperson)[0] == D(100)
+    # rejected with a note, it is asked again from February
+    services.adjustment_decide(
+        adjustment=adjustment, approve=False, note="January closed", acting_user=org.department
+    )
+    again = _request(org, sams_year, fy.months[1], value="1100")
+    services.adjustment_decide(adjustment=again, approve=True, acting_user=org.department)
+    assert _months(revenue, fy, org.salesperson)[:2] == [D(100), D("90.91")]
+
+
+def test_an_approval_is_refused_when_no_month_can_change_any_more(org, fy, revenue, sams_year):
+    adjustment = _request(org, sams_year, fy.months[6])
+    close(fy.months[11])
+    with pytest.raises(DomainError, match="December 2026, the last month of FY2026, is now closed"):
+        services.adjustment_decide(adjustment=adjustment, approve=True, acting_user=org.department)
+    adjustment.refresh_from_db()
+    assert adjustment.status == Adjustment.Status.PENDING
+    assert value_of(revenue, fy.year, org.salesperson) == D(1200)
+
+
+def test_a_target_in_quarters_only_changes_no_quarter_holding_a_closed_month(org, fy, revenue):
+    year = set_(org, revenue, fy.year, "1200", person=org.salesperson)
+    for quarter in fy.quarters:
+        set_(org, revenue, quarter, "300", person=org.salesperson)
+    publish(org, revenue, fy)
+    close(fy.months[0])
+    with pytest.raises(DomainError, match="FY2026 Q1 target would change, and FY2026 Q1 holds"):
+        _request(org, year, fy.months[1], value="1100")
+    adjustment = _request(org, year, fy.quarters[1], value="1100")
+    services.adjustment_decide(adjustment=adjustment, approve=True, acting_user=org.department)
+    quarters = [value_of(revenue, q, org.salesperson) for q in fy.quarters]
+    assert quarters == [D(300), D("266.67"), D("266.67"), D("266.66")]
+
+
 # --- personal sales plans -----------------------------------------------------------------------
 
 
