@@ -256,7 +256,77 @@ def target_set(
     audit_as(target, acting_user)
     target.save()
     _reopen_parent_allocation(target, acting_user)
+    if period.kind != Period.Kind.MONTH:
+        _spread_below(target, period, metric, acting_user)
     return target
+
+
+def _spread_below(target: Target, period: Period, metric: Metric, acting_user) -> int:
+    """Carry a year's or a quarter's new value down to the same owner's months inside it
+    (a year without months: its quarters), in proportion to their current values
+    (equally if they are all zero), and a year's quarters to the sum of their months,
+    so that a person's year raised in the allocation does not leave their quarters at
+    the old sum. Months that are closing or closed keep their values. An incomplete
+    set below, or one with a published target, is left as it is: publication names
+    what does not add up. Returns the number of targets changed."""
+    inside = list(
+        Target.objects.select_for_update(of=("self",))
+        .filter(
+            metric_id=target.metric_id,
+            unit_id=target.unit_id,
+            person_id=target.person_id,
+            period__fiscal_year_id=period.fiscal_year_id,
+            period__start_date__gte=period.start_date,
+            period__end_date__lte=period.end_date,
+        )
+        .exclude(pk=target.pk)
+        .select_related("period__fiscal_year")
+        .order_by("period__start_date")
+    )
+    months = [t for t in inside if t.period.kind == Period.Kind.MONTH]
+    quarters = [t for t in inside if t.period.kind == Period.Kind.QUARTER]
+    if len(months) == (12 if period.kind == Period.Kind.YEAR else 3):
+        leaves = months
+    elif period.kind == Period.Kind.YEAR and len(quarters) == 4:
+        leaves = quarters
+    else:
+        return 0
+    if any(t.is_published for t in inside):
+        return 0  # they change only by adjustments; publication names the difference
+    from_index = domain.first_adjustable([t.period.status == Period.Status.OPEN for t in leaves])
+    if from_index is None:
+        raise DomainError(
+            _("%(period)s is %(status)s: %(owner)s's %(whole)s target cannot change any more.")
+            % {
+                "period": leaves[-1].period.label,
+                "status": leaves[-1].period.get_status_display(),
+                "owner": target.owner_label,
+                "whole": period.label,
+            }
+        )
+    values = domain.spread_adjustment(
+        [t.value for t in leaves], target.value, from_index, metric.decimal_places
+    )
+    new_values = {t.pk: v for t, v in zip(leaves, values, strict=True)}
+    if leaves is months:
+        for quarter in quarters:
+            new_values[quarter.pk] = sum(
+                (new_values[m.pk] for m in months if m.period.parent_id == quarter.period_id),
+                Decimal(0),
+            )
+    changed = [t for t in inside if t.pk in new_values and t.value != new_values[t.pk]]
+    for t in changed:
+        t.value = new_values[t.pk]
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Target,
+            ["value"],
+            default_user=acting_user,
+            default_change_reason=f"spread from the {period.kind} target"[:100],
+        )
+        _reopen_allocations_of(changed, acting_user)
+    return len(changed)
 
 
 def _reopen_parent_allocation(target: Target, acting_user) -> None:
@@ -271,6 +341,27 @@ def _reopen_parent_allocation(target: Target, acting_user) -> None:
         Target.AllocationStatus.SUBMITTED,
         Target.AllocationStatus.APPROVED,
     ):
+        parent.allocation_status = Target.AllocationStatus.OPEN
+        audit_as(parent, acting_user, "allocation changed")
+        parent.save(update_fields=["allocation_status"])
+
+
+def _reopen_allocations_of(targets: list[Target], acting_user) -> None:
+    """`_reopen_parent_allocation` for many of one owner's targets: one query, and a
+    save for each team allocation that goes back to open."""
+    people = [t for t in targets if t.person_id is not None]
+    if not people:
+        return
+    parents = Target.objects.filter(
+        metric_id=people[0].metric_id,
+        period_id__in={t.period_id for t in people},
+        unit_id__in={t.team_id for t in people},
+        allocation_status__in=[
+            Target.AllocationStatus.SUBMITTED,
+            Target.AllocationStatus.APPROVED,
+        ],
+    )
+    for parent in parents:
         parent.allocation_status = Target.AllocationStatus.OPEN
         audit_as(parent, acting_user, "allocation changed")
         parent.save(update_fields=["allocation_status"])
@@ -952,13 +1043,16 @@ def allocation_decide(*, target: Target, approve: bool, comment: str = "", actin
 
 def publication_problems(*, metric: Metric, fiscal_year_id: int) -> list[str]:
     """Everything that stops the publication of a metric's draft targets for a fiscal
-    year: children outside the tolerance, allocations waiting for a decision, periods
-    that are not open."""
+    year: periods that are not open; targets whose children do not add up to them
+    within the tolerance, in the organisation (a unit's child units, a team's people,
+    for the same period) or in time (an owner's quarters of their year, months of
+    their quarter; an owner without quarters: the months of their year); allocations
+    waiting for a decision. Two queries, whatever the number of targets."""
     low, high = tolerance()
     targets = list(
-        Target.objects.filter(metric=metric, period__fiscal_year_id=fiscal_year_id).select_related(
-            "unit", "period__fiscal_year"
-        )
+        Target.objects.filter(metric=metric, period__fiscal_year_id=fiscal_year_id)
+        .select_related("unit", "person", "period__fiscal_year", "period__parent")
+        .order_by("period__start_date", "-period__end_date", "unit__path", "person__username")
     )
     drafts = [t for t in targets if not t.is_published]
     if not drafts:
@@ -972,46 +1066,68 @@ def publication_problems(*, metric: Metric, fiscal_year_id: int) -> list[str]:
                 _("%(period)s is %(status)s.")
                 % {"period": period.label, "status": period.get_status_display()}
             )
-    children: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    has_children: set[tuple[int, int]] = set()
-    draft_children: set[tuple[int, int]] = set()
     parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    by_figure: dict[domain.Figure, Target] = {}
     for t in targets:
-        parent_unit = t.team_id if t.person_id else parents.get(t.unit_id)
-        if parent_unit:
-            children[(t.period_id, parent_unit)] += t.value
-            has_children.add((t.period_id, parent_unit))
-            if not t.is_published:
-                draft_children.add((t.period_id, parent_unit))
+        org_parent = ("unit", t.team_id) if t.person_id else ("unit", parents.get(t.unit_id))
+        figure = domain.Figure(
+            owner=("unit", t.unit_id) if t.unit_id else ("person", t.person_id),
+            period=t.period_id,
+            value=t.value,
+            draft=not t.is_published,
+            within=_periods_around(t.period),
+            org_parent=org_parent if org_parent[1] else None,
+        )
+        by_figure[figure] = t
+    for problem in domain.sum_problems(by_figure, low, high):
+        t = by_figure[problem.parent]
+        names = {
+            "owner": t.owner_label,
+            "unit": t.owner_label,
+            "period": t.period.label,
+            "share": problem.share,
+            "sum": _fmt(problem.total, metric),
+            "value": _fmt(t.value, metric),
+            "min": low,
+            "max": high,
+        }
+        if problem.kind == "org":
+            message = _(
+                "%(unit)s, %(period)s: the targets below add up to %(share)s %% of "
+                "%(value)s; they must be between %(min)s %% and %(max)s %%."
+            )
+        elif by_figure[problem.children[0]].period.kind == Period.Kind.QUARTER:
+            message = _(
+                "%(owner)s, %(period)s: the quarters add up to %(sum)s, %(share)s %% of "
+                "%(value)s; they must be between %(min)s %% and %(max)s %%: change the "
+                "quarters or the year so that they agree."
+            )
+        else:
+            message = _(
+                "%(owner)s, %(period)s: the months add up to %(sum)s, %(share)s %% of "
+                "%(value)s; they must be between %(min)s %% and %(max)s %%: change the "
+                "months or %(period)s so that they agree."
+            )
+        problems.append(message % names)
     for t in targets:
-        if t.unit_id is None:
-            continue
-        key = (t.period_id, t.unit_id)
-        # Only the nodes this publication touches: a draft parent or a draft below it.
-        if key in has_children and (not t.is_published or key in draft_children):
-            state = domain.allocation_state(t.value, children[key], low, high)
-            if state in ("under", "over"):
-                share = domain.share_pct(children[key], t.value)
-                problems.append(
-                    _(
-                        "%(unit)s, %(period)s: the targets below add up to %(share)s %% of "
-                        "%(value)s; they must be between %(min)s %% and %(max)s %%."
-                    )
-                    % {
-                        "unit": t.unit.display_name,
-                        "period": t.period.label,
-                        "share": share,
-                        "value": _fmt(t.value, metric),
-                        "min": low,
-                        "max": high,
-                    }
-                )
-        if t.allocation_status == Target.AllocationStatus.SUBMITTED:
+        if t.unit_id is not None and t.allocation_status == Target.AllocationStatus.SUBMITTED:
             problems.append(
                 _("%(unit)s, %(period)s: the team's allocation waits for approval.")
                 % {"unit": t.unit.display_name, "period": t.period.label}
             )
     return problems
+
+
+def _periods_around(period: Period) -> tuple[tuple[int, int], ...]:
+    """The periods around `period`, nearest first, each with the number of periods
+    like it that make it up (a month: (its quarter, 3), (its year, 12); a quarter:
+    (its year, 4)), by id, from the parents already loaded."""
+    if period.parent_id is None:
+        return ()
+    if period.kind == Period.Kind.MONTH:
+        grand = period.parent.parent_id if period.parent is not None else None
+        return ((period.parent_id, 3), (grand, 12)) if grand else ((period.parent_id, 3),)
+    return ((period.parent_id, 4),)
 
 
 @transaction.atomic
