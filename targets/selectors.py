@@ -372,6 +372,8 @@ _REASONS = {
     "cascade over the organisation": gettext_lazy("cascade over the organisation"),
     "cascade over time": gettext_lazy("cascade over time"),
     "full cascade": gettext_lazy("full cascade"),
+    "spread from the year target": gettext_lazy("spread from the year target"),
+    "spread from the quarter target": gettext_lazy("spread from the quarter target"),
 }
 
 

@@ -323,7 +323,12 @@ def _spread_below(target: Target, period: Period, metric: Metric, acting_user) -
             Target,
             ["value"],
             default_user=acting_user,
-            default_change_reason=f"spread from the {period.kind} target"[:100],
+            # Stored in English, shown in the reader's language (selectors.reason_label).
+            default_change_reason=(
+                "spread from the year target"
+                if period.kind == Period.Kind.YEAR
+                else "spread from the quarter target"
+            ),
         )
         _reopen_allocations_of(changed, acting_user)
     return len(changed)
