@@ -1338,7 +1338,21 @@ def _check_effective(
     """The first month of the target's period from which every month is open, when the
     effective period starts there or later; refused otherwise, naming the month that
     is closing or closed, and the first month the change can take effect from."""
-    months = selectors.months_of(period=target.period)
+    if deciding:
+        # Locked until the approval commits: a close cannot freeze a month in between.
+        months = list(
+            Period.objects.select_for_update(of=("self",))
+            .filter(
+                fiscal_year_id=target.period.fiscal_year_id,
+                kind=Period.Kind.MONTH,
+                start_date__gte=target.period.start_date,
+                end_date__lte=target.period.end_date,
+            )
+            .select_related("fiscal_year")
+            .order_by("start_date")
+        )
+    else:
+        months = selectors.months_of(period=target.period)
     if not months:
         return None  # a calendar without months: only the periods' own status counts
     index = domain.first_adjustable([m.status == Period.Status.OPEN for m in months])
