@@ -1,4 +1,11 @@
+"""Targets in the Django admin. Targets and adjustments are read only here: they change
+through the cascade workspace, the allocation, publication and adjustments
+(`targets.services`), which check the rules (a period that is closing or closed never
+changes, the children add up, an adjustment is approved by the department) and notify
+people. That includes the history's "revert", which would write an old version back."""
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from targets.models import (
@@ -23,31 +30,40 @@ class SeasonalityProfileAdmin(SimpleHistoryAdmin):
     list_display = ["name", "method"]
 
 
-@admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
-    list_display = ["metric", "period", "unit", "person", "value", "status", "allocation_status"]
-    list_filter = ["metric", "status", "period__kind", "period__fiscal_year"]
-    search_fields = ["unit__code", "person__username"]
-    list_select_related = ["metric", "period__fiscal_year", "unit", "person"]
-    # Targets change through the cascade workspace, publication and adjustments,
-    # which check the rules and notify people; the admin only reads them.
-    readonly_fields = [f.name for f in Target._meta.fields]
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Lists, pages and history to read; no add, change, delete or revert."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied  # the revert writes the old version back
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(Target)
+class TargetAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["metric", "period", "unit", "person", "value", "status", "allocation_status"]
+    list_filter = ["metric", "status", "period__kind", "period__fiscal_year"]
+    search_fields = ["unit__code", "person__username"]
+    list_select_related = ["metric", "period__fiscal_year", "unit", "person"]
+    readonly_fields = [f.name for f in Target._meta.fields]
+
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(SimpleHistoryAdmin):
+class AdjustmentAdmin(ReadOnlyHistoryAdmin):
+    # Approved or rejected on the adjustments page or the API (adjustment_decide).
     list_display = ["target", "kind", "old_value", "new_value", "status", "requested_by"]
     list_filter = ["status", "kind"]
+    list_select_related = ["target__metric", "target__unit", "target__person", "requested_by"]
     readonly_fields = [f.name for f in Adjustment._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 class VersionInline(admin.StackedInline):

@@ -481,7 +481,11 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         responses={201: AdjustmentSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
         description=_(
             "Ask to change a published target (the department, or a supervisor of its unit "
-            "or team): new value, kind, reason (required) and the period it takes effect in."
+            "or team): new value, kind, reason (required) and the period it takes effect in. "
+            "Months that are closing or closed never change: an effective period that starts "
+            "before the first month still open answers 400 with the message under "
+            "`effective_period` and that month's id as `first_allowed_period` (null when no "
+            "month can change any more)."
         ),
     )
     def create(self, request):
@@ -489,14 +493,23 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         target = permissions.target_for_user(request.user, data["target"])
         org_permissions.require(may_change(request.user, target))
         with domain_errors():
-            adjustment = services.adjustment_request(
-                target=target,
-                new_value=data["new_value"],
-                kind=data["kind"],
-                reason=data["reason"],
-                effective_period=data["effective_period"],
-                acting_user=request.user,
-            )
+            try:
+                adjustment = services.adjustment_request(
+                    target=target,
+                    new_value=data["new_value"],
+                    kind=data["kind"],
+                    reason=data["reason"],
+                    effective_period=data["effective_period"],
+                    acting_user=request.user,
+                )
+            except services.EffectivePeriodRefused as refused:
+                return Response(
+                    {
+                        refused.field: [str(refused)],
+                        "first_allowed_period": refused.first.pk if refused.first else None,
+                    },
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
         return Response(self._fresh(adjustment.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -247,6 +248,88 @@ def check_tolerance(
         )
 
 
+# --- children that add up: in time and in the organisation ---------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A target as the adding-up rule sees it.
+
+    `within`: the periods around the figure's period, nearest first, each with the
+    number of periods like the figure's that make it up (a month: (its quarter, 3),
+    (its year, 12); a quarter: (its year, 4)). The figure's parent in time is the same
+    owner's target in the nearest of them that has one: a month's quarter, or its year
+    when the owner has no target for that quarter. `org_parent`: the owner one level
+    up in the organisation whose target for the same period this one is part of (a
+    unit's parent unit, a person's team), or None. `draft`: it is being published."""
+
+    owner: Hashable
+    period: Hashable
+    value: Decimal
+    draft: bool = True
+    within: tuple[tuple[Hashable, int], ...] = ()
+    org_parent: Hashable | None = None
+
+
+@dataclass(frozen=True)
+class SumProblem:
+    """Children of `parent` that do not add up to it within the tolerance band.
+    `kind` is "time" (its quarters or months) or "org" (the units or people below)."""
+
+    kind: str
+    parent: Figure
+    children: tuple[Figure, ...]
+    total: Decimal
+    state: str  # "under" or "over"
+
+    @property
+    def share(self) -> Decimal:
+        return share_pct(self.total, self.parent.value)
+
+
+def sum_problems(figures: Iterable[Figure], min_pct: Decimal, max_pct: Decimal) -> list[SumProblem]:
+    """Every target whose children add up to less than `min_pct` or more than
+    `max_pct` % of it (the band of `allocation_state`, both edges inside):
+
+    - in the organisation: the child units' or the team members' targets for the same
+      period (those that exist, as the allocation counts them);
+    - in time: the same owner's quarters of a year, months of a quarter (or of a year
+      without quarter targets). Until they cover the whole period (a year's four
+      quarters, say) they are only refused over the band: the rest is still to come.
+
+    Only groups that a publication touches count: the parent or one of its children
+    is a draft; a group that is all published was accepted before. A target without
+    children has nothing to add up. In the order of `figures`, the organisation's
+    problem before the time one for the same parent."""
+    figures = list(figures)
+    index = {(f.owner, f.period): f for f in figures}
+    groups: dict[tuple[str, Hashable, Hashable], list[Figure]] = {}
+    covered: dict[tuple[str, Hashable, Hashable], Fraction] = {}
+    for f in figures:
+        for around, parts in f.within:
+            if (f.owner, around) in index:
+                key = ("time", f.owner, around)
+                groups.setdefault(key, []).append(f)
+                covered[key] = covered.get(key, Fraction(0)) + Fraction(1, parts)
+                break
+        if f.org_parent is not None and (f.org_parent, f.period) in index:
+            groups.setdefault(("org", f.org_parent, f.period), []).append(f)
+    problems = []
+    for parent in figures:
+        for kind in ("org", "time"):
+            key = (kind, parent.owner, parent.period)
+            children = groups.get(key)
+            if not children or not (parent.draft or any(c.draft for c in children)):
+                continue
+            total = sum((c.value for c in children), Decimal(0))
+            state = allocation_state(parent.value, total, min_pct, max_pct)
+            if state == "under" and kind == "time" and covered[key] < 1:
+                continue  # not every quarter or month is set yet
+            if state in ("under", "over"):
+                problems.append(SumProblem(kind, parent, tuple(children), total, state))
+    return problems
+
+
 # --- a table of values: children x periods ------------------------------------------------
 
 
@@ -412,6 +495,19 @@ def spread_adjustment(
     rest = list(months[from_index:])
     weights = rest if sum(rest) > 0 else [Decimal(1)] * len(rest)
     return kept + split_by_weights(remaining_total, weights, places)
+
+
+def first_adjustable(month_open: Sequence[bool]) -> int | None:
+    """The index of the first month from which every month to the end is open: an
+    adjustment takes effect there or later, so that no month that is closing or closed
+    changes. None when the last month is not open (nothing can change any more)."""
+    first = None
+    for index, is_open in enumerate(month_open):
+        if not is_open:
+            first = None
+        elif first is None:
+            first = index
+    return first
 
 
 def check_adjustment(old: Decimal, new: Decimal, reason: str) -> None:

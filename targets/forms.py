@@ -40,14 +40,22 @@ class AdjustmentForm(forms.Form):
         empty_label=None,
         help_text=_(
             "The months before it keep their values; the change is spread over the months "
-            "from this period on."
+            "from this period on. Months that are closing or closed never change: the list "
+            "starts at the first month still open."
         ),
     )
 
-    def __init__(self, *args, periods=None, **kwargs):
+    def __init__(self, *args, periods=None, first=None, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["effective_period"]
         if periods is not None:
-            self.fields["effective_period"].queryset = periods
+            field.queryset = periods
+        if first is not None:
+            # A period that is not offered (closed since the page was shown, or typed in).
+            field.error_messages["invalid_choice"] = _(
+                "This period starts before %(first)s, the first month still open: months that "
+                "are closing or closed never change. Choose %(first)s or a later period."
+            ) % {"first": first.label}
 
 
 class DecisionForm(forms.Form):

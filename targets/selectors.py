@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
@@ -18,9 +19,9 @@ from targets.permissions import visible_targets
 
 
 def tolerance() -> tuple[Decimal, Decimal]:
-    from targets.services import tolerance as _tolerance
-
-    return _tolerance()
+    """The published tolerance band, in % of the parent (the same as
+    `targets.services.tolerance`, read here so that selectors never import services)."""
+    return Decimal(settings.TARGET_TOLERANCE_MIN_PCT), Decimal(settings.TARGET_TOLERANCE_MAX_PCT)
 
 
 @dataclass
@@ -371,6 +372,8 @@ _REASONS = {
     "cascade over the organisation": gettext_lazy("cascade over the organisation"),
     "cascade over time": gettext_lazy("cascade over time"),
     "full cascade": gettext_lazy("full cascade"),
+    "spread from the year target": gettext_lazy("spread from the year target"),
+    "spread from the quarter target": gettext_lazy("spread from the quarter target"),
 }
 
 
@@ -512,13 +515,42 @@ def target_adjustments(*, target: Target):
     )
 
 
-def adjustment_periods(*, target: Target) -> QuerySet[Period]:
-    """The open periods an adjustment of `target` can take effect in: its own period and
-    the quarters and months inside it."""
+def months_of(*, period: Period) -> list[Period]:
+    """The months of `period` (itself for a month), in order. One query."""
+    return list(
+        Period.objects.filter(
+            fiscal_year_id=period.fiscal_year_id,
+            kind=Period.Kind.MONTH,
+            start_date__gte=period.start_date,
+            end_date__lte=period.end_date,
+        )
+        .select_related("fiscal_year")
+        .order_by("start_date")
+    )
+
+
+def first_adjustable_month(*, period: Period) -> Period | None:
+    """The first month of `period` from which every month is still open: an adjustment
+    of a target for `period` takes effect there or later, so that no month that is
+    closing or closed changes. None when no month can change any more. One query."""
+    months = months_of(period=period)
+    index = domain.first_adjustable([m.status == Period.Status.OPEN for m in months])
+    return None if index is None else months[index]
+
+
+def adjustment_periods(*, target: Target, first: Period | None = None) -> QuerySet[Period]:
+    """The periods an adjustment of `target` can take effect in: its own period, the
+    quarters and the months inside it that start at the first month still open
+    (`first_adjustable_month`, given as `first` when already read) or later, and are
+    open. Empty when no month can change any more."""
+    if first is None:
+        first = first_adjustable_month(period=target.period)
+    if first is None:
+        return Period.objects.none()
     return (
         Period.objects.filter(
             fiscal_year_id=target.period.fiscal_year_id,
-            start_date__gte=target.period.start_date,
+            start_date__gte=first.start_date,
             end_date__lte=target.period.end_date,
             status=Period.Status.OPEN,
         )

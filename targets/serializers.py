@@ -457,7 +457,11 @@ class AdjustmentRequestSerializer(serializers.Serializer):
     effective_period = serializers.PrimaryKeyRelatedField(
         queryset=Period.objects.all(),
         label=_("effective from"),
-        help_text=_("A period within the target's period, still open."),
+        help_text=_(
+            "A period within the target's period (the period itself, a quarter or a month) "
+            "that starts at the first month still open or later: months that are closing or "
+            "closed never change."
+        ),
     )
 
 

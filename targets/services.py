@@ -26,7 +26,7 @@ from org.domain import DomainError, is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
 from org.services import audit_as
-from targets import actuals, domain
+from targets import actuals, domain, selectors
 from targets.models import (
     Adjustment,
     Metric,
@@ -112,6 +112,18 @@ def _check_open(period: Period) -> None:
             _("%(period)s is %(status)s: its targets cannot change.")
             % {"period": period.label, "status": period.get_status_display()}
         )
+
+
+class EffectivePeriodRefused(DomainError):
+    """An adjustment would take effect before the first month that is still open (see
+    `selectors.first_adjustable_month`). `field` names the input; `first` is the first
+    month it can take effect from (None when no month can change any more)."""
+
+    field = "effective_period"
+
+    def __init__(self, message: str, *, first: Period | None):
+        self.first = first
+        super().__init__(message)
 
 
 # --- metrics and seasonality -------------------------------------------------------------
@@ -244,7 +256,82 @@ def target_set(
     audit_as(target, acting_user)
     target.save()
     _reopen_parent_allocation(target, acting_user)
+    if period.kind != Period.Kind.MONTH:
+        _spread_below(target, period, metric, acting_user)
     return target
+
+
+def _spread_below(target: Target, period: Period, metric: Metric, acting_user) -> int:
+    """Carry a year's or a quarter's new value down to the same owner's months inside it
+    (a year without months: its quarters), in proportion to their current values
+    (equally if they are all zero), and a year's quarters to the sum of their months,
+    so that a person's year raised in the allocation does not leave their quarters at
+    the old sum. Months that are closing or closed keep their values. An incomplete
+    set below, or one with a published target, is left as it is: publication names
+    what does not add up. Returns the number of targets changed."""
+    inside = list(
+        Target.objects.select_for_update(of=("self",))
+        .filter(
+            metric_id=target.metric_id,
+            unit_id=target.unit_id,
+            person_id=target.person_id,
+            period__fiscal_year_id=period.fiscal_year_id,
+            period__start_date__gte=period.start_date,
+            period__end_date__lte=period.end_date,
+        )
+        .exclude(pk=target.pk)
+        .select_related("period__fiscal_year")
+        .order_by("period__start_date")
+    )
+    months = [t for t in inside if t.period.kind == Period.Kind.MONTH]
+    quarters = [t for t in inside if t.period.kind == Period.Kind.QUARTER]
+    if len(months) == (12 if period.kind == Period.Kind.YEAR else 3):
+        leaves = months
+    elif period.kind == Period.Kind.YEAR and len(quarters) == 4:
+        leaves = quarters
+    else:
+        return 0
+    if any(t.is_published for t in inside):
+        return 0  # they change only by adjustments; publication names the difference
+    from_index = domain.first_adjustable([t.period.status == Period.Status.OPEN for t in leaves])
+    if from_index is None:
+        raise DomainError(
+            _("%(period)s is %(status)s: %(owner)s's %(whole)s target cannot change any more.")
+            % {
+                "period": leaves[-1].period.label,
+                "status": leaves[-1].period.get_status_display(),
+                "owner": target.owner_label,
+                "whole": period.label,
+            }
+        )
+    values = domain.spread_adjustment(
+        [t.value for t in leaves], target.value, from_index, metric.decimal_places
+    )
+    new_values = {t.pk: v for t, v in zip(leaves, values, strict=True)}
+    if leaves is months:
+        for quarter in quarters:
+            new_values[quarter.pk] = sum(
+                (new_values[m.pk] for m in months if m.period.parent_id == quarter.period_id),
+                Decimal(0),
+            )
+    changed = [t for t in inside if t.pk in new_values and t.value != new_values[t.pk]]
+    for t in changed:
+        t.value = new_values[t.pk]
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Target,
+            ["value"],
+            default_user=acting_user,
+            # Stored in English, shown in the reader's language (selectors.reason_label).
+            default_change_reason=(
+                "spread from the year target"
+                if period.kind == Period.Kind.YEAR
+                else "spread from the quarter target"
+            ),
+        )
+        _reopen_allocations_of(changed, acting_user)
+    return len(changed)
 
 
 def _reopen_parent_allocation(target: Target, acting_user) -> None:
@@ -259,6 +346,27 @@ def _reopen_parent_allocation(target: Target, acting_user) -> None:
         Target.AllocationStatus.SUBMITTED,
         Target.AllocationStatus.APPROVED,
     ):
+        parent.allocation_status = Target.AllocationStatus.OPEN
+        audit_as(parent, acting_user, "allocation changed")
+        parent.save(update_fields=["allocation_status"])
+
+
+def _reopen_allocations_of(targets: list[Target], acting_user) -> None:
+    """`_reopen_parent_allocation` for many of one owner's targets: one query, and a
+    save for each team allocation that goes back to open."""
+    people = [t for t in targets if t.person_id is not None]
+    if not people:
+        return
+    parents = Target.objects.filter(
+        metric_id=people[0].metric_id,
+        period_id__in={t.period_id for t in people},
+        unit_id__in={t.team_id for t in people},
+        allocation_status__in=[
+            Target.AllocationStatus.SUBMITTED,
+            Target.AllocationStatus.APPROVED,
+        ],
+    )
+    for parent in parents:
         parent.allocation_status = Target.AllocationStatus.OPEN
         audit_as(parent, acting_user, "allocation changed")
         parent.save(update_fields=["allocation_status"])
@@ -940,13 +1048,16 @@ def allocation_decide(*, target: Target, approve: bool, comment: str = "", actin
 
 def publication_problems(*, metric: Metric, fiscal_year_id: int) -> list[str]:
     """Everything that stops the publication of a metric's draft targets for a fiscal
-    year: children outside the tolerance, allocations waiting for a decision, periods
-    that are not open."""
+    year: periods that are not open; targets whose children do not add up to them
+    within the tolerance, in the organisation (a unit's child units, a team's people,
+    for the same period) or in time (an owner's quarters of their year, months of
+    their quarter; an owner without quarters: the months of their year); allocations
+    waiting for a decision. Two queries, whatever the number of targets."""
     low, high = tolerance()
     targets = list(
-        Target.objects.filter(metric=metric, period__fiscal_year_id=fiscal_year_id).select_related(
-            "unit", "period__fiscal_year"
-        )
+        Target.objects.filter(metric=metric, period__fiscal_year_id=fiscal_year_id)
+        .select_related("unit", "person", "period__fiscal_year", "period__parent")
+        .order_by("period__start_date", "-period__end_date", "unit__path", "person__username")
     )
     drafts = [t for t in targets if not t.is_published]
     if not drafts:
@@ -960,46 +1071,68 @@ def publication_problems(*, metric: Metric, fiscal_year_id: int) -> list[str]:
                 _("%(period)s is %(status)s.")
                 % {"period": period.label, "status": period.get_status_display()}
             )
-    children: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    has_children: set[tuple[int, int]] = set()
-    draft_children: set[tuple[int, int]] = set()
     parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    by_figure: dict[domain.Figure, Target] = {}
     for t in targets:
-        parent_unit = t.team_id if t.person_id else parents.get(t.unit_id)
-        if parent_unit:
-            children[(t.period_id, parent_unit)] += t.value
-            has_children.add((t.period_id, parent_unit))
-            if not t.is_published:
-                draft_children.add((t.period_id, parent_unit))
+        org_parent = ("unit", t.team_id) if t.person_id else ("unit", parents.get(t.unit_id))
+        figure = domain.Figure(
+            owner=("unit", t.unit_id) if t.unit_id else ("person", t.person_id),
+            period=t.period_id,
+            value=t.value,
+            draft=not t.is_published,
+            within=_periods_around(t.period),
+            org_parent=org_parent if org_parent[1] else None,
+        )
+        by_figure[figure] = t
+    for problem in domain.sum_problems(by_figure, low, high):
+        t = by_figure[problem.parent]
+        names = {
+            "owner": t.owner_label,
+            "unit": t.owner_label,
+            "period": t.period.label,
+            "share": problem.share,
+            "sum": _fmt(problem.total, metric),
+            "value": _fmt(t.value, metric),
+            "min": low,
+            "max": high,
+        }
+        if problem.kind == "org":
+            message = _(
+                "%(unit)s, %(period)s: the targets below add up to %(share)s %% of "
+                "%(value)s; they must be between %(min)s %% and %(max)s %%."
+            )
+        elif by_figure[problem.children[0]].period.kind == Period.Kind.QUARTER:
+            message = _(
+                "%(owner)s, %(period)s: the quarters add up to %(sum)s, %(share)s %% of "
+                "%(value)s; they must be between %(min)s %% and %(max)s %%: change the "
+                "quarters or the year so that they agree."
+            )
+        else:
+            message = _(
+                "%(owner)s, %(period)s: the months add up to %(sum)s, %(share)s %% of "
+                "%(value)s; they must be between %(min)s %% and %(max)s %%: change the "
+                "months or %(period)s so that they agree."
+            )
+        problems.append(message % names)
     for t in targets:
-        if t.unit_id is None:
-            continue
-        key = (t.period_id, t.unit_id)
-        # Only the nodes this publication touches: a draft parent or a draft below it.
-        if key in has_children and (not t.is_published or key in draft_children):
-            state = domain.allocation_state(t.value, children[key], low, high)
-            if state in ("under", "over"):
-                share = domain.share_pct(children[key], t.value)
-                problems.append(
-                    _(
-                        "%(unit)s, %(period)s: the targets below add up to %(share)s %% of "
-                        "%(value)s; they must be between %(min)s %% and %(max)s %%."
-                    )
-                    % {
-                        "unit": t.unit.display_name,
-                        "period": t.period.label,
-                        "share": share,
-                        "value": _fmt(t.value, metric),
-                        "min": low,
-                        "max": high,
-                    }
-                )
-        if t.allocation_status == Target.AllocationStatus.SUBMITTED:
+        if t.unit_id is not None and t.allocation_status == Target.AllocationStatus.SUBMITTED:
             problems.append(
                 _("%(unit)s, %(period)s: the team's allocation waits for approval.")
                 % {"unit": t.unit.display_name, "period": t.period.label}
             )
     return problems
+
+
+def _periods_around(period: Period) -> tuple[tuple[int, int], ...]:
+    """The periods around `period`, nearest first, each with the number of periods
+    like it that make it up (a month: (its quarter, 3), (its year, 12); a quarter:
+    (its year, 4)), by id, from the parents already loaded."""
+    if period.parent_id is None:
+        return ()
+    if period.kind == Period.Kind.MONTH:
+        grand = period.parent.parent_id if period.parent is not None else None
+        return ((period.parent_id, 3), (grand, 12)) if grand else ((period.parent_id, 3),)
+    return ((period.parent_id, 4),)
 
 
 @transaction.atomic
@@ -1110,10 +1243,12 @@ def adjustment_request(
             _("The effective period %(effective)s is outside the target's period %(period)s.")
             % {"effective": effective_period.label, "period": target.period.label}
         )
+    first = _check_effective(target, effective_period)
     _check_open(effective_period)
     if target.adjustments.filter(status=Adjustment.Status.PENDING).exists():
         raise DomainError(_("This target already has an adjustment waiting for a decision."))
-    _plan_adjustment(target, value, effective_period)  # refuses a change that cannot spread
+    # Refuses a change that cannot spread.
+    _plan_adjustment(target, value, effective_period, first_open=first)
     adjustment = Adjustment(
         target=target,
         kind=kind,
@@ -1165,8 +1300,12 @@ def adjustment_decide(
     if approve:
         if target.value != adjustment.old_value:
             raise DomainError(_("The target changed since this request: ask for a new one."))
+        # A month may have closed since the request: then it is refused, not moved to a
+        # later month, because the requester chose the new value for the months they
+        # named (the months kept would hold more than they counted on).
+        first = _check_effective(target, adjustment.effective_period, deciding=True)
         _check_open(adjustment.effective_period)
-        _apply_adjustment(target, adjustment, acting_user, reason)
+        _apply_adjustment(target, adjustment, acting_user, reason, first_open=first)
     adjustment.status = Adjustment.Status.APPROVED if approve else Adjustment.Status.REJECTED
     adjustment.decided_by = acting_user
     adjustment.decided_at = timezone.now()
@@ -1193,8 +1332,74 @@ def adjustment_decide(
     return adjustment
 
 
+def _check_effective(
+    target: Target, effective_period: Period, *, deciding: bool = False
+) -> Period | None:
+    """The first month of the target's period from which every month is open, when the
+    effective period starts there or later; refused otherwise, naming the month that
+    is closing or closed, and the first month the change can take effect from."""
+    if deciding:
+        # Locked until the approval commits: a close cannot freeze a month in between.
+        months = list(
+            Period.objects.select_for_update(of=("self",))
+            .filter(
+                fiscal_year_id=target.period.fiscal_year_id,
+                kind=Period.Kind.MONTH,
+                start_date__gte=target.period.start_date,
+                end_date__lte=target.period.end_date,
+            )
+            .select_related("fiscal_year")
+            .order_by("start_date")
+        )
+    else:
+        months = selectors.months_of(period=target.period)
+    if not months:
+        return None  # a calendar without months: only the periods' own status counts
+    index = domain.first_adjustable([m.status == Period.Status.OPEN for m in months])
+    first = None if index is None else months[index]
+    if first is not None and effective_period.start_date >= first.start_date:
+        return first
+    frozen = months[-1] if index is None else months[index - 1]
+    names = {
+        "month": frozen.label,
+        "status": frozen.get_status_display(),
+        "period": target.period.label,
+        "effective": effective_period.label,
+        "first": first.label if first is not None else "",
+    }
+    if deciding:
+        if first is None:
+            message = _(
+                "%(month)s, the last month of %(period)s, is now %(status)s: this adjustment "
+                "can no longer be applied. Reject it with a note."
+            )
+        else:
+            message = _(
+                "%(month)s is now %(status)s: its target cannot change, so this adjustment "
+                "can no longer take effect from %(effective)s. Reject it with a note; a new "
+                "request can take effect from %(first)s at the earliest."
+            )
+        raise DomainError(message % names)
+    if first is None:
+        message = _(
+            "%(month)s, the last month of %(period)s, is %(status)s: this target can no "
+            "longer be adjusted."
+        )
+    else:
+        message = _(
+            "%(month)s is %(status)s: its target cannot change, so an adjustment cannot take "
+            "effect from %(effective)s. Choose %(first)s or a later period."
+        )
+    raise EffectivePeriodRefused(message % names, first=first)
+
+
 def _plan_adjustment(
-    target: Target, new_value: Decimal, effective_period: Period, *, lock: bool = False
+    target: Target,
+    new_value: Decimal,
+    effective_period: Period,
+    *,
+    first_open: Period | None,
+    lock: bool = False,
 ) -> list[tuple[Target, Decimal]]:
     """The owner's targets an adjustment changes, with their new values, so that every
     level still adds up: the target itself; its months (or, without months, a year's
@@ -1240,6 +1445,17 @@ def _plan_adjustment(
         )
         if from_index is None:
             raise DomainError(_("The effective month is outside the target's period."))
+        if first_open is not None and leaves[from_index].period.start_date < first_open.start_date:
+            # Quarters without months: the first quarter that changes holds a month
+            # that is closing or closed.
+            raise DomainError(
+                _(
+                    "%(owner)s's %(period)s target would change, and %(period)s holds months "
+                    "that are closing or closed: choose an effective period from the next "
+                    "quarter on."
+                )
+                % {"owner": target.owner_label, "period": leaves[from_index].period.label}
+            )
         spread = domain.spread_adjustment(
             [leaf.value for leaf in leaves], new_value, from_index, places
         )
@@ -1265,10 +1481,23 @@ def _plan_adjustment(
     return [(t, v) for t, v in new_values.values() if t.value != v or t.pk == target.pk]
 
 
-def _apply_adjustment(target: Target, adjustment: Adjustment, acting_user, reason: str) -> None:
+def _apply_adjustment(
+    target: Target,
+    adjustment: Adjustment,
+    acting_user,
+    reason: str,
+    *,
+    first_open: Period | None,
+) -> None:
     """Set the new value and move the owner's other periods with it (see
     `_plan_adjustment`); every changed row gets a history entry with the reason."""
-    changes = _plan_adjustment(target, adjustment.new_value, adjustment.effective_period, lock=True)
+    changes = _plan_adjustment(
+        target,
+        adjustment.new_value,
+        adjustment.effective_period,
+        first_open=first_open,
+        lock=True,
+    )
     basis = f"adjusted: {_english(Adjustment.Reason(adjustment.kind).label)}"[:200]
     changed = []
     for t, value in changes:

@@ -126,11 +126,17 @@ def target_acknowledge(request, pk):
 def adjustment_new(request, pk):
     target = permissions.target_for_user(request.user, pk)
     require(permissions.can_request_adjustment(request.user, target))
-    periods = selectors.adjustment_periods(target=target)
+    first = selectors.first_adjustable_month(period=target.period)
+    periods = selectors.adjustment_periods(target=target, first=first)
+    offered = list(periods)
     form = AdjustmentForm(
         request.POST or None,
         periods=periods,
-        initial={"new_value": target.value, "effective_period": target.period_id},
+        first=first,
+        initial={
+            "new_value": target.value,
+            "effective_period": offered[0].pk if offered else None,
+        },
     )
     status = 200
     if request.method == "POST":
@@ -144,6 +150,8 @@ def adjustment_new(request, pk):
                     effective_period=form.cleaned_data["effective_period"],
                     acting_user=request.user,
                 )
+            except services.EffectivePeriodRefused as exc:
+                form.add_error(exc.field, str(exc))
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -156,7 +164,7 @@ def adjustment_new(request, pk):
     return render(
         request,
         "targets/adjustment_form.html",
-        {"target": target, "form": form, "has_periods": periods.exists()},
+        {"target": target, "form": form, "has_periods": bool(offered), "first": first},
         status=status,
     )
 

@@ -13,7 +13,9 @@ from tests.targets.helpers_mine import publish_targets
 
 
 @pytest.fixture
-def published(org):
+def published(org, time_machine):
+    # FY2026, whose months the messages name: today is pinned inside it.
+    time_machine.move_to("2026-08-19 10:00 +08:00")
     return publish_targets(org)
 
 
@@ -63,20 +65,61 @@ def test_supervisor_requests_an_adjustment_and_the_department_is_told(
     assert list(told.values_list("recipient", flat=True)) == [org.department.pk]
 
 
-def test_the_form_offers_only_the_open_periods_of_the_target(client_as, published):
-    close(published.fy.months[0])
+def test_the_form_offers_only_the_periods_from_the_first_open_month_on(client_as, published):
+    fy = published.fy
+    close(fy.months[0])
     response = client_as("supervisor").get(new_url(published.sam))
     assert response.status_code == 200
-    field = response.context["form"].fields["effective_period"]
-    choices = {int(str(pk)) for pk, _label in field.choices}
-    assert published.fy.months[0].pk not in choices
-    assert published.fy.months[1].pk in choices
-    assert published.fy.year.pk in choices
-    refused = client_as("supervisor").post(
-        new_url(published.sam), request_data(published, effective_period=published.fy.months[0].pk)
-    )
-    assert refused.status_code == 400
+    form = response.context["form"]
+    choices = {int(str(pk)) for pk, _label in form.fields["effective_period"].choices}
+    # January is closed: the year and the first quarter start with it, so they are
+    # not offered; the list starts in February.
+    assert choices == {p.pk for p in [fy.months[1], fy.months[2], *fy.quarters[1:], *fy.months[3:]]}
+    assert form.initial["effective_period"] == fy.months[1].pk
+    for refused_period in (fy.months[0], fy.quarters[0], fy.year):
+        refused = client_as("supervisor").post(
+            new_url(published.sam), request_data(published, effective_period=refused_period.pk)
+        )
+        assert refused.status_code == 400
+        assert refused.context["form"].errors["effective_period"] == [
+            "This period starts before February 2026, the first month still open: months "
+            "that are closing or closed never change. Choose February 2026 or a later period."
+        ]
     assert not Adjustment.objects.exists()
+
+
+def test_a_month_that_closes_while_the_form_is_open_is_named_by_the_service(
+    client_as, published, monkeypatch
+):
+    """The form offered January; January is closed when the request is made: the
+    service refuses it on the field, and nothing is written."""
+    from targets import selectors
+
+    fy = published.fy
+    offered = selectors.adjustment_periods(target=published.sam, first=fy.months[0])
+    monkeypatch.setattr(selectors, "adjustment_periods", lambda **kwargs: offered)
+    monkeypatch.setattr(selectors, "first_adjustable_month", lambda **kwargs: fy.months[0])
+    close(fy.months[0])
+    before = list(Target.objects.values_list("pk", "value"))
+    response = client_as("supervisor").post(
+        new_url(published.sam), request_data(published, effective_period=fy.quarters[0].pk)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["effective_period"] == [
+        "January 2026 is closed: its target cannot change, so an adjustment cannot take "
+        "effect from FY2026 Q1. Choose February 2026 or a later period."
+    ]
+    assert not Adjustment.objects.exists()
+    assert list(Target.objects.values_list("pk", "value")) == before
+
+
+def test_a_target_whose_last_month_is_closed_offers_nothing(client_as, published):
+    for month in published.fy.months:
+        close(month)
+    response = client_as("supervisor").get(new_url(published.sam))
+    assert response.status_code == 200
+    assert "the target cannot be adjusted any more" in response.content.decode()
+    assert "Send the request" not in response.content.decode()
 
 
 def test_an_adjustment_without_a_reason_is_refused_and_nothing_is_written(
@@ -180,6 +223,33 @@ def test_approval_spreads_the_change_over_the_months_and_keeps_the_history(
     assert Notification.objects.filter(
         kind="adjustment_approved", recipient=org.salesperson
     ).exists()
+
+
+def test_approval_on_the_page_is_refused_when_a_month_closed_since_the_request(
+    client_as, published, pending
+):
+    """Requested from July; July closed before the department decided: the approval is
+    refused with the month and the first month a new request can take effect from; the
+    targets keep their values and the request waits, to be rejected with a note."""
+    fy = published.fy
+    for month in fy.months[:7]:
+        close(month)
+    before = list(Target.objects.order_by("pk").values_list("pk", "value", "basis"))
+    client = client_as("department")
+    response = decide(client, pending, decision="approve")
+    assert response.status_code == 302
+    page = client.get(reverse("targets:adjustments")).content.decode()
+    assert (
+        "July 2026 is now closed: its target cannot change, so this adjustment can no longer "
+        "take effect from July 2026. Reject it with a note; a new request can take effect "
+        "from August 2026 at the earliest."
+    ) in page
+    pending.refresh_from_db()
+    assert pending.status == Adjustment.Status.PENDING
+    assert list(Target.objects.order_by("pk").values_list("pk", "value", "basis")) == before
+    decide(client, pending, decision="reject", note="July is closed: ask again from August.")
+    pending.refresh_from_db()
+    assert pending.status == Adjustment.Status.REJECTED
 
 
 def test_rejection_needs_a_note(client_as, published, pending):

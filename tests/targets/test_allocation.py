@@ -290,3 +290,45 @@ def test_deciding_an_allocation_that_is_not_submitted_is_refused(client_as, team
     assert response.status_code == 400
     team_target.refresh_from_db()
     assert team_target.allocation_status == "open"
+
+
+# --- a member's year carries down to their quarters and months --------------------------------
+
+
+def test_raising_a_members_year_in_the_allocation_carries_down_and_publishes(
+    client_as, org, metric, year, team_target, django_capture_on_commit_callbacks
+):
+    """The reported case: the department cascades the team's year to its members and
+    their months; the supervisor raises one member's year in the allocation. Before,
+    the member's quarters stayed at the old sum and publication let it through; now the
+    quarters and months follow, and the targets publish as they are."""
+    from targets import services
+    from tests.targets.helpers_core import Year
+
+    fy = Year(year.fiscal_year)
+    services.cascade_down(target=team_target, method="equal", acting_user=org.department)
+    page = client_as("supervisor").get(url("allocation", team_target)).content.decode()
+    assert "is spread over their quarters and months in proportion" in page
+
+    response = edit(client_as("supervisor"), team_target, org.teammate, "120")
+    assert response.status_code == 200
+    for person in (org.salesperson, org.teammate, org.supervisor):
+        values = {t.period_id: t.value for t in Target.objects.filter(person=person)}
+        for q, quarter in enumerate(fy.quarters):
+            inside = fy.months[q * 3 : q * 3 + 3]
+            assert values[quarter.pk] == sum(values[m.pk] for m in inside), (person, quarter)
+        assert values[year.pk] == sum(values[q.pk] for q in fy.quarters), person
+    tina = {t.period_id: t.value for t in Target.objects.filter(person=org.teammate)}
+    assert tina[year.pk] == Decimal("120")
+    # the months kept their shape (8.34 or 8.33 each, from the equal cascade), raised by 20 %
+    assert all(abs(tina[q.pk] - Decimal("30")) <= Decimal("0.01") for q in fy.quarters)
+    months = Target.objects.filter(person=org.teammate, period__kind="month")
+    assert all(m.history.first().history_user == org.supervisor for m in months)
+
+    assert services.publication_problems(metric=metric, fiscal_year_id=year.fiscal_year_id) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("department").post(
+            reverse("targets:publish"), {"metric": metric.pk, "fiscal_year": year.fiscal_year_id}
+        )
+    assert response.status_code == 302
+    assert not Target.objects.filter(metric=metric, status="draft").exists()

@@ -929,7 +929,82 @@ def test_an_adjustment_effective_outside_the_target_or_in_a_closed_month_is_refu
     refused(outside, "is outside the target's period")
     july = period_of(world.fy, "month", 7)
     Period.objects.filter(pk=july.pk).update(status=Period.Status.CLOSED)
-    refused(request_adjustment(client, world, world.t["sam"]), "is closed")
+    before = snapshot()
+    response = request_adjustment(client, world, world.t["sam"])
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "effective_period": [
+            "July 2026 is closed: its target cannot change, so an adjustment cannot take "
+            "effect from July 2026. Choose August 2026 or a later period."
+        ],
+        "first_allowed_period": period_of(world.fy, "month", 8).pk,
+    }
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("effective", "closed", "message"),
+    [
+        # the reported case: the year (or its first quarter) starts in a closed January
+        (("year", 1), [1], "January 2026 is closed"),
+        (("quarter", 1), [1], "January 2026 is closed"),
+        # a quarter is accepted only when every month of it is open
+        (("quarter", 1), [1, 2], "February 2026 is closed"),
+        (("month", 3), [3], "March 2026 is closed"),
+    ],
+)
+def test_an_adjustment_effective_before_the_first_open_month_names_the_field(
+    api_as, world, effective, closed, message
+):
+    months = [period_of(world.fy, "month", n) for n in closed]
+    Period.objects.filter(pk__in=[m.pk for m in months]).update(status=Period.Status.CLOSED)
+    first = period_of(world.fy, "month", max(closed) + 1)
+    before = snapshot()
+    response = request_adjustment(
+        api_as("supervisor"),
+        world,
+        world.t["sam"],
+        effective_period=period_of(world.fy, *effective).pk,
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert set(body) == {"effective_period", "first_allowed_period"}
+    assert body["effective_period"][0].startswith(message)
+    assert f"Choose {first.label} or a later period." in body["effective_period"][0]
+    assert body["first_allowed_period"] == first.pk
+    assert snapshot() == before
+    # from the first open month on, it is accepted
+    accepted = request_adjustment(
+        api_as("supervisor"), world, world.t["sam"], effective_period=first.pk
+    )
+    assert accepted.status_code == 201, accepted.content
+
+
+def test_a_month_that_is_closing_counts_as_closed(api_as, world):
+    june = period_of(world.fy, "month", 6)
+    Period.objects.filter(pk=june.pk).update(status=Period.Status.CLOSING)
+    response = request_adjustment(
+        api_as("department"), world, world.t["sam"], effective_period=world.year.pk
+    )
+    assert response.status_code == 400
+    assert response.json()["effective_period"][0].startswith("June 2026 is closing")
+    assert response.json()["first_allowed_period"] == period_of(world.fy, "month", 7).pk
+
+
+def test_nothing_is_offered_when_the_last_month_is_closed(api_as, world):
+    december = period_of(world.fy, "month", 12)
+    Period.objects.filter(pk=december.pk).update(status=Period.Status.CLOSED)
+    response = request_adjustment(
+        api_as("department"), world, world.t["sam"], effective_period=december.pk
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "effective_period": [
+            "December 2026, the last month of FY2026, is closed: this target can no longer "
+            "be adjusted."
+        ],
+        "first_allowed_period": None,
+    }
     assert not Adjustment.objects.exists()
 
 
@@ -991,6 +1066,25 @@ def test_the_department_approves_an_adjustment(
     assert target.history.count() >= 2  # the earlier value is kept
     assert Notification.objects.filter(recipient=org.salesperson, kind="adjustment_approved")
     refused(api_as("department").post(url, {"approve": True}, format="json"), "already decided")
+
+
+def test_approving_after_the_effective_month_closed_is_refused_and_nothing_changes(
+    api_as, world, pending
+):
+    july = period_of(world.fy, "month", 7)
+    Period.objects.filter(pk=july.pk).update(status=Period.Status.CLOSED)
+    before = snapshot()
+    response = api_as("department").post(
+        f"/api/v1/adjustments/{pending.pk}/decide/", {"approve": True}, format="json"
+    )
+    refused(
+        response,
+        "July 2026 is now closed: its target cannot change, so this adjustment can no longer "
+        "take effect from July 2026. Reject it with a note; a new request can take effect "
+        "from August 2026 at the earliest.",
+    )
+    assert snapshot() == before
+    assert Adjustment.objects.get(pk=pending.pk).status == "pending"
 
 
 def test_rejecting_an_adjustment_needs_a_note(api_as, world, pending):

@@ -482,3 +482,168 @@ def test_an_adjustment_to_the_same_value_is_refused():
 
 def test_a_good_adjustment_passes():
     domain.check_adjustment(D(10), D(8), "territory moved to the south")
+
+
+# --- adjustments take effect from the first month still open -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("month_open", "first"),
+    [
+        ([True] * 12, 0),
+        ([False, False] + [True] * 10, 2),
+        ([False] * 11 + [True], 11),
+        ([False] * 12, None),
+        ([True] * 11 + [False], None),  # the last month closed: nothing can change
+        ([True, False, True], 2),  # a month reopened before a closed one does not count
+        ([], None),
+    ],
+)
+def test_the_first_month_an_adjustment_can_take_effect_from(month_open, first):
+    assert domain.first_adjustable(month_open) == first
+
+
+@given(st.lists(st.booleans(), max_size=12))
+def test_from_the_first_adjustable_month_every_month_is_open_and_the_one_before_is_not(
+    month_open,
+):
+    first = domain.first_adjustable(month_open)
+    if first is None:
+        assert not month_open or not month_open[-1]
+    else:
+        assert all(month_open[first:])
+        assert first == 0 or not month_open[first - 1]
+
+
+# --- children that add up: in time and in the organisation ------------------------------------
+
+YEAR, QUARTERS, MONTHS_ = "Y", [f"Q{q}" for q in range(1, 5)], [f"M{m}" for m in range(1, 13)]
+
+
+def time_figures(owner, year, quarters, months, *, draft=True, org_parent=None):
+    """An owner's year, quarters and months as figures (None: no target there)."""
+    figures = []
+    if year is not None:
+        figures.append(domain.Figure(owner, YEAR, D(year), draft, (), org_parent))
+    for q, value in enumerate(quarters):
+        if value is not None:
+            figures.append(domain.Figure(owner, QUARTERS[q], D(value), draft, ((YEAR, 4),)))
+    for m, value in enumerate(months):
+        if value is not None:
+            around = ((QUARTERS[m // 3], 3), (YEAR, 12))
+            figures.append(domain.Figure(owner, MONTHS_[m], D(value), draft, around))
+    return figures
+
+
+def named(problems):
+    return [(p.kind, p.parent.owner, p.parent.period, p.state) for p in problems]
+
+
+def test_a_year_split_by_split_year_has_no_problem():
+    months, quarters = domain.split_year(D("1000.01"), [D(1)] * 12, 2)
+    figures = time_figures("sam", "1000.01", quarters, months)
+    assert domain.sum_problems(figures, LOW, HIGH) == []
+
+
+def test_a_raised_year_over_its_old_quarters_is_named():
+    """The reported case: the year raised, its quarters left at the old sum."""
+    months, quarters = domain.split_year(D(1200), [D(1)] * 12, 2)
+    problems = domain.sum_problems(time_figures("sam", 1300, quarters, months), LOW, HIGH)
+    assert named(problems) == [("time", "sam", YEAR, "under")]
+    assert problems[0].total == D(1200)
+    assert problems[0].share == D("92.30")
+    assert [c.period for c in problems[0].children] == QUARTERS
+
+
+def test_months_stand_in_for_a_missing_quarter():
+    # Q1 is set; Q2 to Q4 are not: the year is made of Q1 and the nine months after it.
+    figures = time_figures("sam", 1200, [300, None, None, None], [100] * 12)
+    assert domain.sum_problems(figures, LOW, HIGH) == []
+    figures = time_figures("sam", 1200, [300, None, None, None], [100] * 11 + [50])
+    assert named(domain.sum_problems(figures, LOW, HIGH)) == [("time", "sam", YEAR, "under")]
+
+
+def test_children_not_all_set_are_refused_only_above_the_band():
+    figures = time_figures("sam", 1200, [300, 300, None, None], [None] * 12)
+    assert domain.sum_problems(figures, LOW, HIGH) == []
+    figures = time_figures("sam", 1200, [700, 700, None, None], [None] * 12)
+    assert named(domain.sum_problems(figures, LOW, HIGH)) == [("time", "sam", YEAR, "over")]
+
+
+def test_a_group_that_is_all_published_is_not_checked_again():
+    figures = time_figures("sam", 1300, [300] * 4, [None] * 12, draft=False)
+    assert domain.sum_problems(figures, LOW, HIGH) == []
+    # a draft child, or a draft parent, brings the group into the publication
+    figures[1] = domain.Figure("sam", QUARTERS[0], D(300), True, ((YEAR, 4),))
+    assert named(domain.sum_problems(figures, LOW, HIGH)) == [("time", "sam", YEAR, "under")]
+
+
+def test_organisation_children_are_checked_for_the_same_period_and_come_first():
+    figures = [
+        domain.Figure("team", YEAR, D(300)),
+        domain.Figure("team", QUARTERS[0], D(400), True, ((YEAR, 4),)),
+        domain.Figure("sam", YEAR, D(100), org_parent="team"),
+        domain.Figure("tina", YEAR, D(100), org_parent="team"),
+    ]
+    assert named(domain.sum_problems(figures, LOW, HIGH)) == [
+        ("org", "team", YEAR, "under"),
+        ("time", "team", YEAR, "over"),
+    ]
+
+
+amounts = st.integers(min_value=0, max_value=10**7).map(lambda cents: D(cents).scaleb(-2))
+
+
+@given(
+    year=amounts,
+    quarters=st.lists(st.one_of(st.none(), amounts), min_size=4, max_size=4),
+    months=st.lists(st.one_of(st.none(), amounts), min_size=12, max_size=12),
+    published=st.booleans(),
+)
+def test_time_problems_are_exactly_the_groups_outside_the_band(year, quarters, months, published):
+    """Whatever is set: a problem for a year or a quarter if and only if its children
+    (its quarters, the months of a quarter not set, the months of a quarter) add up
+    outside the band, an incomplete set only when it is already over; never for what
+    is all published."""
+    figures = time_figures("sam", year, quarters, months, draft=not published)
+    expected = []
+    if not published:
+        year_children = [v for v in quarters if v is not None] + [
+            v for m, v in enumerate(months) if v is not None and quarters[m // 3] is None
+        ]
+        covered = sum(1 for v in quarters if v is not None) * 3 + sum(
+            1 for m, v in enumerate(months) if v is not None and quarters[m // 3] is None
+        )
+        groups = [(YEAR, year, year_children, covered == 12)]
+        for q, value in enumerate(quarters):
+            inside = [v for v in months[q * 3 : q * 3 + 3] if v is not None]
+            groups.append((QUARTERS[q], value, inside, len(inside) == 3))
+        for period, parent, children, complete in groups:
+            if parent is None or not children:
+                continue
+            state = domain.allocation_state(parent, sum(children, D(0)), LOW, HIGH)
+            if state == "over" or (state == "under" and complete):
+                expected.append(("time", "sam", period, state))
+    assert sorted(named(domain.sum_problems(figures, LOW, HIGH))) == sorted(expected)
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10**9),
+    weights=st.lists(st.integers(min_value=1, max_value=1000), min_size=12, max_size=12),
+    raise_by=st.integers(min_value=-(10**6), max_value=10**6),
+    places=st.sampled_from([0, 2]),
+)
+def test_a_seasonal_split_passes_and_moving_only_the_year_is_caught(
+    total, weights, raise_by, places
+):
+    """A year split by `split_year` always passes, to the last cent or unit (rounding
+    never leaves its quarters short); the year moved on its own is named exactly when
+    the move takes it outside the band."""
+    value = D(total).scaleb(-places)
+    months, quarters = domain.split_year(value, [D(w) for w in weights], places)
+    assert domain.sum_problems(time_figures("p", value, quarters, months), LOW, HIGH) == []
+    moved = value + D(raise_by).scaleb(-places)
+    assume(moved >= 0)
+    problems = named(domain.sum_problems(time_figures("p", moved, quarters, months), LOW, HIGH))
+    state = domain.allocation_state(moved, value, LOW, HIGH)
+    assert problems == ([] if state == "ok" else [("time", "p", YEAR, state)])
