@@ -23,6 +23,7 @@ from org.domain import DomainError
 from org.models import Period
 from sales import services
 from sales.models import Customer, MonthTotal, SalesCredit, SalesRecord
+from tests.factories import UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
 from tests.sales.test_import_records import csv_bytes, errors, post
 
@@ -538,3 +539,91 @@ def test_the_customer_page_shows_the_refusal_on_the_date(client_as, world):
     assert response.status_code == 400
     assert "is in May 2026" in response.context["form"].errors["became_customer_on"][0]
     assert snapshot() == before
+
+
+# --- the Django admin --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, org):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    return client
+
+
+def admin_url(name, *args):
+    return reverse(f"admin:sales_{name}", args=args)
+
+
+def admin_customer_form(cust, **values):
+    return (
+        customer_form(cust, external_id=cust.external_id or "")
+        | {
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+            "contacts-MIN_NUM_FORMS": "0",
+            "contacts-MAX_NUM_FORMS": "1000",
+        }
+        | values
+    )
+
+
+def test_the_admin_shows_records_but_does_not_change_them(admin_client, world):
+    record = world["uncollected"]
+    first = record.history.get()
+    record = change(record, product="Pump")  # a second version, allowed
+    before = snapshot()
+    change_url = admin_url("salesrecord_change", record.pk)
+    assert admin_client.get(change_url).status_code == 200
+    data = record_form(record, collected_amount="50", collected_on="2026-05-25")
+    assert admin_client.post(change_url, data).status_code == 403
+    delete = admin_client.post(admin_url("salesrecord_delete", record.pk), {"post": "yes"})
+    assert delete.status_code == 403
+    # Nor is an old version saved back from the history (simple_history's revert saves
+    # the whole row, around the credits and the monthly totals).
+    history = admin_url("salesrecord_simple_history", record.pk, first.history_id)
+    assert admin_client.get(history).status_code == 200
+    assert admin_client.post(history, data).status_code == 403
+    assert snapshot() == before
+    assert SalesRecord.objects.get(pk=record.pk).product == "Pump"
+
+
+def test_the_admin_changes_customers_through_the_service(admin_client, org, world):
+    initech = world["initech"]
+    first = initech.history.get()
+    before = snapshot()
+    change_url = admin_url("customer_change", initech.pk)
+    response = admin_client.post(
+        change_url, admin_customer_form(initech, became_customer_on="2026-06-01")
+    )
+    assert response.status_code == 200  # the form again, with the refusal on the field
+    message = response.context["adminform"].form.errors["became_customer_on"][0]
+    assert "This customer became one on 2026-05-20, in May 2026, which is closed" in message
+    umbrella = {"name": "Umbrella", "external_id": "", "became_customer_on": "2026-05-04"}
+    response = admin_client.post(
+        admin_url("customer_add"), admin_customer_form(initech, **umbrella)
+    )
+    assert response.status_code == 200
+    message = response.context["adminform"].form.errors["became_customer_on"][0]
+    assert "The customer-since date 2026-05-04 is in May 2026, which is closed" in message
+    history = admin_url("customer_simple_history", initech.pk, first.history_id)
+    revert = admin_customer_form(initech, became_customer_on="2026-06-01")
+    assert admin_client.post(history, revert).status_code == 403
+    delete = admin_client.post(admin_url("customer_delete", initech.pk), {"post": "yes"})
+    assert delete.status_code == 403
+    assert snapshot() == before
+    # What the rules allow is saved, through the service: an active customer saved
+    # without a date became one today.
+    response = admin_client.post(change_url, admin_customer_form(initech, name="Initech Ltd"))
+    assert response.status_code == 302
+    initech.refresh_from_db()
+    assert (initech.name, initech.became_customer_on) == ("Initech Ltd", MAY_20)
+    globex = world["globex"]
+    response = admin_client.post(
+        admin_url("customer_change", globex.pk),
+        admin_customer_form(globex, became_customer_on=""),
+    )
+    assert response.status_code == 302
+    globex.refresh_from_db()
+    assert globex.became_customer_on == datetime.date(2026, 6, 15)
+    assert globex.history.first().history_user.username == "root"
