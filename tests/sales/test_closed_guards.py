@@ -215,11 +215,13 @@ def test_what_leaves_a_closed_months_collection_alone_is_still_changed(org, worl
     record = change(world["collected"], product="Pump", amount=D(120), gross_margin=D(30))
     assert (record.product, record.amount) == ("Pump", D("120.00"))
     assert may_collections(org.salesperson) == D(60)
-    # The ERP pushing the same record again changes nothing and is accepted.
+    # The ERP pushing the record again, its collection as it was, is accepted.
     result = services.records_bulk_upsert([bulk_row("R-1", amount="120", product="Pump")], None)
     assert result == {"created": 0, "updated": 1}
-    # A zero collection has no month to protect: a record without one is cancelled.
+    assert may_collections(org.salesperson) == D(60)
+    # A record without a collection has no closed month to protect: it is cancelled.
     services.record_cancel(record=world["uncollected"], acting_user=org.salesperson)
+    assert SalesRecord.objects.get(external_id="R-2").status == "cancelled"
 
 
 def test_a_collection_before_the_sale_is_refused(org, world):
