@@ -126,7 +126,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         responses={200: CustomerSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
         description=gettext_lazy(
             "Change a customer (its owner, the owner's supervisor, the department). A new "
-            "owner must be somebody you may give customers to."
+            "owner must be somebody you may give customers to. The customer-since date is "
+            "at the latest tomorrow, and it is neither set, changed nor cleared when the "
+            "old or the new date lies in a closed or closing month (400)."
         ),
     )
     def partial_update(self, request, pk=None):
@@ -410,7 +412,9 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             "anybody), with the credit split in percentages adding up to exactly 100. A "
             "person is given by id or username. With the external id of an existing record "
             "that record is updated (404 if you may not see it). A date in a closed or "
-            "closing period is refused with 400: a correction goes into an open period."
+            "closing period is refused with 400: a correction goes into an open period. The "
+            "sale's date and the collection date are at the latest tomorrow, and the "
+            "collection is on or after the sale."
         ),
     )
     def create(self, request):
@@ -446,7 +450,9 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             "record's; credits, when given, replace its credits and may keep the people "
             "already credited and add those you could credit on a new record. A cancelled "
             "record, or one in a closed or closing period, cannot be changed (400): a "
-            "correction goes into an open period."
+            "correction goes into an open period. Nor can a collection dated in a closed or "
+            "closing month: its date is not set, moved or removed there, and its amount "
+            "and credit split do not change."
         ),
     )
     def partial_update(self, request, pk=None):
@@ -485,7 +491,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         responses={200: SalesRecordSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
         description=gettext_lazy(
             "Cancel a booked record: it no longer counts in the actuals. A record in a "
-            "closed or closing period cannot be cancelled (400)."
+            "closed or closing period, or collected in one, cannot be cancelled (400)."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -519,7 +525,9 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             "never duplicated; a record without an external id is always new). Customers "
             "are given by their external id, salespeople by username. Every row is checked "
             "first: if any is bad, nothing is written and every problem is named by row and "
-            "field."
+            "field. The rules are those of a single record: no date in a closed or closing "
+            "period, no collection set, moved, removed or changed in one, no date after "
+            "tomorrow, no collection before the sale."
         ),
     )
     @action(

@@ -150,10 +150,75 @@ def check_record_values(amount, quantity, gross_margin, collected_amount) -> tup
     return amount, quantity, margin, collected
 
 
-def check_collection(collected_amount: Decimal, collected_on) -> None:
-    """A collected amount needs the day it was collected."""
+def check_collection(collected_amount: Decimal, collected_on, sold_on=None) -> None:
+    """A collected amount needs the day it was collected, and nothing is collected
+    before the day of the sale (`sold_on`, when given)."""
     if collected_amount and collected_on is None:
         raise RecordValueError("collected_on", _("Give the date the amount was collected."))
+    if collected_on is not None and sold_on is not None and collected_on < sold_on:
+        raise RecordValueError(
+            "collected_on",
+            _(
+                "The collection date %(collected)s is before the sale's date %(date)s: an "
+                "amount is collected on or after the day of the sale."
+            )
+            % {"collected": collected_on.isoformat(), "date": sold_on.isoformat()},
+        )
+
+
+# --- no dates in the future --------------------------------------------------------------------
+#
+# What has happened (a sale, a collection, a contact with a customer, a customer won) is
+# dated today at the latest, with one day of grace for the clock of whoever sends it (an
+# ERP in another time zone, a laptop's clock). What is planned (a follow-up's next action
+# date) may lie in the future.
+
+CLOCK_SKEW = datetime.timedelta(days=1)
+
+
+class DateRuleError(DomainError):
+    """A date breaks a rule; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def latest_allowed(today: datetime.date) -> datetime.date:
+    """The latest date a thing that has happened may carry, `today` being the day."""
+    return today + CLOCK_SKEW
+
+
+def _future_message(field: str) -> str:
+    messages = {
+        "date": _(
+            "The sale's date %(date)s is in the future: the latest date allowed is %(latest)s."
+        ),
+        "collected_on": _(
+            "The collection date %(date)s is in the future: the latest date allowed is "
+            "%(latest)s. Enter the collection once the money is received."
+        ),
+        "happened_on": _(
+            "The follow-up's date %(date)s is in the future: the latest date allowed is "
+            "%(latest)s. To plan a contact, give it as the next action date."
+        ),
+        "became_customer_on": _(
+            "The customer-since date %(date)s is in the future: the latest date allowed is "
+            "%(latest)s."
+        ),
+    }
+    return messages[field]
+
+
+def check_not_future(day: datetime.date | None, *, field: str, today: datetime.date) -> None:
+    """`day` (of `field`: date, collected_on, happened_on or became_customer_on) is not
+    after `today` plus the clock skew; None passes. Raises DateRuleError naming the
+    field and the latest date allowed."""
+    latest = latest_allowed(today)
+    if day is not None and day > latest:
+        raise DateRuleError(
+            field, _future_message(field) % {"date": day.isoformat(), "latest": latest.isoformat()}
+        )
 
 
 # --- the monthly totals kept in step with the credits ---------------------------------------
@@ -196,6 +261,13 @@ def merge_deltas(*parts: dict[TotalKey, list[Decimal]]) -> dict[TotalKey, list[D
             for i, v in enumerate(values):
                 row[i] += v
     return {k: v for k, v in merged.items() if any(v)}
+
+
+def months_changed(old_credits, new_credits) -> list[datetime.date]:
+    """The months (first days, in order) whose totals change when `old_credits` are
+    replaced by `new_credits`: the months of a sale's amounts and of its collection."""
+    deltas = merge_deltas(total_deltas(old_credits, -1), total_deltas(new_credits, 1))
+    return sorted({month for _person, _team, month in deltas})
 
 
 # --- live attainment: pace, projection, at-risk ----------------------------------------------

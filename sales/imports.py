@@ -96,7 +96,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "collected_on",
         False,
-        gettext_lazy("The day it was collected (needed with a collected amount)."),
+        gettext_lazy(
+            "The day it was collected (needed with a collected amount): on or after the "
+            "sale's date, at the latest tomorrow, in an open month."
+        ),
     ),
     Column(
         "status",

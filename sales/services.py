@@ -56,14 +56,36 @@ class _FieldProblem(DomainError):
 
 @dataclass
 class _Lookups:
+    today: datetime.date
     periods: list[Period] = field(default_factory=list)
     memberships: dict[int, list[Membership]] = field(default_factory=dict)
     existing: dict[str, SalesRecord] = field(default_factory=dict)
+    # The current credits of the records being changed, by record id.
+    credits: dict[int, list[SalesCredit]] = field(default_factory=dict)
 
 
-def _load(dates, user_ids, external_ids, *, lock=False) -> _Lookups:
-    found = _Lookups()
-    dates = [d for d in dates if isinstance(d, datetime.date)]
+def _load(dates, user_ids, external_ids, *, lock=False, records=()) -> _Lookups:
+    """What checking records needs, in a fixed number of queries: the records with these
+    external ids (locked with `lock`), the current credits of those and of `records`,
+    the month periods from the earliest to the latest of `dates` and of those records'
+    own dates and collection dates, and the memberships of `user_ids`."""
+    found = _Lookups(today=timezone.localdate())
+    if external_ids:
+        existing = SalesRecord.objects.filter(external_id__in=external_ids).select_related(
+            "period__fiscal_year"
+        )
+        if lock:
+            existing = existing.select_for_update(of=("self",))
+        found.existing = {r.external_id: r for r in existing}
+    known = {r.pk: r for r in [*records, *found.existing.values()] if r.pk is not None}
+    if known:
+        for c in SalesCredit.objects.filter(record_id__in=sorted(known)).order_by("pk"):
+            found.credits.setdefault(c.record_id, []).append(c)
+    dates = [
+        d
+        for d in [*dates, *(d for r in known.values() for d in (r.date, r.collected_on))]
+        if isinstance(d, datetime.date)
+    ]
     if dates:
         found.periods = list(
             Period.objects.filter(
@@ -77,13 +99,6 @@ def _load(dates, user_ids, external_ids, *, lock=False) -> _Lookups:
             .order_by("-start_date", "-id")
         ):
             found.memberships.setdefault(m.user_id, []).append(m)
-    if external_ids:
-        records = SalesRecord.objects.filter(external_id__in=external_ids).select_related(
-            "period__fiscal_year"
-        )
-        if lock:
-            records = records.select_for_update(of=("self",))
-        found.existing = {r.external_id: r for r in records}
     return found
 
 
@@ -123,6 +138,7 @@ class _Prepared:
     record: SalesRecord
     is_new: bool
     credits: list[SalesCredit]
+    old_credits: list[SalesCredit] = field(default_factory=list)
 
 
 def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
@@ -138,8 +154,10 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
         raise _FieldProblem(exc.field, str(exc)) from None
     collected_on = data.get("collected_on")
     try:
-        domain.check_collection(collected, collected_on)
-    except domain.RecordValueError as exc:
+        domain.check_not_future(day, field="date", today=found.today)
+        domain.check_collection(collected, collected_on, day)
+        domain.check_not_future(collected_on, field="collected_on", today=found.today)
+    except (domain.RecordValueError, domain.DateRuleError) as exc:
         raise _FieldProblem(exc.field, str(exc)) from None
     credits_in = data["credits"]
     try:
@@ -174,6 +192,9 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
             _("Unknown status: %(status)s (booked or cancelled).") % {"status": status},
         )
     teams = [_team_on(person, day, found) for person, _s in credits_in]
+    before = (
+        None if is_new else _Before(record.status, record.collected_amount, record.collected_on)
+    )
     if is_new:
         record = SalesRecord(external_id=external_id, created_by=acting_user)
     record.date = day
@@ -209,7 +230,119 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
             credits_in, teams, shares, parts, strict=True
         )
     ]
-    return _Prepared(record, is_new, credits)
+    old_credits = [] if is_new else found.credits.get(record.pk, [])
+    _check_frozen_collection(before, record, old_credits, credits, found)
+    return _Prepared(record, is_new, credits, old_credits)
+
+
+# --- collections counted in a month that is not open -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What a record was before a change, as far as its collection goes."""
+
+    status: str
+    collected_amount: Decimal
+    collected_on: datetime.date | None
+
+
+def _frozen(day: datetime.date | None, periods: list[Period]) -> Period | None:
+    """The month period of `day` when it is closing or closed (None when it is open, or
+    when no fiscal year covers the day: nothing was reported for it)."""
+    if day is None:
+        return None
+    period = _month_period(day, periods)
+    return period if period is not None and period.status != Period.Status.OPEN else None
+
+
+def _frozen_values(period: Period, day: datetime.date) -> dict:
+    return {
+        "date": day.isoformat(),
+        "period": period.label,
+        "status": period.get_status_display(),
+    }
+
+
+def _check_frozen_collection(
+    before: _Before | None,
+    record: SalesRecord,
+    old_credits: list[SalesCredit],
+    new_credits: list[SalesCredit],
+    found: _Lookups,
+) -> None:
+    """A collection dated in a month that is not open is part of that month's reported
+    actuals: its date is neither set there, nor moved out or removed, and what it
+    counts (the collected amount, the credit split, the record being booked) does not
+    change. The record's own month is open (checked before). Raises _FieldProblem
+    naming the field and the period."""
+    old_on = before.collected_on if before else None
+    new_on = record.collected_on
+    if old_on != new_on:
+        period = _frozen(old_on, found.periods)
+        if period is not None:
+            raise _FieldProblem(
+                "collected_on",
+                _(
+                    "This amount was collected on %(date)s, in %(period)s, which is "
+                    "%(status)s: the collection date can no longer be changed or removed; "
+                    "a correction goes into an open period."
+                )
+                % _frozen_values(period, old_on),
+            )
+        period = _frozen(new_on, found.periods)
+        if period is not None:
+            raise _FieldProblem(
+                "collected_on",
+                _(
+                    "The collection date %(date)s is in %(period)s, which is %(status)s: "
+                    "its collections can no longer change; a collection is dated in an open "
+                    "period."
+                )
+                % _frozen_values(period, new_on),
+            )
+    for month in domain.months_changed(old_credits, new_credits):
+        period = _frozen(month, found.periods)
+        if period is None:
+            continue
+        # The sale's own month is open, so what changes here is the collection of
+        # `new_on` (the same day as before: a moved date was refused above).
+        values = _frozen_values(period, new_on or month)
+        if before is not None and before.collected_amount != record.collected_amount:
+            raise _FieldProblem(
+                "collected_amount",
+                _(
+                    "This amount was collected on %(date)s, in %(period)s, which is "
+                    "%(status)s: the collected amount can no longer change; a correction "
+                    "goes into an open period."
+                )
+                % values,
+            )
+        if before is not None and before.status != record.status:
+            raise _FieldProblem("status", _status_frozen_message(record.status) % values)
+        raise _FieldProblem(
+            "credits",
+            _(
+                "This sale's collection on %(date)s counts in %(period)s, which is "
+                "%(status)s: who is credited with it, and in which team, can no longer "
+                "change; a correction goes into an open period."
+            )
+            % values,
+        )
+
+
+def _status_frozen_message(new_status: str) -> str:
+    if new_status == SalesRecord.Status.CANCELLED:
+        return _(
+            "This sale's collection on %(date)s counts in %(period)s, which is %(status)s: "
+            "the sale can no longer be cancelled; book the return as a negative record in an "
+            "open period."
+        )
+    return _(
+        "This sale's collection on %(date)s counts in %(period)s, which is %(status)s: the "
+        "cancelled sale can no longer be booked again; book it as a new record in an open "
+        "period."
+    )
 
 
 # --- the monthly totals (sales.models.MonthTotal) ---------------------------------------------
@@ -272,10 +405,10 @@ def totals_rebuild() -> int:
     return len(rows)
 
 
-def _delete_credits(record_ids: list[int], acting_user) -> None:
-    """Delete the credits of these records, with their "deleted" history rows, in a
-    fixed number of queries (a plain delete writes one history row per credit)."""
-    old = list(SalesCredit.objects.filter(record_id__in=record_ids))
+def _delete_credits(record_ids: list[int], acting_user, old: list[SalesCredit]) -> None:
+    """Delete the credits of these records (`old`, read under the records' lock), with
+    their "deleted" history rows, in a fixed number of queries (a plain delete writes
+    one history row per credit)."""
     if not old:
         return
     _apply_totals(domain.total_deltas(old, -1))
@@ -302,7 +435,9 @@ def _delete_credits(record_ids: list[int], acting_user) -> None:
 def _replace_credits(prepared: list[_Prepared], acting_user) -> None:
     old = [p.record.pk for p in prepared if not p.is_new]
     if old:
-        _delete_credits(old, acting_user)
+        _delete_credits(
+            old, acting_user, [c for p in prepared if not p.is_new for c in p.old_credits]
+        )
     credits = []
     for p in prepared:
         for c in p.credits:
@@ -344,7 +479,11 @@ def record_save(
         )
         external_id = record.external_id
     found = _load(
-        [date], [p.pk for p, _s in credits], [external_id] if external_id else [], lock=True
+        [date, collected_on],
+        [p.pk for p, _s in credits],
+        [external_id] if external_id else [],
+        lock=True,
+        records=[record] if record is not None else [],
     )
     data = {
         "record": record,
@@ -382,10 +521,25 @@ def record_cancel(*, record: SalesRecord, acting_user=None) -> SalesRecord:
             _("%(period)s is %(status)s: a correction goes into an open period.")
             % {"period": locked.period.label, "status": locked.period.get_status_display()}
         )
+    credits = list(locked.credits.all())
+    months = domain.months_changed(credits, [])
+    if months:
+        periods = list(
+            Period.objects.filter(
+                kind=Period.Kind.MONTH, start_date__lte=max(months), end_date__gte=min(months)
+            ).select_related("fiscal_year")
+        )
+        for month in months:
+            period = _frozen(month, periods)
+            if period is not None:  # the month of the collection: the sale's own is open
+                raise _FieldProblem(
+                    "status",
+                    _status_frozen_message(SalesRecord.Status.CANCELLED)
+                    % _frozen_values(period, locked.collected_on or month),
+                )
     locked.status = SalesRecord.Status.CANCELLED
     audit_as(locked, acting_user)
     locked.save(update_fields=["status"])
-    credits = list(locked.credits.all())
     _apply_totals(domain.total_deltas(credits, -1))
     for c in credits:
         c.booked = False
@@ -495,7 +649,7 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
             seen.setdefault(data["external_id"], index)
     valid = [d for d in parsed if d]
     found = _load(
-        [d["date"] for d in valid],
+        [d for v in valid for d in (v["date"], v["collected_on"])],
         {p.pk for d in valid for p, _s in d["credits"]},
         [d["external_id"] for d in valid if d["external_id"]],
         lock=True,
@@ -546,6 +700,134 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
 # --- customers, contacts, follow-ups --------------------------------------------------------
 
 
+def _customer_values(
+    *,
+    customer: Customer | None,
+    name: str,
+    owner: User,
+    industry: str,
+    region: str,
+    status: str,
+    became_customer_on: datetime.date | None,
+    external_id: str | None,
+    notes: str,
+    lock: bool,
+) -> dict:
+    """The checked values of a customer (see customer_save); raises _FieldProblem
+    naming the field."""
+    name = (name or "").strip()
+    if not name:
+        raise _FieldProblem("name", _("The customer needs a name."))
+    if status not in Customer.Status.values:
+        raise _FieldProblem(
+            "status", _("Unknown customer status: %(status)s.") % {"status": status}
+        )
+    if status == Customer.Status.PROSPECT and became_customer_on is not None:
+        raise _FieldProblem(
+            "became_customer_on",
+            _("A prospect has not become a customer yet: leave the date empty."),
+        )
+    today = timezone.localdate()
+    if status == Customer.Status.ACTIVE and became_customer_on is None:
+        became_customer_on = today
+    try:
+        domain.check_not_future(became_customer_on, field="became_customer_on", today=today)
+    except domain.DateRuleError as exc:
+        raise _FieldProblem(exc.field, str(exc)) from None
+    before = None
+    if customer is not None and customer.pk is not None:
+        # The date as stored (the object given may already carry the new one).
+        stored = Customer.objects.filter(pk=customer.pk)
+        if lock:
+            stored = stored.select_for_update()
+        before = stored.values_list("became_customer_on", flat=True).first()
+    if before != became_customer_on:
+        _check_customer_months(before, became_customer_on)
+    external_id = (external_id or "").strip() or None
+    if external_id:
+        clash = Customer.objects.filter(external_id=external_id)
+        if customer is not None and customer.pk is not None:
+            clash = clash.exclude(pk=customer.pk)
+        if clash.exists():
+            raise _FieldProblem(
+                "external_id",
+                _("Another customer already has the external id %(id)s.") % {"id": external_id},
+            )
+    return {
+        "name": name,
+        "owner": owner,
+        "industry": (industry or "").strip(),
+        "region": (region or "").strip(),
+        "status": status,
+        "became_customer_on": became_customer_on,
+        "external_id": external_id,
+        "notes": notes or "",
+    }
+
+
+def _check_customer_months(before: datetime.date | None, after: datetime.date | None) -> None:
+    """A customer counts once among the new customers of the month of its date: while
+    that month (the old date's or the new one's) is closing or closed, the date is
+    neither set, changed nor cleared."""
+    days = [d for d in (before, after) if d is not None]
+    if not days:
+        return
+    periods = list(
+        Period.objects.filter(
+            kind=Period.Kind.MONTH, start_date__lte=max(days), end_date__gte=min(days)
+        ).select_related("fiscal_year")
+    )
+    period = _frozen(before, periods)
+    if period is not None:
+        raise _FieldProblem(
+            "became_customer_on",
+            _(
+                "This customer became one on %(date)s, in %(period)s, which is %(status)s: "
+                "that month's count of new customers is final, so the date can no longer be "
+                "changed or cleared."
+            )
+            % _frozen_values(period, before),
+        )
+    period = _frozen(after, periods)
+    if period is not None:
+        raise _FieldProblem(
+            "became_customer_on",
+            _(
+                "The customer-since date %(date)s is in %(period)s, which is %(status)s: that "
+                "month's count of new customers is final and can no longer change."
+            )
+            % _frozen_values(period, after),
+        )
+
+
+def customer_check(
+    *,
+    customer: Customer | None = None,
+    name: str,
+    owner: User,
+    industry: str = "",
+    region: str = "",
+    status: str = Customer.Status.PROSPECT,
+    became_customer_on: datetime.date | None = None,
+    external_id: str | None = None,
+    notes: str = "",
+) -> None:
+    """The rules of customer_save without writing (the admin's form shows a refusal on
+    the field it names before saving through customer_save)."""
+    _customer_values(
+        customer=customer,
+        name=name,
+        owner=owner,
+        industry=industry,
+        region=region,
+        status=status,
+        became_customer_on=became_customer_on,
+        external_id=external_id,
+        notes=notes,
+        lock=False,
+    )
+
+
 @transaction.atomic
 def customer_save(
     *,
@@ -561,33 +843,24 @@ def customer_save(
     acting_user=None,
 ) -> Customer:
     """Create or change a customer. Becoming active without a date means today: the
-    date counts the customer once in the "new customers" metric."""
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(_("The customer needs a name."))
-    if status not in Customer.Status.values:
-        raise DomainError(_("Unknown customer status: %(status)s.") % {"status": status})
-    if status == Customer.Status.PROSPECT and became_customer_on is not None:
-        raise DomainError(_("A prospect has not become a customer yet: leave the date empty."))
-    if status == Customer.Status.ACTIVE and became_customer_on is None:
-        became_customer_on = timezone.localdate()
-    external_id = (external_id or "").strip() or None
-    if external_id:
-        clash = Customer.objects.filter(external_id=external_id)
-        if customer is not None:
-            clash = clash.exclude(pk=customer.pk)
-        if clash.exists():
-            raise DomainError(
-                _("Another customer already has the external id %(id)s.") % {"id": external_id}
-            )
-    customer = customer or Customer()
-    customer.name, customer.owner, customer.industry = name, owner, industry.strip()
-    customer.region, customer.status = region.strip(), status
-    customer.became_customer_on, customer.external_id, customer.notes = (
-        became_customer_on,
-        external_id,
-        notes,
+    date counts the customer once in the "new customers" metric of its month, so it is
+    not in the future, and it is neither set, changed nor cleared while the month of the
+    old or the new date is closing or closed. A refusal names the field."""
+    values = _customer_values(
+        customer=customer,
+        name=name,
+        owner=owner,
+        industry=industry,
+        region=region,
+        status=status,
+        became_customer_on=became_customer_on,
+        external_id=external_id,
+        notes=notes,
+        lock=True,
     )
+    customer = customer or Customer()
+    for attribute, value in values.items():
+        setattr(customer, attribute, value)
     audit_as(customer, acting_user)
     customer.save()
     return customer
@@ -633,16 +906,21 @@ def followup_save(
     acting_user=None,
 ) -> FollowUp:
     if kind not in FollowUp.Kind.values:
-        raise DomainError(_("Unknown kind of follow-up: %(kind)s.") % {"kind": kind})
+        raise _FieldProblem("kind", _("Unknown kind of follow-up: %(kind)s.") % {"kind": kind})
     if happened_on is None:
-        raise DomainError(_("Give the date of the follow-up."))
+        raise _FieldProblem("happened_on", _("Give the date of the follow-up."))
+    try:
+        domain.check_not_future(happened_on, field="happened_on", today=timezone.localdate())
+    except domain.DateRuleError as exc:
+        raise _FieldProblem(exc.field, str(exc)) from None
     if next_action_on is not None and next_action_on < happened_on:
-        raise DomainError(
+        raise _FieldProblem(
+            "next_action_on",
             _("The next action date %(next)s is before the follow-up itself (%(date)s).")
-            % {"next": next_action_on.isoformat(), "date": happened_on.isoformat()}
+            % {"next": next_action_on.isoformat(), "date": happened_on.isoformat()},
         )
     if next_action_on is not None and not (next_action or "").strip():
-        raise DomainError(_("Say what the next action is."))
+        raise _FieldProblem("next_action", _("Say what the next action is."))
     followup = followup or FollowUp()
     followup.customer, followup.salesperson, followup.kind = customer, salesperson, kind
     followup.happened_on, followup.need = happened_on, need

@@ -473,7 +473,7 @@ def _customer_form_page(request, *, customer: Customer | None):
             try:
                 saved = services.customer_save(customer=customer, acting_user=user, **values)
             except DomainError as exc:
-                form.add_error(_customer_error_field(str(exc)), str(exc))
+                form.add_error(_field_named(exc, form), str(exc))
             else:
                 messages.success(
                     request, _("The customer %(name)s is saved.") % {"name": saved.name}
@@ -501,15 +501,10 @@ def _said(message: str, template: str) -> bool:
     return re.fullmatch(".*".join(re.escape(p) for p in parts), message, re.DOTALL) is not None
 
 
-def _customer_error_field(message: str) -> str | None:
-    """customer_save's refusals say which field in words; put them next to it."""
-    if _said(message, "The customer needs a name."):
-        return "name"
-    if _said(message, "A prospect has not become a customer yet: leave the date empty."):
-        return "became_customer_on"
-    if _said(message, "Another customer already has the external id %(id)s."):
-        return "external_id"
-    return None
+def _field_named(exc: DomainError, form) -> str | None:
+    """The form's field a refusal of sales.services names (None: the form as a whole)."""
+    field = getattr(exc, "field", None)
+    return field if field in form.fields else None
 
 
 def _contact_error_field(message: str) -> str | None:
@@ -517,16 +512,6 @@ def _contact_error_field(message: str) -> str | None:
         return "email"
     if _said(message, "The contact needs a name."):
         return "name"
-    return None
-
-
-def _followup_error_field(message: str) -> str | None:
-    if _said(message, "The next action date %(next)s is before the follow-up itself (%(date)s)."):
-        return "next_action_on"
-    if _said(message, "Say what the next action is."):
-        return "next_action"
-    if _said(message, "Give the date of the follow-up."):
-        return "happened_on"
     return None
 
 
@@ -723,7 +708,7 @@ def _followup_form_page(request, *, followup: FollowUp | None):
                     **values,
                 )
             except DomainError as exc:
-                form.add_error(_followup_error_field(str(exc)), str(exc))
+                form.add_error(_field_named(exc, form), str(exc))
             else:
                 messages.success(
                     request,

@@ -859,6 +859,54 @@ def test_a_sale_in_a_closed_or_closing_period_is_refused(api_as, world, status):
     assert snapshot() == before
 
 
+def test_dates_after_tomorrow_are_refused_with_the_latest_date_allowed(api_as, world, time_machine):
+    time_machine.move_to("2026-03-20 09:00 +08:00")
+    client = api_as("salesperson")
+    before = snapshot()
+    body = record_body(world, split(("sam", "100")), date="2026-03-22")
+    refused(
+        client.post("/api/v1/sales-records/", body, format="json"),
+        "The sale's date 2026-03-22 is in the future: the latest date allowed is 2026-03-21.",
+    )
+    record = world["salesperson_record"]
+    refused(
+        client.patch(
+            f"/api/v1/sales-records/{record.pk}/",
+            {"collected_amount": "100", "collected_on": "2026-04-01"},
+            format="json",
+        ),
+        "The collection date 2026-04-01 is in the future: the latest date allowed is 2026-03-21.",
+    )
+    refused(
+        client.post(
+            "/api/v1/follow-ups/",
+            {
+                "customer": world["salesperson_customer"].pk,
+                "kind": "visit",
+                "happened_on": "2026-03-25",
+            },
+            format="json",
+        ),
+        "The follow-up's date 2026-03-25 is in the future",
+    )
+    refused(
+        client.patch(
+            f"/api/v1/customers/{world['salesperson_customer'].pk}/",
+            {"status": "active", "became_customer_on": "2026-03-23"},
+            format="json",
+        ),
+        "The customer-since date 2026-03-23 is in the future",
+    )
+    response = api_as("department").post(
+        "/api/v1/sales-records/bulk/",
+        [bulk_row(1, collected_amount="1", collected_on="2026-03-30")],
+        format="json",
+    )
+    assert response.status_code == 400
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(1, "collected_on")]
+    assert snapshot() == before
+
+
 def test_logging_an_existing_external_id_updates_that_record(api_as, world, org):
     sams = world["salesperson_record"]
     count = SalesRecord.objects.count()

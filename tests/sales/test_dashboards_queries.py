@@ -95,7 +95,8 @@ def grow(org, world, *, teams=6, people_per_team=5, records=2000):
         rows.append(
             {
                 "external_id": f"ERP-{k}",
-                "date": datetime.date(2026, 1 + k % 2, 1 + k % 28).isoformat(),
+                # January and February up to today (14 February): no sale in the future
+                "date": datetime.date(2026, 1 + k % 2, 1 + k % 14).isoformat(),
                 "customer": people[k % len(people)].username,
                 "amount": str(10 + k % 90),
                 "quantity": "1",

@@ -1,6 +1,8 @@
 """Pure rules of sales/domain.py: the credit split, credited amounts and a record's
 values. No database."""
 
+import datetime
+import types
 from decimal import Decimal as D
 
 import pytest
@@ -151,3 +153,94 @@ def test_a_collected_amount_without_its_date_is_refused():
     with pytest.raises(DomainError, match="date the amount was collected"):
         domain.check_collection(D(10), None)
     domain.check_collection(D(0), None)
+
+
+def test_nothing_is_collected_before_the_sale():
+    sold = datetime.date(2026, 3, 10)
+    domain.check_collection(D(10), sold, sold)
+    domain.check_collection(D(10), datetime.date(2026, 3, 11), sold)
+    with pytest.raises(domain.RecordValueError) as refused:
+        domain.check_collection(D(10), datetime.date(2026, 3, 9), sold)
+    assert refused.value.field == "collected_on"
+    assert str(refused.value) == (
+        "The collection date 2026-03-09 is before the sale's date 2026-03-10: an amount is "
+        "collected on or after the day of the sale."
+    )
+
+
+# --- no dates in the future ---------------------------------------------------------------
+
+
+TODAY = datetime.date(2026, 8, 19)
+
+
+@pytest.mark.parametrize("field", ["date", "collected_on", "happened_on", "became_customer_on"])
+def test_a_day_of_clock_skew_is_allowed_and_not_more(field):
+    domain.check_not_future(None, field=field, today=TODAY)
+    domain.check_not_future(TODAY, field=field, today=TODAY)
+    domain.check_not_future(datetime.date(2026, 8, 20), field=field, today=TODAY)
+    with pytest.raises(domain.DateRuleError) as refused:
+        domain.check_not_future(datetime.date(2026, 8, 21), field=field, today=TODAY)
+    assert refused.value.field == field
+    assert "2026-08-21 is in the future: the latest date allowed is 2026-08-20." in str(
+        refused.value
+    )
+
+
+def test_the_future_date_messages_say_what_to_do():
+    def message(field):
+        with pytest.raises(domain.DateRuleError) as refused:
+            domain.check_not_future(datetime.date(2027, 1, 1), field=field, today=TODAY)
+        return str(refused.value)
+
+    assert message("date").startswith("The sale's date 2027-01-01 is in the future")
+    assert "once the money is received" in message("collected_on")
+    assert "give it as the next action date" in message("happened_on")
+    assert message("became_customer_on").startswith("The customer-since date 2027-01-01")
+
+
+# --- what a change does to the monthly totals ---------------------------------------------
+
+
+def credit(person, day, amount, collected=0, collected_on=None, booked=True, team=7):
+    return types.SimpleNamespace(
+        person_id=person,
+        team_id=team,
+        date=day,
+        amount=D(amount),
+        gross_margin=D(0),
+        quantity=D(1),
+        collected_amount=D(collected),
+        collected_on=collected_on,
+        booked=booked,
+    )
+
+
+def test_the_months_changed_are_those_whose_totals_move():
+    april, may = datetime.date(2026, 4, 10), datetime.date(2026, 5, 5)
+    old = [credit(1, april, "60", "60", may), credit(2, april, "40", "40", may)]
+    assert domain.months_changed(old, old) == []
+    # The product or another field the totals do not hold: nothing moves.
+    assert domain.months_changed(old, [credit(1, april, "60", "60", may),
+                                       credit(2, april, "40", "40", may)]) == []  # fmt: skip
+    # A new amount moves April only; a new split moves April and May.
+    more = [credit(1, april, "70", "60", may), credit(2, april, "40", "40", may)]
+    assert domain.months_changed(old, more) == [datetime.date(2026, 4, 1)]
+    split = [credit(1, april, "100", "100", may)]
+    assert domain.months_changed(old, split) == [
+        datetime.date(2026, 4, 1),
+        datetime.date(2026, 5, 1),
+    ]
+    # Another team for the same person and amounts moves both months too.
+    moved = [credit(1, april, "60", "60", may, team=8), credit(2, april, "40", "40", may)]
+    assert domain.months_changed(old, moved) == [
+        datetime.date(2026, 4, 1),
+        datetime.date(2026, 5, 1),
+    ]
+    # Cancelled: every month it counted in.
+    cancelled = [credit(c.person_id, april, c.amount, c.collected_amount, may, booked=False)
+                 for c in old]  # fmt: skip
+    assert domain.months_changed(old, cancelled) == [
+        datetime.date(2026, 4, 1),
+        datetime.date(2026, 5, 1),
+    ]

@@ -310,6 +310,30 @@ def test_the_services_refusals_come_back_with_the_spreadsheet_row_and_columns(
     assert snapshot() == before
 
 
+def test_dates_in_the_future_are_named_by_row_and_column(client_as, world, time_machine):
+    time_machine.move_to("2026-03-12 09:00 +08:00")
+    rows = [
+        [*HEADER, "collected_amount", "collected_on"],
+        [*GOOD[0], "", ""],
+        [*GOOD[1][:1], "2026-03-14", *GOOD[1][2:], "", ""],
+        ["ERP-3", "2026-03-12", *GOOD[1][2:], "10", "2026-03-11"],
+        ["ERP-4", *GOOD[1][1:], "10", "2026-03-31"],
+    ]
+    before = snapshot()
+    response = post(client_as("department"), csv_bytes(rows))
+    assert response.status_code == 400
+    assert errors(response) == [
+        (3, "date", "The sale's date 2026-03-14 is in the future: the latest date allowed is "
+                    "2026-03-13."),
+        (4, "collected_on", "The collection date 2026-03-11 is before the sale's date "
+                            "2026-03-12: an amount is collected on or after the day of the sale."),
+        (5, "collected_on", "The collection date 2026-03-31 is in the future: the latest date "
+                            "allowed is 2026-03-13. Enter the collection once the money is "
+                            "received."),
+    ]  # fmt: skip
+    assert snapshot() == before
+
+
 def test_malformed_and_refused_rows_are_listed_together(client_as, world):
     """A bad cell does not hide what the service would refuse in the other rows."""
     rows = [

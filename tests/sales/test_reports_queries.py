@@ -108,7 +108,8 @@ def grow(org, world, teams: int = 10, people_per_team: int = 5) -> None:
                         "quantity": "2",
                         "gross_margin": "30",
                         "collected_amount": "50" if k % 2 else "0",
-                        "collected_on": "2026-11-20" if k % 2 else None,
+                        # after every sale date above (none is later than 27 November)
+                        "collected_on": "2026-11-28" if k % 2 else None,
                         "product": f"Product {number % 13}",
                         "category": f"Category {number % 4}",
                         "credits": credits,

@@ -367,3 +367,84 @@ def test_an_unknown_status_is_refused_by_row_and_field(org, year, globex):
         services.records_bulk_upsert([_pushed(org, status="lost")], org.department)
     assert [(e.row, e.field) for e in refused.value.errors] == [(1, "status")]
     assert not SalesRecord.objects.exists()
+
+
+# --- no dates in the future (a day of grace for clocks) -------------------------------------
+
+NOW = "2026-03-10 23:30 +08:00"  # late evening of DAY in Shanghai
+
+
+def test_a_sale_or_collection_after_tomorrow_is_refused_naming_the_field(
+    org, year, globex, time_machine
+):
+    time_machine.move_to(NOW)
+    tomorrow, later = DAY + datetime.timedelta(days=1), DAY + datetime.timedelta(days=2)
+    before = counts()
+    with pytest.raises(DomainError) as refused:
+        sale(later, globex, "100", [(org.salesperson, 100)])
+    assert refused.value.field == "date"
+    assert str(refused.value) == (
+        "The sale's date 2026-03-12 is in the future: the latest date allowed is 2026-03-11."
+    )
+    with pytest.raises(DomainError) as refused:
+        sale(DAY, globex, "100", [(org.salesperson, 100)], collected_amount=D(100),
+             collected_on=later)  # fmt: skip
+    assert refused.value.field == "collected_on"
+    assert "2026-03-12 is in the future: the latest date allowed is 2026-03-11" in str(
+        refused.value
+    )
+    assert counts() == before
+    # Tomorrow is within the grace for a clock ahead of ours.
+    record = sale(tomorrow, globex, "100", [(org.salesperson, 100)], collected_amount=D(100),
+                  collected_on=tomorrow)  # fmt: skip
+    assert (record.date, record.collected_on) == (tomorrow, tomorrow)
+
+
+def test_a_bulk_row_dated_in_the_future_is_named(org, year, globex, time_machine):
+    time_machine.move_to(NOW)
+    before = counts()
+    rows = [row(1, date="2026-03-20"), row(2, collected_amount="10", collected_on="2026-04-01")]
+    with pytest.raises(services.RowsRefused) as refused:
+        services.records_bulk_upsert(rows, org.department)
+    assert [(e.row, e.field) for e in refused.value.errors] == [(1, "date"), (2, "collected_on")]
+    assert "the latest date allowed is 2026-03-11" in refused.value.errors[0].message
+    assert counts() == before
+
+
+def test_a_follow_up_happened_by_tomorrow_but_its_next_action_may_be_later(
+    org, globex, time_machine
+):
+    time_machine.move_to(NOW)
+    with pytest.raises(DomainError) as refused:
+        services.followup_save(customer=globex, salesperson=org.salesperson, kind="visit",
+                               happened_on=DAY + datetime.timedelta(days=2))  # fmt: skip
+    assert refused.value.field == "happened_on"
+    assert str(refused.value) == (
+        "The follow-up's date 2026-03-12 is in the future: the latest date allowed is "
+        "2026-03-11. To plan a contact, give it as the next action date."
+    )
+    assert FollowUp.objects.count() == 0
+    planned = services.followup_save(
+        customer=globex,
+        salesperson=org.salesperson,
+        kind="visit",
+        happened_on=DAY,
+        next_action="visit the new lab",
+        next_action_on=DAY + datetime.timedelta(days=60),
+    )
+    assert planned.next_action_on == datetime.date(2026, 5, 9)
+
+
+def test_a_customer_did_not_become_one_in_the_future(org, year, globex, time_machine):
+    time_machine.move_to(NOW)
+    with pytest.raises(DomainError) as refused:
+        customer(org.salesperson, name="Initech", status=Customer.Status.ACTIVE,
+                 became_customer_on=datetime.date(2026, 4, 1))  # fmt: skip
+    assert refused.value.field == "became_customer_on"
+    assert str(refused.value) == (
+        "The customer-since date 2026-04-01 is in the future: the latest date allowed is "
+        "2026-03-11."
+    )
+    assert Customer.objects.count() == 1
+    # Without a date, an active customer became one today, in Shanghai's calendar.
+    assert customer(org.salesperson, name="Initech", status="active").became_customer_on == DAY

@@ -498,6 +498,50 @@ def test_a_next_action_before_the_follow_up_is_named(client_as, world):
     assert FollowUp.objects.count() == before
 
 
+def test_dates_in_the_future_are_named_on_their_field(client_as, org, world, time_machine):
+    time_machine.move_to("2026-03-10 09:00 +08:00")
+    customers, followups = Customer.objects.count(), FollowUp.objects.count()
+    client = client_as("salesperson")
+    response = client.post(
+        url("followup-new"),
+        {
+            "customer": world["salesperson_customer"].pk,
+            "kind": "visit",
+            "happened_on": "2026-03-20",
+            "next_action": "demo",
+            "next_action_on": "2026-03-25",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["happened_on"] == [
+        "The follow-up's date 2026-03-20 is in the future: the latest date allowed is "
+        "2026-03-11. To plan a contact, give it as the next action date."
+    ]
+    response = client.post(
+        url("customer-new"),
+        {"name": "Acme Labs", "owner": org.salesperson.pk, "status": "active",
+         "became_customer_on": "2026-04-01"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.context["form"].errors["became_customer_on"] == [
+        "The customer-since date 2026-04-01 is in the future: the latest date allowed is "
+        "2026-03-11."
+    ]
+    assert (Customer.objects.count(), FollowUp.objects.count()) == (customers, followups)
+    # Planned in the future, done today: fine.
+    response = client.post(
+        url("followup-new"),
+        {
+            "customer": world["salesperson_customer"].pk,
+            "kind": "visit",
+            "happened_on": "2026-03-10",
+            "next_action": "demo",
+            "next_action_on": "2026-05-25",
+        },
+    )
+    assert response.status_code == 302
+
+
 DONE_STATUS = {
     "salesperson": 302,
     "teammate": 404,

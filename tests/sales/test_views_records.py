@@ -527,6 +527,34 @@ def test_bad_values_are_named_by_their_field(client_as, org, world):
     assert "amount" in response.context["form"].errors
 
 
+def test_a_sale_or_collection_dated_after_tomorrow_is_named_on_its_field(
+    client_as, org, world, time_machine
+):
+    time_machine.move_to("2026-03-10 09:00 +08:00")
+    before = counts()
+    client = client_as("salesperson")
+    credits = [(org.salesperson.pk, "100")]
+    data = entry(world["salesperson_customer"].pk, credits, date="2026-03-12")
+    response = client.post(url("record-new"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["date"] == [
+        "The sale's date 2026-03-12 is in the future: the latest date allowed is 2026-03-11."
+    ]
+    data = entry(world["salesperson_customer"].pk, credits, collected_amount="10",
+                 collected_on="2026-03-31")  # fmt: skip
+    response = client.post(url("record-new"), data)
+    assert response.status_code == 400
+    assert "latest date allowed is 2026-03-11" in response.context["form"].errors["collected_on"][0]
+    data = entry(world["salesperson_customer"].pk, credits, collected_amount="10",
+                 collected_on="2026-03-09")  # fmt: skip
+    response = client.post(url("record-new"), data)
+    assert response.context["form"].errors["collected_on"] == [
+        "The collection date 2026-03-09 is before the sale's date 2026-03-10: an amount is "
+        "collected on or after the day of the sale."
+    ]
+    assert counts() == before
+
+
 def test_a_salesperson_may_not_use_another_persons_customer(client_as, org, world):
     before = counts()
     data = entry(world["teammate_customer"].pk, [(org.salesperson.pk, "100")])
