@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -179,8 +179,9 @@ class GradeBand(models.Model):
 # Up to `rated` the working rows (DimensionScore, PeerRating, Adjustment) may change;
 # finalising writes the result as AppraisalResult version 1 and from then on the
 # working rows and results are fixed: the model refuses save() and QuerySet.update(),
-# and on PostgreSQL a trigger refuses raw SQL too (migration 0003). Only an appeal
-# resolved with a change adds a result: the next version, with its reason.
+# and on PostgreSQL and SQLite triggers refuse raw SQL too (migration 0003). Only an
+# appeal resolved with a change adds a result: the next version, with its reason
+# (migration 0004).
 
 FINAL_STATUSES = ("finalised", "released", "acknowledged", "appealed", "resolved")
 
@@ -588,6 +589,16 @@ class Adjustment(GuardedModel):
         return f"{self.appraisal_id} · {self.dimension_id} → {self.new_score}"
 
 
+# Where a result version may come from, in the models here and in the database (the
+# triggers of migration 0004, same messages).
+RESULT_NEXT_VERSION = "an appraisal result version must follow the latest one"
+RESULT_FROM_FINALISATION = "version 1 of an appraisal result is written by its finalisation only"
+RESULT_FROM_APPEAL = (
+    "a later appraisal result version comes only from an appeal resolved with a change"
+)
+RESULT_ONE_PER_APPEAL = "the appeal already has its appraisal result version"
+
+
 class ResultQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise FinalisedError("an appraisal result is never changed")
@@ -595,12 +606,27 @@ class ResultQuerySet(models.QuerySet):
     def delete(self):
         raise FinalisedError("an appraisal result is never deleted")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        AppraisalResult.check_new(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise FinalisedError("an appraisal result is never changed")
+
 
 class AppraisalResult(models.Model):
     """A finalised result, written once: version 1 at finalisation, a later version
     for each appeal resolved with a change (with its reason). `working` holds the
     explained score as it stood: for each dimension the raw value, target, curve in
-    words, score, weight and contribution, and the grade band."""
+    words, score, weight and contribution, and the grade band.
+
+    Where a version comes from is checked on insert (`check_new`, and the triggers of
+    migration 0004): each follows the latest one; version 1 is written while the
+    appraisal is `finalised` (by the finalisation, which sets that status first);
+    a later version only while the appraisal is `resolved` with the outcome
+    `changed`, naming that resolution in `appeal_resolved_at` (the appraisal's
+    `resolved_at`: an appraisal has one appeal, and its resolution one version)."""
 
     appraisal = models.ForeignKey(
         Appraisal, on_delete=models.PROTECT, related_name="results", verbose_name=_("appraisal")
@@ -610,6 +636,8 @@ class AppraisalResult(models.Model):
     grade = models.CharField(_("grade"), max_length=10)
     working = models.JSONField(_("working"))
     reason = models.TextField(_("reason"), blank=True)
+    # The appeal resolution this version answers (None for version 1).
+    appeal_resolved_at = models.DateTimeField(_("appeal resolved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -633,6 +661,16 @@ class AppraisalResult(models.Model):
                 condition=Q(version=1) | ~Q(reason=""), name="appraisal_result_reason"
             ),
             models.CheckConstraint(condition=Q(score__gte=0), name="appraisal_result_score"),
+            # Version 1 answers no appeal; every later one answers one.
+            models.CheckConstraint(
+                condition=Q(version=1, appeal_resolved_at__isnull=True)
+                | Q(version__gt=1, appeal_resolved_at__isnull=False),
+                name="appraisal_result_from_appeal",
+            ),
+            # One version per appeal resolution.
+            models.UniqueConstraint(
+                fields=["appraisal", "appeal_resolved_at"], name="appraisal_result_one_per_appeal"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -641,7 +679,59 @@ class AppraisalResult(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise FinalisedError("an appraisal result is never changed")
+        type(self).check_new([self])
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise FinalisedError("an appraisal result is never deleted")
+
+    @classmethod
+    def check_new(cls, results) -> None:
+        """Refuse (FinalisedError) a new result that does not follow its appraisal's
+        latest version, or does not come from the finalisation (version 1) or from an
+        appeal resolved with a change (a later version). Three queries."""
+        results = list(results)
+        ids = {r.appraisal_id for r in results}
+        if not ids:
+            return
+        appraisals = {
+            row["pk"]: row
+            for row in Appraisal.objects.filter(pk__in=ids).values(
+                "pk", "status", "resolution", "resolved_at"
+            )
+        }
+        latest = dict(
+            cls.objects.filter(appraisal_id__in=ids)
+            .order_by()
+            .values("appraisal_id")
+            .annotate(latest=Max("version"))
+            .values_list("appraisal_id", "latest")
+        )
+        answered = set(
+            cls.objects.filter(appraisal_id__in=ids, appeal_resolved_at__isnull=False).values_list(
+                "appraisal_id", "appeal_resolved_at"
+            )
+        )
+        for result in results:
+            appraisal = appraisals.get(result.appraisal_id) or {}
+            if result.version != latest.get(result.appraisal_id, 0) + 1:
+                raise FinalisedError(RESULT_NEXT_VERSION)
+            if result.version == 1:
+                if (
+                    result.appeal_resolved_at is not None
+                    or appraisal.get("status") != Appraisal.Status.FINALISED
+                ):
+                    raise FinalisedError(RESULT_FROM_FINALISATION)
+            else:
+                if (
+                    result.appeal_resolved_at is None
+                    or appraisal.get("status") != Appraisal.Status.RESOLVED
+                    or appraisal.get("resolution") != "changed"
+                    or appraisal.get("resolved_at") != result.appeal_resolved_at
+                ):
+                    raise FinalisedError(RESULT_FROM_APPEAL)
+                link = (result.appraisal_id, result.appeal_resolved_at)
+                if link in answered:
+                    raise FinalisedError(RESULT_ONE_PER_APPEAL)
+                answered.add(link)
+            latest[result.appraisal_id] = result.version
