@@ -2,7 +2,8 @@
 
 The tests run with --no-migrations, so the `triggers` fixture installs the statements
 of the guard migrations (their `install()`) inside the test's transaction: 0003 (a
-finalised appraisal) and 0004 (where a result version comes from).
+finalised appraisal), 0004 (where a result version comes from) and 0005 (a published
+template).
 """
 
 import importlib
@@ -13,6 +14,7 @@ from django.db import connection
 GUARD_MIGRATIONS = (
     "0003_finalised_guard",
     "0004_result_from_appeal",
+    "0005_published_template_guard",
 )
 
 
