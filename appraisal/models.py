@@ -8,7 +8,7 @@ bands) are checked in `appraisal.domain` when a version is published. Once publi
 the version (all but its bookkeeping `created_at`), its population, dimensions and
 grade bands refuse change in the models (save(), delete(), QuerySet update(),
 delete(), bulk_create(), bulk_update(), units.add/remove/set/clear) and in the
-database (the triggers of migration 0005).
+database (the triggers of migration 0005, TRUNCATE included: migration 0006).
 """
 
 from __future__ import annotations
@@ -345,9 +345,9 @@ class GradeBand(TemplatePart):
 # Up to `rated` the working rows (DimensionScore, PeerRating, Adjustment) may change;
 # finalising writes the result as AppraisalResult version 1 and from then on the
 # working rows and results are fixed: the model refuses save() and QuerySet.update(),
-# and on PostgreSQL and SQLite triggers refuse raw SQL too (migration 0003). Only an
-# appeal resolved with a change adds a result: the next version, with its reason
-# (migration 0004).
+# and on PostgreSQL and SQLite triggers refuse raw SQL too (migration 0003; TRUNCATE
+# on PostgreSQL: migration 0006). Only an appeal resolved with a change adds a result:
+# the next version, with its reason (migration 0004).
 
 FINAL_STATUSES = ("finalised", "released", "acknowledged", "appealed", "resolved")
 

@@ -2,8 +2,8 @@
 
 The tests run with --no-migrations, so the `triggers` fixture installs the statements
 of the guard migrations (their `install()`) inside the test's transaction: 0003 (a
-finalised appraisal), 0004 (where a result version comes from) and 0005 (a published
-template).
+finalised appraisal), 0004 (where a result version comes from), 0005 (a published
+template) and 0006 (TRUNCATE, PostgreSQL only).
 """
 
 import importlib
@@ -15,6 +15,7 @@ GUARD_MIGRATIONS = (
     "0003_finalised_guard",
     "0004_result_from_appeal",
     "0005_published_template_guard",
+    "0006_truncate_guard",
 )
 
 

@@ -1,7 +1,8 @@
 """A finalised appraisal stays fixed: model save()/delete(), QuerySet.update()/delete()
 and raw SQL (the triggers of migration 0003, on SQLite and on PostgreSQL); a result
 version comes only from the finalisation (v1) or from an appeal resolved with a change
-(the next one, naming that resolution: migration 0004).
+(the next one, naming that resolution: migration 0004); TRUNCATE is refused on
+PostgreSQL (migration 0006) and DELETE without WHERE on both.
 
 The tests run with --no-migrations, so the `triggers` fixture (conftest.py) installs
 the migrations' own statements (`install()`) inside the test's transaction.
@@ -35,6 +36,13 @@ from org.domain import DomainError
 from tests.appraisal import cycle_helpers as ch
 
 Status = Appraisal.Status
+
+MESSAGE_RESULT = "an appraisal result is never changed or deleted"  # migration 0003
+MESSAGE_ROW = "a finalised appraisal cannot be changed"  # migration 0003
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="TRUNCATE exists on PostgreSQL only"
+)
 
 
 @pytest.fixture
@@ -398,3 +406,59 @@ def test_raw_sql_inserts_only_the_versions_the_workflow_writes(org, world, trigg
     assert AppraisalResult.objects.get(appraisal=sam, version=2).appeal_resolved_at == (
         ch.reload(sam).resolved_at
     )
+
+
+# --- emptying a table: DELETE without WHERE, TRUNCATE ------------------------------------------
+
+
+def test_delete_without_where_is_refused(org, world, triggers):
+    """SQLite has no TRUNCATE: its DELETE without WHERE runs the row triggers (and so
+    does PostgreSQL's)."""
+    _cycle, sam, _tina, _teamwork = world
+    before = (AppraisalResult.objects.count(), DimensionScore.objects.count())
+    _refused("DELETE FROM appraisal_appraisalresult", message=MESSAGE_RESULT)
+    for table in ("dimensionscore", "peerrating", "adjustment", "appraisal"):
+        _refused(f"DELETE FROM appraisal_{table}", message=MESSAGE_ROW)
+    assert (AppraisalResult.objects.count(), DimensionScore.objects.count()) == before
+    assert ch.reload(sam).finalised_at is not None
+
+
+def _settle_foreign_keys() -> None:
+    """The test's rows were written in its transaction: PostgreSQL refuses to TRUNCATE
+    a table with deferred foreign key checks still pending, so run them now."""
+    _runs("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("TRUNCATE appraisal_appraisalresult", MESSAGE_RESULT),
+        ("TRUNCATE appraisal_dimensionscore", MESSAGE_ROW),
+        ("TRUNCATE appraisal_peerrating", MESSAGE_ROW),
+        ("TRUNCATE appraisal_adjustment", MESSAGE_ROW),
+        ("TRUNCATE appraisal_appraisal CASCADE", MESSAGE_ROW),
+        ("TRUNCATE appraisal_cycle CASCADE", MESSAGE_ROW),
+    ],
+)
+@pytest.mark.postgres
+@needs_postgres
+def test_truncate_is_refused_while_a_table_holds_final_rows(
+    org, world, triggers, statement, message
+):
+    _cycle, sam, _tina, _teamwork = world
+    _settle_foreign_keys()
+    _refused(statement, message=message)
+    assert sam.results.count() == 1
+    assert DimensionScore.objects.filter(appraisal=sam).count() == 4
+    assert ch.reload(sam).finalised_at is not None
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_truncate_passes_where_nothing_is_final(org, triggers):
+    cycle = ch.make_cycle(org)  # every appraisal open, no result
+    assert DimensionScore.objects.exists()
+    _settle_foreign_keys()
+    _runs("TRUNCATE appraisal_peerrating, appraisal_adjustment, appraisal_dimensionscore")
+    _runs("TRUNCATE appraisal_appraisal CASCADE")
+    assert not Appraisal.objects.filter(cycle=cycle).exists()

@@ -1,8 +1,8 @@
 """A published template version stays fixed on every path: model save()/delete(),
 QuerySet update()/delete(), bulk_create()/bulk_update(), the population's
-units.add/remove/set/clear and raw SQL (the triggers of migration 0005, on SQLite and
-on PostgreSQL). Drafts stay editable, and a new version (a draft copy) is made and
-published as before.
+units.add/remove/set/clear, raw SQL (the triggers of migration 0005, on SQLite and on
+PostgreSQL) and TRUNCATE (migration 0006, PostgreSQL). Drafts stay editable, and a
+new version (a draft copy) is made and published as before.
 
 The tests run with --no-migrations, so the `triggers` fixture (conftest.py) installs
 the migrations' own statements (`install()`) inside the test's transaction.
@@ -31,6 +31,10 @@ from org.domain import DomainError
 from tests.appraisal.helpers import LINEAR_CURVE, TODAY, make_draft, make_published, make_year
 
 Units = AppraisalTemplate.units.through
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="TRUNCATE exists on PostgreSQL only"
+)
 
 
 @pytest.fixture
@@ -406,3 +410,42 @@ def test_the_template_services_run_with_the_triggers(org, triggers):
     assert v2.status == AppraisalTemplate.Status.PUBLISHED
     assert v2.dimensions.count() == 5 and v2.grades.count() == 2
     assert v1.dimensions.count() == 4 and v1.grades.count() == 5
+
+
+# --- TRUNCATE (PostgreSQL) ------------------------------------------------------------------
+
+
+def _settle_foreign_keys() -> None:
+    """The test's rows were written in its transaction: PostgreSQL refuses to TRUNCATE
+    a table with deferred foreign key checks still pending, so run them now."""
+    _runs("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE appraisal_dimension CASCADE",
+        "TRUNCATE appraisal_gradeband",
+        "TRUNCATE appraisal_appraisaltemplate_units",
+        "TRUNCATE appraisal_appraisaltemplate CASCADE",
+    ],
+)
+@pytest.mark.postgres
+@needs_postgres
+def test_truncate_is_refused_while_a_version_is_published(org, versions, triggers, statement):
+    v1, _v2 = versions
+    before = _parts(v1)
+    _settle_foreign_keys()
+    _refused(statement)
+    assert _parts(v1) == before
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_truncate_passes_while_every_version_is_a_draft(org, triggers):
+    make_year()
+    make_draft(org)
+    _settle_foreign_keys()
+    _runs("TRUNCATE appraisal_gradeband, appraisal_appraisaltemplate_units")
+    _runs("TRUNCATE appraisal_appraisaltemplate CASCADE")
+    assert not AppraisalTemplate.objects.exists()
