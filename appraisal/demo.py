@@ -231,10 +231,10 @@ def _publish_v1(*, period: Period, company: OrgUnit, dept: User) -> AppraisalTem
 
     A template is published before the first period it applies to, and the service
     refuses a period that has started (`publication_problems`). The demo's period has
-    usually started already, so the service is told the publication day (`today`) and the
-    recorded moments (created, published, and the history rows) are then set to that
-    day directly: the service stamps the real time, and a template published after its
-    first period began would show a workflow that cannot happen."""
+    usually started already, so the service is told the publication moment (`today`,
+    `now`), and the other recorded moments (created, and the history rows) are then set
+    directly: the services stamp the real time, and a template published after its first
+    period began would show a workflow that cannot happen."""
     published_on = period.start_date - datetime.timedelta(days=14)
     template = services.template_create(
         code=CODE,
@@ -249,11 +249,13 @@ def _publish_v1(*, period: Period, company: OrgUnit, dept: User) -> AppraisalTem
     for position, fields in enumerate(_dimensions(_revenue(dept))):
         services.dimension_save(template=template, acting_user=dept, position=position, **fields)
     services.bands_save(template=template, bands=BANDS, acting_user=dept)
-    template = services.template_publish(template=template, acting_user=dept, today=published_on)
     drafted, published = _at(published_on - datetime.timedelta(days=7)), _at(published_on)
-    AppraisalTemplate.objects.filter(pk=template.pk).update(
-        created_at=drafted, published_at=published
+    template = services.template_publish(
+        template=template, acting_user=dept, today=published_on, now=published
     )
+    # Once published, only the bookkeeping created_at may still be set (the models and
+    # the database refuse any other change of a published version).
+    AppraisalTemplate.objects.filter(pk=template.pk).update(created_at=drafted)
     history = AppraisalTemplate.history.filter(id=template.pk)
     history.exclude(history_change_reason="published").update(history_date=drafted)
     history.filter(history_change_reason="published").update(history_date=published)

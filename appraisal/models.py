@@ -4,20 +4,64 @@ the grade bands, published before the first period they apply to and then fixed.
 A template is a family of versions sharing a `code`. A draft can be edited; a
 published version never changes: an edit makes the next version, a draft that
 applies from a later period. The rules (weights adding up to 100, curves, scales,
-bands) are checked in `appraisal.domain` when a version is published.
+bands) are checked in `appraisal.domain` when a version is published. Once published,
+the version (all but its bookkeeping `created_at`), its population, dimensions and
+grade bands refuse change in the models (save(), delete(), QuerySet update(),
+delete(), bulk_create(), bulk_update(), units.add/remove/set/clear) and in the
+database (the triggers of migration 0005, TRUNCATE included: migration 0006).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from org.models import BilingualNameMixin, OrgUnit, Period
 from targets.models import Metric
+
+
+class FinalisedError(Exception):
+    """A write to what is final: a finalised appraisal's fixed parts, its results, or a
+    published template version and its parts."""
+
+
+# What a published version refuses, in the models here and in the database (the
+# triggers of migration 0005, same message).
+TEMPLATE_PUBLISHED = "a published appraisal template cannot be changed"
+
+
+class TemplateQuerySet(models.QuerySet):
+    """update() and delete() refused when they would touch a published version
+    (update() of the bookkeeping columns alone, `created_at`, stays allowed)."""
+
+    def _touches_published(self) -> bool:
+        return self.filter(status=AppraisalTemplate.Status.PUBLISHED).exists()
+
+    def update(self, **kwargs):
+        if set(kwargs) - set(AppraisalTemplate.BOOKKEEPING_FIELDS) and self._touches_published():
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._touches_published():
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().delete()
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        # Checked here, before bulk_update's transaction (update() would refuse inside it
+        # and leave the caller's transaction broken).
+        objs = list(objs)
+        if set(fields) - set(AppraisalTemplate.BOOKKEEPING_FIELDS) and (
+            self.filter(pk__in=[obj.pk for obj in objs])._touches_published()
+        ):
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class AppraisalTemplate(BilingualNameMixin, models.Model):
@@ -54,6 +98,11 @@ class AppraisalTemplate(BilingualNameMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Once published, every column but these is fixed (the demo back-dates a draft's
+    # creation; nothing scores with it).
+    BOOKKEEPING_FIELDS = ("created_at",)
+
+    objects = TemplateQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[units])
 
     class Meta:
@@ -82,8 +131,125 @@ class AppraisalTemplate(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            names = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key
+                and f.name not in self.BOOKKEEPING_FIELDS
+                and (update_fields is None or {f.name, f.attname} & set(update_fields))
+            ]
+            stored = names and (
+                type(self)
+                .objects.filter(pk=self.pk, status=self.Status.PUBLISHED)
+                .values(*names)
+                .first()
+            )
+            if stored and any(getattr(self, name) != value for name, value in stored.items()):
+                raise FinalisedError(TEMPLATE_PUBLISHED)
+        super().save(*args, **kwargs)
 
-class Dimension(BilingualNameMixin, models.Model):
+    def delete(self, *args, **kwargs):
+        if type(self).objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().delete(*args, **kwargs)
+
+
+@receiver(m2m_changed, sender=AppraisalTemplate.units.through)
+def _published_population_fixed(sender, instance, action, reverse, pk_set, **kwargs):
+    """The population of a published version is fixed too (units.add/remove/set/clear)."""
+    if action not in ("pre_add", "pre_remove", "pre_clear"):
+        return
+    if not reverse:
+        ids = [instance.pk]
+    elif pk_set is not None:  # from an OrgUnit (no accessor today): the templates named
+        ids = pk_set
+    else:  # clear() from an OrgUnit: all its templates
+        ids = sender.objects.filter(orgunit_id=instance.pk).values("appraisaltemplate_id")
+    if _any_published(ids):
+        raise FinalisedError(TEMPLATE_PUBLISHED)
+
+
+class TemplatePartQuerySet(models.QuerySet):
+    """A published version's dimensions and grade bands: update(), delete(),
+    bulk_create() and bulk_update() refused when they touch one (or move a row into
+    one)."""
+
+    def _touches_published(self) -> bool:
+        return self.filter(template__status=AppraisalTemplate.Status.PUBLISHED).exists()
+
+    def update(self, **kwargs):
+        targets = [
+            getattr(value, "pk", value)
+            for key, value in kwargs.items()
+            if key in ("template", "template_id") and not hasattr(value, "resolve_expression")
+        ]
+        if self._touches_published() or _any_published(targets):
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._touches_published():
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if _any_published(obj.template_id for obj in objs):
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        # The rows as stored and the templates they move to, checked here, before
+        # bulk_update's transaction (update() would refuse inside it and leave the
+        # caller's transaction broken).
+        objs = list(objs)
+        stored = self.filter(pk__in=[obj.pk for obj in objs])
+        if stored._touches_published() or _any_published(obj.template_id for obj in objs):
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+def _any_published(template_ids) -> bool:
+    """Whether any of the templates (ids, or a subquery of ids) is published."""
+    if not isinstance(template_ids, models.QuerySet):
+        template_ids = {pk for pk in template_ids if pk is not None}
+        if not template_ids:
+            return False
+    return AppraisalTemplate.objects.filter(
+        pk__in=template_ids, status=AppraisalTemplate.Status.PUBLISHED
+    ).exists()
+
+
+class TemplatePart(models.Model):
+    """A part of a template version that decides how people are scored: refused by
+    save() and delete() once the version is published (drafts stay editable)."""
+
+    objects = TemplatePartQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        ids = [self.template_id]
+        if self.pk is not None and not self._state.adding:
+            ids.append(
+                type(self).objects.filter(pk=self.pk).values_list("template_id", flat=True).first()
+            )
+        if _any_published(ids):
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        stored = list(type(self).objects.filter(pk=self.pk).values_list("template_id", flat=True))
+        if _any_published(stored or [self.template_id]):
+            raise FinalisedError(TEMPLATE_PUBLISHED)
+        return super().delete(*args, **kwargs)
+
+
+class Dimension(BilingualNameMixin, TemplatePart):
     class Method(models.TextChoices):
         ATTAINMENT = "attainment", _("attainment of a metric")
         SATISFACTION = "satisfaction", _("customer satisfaction")
@@ -141,7 +307,7 @@ class Dimension(BilingualNameMixin, models.Model):
         return f"{self.template} · {self.name}"
 
 
-class GradeBand(models.Model):
+class GradeBand(TemplatePart):
     template = models.ForeignKey(
         AppraisalTemplate,
         on_delete=models.CASCADE,
@@ -179,14 +345,11 @@ class GradeBand(models.Model):
 # Up to `rated` the working rows (DimensionScore, PeerRating, Adjustment) may change;
 # finalising writes the result as AppraisalResult version 1 and from then on the
 # working rows and results are fixed: the model refuses save() and QuerySet.update(),
-# and on PostgreSQL a trigger refuses raw SQL too (migration 0003). Only an appeal
-# resolved with a change adds a result: the next version, with its reason.
+# and on PostgreSQL and SQLite triggers refuse raw SQL too (migration 0003; TRUNCATE
+# on PostgreSQL: migration 0006). Only an appeal resolved with a change adds a result:
+# the next version, with its reason (migration 0004).
 
 FINAL_STATUSES = ("finalised", "released", "acknowledged", "appealed", "resolved")
-
-
-class FinalisedError(Exception):
-    """A write to a finalised appraisal's fixed parts."""
 
 
 class GuardedQuerySet(models.QuerySet):
@@ -588,6 +751,16 @@ class Adjustment(GuardedModel):
         return f"{self.appraisal_id} · {self.dimension_id} → {self.new_score}"
 
 
+# Where a result version may come from, in the models here and in the database (the
+# triggers of migration 0004, same messages).
+RESULT_NEXT_VERSION = "an appraisal result version must follow the latest one"
+RESULT_FROM_FINALISATION = "version 1 of an appraisal result is written by its finalisation only"
+RESULT_FROM_APPEAL = (
+    "a later appraisal result version comes only from an appeal resolved with a change"
+)
+RESULT_ONE_PER_APPEAL = "the appeal already has its appraisal result version"
+
+
 class ResultQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise FinalisedError("an appraisal result is never changed")
@@ -595,12 +768,27 @@ class ResultQuerySet(models.QuerySet):
     def delete(self):
         raise FinalisedError("an appraisal result is never deleted")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        AppraisalResult.check_new(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise FinalisedError("an appraisal result is never changed")
+
 
 class AppraisalResult(models.Model):
     """A finalised result, written once: version 1 at finalisation, a later version
     for each appeal resolved with a change (with its reason). `working` holds the
     explained score as it stood: for each dimension the raw value, target, curve in
-    words, score, weight and contribution, and the grade band."""
+    words, score, weight and contribution, and the grade band.
+
+    Where a version comes from is checked on insert (`check_new`, and the triggers of
+    migration 0004): each follows the latest one; version 1 is written while the
+    appraisal is `finalised` (by the finalisation, which sets that status first);
+    a later version only while the appraisal is `resolved` with the outcome
+    `changed`, naming that resolution in `appeal_resolved_at` (the appraisal's
+    `resolved_at`: an appraisal has one appeal, and its resolution one version)."""
 
     appraisal = models.ForeignKey(
         Appraisal, on_delete=models.PROTECT, related_name="results", verbose_name=_("appraisal")
@@ -610,6 +798,8 @@ class AppraisalResult(models.Model):
     grade = models.CharField(_("grade"), max_length=10)
     working = models.JSONField(_("working"))
     reason = models.TextField(_("reason"), blank=True)
+    # The appeal resolution this version answers (None for version 1).
+    appeal_resolved_at = models.DateTimeField(_("appeal resolved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -633,6 +823,16 @@ class AppraisalResult(models.Model):
                 condition=Q(version=1) | ~Q(reason=""), name="appraisal_result_reason"
             ),
             models.CheckConstraint(condition=Q(score__gte=0), name="appraisal_result_score"),
+            # Version 1 answers no appeal; every later one answers one.
+            models.CheckConstraint(
+                condition=Q(version=1, appeal_resolved_at__isnull=True)
+                | Q(version__gt=1, appeal_resolved_at__isnull=False),
+                name="appraisal_result_from_appeal",
+            ),
+            # One version per appeal resolution.
+            models.UniqueConstraint(
+                fields=["appraisal", "appeal_resolved_at"], name="appraisal_result_one_per_appeal"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -641,7 +841,59 @@ class AppraisalResult(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise FinalisedError("an appraisal result is never changed")
+        type(self).check_new([self])
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise FinalisedError("an appraisal result is never deleted")
+
+    @classmethod
+    def check_new(cls, results) -> None:
+        """Refuse (FinalisedError) a new result that does not follow its appraisal's
+        latest version, or does not come from the finalisation (version 1) or from an
+        appeal resolved with a change (a later version). Three queries."""
+        results = list(results)
+        ids = {r.appraisal_id for r in results}
+        if not ids:
+            return
+        appraisals = {
+            row["pk"]: row
+            for row in Appraisal.objects.filter(pk__in=ids).values(
+                "pk", "status", "resolution", "resolved_at"
+            )
+        }
+        latest = dict(
+            cls.objects.filter(appraisal_id__in=ids)
+            .order_by()
+            .values("appraisal_id")
+            .annotate(latest=Max("version"))
+            .values_list("appraisal_id", "latest")
+        )
+        answered = set(
+            cls.objects.filter(appraisal_id__in=ids, appeal_resolved_at__isnull=False).values_list(
+                "appraisal_id", "appeal_resolved_at"
+            )
+        )
+        for result in results:
+            appraisal = appraisals.get(result.appraisal_id) or {}
+            if result.version != latest.get(result.appraisal_id, 0) + 1:
+                raise FinalisedError(RESULT_NEXT_VERSION)
+            if result.version == 1:
+                if (
+                    result.appeal_resolved_at is not None
+                    or appraisal.get("status") != Appraisal.Status.FINALISED
+                ):
+                    raise FinalisedError(RESULT_FROM_FINALISATION)
+            else:
+                if (
+                    result.appeal_resolved_at is None
+                    or appraisal.get("status") != Appraisal.Status.RESOLVED
+                    or appraisal.get("resolution") != "changed"
+                    or appraisal.get("resolved_at") != result.appeal_resolved_at
+                ):
+                    raise FinalisedError(RESULT_FROM_APPEAL)
+                link = (result.appraisal_id, result.appeal_resolved_at)
+                if link in answered:
+                    raise FinalisedError(RESULT_ONE_PER_APPEAL)
+                answered.add(link)
+            latest[result.appraisal_id] = result.version

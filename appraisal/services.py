@@ -4,7 +4,8 @@ publication and new versions.
 Each service is atomic, checks the rules in `appraisal.domain`, records the acting
 user in the audit trail and raises `DomainError` with a message naming the field or
 the dimension. A published version is never changed: every service refuses it and
-says to make a new version.
+says to make a new version (and past the services, the models and the database
+refuse it: appraisal.models, migration 0005).
 """
 
 from __future__ import annotations
@@ -305,11 +306,18 @@ def _covered_salespeople(template: AppraisalTemplate, today: datetime.date) -> l
 
 @transaction.atomic
 def template_publish(
-    *, template: AppraisalTemplate, acting_user, today: datetime.date | None = None
+    *,
+    template: AppraisalTemplate,
+    acting_user,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
 ) -> AppraisalTemplate:
     """Publish a draft before the first period it applies to starts; from then on it
-    never changes. The salespeople it covers are told."""
-    today = today or timezone.localdate()
+    never changes (the models and the database refuse it). The salespeople it covers
+    are told. `now` (the moment recorded as published_at) defaults to the real time;
+    `today` to its local date."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     template = _draft(template)
     problems = selectors.publication_problems(template=template, today=today)
     if problems:
@@ -318,7 +326,7 @@ def template_publish(
             % {"problems": " ".join(problems)}
         )
     template.status = AppraisalTemplate.Status.PUBLISHED
-    template.published_at = timezone.now()
+    template.published_at = now
     template.published_by = acting_user if getattr(acting_user, "pk", None) else None
     audit_as(template, acting_user, "published")
     template.save()

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Avg, Count, Max
+from django.db.models import Avg, Count
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -776,7 +776,8 @@ def _finalise_many(
         appraisal.finalised_by = acting_user
         finalised.append(appraisal)
     if results:
-        AppraisalResult.objects.bulk_create(results)
+        # The appraisals first: version 1 is written only while its appraisal is
+        # finalised (AppraisalResult.check_new, and the trigger of migration 0004).
         bulk_update_with_history(
             finalised,
             Appraisal,
@@ -785,6 +786,7 @@ def _finalise_many(
             default_change_reason="finalised",
             default_date=now,
         )
+        AppraisalResult.objects.bulk_create(results)
     return results, problems
 
 
@@ -1027,19 +1029,6 @@ def appeal_resolve(
                 )
             cleaned[pk] = _clean_score(value, name=names[pk])
         working = domain_cycles.apply_changes(latest.working, cleaned, reason)
-        next_version = (
-            AppraisalResult.objects.filter(appraisal=appraisal).aggregate(v=Max("version"))["v"] + 1
-        )
-        result = AppraisalResult.objects.create(
-            appraisal=appraisal,
-            version=next_version,
-            score=Decimal(working["total"]),
-            grade=working["grade"],
-            working=working,
-            reason=reason,
-            created_by=acting_user,
-            created_at=now,
-        )
     appraisal.status = Status.RESOLVED
     appraisal.resolved_at = now
     appraisal.resolved_by = acting_user
@@ -1049,6 +1038,21 @@ def appeal_resolve(
     appraisal.save(
         update_fields=["status", "resolved_at", "resolved_by", "resolution", "resolution_reason"]
     )
+    if outcome == "changed":
+        # After the resolution is recorded: the new version names it, and is refused
+        # unless the appraisal is resolved with a change (AppraisalResult.check_new, and
+        # the trigger of migration 0004).
+        result = AppraisalResult.objects.create(
+            appraisal=appraisal,
+            version=latest.version + 1,
+            score=Decimal(working["total"]),
+            grade=working["grade"],
+            working=working,
+            reason=reason,
+            appeal_resolved_at=appraisal.resolved_at,
+            created_by=acting_user,
+            created_at=now,
+        )
     text, text_zh = OUTCOMES[outcome]
     params = {
         "period": appraisal.cycle.period.label,

@@ -218,9 +218,6 @@ def load(rows: int) -> dict:
             name_zh="销售考核",
             period_kind="quarter",
             applies_from=quarter,
-            status="published",
-            published_at=datetime.datetime(2025, 12, 1, tzinfo=UTC),
-            published_by=department,
         )
         template.units.set([company])
         Dimension.objects.bulk_create(
@@ -239,6 +236,12 @@ def load(rows: int) -> dict:
         GradeBand.objects.bulk_create(
             [GradeBand(template=template, grade=g, min_score=Decimal(m)) for g, m in GRADES]
         )
+        # Published once complete: from then on its parts are fixed.
+        AppraisalTemplate.objects.filter(pk=template.pk).update(
+            status="published",
+            published_at=datetime.datetime(2025, 12, 1, tzinfo=UTC),
+            published_by=department,
+        )
         cycle = Cycle.objects.create(template=template, period=quarter, opened_by=department)
         cycle.units.set([company])
 
@@ -253,7 +256,7 @@ def load(rows: int) -> dict:
                     cycle=cycle,
                     person=person,
                     unit=teams[i // per_team],
-                    status=status,
+                    status="finalised",  # version 1 is written while finalised
                     rated_by=department,
                     rated_at=FINALISED_AT,
                     finalised_at=FINALISED_AT,
@@ -268,10 +271,10 @@ def load(rows: int) -> dict:
                 )
             )
         appraisals = Appraisal.objects.bulk_create(appraisals, batch_size=2000)
-        results = []
+        firsts, seconds = [], []
         for i, appraisal in enumerate(appraisals):
             score = Decimal(40 + (i * 37) % 80) + Decimal("0.25")
-            results.append(
+            firsts.append(
                 AppraisalResult(
                     appraisal=appraisal,
                     version=1,
@@ -281,9 +284,9 @@ def load(rows: int) -> dict:
                     created_by=department,
                 )
             )
-            if appraisal.status == "resolved":
+            if statuses[i % len(statuses)] == "resolved":
                 better = score + 5
-                results.append(
+                seconds.append(
                     AppraisalResult(
                         appraisal=appraisal,
                         version=2,
@@ -291,10 +294,18 @@ def load(rows: int) -> dict:
                         grade=_grade(better),
                         working=_working(str(better), _grade(better)),
                         reason="-5 points were missing: March answers added",
+                        appeal_resolved_at=LATER,
                         created_by=department,
                     )
                 )
-        AppraisalResult.objects.bulk_create(results, batch_size=2000)
+        AppraisalResult.objects.bulk_create(firsts, batch_size=2000)
+        # Then each appraisal moves on to its status; an appeal resolved with a change
+        # adds version 2.
+        for status in set(statuses) - {"finalised"}:
+            ids = [a.pk for i, a in enumerate(appraisals) if statuses[i % len(statuses)] == status]
+            Appraisal.objects.filter(pk__in=ids).update(status=status)
+        AppraisalResult.objects.bulk_create(seconds, batch_size=2000)
+        results = firsts + seconds
     return {"hr": hr, "results": len(results), "appraisals": len(appraisals)}
 
 

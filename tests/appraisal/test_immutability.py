@@ -1,21 +1,30 @@
 """A finalised appraisal stays fixed: model save()/delete(), QuerySet.update()/delete()
-and raw SQL (the triggers of migration 0003, on SQLite and on PostgreSQL).
+and raw SQL (the triggers of migration 0003, on SQLite and on PostgreSQL); a result
+version comes only from the finalisation (v1) or from an appeal resolved with a change
+(the next one, naming that resolution: migration 0004); TRUNCATE is refused on
+PostgreSQL (migration 0006) and DELETE without WHERE on both.
 
-The tests run with --no-migrations, so the `triggers` fixture installs the
-migration's own statements (`install()`) inside the test's transaction.
+The tests run with --no-migrations, so the `triggers` fixture (conftest.py) installs
+the migrations' own statements (`install()`) inside the test's transaction.
 """
 
 from __future__ import annotations
 
-import importlib
+import datetime
+import re
 from decimal import Decimal as D
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from appraisal import exports
 from appraisal import services_cycles as cycles
 from appraisal.models import (
+    RESULT_FROM_APPEAL,
+    RESULT_FROM_FINALISATION,
+    RESULT_NEXT_VERSION,
+    RESULT_ONE_PER_APPEAL,
     Adjustment,
     Appraisal,
     AppraisalResult,
@@ -26,9 +35,14 @@ from appraisal.models import (
 from org.domain import DomainError
 from tests.appraisal import cycle_helpers as ch
 
-guard = importlib.import_module("appraisal.migrations.0003_finalised_guard")
-
 Status = Appraisal.Status
+
+MESSAGE_RESULT = "an appraisal result is never changed or deleted"  # migration 0003
+MESSAGE_ROW = "a finalised appraisal cannot be changed"  # migration 0003
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="TRUNCATE exists on PostgreSQL only"
+)
 
 
 @pytest.fixture
@@ -41,13 +55,6 @@ def world(org):
     sam = ch.finalise(org, sam)
     tina = ch.appraisal_of(cycle, org.teammate)
     return cycle, sam, tina, teamwork
-
-
-@pytest.fixture
-def triggers(db):
-    if connection.vendor not in ("sqlite", "postgresql"):
-        pytest.skip("the triggers exist on SQLite and PostgreSQL only")
-    assert guard.install(connection) > 0
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -160,8 +167,13 @@ def test_services_refuse_a_finalised_appraisal(org, world):
 # --- raw SQL: the database triggers ---------------------------------------------------------
 
 
-def _refused(sql: str, params=()) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+def _refused(sql: str, params=(), message: str | None = None) -> None:
+    match = re.escape(message) if message else None
+    with (
+        pytest.raises(IntegrityError, match=match),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, params)
 
 
@@ -257,5 +269,196 @@ def test_the_whole_workflow_runs_with_the_triggers(org, triggers):
     sam, result = ch.resolve_changed(org, sam)
     assert result.version == 2
     assert sam.status == Status.RESOLVED
+    assert result.appeal_resolved_at == sam.resolved_at == ch.RESOLVE_NOW
     eve = ch.acknowledge(org, ch.appraisal_of(cycle, org.east2_person))
     assert eve.status == Status.ACKNOWLEDGED
+
+
+# --- where a result version comes from --------------------------------------------------------
+
+
+def _new_result(appraisal, version: int, by, *, link=None) -> AppraisalResult:
+    return AppraisalResult(
+        appraisal=appraisal,
+        version=version,
+        score=D("99"),
+        grade="A",
+        working={"total": "99", "grade": "A", "lines": []},
+        reason="" if version == 1 else "Typed by hand.",
+        appeal_resolved_at=link,
+        created_by=by,
+    )
+
+
+def _orm_refuses(result: AppraisalResult, message: str) -> None:
+    """save() (so create()) and bulk_create() both refuse `result`, with `message`."""
+    with pytest.raises(FinalisedError, match=re.escape(message)):
+        result.save()
+    with pytest.raises(FinalisedError, match=re.escape(message)):
+        AppraisalResult.objects.bulk_create([result])
+
+
+def _versions(appraisal) -> list[int]:
+    return list(
+        AppraisalResult.objects.filter(appraisal=appraisal)
+        .order_by("version")
+        .values_list("version", flat=True)
+    )
+
+
+def test_no_new_version_without_an_appeal_resolved_with_a_change(org, world):
+    _cycle, sam, _tina, _teamwork = world
+    dora = org.department
+    sam = ch.release(org, sam)
+    # released, never appealed: no version 2, whatever it names
+    _orm_refuses(_new_result(sam, 2, dora), RESULT_FROM_APPEAL)
+    _orm_refuses(_new_result(sam, 2, dora, link=ch.RESOLVE_NOW), RESULT_FROM_APPEAL)
+    # and no other version: the next one follows the latest, without gaps
+    _orm_refuses(_new_result(sam, 1, dora), RESULT_NEXT_VERSION)
+    _orm_refuses(_new_result(sam, 3, dora, link=ch.RESOLVE_NOW), RESULT_NEXT_VERSION)
+    # appealed, not resolved yet
+    sam = ch.appeal(org, sam)
+    _orm_refuses(_new_result(sam, 2, dora, link=sam.appealed_at), RESULT_FROM_APPEAL)
+    # resolved, the result upheld
+    cycles.appeal_resolve(
+        appraisal=sam,
+        outcome="upheld",
+        reason="The ratings are confirmed.",
+        acting_user=dora,
+        now=ch.RESOLVE_NOW,
+    )
+    sam = ch.reload(sam)
+    _orm_refuses(_new_result(sam, 2, dora, link=sam.resolved_at), RESULT_FROM_APPEAL)
+    assert _versions(sam) == [1]
+    # HR lists the version the person sees
+    assert [r.version for r in exports.latest_results(org.hr) if r.appraisal_id == sam.pk] == [1]
+
+
+def test_version_one_comes_from_the_finalisation_only(org, world):
+    _cycle, sam, tina, _teamwork = world
+    assert sam.results.get().appeal_resolved_at is None  # written by the finalisation
+    # tina is not finalised: no result, even version 1
+    _orm_refuses(_new_result(tina, 1, org.department), RESULT_FROM_FINALISATION)
+    _orm_refuses(
+        _new_result(tina, 1, org.department, link=ch.RESOLVE_NOW), RESULT_FROM_FINALISATION
+    )
+    assert _versions(tina) == []
+
+
+def test_an_appeal_resolved_with_a_change_adds_one_version_naming_it(org, world):
+    _cycle, sam, _tina, _teamwork = world
+    dora = org.department
+    sam, result = ch.resolve_changed(org, sam)
+    assert (result.version, result.appeal_resolved_at) == (2, sam.resolved_at)
+    later = sam.resolved_at + datetime.timedelta(hours=1)
+    # one version per resolution; none naming another moment; no gap
+    _orm_refuses(_new_result(sam, 3, dora, link=sam.resolved_at), RESULT_ONE_PER_APPEAL)
+    _orm_refuses(_new_result(sam, 3, dora, link=later), RESULT_FROM_APPEAL)
+    _orm_refuses(_new_result(sam, 4, dora, link=later), RESULT_NEXT_VERSION)
+    assert _versions(sam) == [1, 2]
+
+
+RAW_INSERT = (
+    "INSERT INTO appraisal_appraisalresult (appraisal_id, version, score, grade, working, "
+    "reason, appeal_resolved_at, created_at, created_by_id) "
+    "VALUES (%s, %s, 99, 'A', '{{}}', 'Typed by hand.', {link}, %s, %s)"
+)
+NO_LINK = RAW_INSERT.format(link="NULL")
+LINKED = RAW_INSERT.format(link="%s")
+# The appraisal's own resolved_at, as stored.
+OWN_RESOLUTION = RAW_INSERT.format(
+    link="(SELECT resolved_at FROM appraisal_appraisal WHERE id = %s)"
+)
+
+
+def test_raw_sql_inserts_only_the_versions_the_workflow_writes(org, world, triggers):
+    _cycle, sam, tina, _teamwork = world
+    now, dora = timezone.now(), org.department.pk
+    sam = ch.release(org, sam)
+    # released, never appealed
+    _refused(NO_LINK, [sam.pk, 2, now, dora], RESULT_FROM_APPEAL)
+    _refused(LINKED, [sam.pk, 2, ch.RESOLVE_NOW, now, dora], RESULT_FROM_APPEAL)
+    _refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
+    _refused(NO_LINK, [sam.pk, 1, now, dora], RESULT_NEXT_VERSION)
+    _refused(LINKED, [sam.pk, 3, ch.RESOLVE_NOW, now, dora], RESULT_NEXT_VERSION)
+    # not finalised: not even version 1
+    _refused(NO_LINK, [tina.pk, 1, now, dora], RESULT_FROM_FINALISATION)
+    # appealed, then resolved as upheld: still nothing
+    _runs(
+        "UPDATE appraisal_appraisal SET status = 'appealed', appealed_at = %s, "
+        "appeal_reason = 'Too low.' WHERE id = %s",
+        [ch.APPEAL_NOW, sam.pk],
+    )
+    _refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
+    _runs(
+        "UPDATE appraisal_appraisal SET status = 'resolved', resolved_at = %s, "
+        "resolution = 'upheld', resolution_reason = 'Confirmed.' WHERE id = %s",
+        [ch.RESOLVE_NOW, sam.pk],
+    )
+    _refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
+    # resolved with a change: the next version, naming that resolution, once
+    _runs("UPDATE appraisal_appraisal SET resolution = 'changed' WHERE id = %s", [sam.pk])
+    _refused(NO_LINK, [sam.pk, 2, now, dora], RESULT_FROM_APPEAL)
+    _refused(OWN_RESOLUTION, [sam.pk, 3, sam.pk, now, dora], RESULT_NEXT_VERSION)
+    assert _runs(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora]) == 1
+    _refused(OWN_RESOLUTION, [sam.pk, 3, sam.pk, now, dora], RESULT_ONE_PER_APPEAL)
+    assert _versions(sam) == [1, 2]
+    assert AppraisalResult.objects.get(appraisal=sam, version=2).appeal_resolved_at == (
+        ch.reload(sam).resolved_at
+    )
+
+
+# --- emptying a table: DELETE without WHERE, TRUNCATE ------------------------------------------
+
+
+def test_delete_without_where_is_refused(org, world, triggers):
+    """SQLite has no TRUNCATE: its DELETE without WHERE runs the row triggers (and so
+    does PostgreSQL's)."""
+    _cycle, sam, _tina, _teamwork = world
+    before = (AppraisalResult.objects.count(), DimensionScore.objects.count())
+    _refused("DELETE FROM appraisal_appraisalresult", message=MESSAGE_RESULT)
+    for table in ("dimensionscore", "peerrating", "adjustment", "appraisal"):
+        _refused(f"DELETE FROM appraisal_{table}", message=MESSAGE_ROW)
+    assert (AppraisalResult.objects.count(), DimensionScore.objects.count()) == before
+    assert ch.reload(sam).finalised_at is not None
+
+
+def _settle_foreign_keys() -> None:
+    """The test's rows were written in its transaction: PostgreSQL refuses to TRUNCATE
+    a table with deferred foreign key checks still pending, so run them now."""
+    _runs("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("TRUNCATE appraisal_appraisalresult", MESSAGE_RESULT),
+        ("TRUNCATE appraisal_dimensionscore", MESSAGE_ROW),
+        ("TRUNCATE appraisal_peerrating", MESSAGE_ROW),
+        ("TRUNCATE appraisal_adjustment", MESSAGE_ROW),
+        ("TRUNCATE appraisal_appraisal CASCADE", MESSAGE_ROW),
+        ("TRUNCATE appraisal_cycle CASCADE", MESSAGE_ROW),
+    ],
+)
+@pytest.mark.postgres
+@needs_postgres
+def test_truncate_is_refused_while_a_table_holds_final_rows(
+    org, world, triggers, statement, message
+):
+    _cycle, sam, _tina, _teamwork = world
+    _settle_foreign_keys()
+    _refused(statement, message=message)
+    assert sam.results.count() == 1
+    assert DimensionScore.objects.filter(appraisal=sam).count() == 4
+    assert ch.reload(sam).finalised_at is not None
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_truncate_passes_where_nothing_is_final(org, triggers):
+    cycle = ch.make_cycle(org)  # every appraisal open, no result
+    assert DimensionScore.objects.exists()
+    _settle_foreign_keys()
+    _runs("TRUNCATE appraisal_peerrating, appraisal_adjustment, appraisal_dimensionscore")
+    _runs("TRUNCATE appraisal_appraisal CASCADE")
+    assert not Appraisal.objects.filter(cycle=cycle).exists()

@@ -18,9 +18,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from appraisal import permissions_cycles as perms
+from appraisal import services
 from appraisal.models import Appraisal, Cycle
 from org.models import Membership
-from tests.appraisal.helpers import make_published, make_year
+from tests.appraisal.helpers import TODAY, make_draft, make_year
 
 WHEN = timezone.make_aware(datetime.datetime(2026, 4, 10, 10))
 
@@ -42,10 +43,12 @@ def _appraisal(cycle, person, unit, status):
     return Appraisal.objects.create(**fields)
 
 
-@pytest.fixture
-def world(org):
+def make_world(org, *, peers: bool = True):
     fy = make_year(2026)
-    template = make_published(org, code="cycle", year=fy, units=[org.east, org.south])
+    template = make_draft(org, code="cycle", year=fy, units=[org.east, org.south])
+    if not peers:
+        template.dimensions.update(rated_by_peers=False)  # a draft still changes
+    template = services.template_publish(template=template, acting_user=org.department, today=TODAY)
     main = Cycle.objects.create(template=template, period=fy.quarters[0], opened_by=org.department)
     main.units.set([org.east, org.south])
     south = Cycle.objects.create(template=template, period=fy.quarters[1], opened_by=org.department)
@@ -58,6 +61,11 @@ def world(org):
     w.oscar = _appraisal(main, org.other_salesperson, org.other_team, "released")
     w.oscar_south = _appraisal(south, org.other_salesperson, org.other_team, "open")
     return w
+
+
+@pytest.fixture
+def world(org):
+    return make_world(org)
 
 
 def fresh(appraisal):
@@ -178,8 +186,8 @@ def test_teammates_rate_as_peers_until_the_supervisor_submits(org, world):
     assert perms.is_peer(org.teammate, fresh(sam))
 
 
-def test_without_peer_dimensions_nobody_rates_as_a_peer(org, world):
-    world.template.dimensions.update(rated_by_peers=False)
+def test_without_peer_dimensions_nobody_rates_as_a_peer(org):
+    world = make_world(org, peers=False)  # a published version's dimensions never change
     sam = fresh(world.sam)
     assert perms.peer_dimensions(sam) == []
     assert not perms.can_peer_rate(org.teammate, sam)

@@ -1,9 +1,11 @@
 """HR's appraisal results: the page, the CSV and XLSX files and the API.
 
-The finalised appraisals and their results are written directly with the ORM (a
-result is only ever inserted, which the guards allow), so these tests read exactly
-what they set up: sam released (v1), tina resolved with a change (v1 then v2), eve
-finalised, oscar acknowledged, and sue still in calibration (no result).
+The finalised appraisals and their results are written directly with the ORM, in
+the order the guards allow (a result is only ever inserted: version 1 while the
+appraisal is finalised, version 2 once its appeal is resolved with a change, naming
+that resolution), so these tests read exactly what they set up: sam released (v1),
+tina resolved with a change (v1 then v2), eve finalised, oscar acknowledged, and sue
+still in calibration (no result).
 """
 
 from __future__ import annotations
@@ -51,14 +53,15 @@ FORBIDDEN = [
 
 
 def _appraisal(cycle, person, unit, status, *, by, department) -> Appraisal:
-    """An appraisal in `status` rated by `by`, with the dates its status needs."""
+    """An appraisal rated by `by`, with the dates `status` needs; a final one is stored
+    as `finalised` (for its version 1) and reaches `status` with _reach()."""
     final = status not in ("open", "self_assessed", "rated")
     released = status in ("released", "acknowledged", "appealed", "resolved")
-    return Appraisal.objects.create(
+    appraisal = Appraisal.objects.create(
         cycle=cycle,
         person=person,
         unit=unit,
-        status=status,
+        status="finalised" if final else status,
         self_submitted_at=RATED_AT,
         rated_by=by,
         rated_at=RATED_AT,
@@ -74,6 +77,15 @@ def _appraisal(cycle, person, unit, status, *, by, department) -> Appraisal:
         resolution="changed" if status == "resolved" else "",
         resolution_reason="March answers added." if status == "resolved" else "",
     )
+    appraisal.status = status
+    return appraisal
+
+
+def _reach(*appraisals) -> None:
+    """Each appraisal moves on to the status it was made for (the workflow columns of a
+    finalised appraisal may move on)."""
+    for appraisal in appraisals:
+        Appraisal.objects.filter(pk=appraisal.pk).update(status=appraisal.status)
 
 
 def _result(appraisal, version, score, grade, *, by, reason="") -> AppraisalResult:
@@ -84,6 +96,7 @@ def _result(appraisal, version, score, grade, *, by, reason="") -> AppraisalResu
         grade=grade,
         working={"total": score, "grade": grade, "lines": []},
         reason=reason,
+        appeal_resolved_at=appraisal.resolved_at if version > 1 else None,
         created_by=by,
     )
 
@@ -111,9 +124,10 @@ def results(org):
 
     _result(sam, 1, "88.50", "B", by=dora)
     _result(tina, 1, "70.00", "C", by=dora)
-    _result(tina, 2, "82.00", "B", by=dora, reason="-1 point was a typo: March answers added")
     _result(eve, 1, "96.00", "A", by=dora)
     _result(oscar, 1, "55.00", "D", by=dora)
+    _reach(sam, tina, eve, oscar)
+    _result(tina, 2, "82.00", "B", by=dora, reason="-1 point was a typo: March answers added")
     return {"year": year, "cycle": cycle, "template": template}
 
 
