@@ -102,14 +102,15 @@ def grow(org, world, teams: int = 10, people_per_team: int = 5) -> None:
                 rows.append(
                     {
                         "external_id": f"R-{number}",
-                        "date": datetime.date(2026, 1 + number % 11, 1 + number % 27).isoformat(),
+                        "date": datetime.date(2026, 1 + number % 10, 1 + number % 27).isoformat(),
                         "customer": f"G-{number % 40}",
                         "amount": str(100 + number),
                         "quantity": "2",
                         "gross_margin": "30",
                         "collected_amount": "50" if k % 2 else "0",
-                        # after every sale date above (none is later than 27 November)
-                        "collected_on": "2026-11-28" if k % 2 else None,
+                        # after every sale date above (none is later than 27 October), and
+                        # before the suite's day (tests/conftest.py pins 18 November)
+                        "collected_on": "2026-10-28" if k % 2 else None,
                         "product": f"Product {number % 13}",
                         "category": f"Category {number % 4}",
                         "credits": credits,
