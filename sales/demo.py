@@ -364,14 +364,21 @@ def _seed_reports(today: datetime.date) -> None:
 
 
 def _seed_satisfaction(years: list[FiscalYear], dept: User, today: datetime.date) -> None:
-    """A survey answer from most active customers in each of the last three months;
-    the customers of the people behind are a little less happy."""
+    """A survey answer from most active customers in each month since the last ended
+    quarter began (so that its appraisal and the current one have figures); the
+    customers of the people behind are a little less happy."""
     rng = random.Random(7)  # noqa: S311 (demo data, not secrets)
     behind = {p.pk: _behind(i) for p, _t, i in _team_members(today)}
+    since = org_demo.calendar(today).last_ended_quarter.start
     months = list(
-        Period.objects.filter(fiscal_year__in=years, kind=Period.Kind.MONTH, start_date__lte=today)
+        Period.objects.filter(
+            fiscal_year__in=years,
+            kind=Period.Kind.MONTH,
+            start_date__gte=since,
+            start_date__lte=today,
+        )
         .exclude(status=Period.Status.CLOSED)
-        .order_by("-start_date")[:3]
+        .order_by("-start_date")
     )
     customers = Customer.objects.filter(
         status=Customer.Status.ACTIVE, external_id__startswith=PREFIX

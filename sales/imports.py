@@ -157,14 +157,18 @@ TEMPLATE_HEADER = [
     "person2",
     "share2",
 ]
-EXAMPLE = (
-    "external_id,date,customer,product,category,amount,quantity,gross_margin,"
-    "collected_amount,collected_on,person1,share1,person2,share2\n"
-    "ERP-2026-0001,2026-03-10,C-001,Spectrometer X2,instruments,120000.00,2,36000.00,"
-    "60000.00,2026-03-28,wei.zhang,100,,\n"
-    "ERP-2026-0002,2026-03-12,C-002,Service contract,services,8000,1,5200,0,,"
-    "wei.zhang,60,ning.xu,40"
-)
+def example(today: datetime.date) -> str:
+    """Two example rows dated in the current month (which is open, unless its close has
+    started): a sale collected today, and a split sale of today."""
+    first = today.replace(day=1)
+    return (
+        "external_id,date,customer,product,category,amount,quantity,gross_margin,"
+        "collected_amount,collected_on,person1,share1,person2,share2\n"
+        f"ERP-{today:%Y}-0001,{first.isoformat()},C-001,Spectrometer X2,instruments,120000.00,"
+        f"2,36000.00,60000.00,{today.isoformat()},wei.zhang,100,,\n"
+        f"ERP-{today:%Y}-0002,{today.isoformat()},C-002,Service contract,services,8000,1,5200,"
+        "0,,wei.zhang,60,ning.xu,40"
+    )
 
 
 @dataclass

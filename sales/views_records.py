@@ -392,7 +392,7 @@ def records_import(request):
             "form": form,
             **problems_context(errors),
             "columns": imports.COLUMNS,
-            "example": imports.EXAMPLE,
+            "example": imports.example(timezone.localdate()),
         },
         status=status,
     )

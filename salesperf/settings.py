@@ -138,7 +138,9 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
+    # A host in the URL, else kombu prints "No hostname was supplied" (nothing listens:
+    # the tasks run in the caller).
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     # Embedded default: tasks run in-process, in the caller.
     CELERY_TASK_ALWAYS_EAGER = True

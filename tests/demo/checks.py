@@ -312,6 +312,26 @@ def check_appraisal(calendar: DemoCalendar, now: datetime.datetime) -> None:
     assert current.computed_at is not None
     assert not DimensionScore.objects.filter(appraisal__cycle=current, level__isnull=False)
     assert Notification.objects.filter(kind="appraisal_released").count() == 4
+    # Every quantitative figure of the past quarter is there (survey answers cover it
+    # too): the department can finalise the rated appraisals without scoring anything
+    # by hand. The current quarter's attainment is computed (its surveys may not have
+    # come in yet on its first days).
+    assert not DimensionScore.objects.filter(
+        appraisal__cycle=past,
+        dimension__method__in=["attainment", "satisfaction"],
+        score__isnull=True,
+    ).exists()
+    assert not DimensionScore.objects.filter(
+        appraisal__cycle=current, dimension__method="attainment", score__isnull=True
+    ).exists()
+
+
+def check_notifications(calendar: DemoCalendar) -> None:
+    """A realistic handful unread per person: what is older has been read."""
+    unread = Counter(
+        Notification.objects.filter(read_at__isnull=True).values_list("recipient_id", flat=True)
+    )
+    assert unread and max(unread.values()) <= 5
 
 
 # --- closing ----------------------------------------------------------------------------------
@@ -372,3 +392,4 @@ def check_all(calendar: DemoCalendar, now: datetime.datetime) -> None:
     check_sales(calendar)
     check_appraisal(calendar, now)
     check_closing(calendar)
+    check_notifications(calendar)

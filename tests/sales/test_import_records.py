@@ -15,6 +15,7 @@ from org.models import Period
 from sales import imports
 from sales.models import SalesCredit, SalesRecord
 from tests.conftest import PERSONAS
+from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, set_status
 
 IMPORT = reverse("sales:records-import")
@@ -118,6 +119,24 @@ def test_the_page_documents_the_columns_and_offers_templates(client_as, world):
     for name in ("external_id", "customer", "salesperson", "person1, person2", "share1, share2"):
         assert f"<code>{name}" in body
     assert f"{IMPORT}?template=csv" in body and f"{IMPORT}?template=xlsx" in body
+
+
+def test_the_example_rows_are_dated_in_the_current_month_and_import_as_shown(
+    client_as, org, world, suite_today
+):
+    """The page's example is dated in this month (open), not in one that has closed."""
+    body = client_as("department").get(IMPORT).content.decode()
+    example = imports.example(suite_today)
+    assert example.splitlines()[1].split(",")[1] in body
+    for name in ("wei.zhang", "ning.xu"):  # the people the example credits
+        MembershipFactory(user=UserFactory(username=name, roles=["salesperson"]), unit=org.team)
+    customer(org.salesperson, name="Example 1", external_id="C-001")
+    customer(org.salesperson, name="Example 2", external_id="C-002")
+    response = post(client_as("department"), example.encode())
+    assert response.status_code == 302, errors(response) if response.context else response
+    dates = set(SalesRecord.objects.values_list("date", flat=True))
+    assert {d.replace(day=1) for d in dates} == {suite_today.replace(day=1)}
+    assert max(dates) <= suite_today
 
 
 def test_the_templates_are_an_empty_file_with_the_columns(client_as, world):

@@ -2,8 +2,9 @@
 
 Each app adds its part through a `demo.seed(stdout=..., today=...)` function, found
 through the app registry in the order of INSTALLED_APPS (org first), so that org
-depends on none of them. The dates of the whole demo come from
-org.demo_calendar.DemoCalendar: the demo is valid on any day.
+depends on none of them; a `demo.settle(today=...)` runs once all of it is written.
+The dates of the whole demo come from org.demo_calendar.DemoCalendar: the demo is
+valid on any day.
 
 `--today YYYY-MM-DD` seeds the demo as a newcomer would on that day: the clock is
 set to that day (time-machine) while the demo is written, so that what the services
@@ -14,6 +15,7 @@ Idempotent: running it again changes nothing that is already there.
 
 import contextlib
 import datetime
+import functools
 import importlib
 import logging
 
@@ -75,16 +77,24 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _seed(self, *, today: datetime.date) -> None:
+        modules = []
         for app in apps.get_app_configs():
             if not app.name.isidentifier():
                 continue
             try:
-                module = importlib.import_module(f"{app.name}.demo")
+                modules.append(importlib.import_module(f"{app.name}.demo"))
             except ModuleNotFoundError as exc:
                 if exc.name != f"{app.name}.demo":
                     raise
-                continue
-            module.seed(stdout=self.stdout, today=today)
+        for module in modules:
+            if hasattr(module, "seed"):
+                module.seed(stdout=self.stdout, today=today)
+        # A module's `settle(today=...)` tidies what the others left once everything,
+        # the writes made on commit included, is there (e.g. the notifications people
+        # have read): registered last, it runs after every other on-commit callback.
+        for module in modules:
+            if hasattr(module, "settle"):
+                transaction.on_commit(functools.partial(module.settle, today=today))
 
     def _print_logins(self) -> None:
         out = self.stdout
