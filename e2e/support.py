@@ -186,7 +186,12 @@ class Journey:
         self.context.set_default_navigation_timeout(30_000)
         self.page: Page = self.context.new_page()
         self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda error: self._problem("uncaught exception", str(error)))
+        try:  # Chromium's own report of an uncaught exception names the file and the line
+            cdp = self.context.new_cdp_session(self.page)
+            cdp.on("Runtime.exceptionThrown", self._on_exception)
+            cdp.send("Runtime.enable")
+        except Exception:  # not Chromium: Playwright's report, without the file and line
+            self.page.on("pageerror", lambda e: self._problem("uncaught exception", str(e)))
         self.page.on("requestfailed", self._on_request_failed)
         self.page.on("response", self._on_response)
 
@@ -215,6 +220,14 @@ class Journey:
             location = message.location or {}
             url = (location.get("url") or "").removeprefix(self.base_url)
             self._problem("console error", f"{message.text} [{url}:{location.get('lineNumber')}]")
+
+    def _on_exception(self, event: dict) -> None:
+        details = event.get("exceptionDetails", {})
+        what = (details.get("exception") or {}).get("description") or details.get("text", "")
+        url = (details.get("url") or "").removeprefix(self.base_url)
+        line = details.get("lineNumber", -1) + 1
+        first = what.splitlines()[0] if what else "?"
+        self._problem("uncaught exception", f"{first} [{url}:{line}]")
 
     def _on_request_failed(self, request) -> None:
         if request.url in self._downloads and request.failure == "net::ERR_ABORTED":
@@ -305,6 +318,7 @@ class Journey:
 
     def check(self, shot: str | None = None) -> None:
         """The page's language, its charts and (with `shot`) its screenshot."""
+        self.assert_no_problems()  # the first page with a problem is where the journey stops
         page = self.page
         lang = page.locator("html").get_attribute("lang")
         assert lang == self.html_lang, (
