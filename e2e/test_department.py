@@ -1,8 +1,8 @@
 """The sales management department's journey (dept.zhou): the organisation dashboard;
 a draft target cascaded one level down and published; the last ended quarter closed,
-its progress followed to the end; the quarter's appraisal cycle calibrated (a missing
-score given, with a reason) and its ready appraisals finalised; an appeal resolved
-with a change, which records the result's next version."""
+its progress followed to the end; the quarter's appraisal cycle calibrated (a score
+adjusted with a reason, a missing one when there is one) and its ready appraisals
+finalised; an appeal resolved with a change, which records the result's next version."""
 
 import re
 
@@ -10,13 +10,13 @@ import pytest
 
 TEXTS = {
     "en": {
-        "adjust": "No survey was answered this quarter; scored as meeting expectations from "
-        "the supervisor's account.",
+        "adjust": "Calibration: brought in line with the other teams, as meeting expectations "
+        "(the supervisor's account of the quarter).",
         "resolve": "The two orders booked after the quarter's end were approved in it: "
         "revenue attainment recomputed with them.",
     },
     "zh": {
-        "adjust": "本季度没有客户满意度问卷回复，根据主管的说明按符合预期计分。",
+        "adjust": "校准：根据主管对本季度的说明，与其他团队保持一致，按符合预期计分。",
         "resolve": "季度结束后录入的两个订单在季度内已获批准，营业收入达成率已计入重新计算。",
     },
 }
@@ -65,29 +65,37 @@ def test_department(journey, lang):
     page.wait_for_load_state("networkidle")
     j.check("close-run")
 
-    # Calibrate: give the missing score of a rated appraisal, with a reason.
+    # Calibrate: adjust a score of a rated appraisal, with a reason (a missing score
+    # when one is missing: the appraisal can then be finalised).
     j.go("/appraisal/cycles/", shot="cycles")
     cycles = page.locator("main table a[href^='/appraisal/cycles/']").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))"
     )
-    waiting = page.locator("main tr:has(small.text-warning-emphasis):has(a[href*='/adjust/'])")
-    for cycle in cycles:  # the first cycle with rated appraisals waiting for a score
+    rated = page.locator("main tr:has(a[href*='/adjust/'])")
+    for cycle in cycles:  # the first cycle with rated appraisals in calibration
         j.go(f"{cycle}calibration/")
-        if waiting.count():
+        if rated.count():
             break
-    assert waiting.count(), "no rated appraisal waits for a score"
+    assert rated.count(), "no rated appraisal to calibrate"
     j.screenshot("calibration")
-    row = waiting.first
-    missing = re.split(r"[:：]", row.locator("small.text-warning-emphasis").inner_text())[-1]
-    dimension = missing.split(",")[0].strip()
+    missing = rated.filter(has=page.locator("small.text-warning-emphasis"))
+    row = missing.first if missing.count() else rated.first
+    dimension = None
+    if missing.count():  # "no score yet: Customer satisfaction, …" names the dimensions
+        names = re.split(r"[:：]", row.locator("small.text-warning-emphasis").inner_text())[-1]
+        dimension = names.split(",")[0].strip()
     j.click(row.locator("a[href*='/adjust/']"), shot="adjust")
     appraisal = re.sub(r"adjust/.*$", "", page.url.removeprefix(j.base_url))
     form = page.locator("main form[method=post]")
-    form.locator("select[name=dimension]").select_option(label=dimension)
+    if dimension:
+        form.locator("select[name=dimension]").select_option(label=dimension)
+    else:
+        form.locator("select[name=dimension]").select_option(index=1)
     form.locator("input[name=new_score]").fill("60")
     form.locator("textarea[name=reason]").fill(texts["adjust"])
     j.click(form.locator("button[type=submit]"), shot="adjusted")
     assert "/calibration/" in page.url, page.url
+    assert j.shows(texts["adjust"]), "the adjustment's reason is not shown"
 
     # Finalise the cycle's ready appraisals: the adjusted one is among them.
     j.go(cycle, shot="cycle")
