@@ -3,7 +3,8 @@
 - `demo_template`: the demo seeded ONCE per run into a template SQLite file (migrate,
   then `seed_demo --quiet`); with pytest-xdist the first worker seeds it under a lock
   and the others wait for it. `E2E_DEMO_TEMPLATE=path` keeps it between runs (seeded
-  when the file is missing; delete it after a model or demo change).
+  when the file is missing; delete it after a model or demo change, and on another
+  day: the demo is seeded as of its day).
   `E2E_TODAY=YYYY-MM-DD` seeds it, and runs the sites, as of that day (the clock moved
   by time-machine) to try the journeys on an awkward day; by default the real day.
 - `site`: for each journey, a copy of the template and its own server on a free port
