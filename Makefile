@@ -1,4 +1,5 @@
-# salesperf: the two commands are `make run` and `make test`.
+# salesperf: the two commands are `make run` and `make test` (`make e2e` runs the
+# browser journeys).
 #
 # `make setup` is idempotent: stamp files under .venv/ remember what was done
 # and are redone only when pyproject.toml / package.json / package-lock.json
@@ -17,6 +18,9 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # The unit suite runs on every core (pytest-xdist), each worker on its own database.
 TEST_WORKERS ?= auto
+# The browser journeys: two at a time (each its own server and browser context).
+E2E_WORKERS ?= 2
+E2E_ARGS ?=
 # python3.11 if it is on PATH, else python3 (which must then be 3.11).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3.11)
 
@@ -32,11 +36,11 @@ PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 FORCE_VENV := $(if $(wildcard $(VPY)),,FORCE)
 FORCE_NPM := $(if $(wildcard node_modules/.package-lock.json),,FORCE)
 
-.PHONY: help setup run test lint format migrations-check messages worker beat FORCE
+.PHONY: help setup run test e2e screenshots lint format migrations-check messages worker beat FORCE
 
 help: ## List the targets
 	@echo "salesperf make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-18s %s\n", $$1, $$2}'
 
 setup: $(PIP_STAMP) $(NPM_STAMP) $(MO_STAMP) ## Create .venv, install Python and npm packages, compile translations
 
@@ -83,6 +87,12 @@ run: setup ## Command 1: migrate, seed the demo data, serve on http://127.0.0.1:
 
 test: setup ## Command 2: the test suite on every core (PYTEST_ARGS=..., TEST_WORKERS=n)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+e2e: setup ## The browser journeys, every role in English and Chinese (E2E_ARGS=..., E2E_WORKERS=n)
+	$(VENV)/bin/pytest -c e2e/pytest.ini -n $(E2E_WORKERS) $(E2E_ARGS) e2e
+
+screenshots: e2e ## Run the journeys, then copy their screenshots into docs/screenshots/ (the README's)
+	$(VPY) e2e/screenshots.py
 
 lint: $(PIP_STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

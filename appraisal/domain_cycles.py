@@ -15,6 +15,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from appraisal import domain
@@ -112,6 +113,13 @@ class LineInput:
     def final_score(self) -> Decimal | None:
         return self.adjusted_score if self.adjusted_score is not None else self.score
 
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, as the messages around it."""
+        if self.name_zh and (get_language() or "").lower().startswith("zh"):
+            return self.name_zh
+        return self.name
+
 
 def line_from(
     dimension,
@@ -197,8 +205,9 @@ def line_data(line: LineInput, *, contribution: str | None = None) -> dict:
 
 
 def missing_scores(lines: Iterable[LineInput]) -> list[str]:
-    """The names of the dimensions without a final score (in order)."""
-    return [line.name for line in lines if line.final_score is None]
+    """The names (in the active language) of the dimensions without a final score, in
+    order."""
+    return [line.display_name for line in lines if line.final_score is None]
 
 
 def _bands(bands) -> list[Band]:

@@ -478,11 +478,15 @@ def self_assessment_save(
             if submit:
                 raise DomainError(
                     _("%(name)s: choose a level before sending the self-assessment.")
-                    % {"name": row.dimension.name}
+                    % {"name": row.dimension.display_name}
                 )
         else:
             domain_cycles.check_rating(
-                row.dimension.scale, level, comment, name=row.dimension.name, need_comment=False
+                row.dimension.scale,
+                level,
+                comment,
+                name=row.dimension.display_name,
+                need_comment=False,
             )
         row.self_level = level
         row.self_comment = comment
@@ -527,12 +531,16 @@ def rating_save(
             if submit:
                 raise DomainError(
                     _("%(name)s: choose a level before submitting the rating.")
-                    % {"name": row.dimension.name}
+                    % {"name": row.dimension.display_name}
                 )
             row.score = None
         else:
             row.score = domain_cycles.check_rating(
-                row.dimension.scale, level, comment, name=row.dimension.name, need_comment=submit
+                row.dimension.scale,
+                level,
+                comment,
+                name=row.dimension.display_name,
+                need_comment=submit,
             )
         row.level = level
         row.comment = comment
@@ -586,7 +594,7 @@ def peer_rating_save(
                 rating.delete()
             continue
         domain_cycles.check_rating(
-            dimension.scale, level, comment, name=dimension.name, need_comment=False
+            dimension.scale, level, comment, name=dimension.display_name, need_comment=False
         )
         rating = rating or PeerRating(appraisal=appraisal, dimension=dimension, rater=acting_user)
         rating.level = level
@@ -638,7 +646,7 @@ def score_adjust(
         raise DomainError(
             _("Dimension %(id)s is not part of this appraisal.") % {"id": dimension_id}
         )
-    name = row.dimension.name
+    name = row.dimension.display_name
     score = _clean_score(new_score, name=name)
     reason = (reason or "").strip()
     if not reason:

@@ -1,5 +1,6 @@
 """The zh-Hans catalogue is complete and its compiled .mo matches the .po."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -29,3 +30,19 @@ def test_the_compiled_catalogue_matches_the_source():
             entry.msgstr,
             tuple(sorted(entry.msgstr_plural.items())),
         ), f"stale translation in django.mo: {entry.msgid!r} (run compilemessages)"
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# An attribute that people read (screen readers, tooltips, empty fields) written as a
+# literal word in a template is never translated.
+READ_ATTRIBUTE = re.compile(r'\b(aria-label|title|placeholder|alt)="([^"{]*[A-Za-z]{2,}[^"{]*)"')
+
+
+def test_no_template_writes_an_attribute_people_read_in_english_only():
+    literal = [
+        f"{path.relative_to(TEMPLATES)}:{number}: {match.group(0)}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        for match in READ_ATTRIBUTE.finditer(line)
+    ]
+    assert not literal, "use {% translate %} in:\n" + "\n".join(literal)

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from appraisal import domain
 from appraisal.domain_cycles import (
@@ -82,6 +83,14 @@ def test_missing_scores_names_the_lines_without_a_final_score():
         line(4, "Training", "0.01"),
     ]
     assert missing_scores(lines) == ["Revenue", "Training"]
+
+
+def test_missing_scores_are_named_in_the_readers_language():
+    lines = [line(1, "Revenue", "50"), line(2, "Teamwork", "50", score="80")]
+    with translation.override("zh-hans"):
+        assert missing_scores(lines) == ["Revenue\uff08zh\uff09"]
+    with translation.override("en"):
+        assert missing_scores(lines) == ["Revenue"]
 
 
 def test_explain_builds_the_working():

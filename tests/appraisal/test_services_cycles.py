@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from appraisal import services_cycles as cycles
 from appraisal import tasks
@@ -312,6 +313,19 @@ def test_rating_comment_required_at_the_extremes_on_submit(org, cycle):
         )
     sam = ch.rate(org, sam, levels=(5, 1), comments=("Top.", "Never helps."))
     assert sam.status == Status.RATED
+
+
+def test_rating_refusals_name_the_dimension_in_the_readers_language(org, cycle):
+    sam = ch.appraisal_of(cycle, org.salesperson)
+    with translation.override("zh-hans"), pytest.raises(DomainError, match=r"^工作态度\uff1a"):
+        ch.rate(org, sam, levels=(5, 3), comments=("", ""))
+    with translation.override("zh-hans"), pytest.raises(DomainError, match=r"^团队协作\uff1a"):
+        cycles.rating_save(
+            appraisal=sam,
+            entries={ch.dimensions(cycle)[ch.ATTITUDE].pk: (3, "")},
+            submit=True,
+            acting_user=org.supervisor,
+        )
 
 
 def test_who_rates(org, cycle):
