@@ -413,7 +413,8 @@ def test_a_full_cascade_previews_every_unit_person_and_month_then_writes_them(
     )
     assert response.status_code == 302
     stored = {
-        (t.period_id, t.unit_id, t.person_id): t.value for t in Target.objects.filter(metric=metric)
+        (t.period_id, t.unit_id, t.person_id, t.team_id): t.value
+        for t in Target.objects.filter(metric=metric)
     }
     for p in planned:
         assert stored[p.key] == p.value
