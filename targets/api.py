@@ -317,7 +317,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             "Cascade a target (sales management department): `org` splits it one level down "
             "the organisation by an allocation method, `time` splits an annual target into "
             "quarters and months by a seasonality profile, `down` does both all the way to "
-            "every person and month. With `preview: true` the planned rows come back and "
+            "every person and month (with a method and weights for the first level, as the "
+            "workspace takes them). With `preview: true` the planned rows come back and "
             "nothing is written."
         ),
     )
@@ -335,7 +336,9 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 elif mode == "time":
                     rows = services.plan_time_split(target, profile=profile)
                 else:
-                    rows = services.plan_cascade_down(target, profile)
+                    rows = services.plan_cascade_down(
+                        target, profile, method=method, weights=weights
+                    )
                 return Response(
                     {
                         "preview": True,
@@ -353,7 +356,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 )
             else:
                 count = services.cascade_down(
-                    target=target, profile=profile, acting_user=request.user
+                    target=target,
+                    profile=profile,
+                    method=method,
+                    weights=weights,
+                    acting_user=request.user,
                 )
         return Response({"preview": False, "count": count, "rows": []})
 

@@ -414,6 +414,9 @@ class PlannedTarget:
     published: bool = False
     # The allocation weight to store with the target (None: typed in, imported).
     weight: Decimal | None = None
+    # The weight the current target was given (or its value brought back to the whole
+    # period when it was typed in): what a cascade by weights keeps when none are given.
+    current_weight: Decimal | None = None
 
     @property
     def key(self):
@@ -768,6 +771,13 @@ class _Cascade:
                     current.value if current else None,
                     bool(current and current.is_published),
                     weight,
+                    current_weight=(
+                        None
+                        if current is None
+                        else current.weight
+                        if current.weight is not None
+                        else self._unprorated(current, row, period)
+                    ),
                 )
             )
         return planned

@@ -326,8 +326,8 @@ def test_the_csv_export_has_a_header_and_every_target(client_as, exported, fy):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="targets-FY2026.csv"' in response["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0] == [*HEADER, "status", "owner_name"]
-    assert ["revenue", "FY2026", "unit", "acme", "1000.00", "draft", "ACME"] in rows
+    assert rows[0] == [*HEADER, "status", "owner_name", "team"]
+    assert ["revenue", "FY2026", "unit", "acme", "1000.00", "draft", "ACME", ""] in rows
     assert ["revenue", "2026-03", "person", "sam", "12.50"] in [r[:5] for r in rows]
     assert len(rows) == 5
 

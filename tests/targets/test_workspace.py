@@ -136,8 +136,8 @@ def test_the_workspace_shows_every_node_with_sum_gap_and_state(client_as, org, t
     assert team.children_sum == Decimal("100")
     assert team.state == "under"
     # people sit under their team, each with the team an edit belongs to
-    assert rows[f"person-{org.teammate.pk}"].team == org.team
-    assert rows[f"person-{org.teammate.pk}"].target is None
+    assert rows[f"person-{org.teammate.pk}-{org.team.pk}"].team == org.team
+    assert rows[f"person-{org.teammate.pk}-{org.team.pk}"].target is None
     html = response.content.decode()
     assert "Tolerance band" in html and "110" in html
     assert "East Team 1" in html and html.index("East Team 1") < html.index(
