@@ -242,8 +242,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         },
         description=_(
             "Set the draft value of the target of a metric, a period and an owner (a unit "
-            "or a person), creating it if needed. The department sets any target; a "
-            "supervisor the targets of the people of the teams they lead. An owner you "
+            "or a person's part in a team), creating it if needed. The department sets any "
+            "target; a supervisor the targets of the people of the teams they lead. An owner you "
             "cannot see (for a supervisor: outside their subtree) answers 404, one you see "
             "but may not set 403. A published target changes only by an adjustment (400)."
         ),
@@ -251,13 +251,15 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def create(self, request):
         user = request.user
         data = validated(TargetSetSerializer, request)
-        unit = person = None
+        unit = person = team = None
         if data.get("unit") is not None:
             unit = org_permissions.unit_for_user(user, data["unit"])
         else:
             person = org_permissions.person_for_user(user, data["person"])
+            if data.get("team") is not None:
+                team = org_permissions.unit_for_user(user, data["team"])
         target = selectors.would_be_target(
-            metric=data["metric"], period=data["period"], unit=unit, person=person
+            metric=data["metric"], period=data["period"], unit=unit, person=person, team=team
         )
         org_permissions.require(may_change(user, target))
         with domain_errors():
@@ -267,6 +269,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 value=data["value"],
                 unit=unit,
                 person=person,
+                team=team,
                 acting_user=user,
             )
         code = status.HTTP_200_OK if target.pk else status.HTTP_201_CREATED
@@ -288,6 +291,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 value=data["value"],
                 unit=target.unit,
                 person=target.person,
+                team=target.team if target.person_id else None,
                 acting_user=request.user,
             )
         return Response(self._fresh(target.pk))

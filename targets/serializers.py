@@ -278,6 +278,16 @@ class TargetSetSerializer(serializers.Serializer):
         label=_("person"),
         help_text=_("Id of the owning person."),
     )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        label=_("team"),
+        help_text=_(
+            "With a person: the id of the team whose part this is (a person who moved has a "
+            "part in each team they were in); the team they were last in during the period "
+            "if empty."
+        ),
+    )
     value = typed_value(label=_("value"))
 
     def validate(self, attrs):
@@ -285,6 +295,8 @@ class TargetSetSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"unit": [_("Give either a unit or a person, not both.")]}
             )
+        if attrs.get("team") is not None and attrs.get("person") is None:
+            raise serializers.ValidationError({"team": [_("Only a person's target has a team.")]})
         return attrs
 
 
