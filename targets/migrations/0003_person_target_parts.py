@@ -64,7 +64,8 @@ def convert(apps, schema_editor=None) -> int:
         if not teams or row.team_id in teams:
             continue
         row.team_id = teams[-1]
-        row.save(update_fields=["team"])
+        # An UPDATE, not save(): no signal, the history row is written below.
+        Target.objects.filter(pk=row.pk).update(team_id=row.team_id)
         moved.append(row)
     Historical.objects.bulk_create(
         Historical(
@@ -113,7 +114,6 @@ class Migration(migrations.Migration):
                 verbose_name="allocation weight",
             ),
         ),
-        migrations.RunPython(convert, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="target",
             index=models.Index(fields=["team", "period"], name="targets_tar_team_id_0f75f6_idx"),
@@ -126,4 +126,7 @@ class Migration(migrations.Migration):
                 name="targets_unique_person_part",
             ),
         ),
+        # Last: PostgreSQL refuses DDL on a table with pending trigger events (the
+        # deferred foreign keys of the rows written), and no step needs the old shape.
+        migrations.RunPython(convert, migrations.RunPython.noop),
     ]
