@@ -479,3 +479,35 @@ def test_publication_of_a_consistent_tree_publishes_and_notifies_the_owners(
     assert Target.objects.filter(status="published").count() == 2
     assert Notification.objects.filter(recipient=org.other_salesperson).exists()
     assert Notification.objects.filter(recipient=org.other_supervisor).exists()
+
+
+def test_the_weight_boxes_start_from_the_weights_given_never_a_prorated_value(
+    client_as, org, tree, metric
+):
+    """A joiner's part is prorated: starting her weight box from its value would
+    prorate her twice when the cascade is written again. The boxes start from the
+    weights the cascade stored."""
+    import datetime
+
+    from org.services import membership_create
+    from tests.factories import UserFactory
+
+    nina = UserFactory(username="nina", roles=["salesperson"])
+    membership_create(user=nina, unit=org.team, start_date=datetime.date(2026, 7, 1))
+    client = client_as("department")
+    response = client.post(
+        cascade_url(tree["team"]),
+        # by username: nina, sam, sue, tina
+        {"mode": "org", "method": "weights", "share_0": "1", "share_1": "2", "share_2": "1"}
+        | {"share_3": "1"},
+    )
+    assert response.status_code == 302
+    page = client.get(cascade_url(tree["team"], mode="org", method="weights"))
+    shares = [page.context["form"][f"share_{i}"].value() for i in range(4)]
+    assert shares == ["1", "2", "1", "1"]  # nina (joined 1 July) keeps her weight 1
+    again = client.post(
+        cascade_url(tree["team"]),
+        {"mode": "org", "method": "weights"} | {f"share_{i}": v for i, v in enumerate(shares)},
+    )
+    assert again.status_code == 302
+    assert Target.objects.get(person=nina, period=tree["team"].period).weight == 1
