@@ -514,7 +514,7 @@ class _Cascade:
         self.targets: dict[tuple, Target] = {}
         for t in Target.objects.filter(
             metric=metric, period__fiscal_year_id=fiscal_year_id
-        ).select_related("seasonality"):
+        ).select_related("unit", "seasonality"):
             self.targets[(t.period_id, t.owner_key)] = t
         first = min((p.start_date for p in periods), default=datetime.date.min)
         last = max((p.end_date for p in periods), default=datetime.date.min)
