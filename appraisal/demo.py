@@ -9,7 +9,8 @@ person's self-assessment, teamwork by peers too) and the grades S/A/B/C/D. Versi
 applies from the quarter before the current one (the last quarter that has ended,
 which the demo's history always holds: see org.demo_calendar), so that a whole cycle
 can already be shown; version 2, a draft adding training participation, applies from
-the next quarter when the calendar has one.
+the next quarter when the calendar has one. It stays a draft: until training records
+are kept, publication refuses a training dimension and says why.
 
 The cycles:
 - the last quarter that has ended, its appraisals in
@@ -264,13 +265,14 @@ def _publish_v1(*, period: Period, company: OrgUnit, dept: User) -> AppraisalTem
 
 
 def _draft_v2(v1: AppraisalTemplate, *, dept: User, today: datetime.date) -> AppraisalTemplate:
-    """The next version, being edited: revenue 45 % and training participation 5 %."""
+    """The next version, being edited: revenue 45 % and training participation 5 %. It
+    cannot be published until training records are kept (publication says so)."""
     v2 = services.template_new_version(template=v1, acting_user=dept, today=today)
     services.template_update(
         template=v2,
         description=DESCRIPTION
-        + "\nDraft: adds training participation once the training records are kept. / "
-        "草稿：培训记录启用后加入培训参与度。",
+        + "\nDraft: adds training participation; it cannot be published until training "
+        "records are kept. / 草稿：加入培训参与度；培训记录启用之前不能发布。",
         acting_user=dept,
     )
     services.dimension_save(
@@ -676,6 +678,8 @@ def seed(*, stdout, today: datetime.date) -> None:
         _quarter_to_come(today)
     ):
         lines.append("no draft of the next version, because the calendar has no quarter to come")
+    elif versions.filter(status=AppraisalTemplate.Status.DRAFT).exists():
+        lines.append("the draft cannot be published until training records are kept")
     lines += _seed_cycles(company=company, dept=dept, today=today)
     stdout.write(
         f"Appraisal: {NAME}: "

@@ -1,9 +1,15 @@
 """Pure rules of appraisal templates: scoring curves, rating scales, weights, grade
 bands and the weighted total. No ORM here; every function is tested on its own.
 
-Scores and weights are Decimals. A score is rounded half up to `SCORE_PLACES`
-decimals; a weight is a percentage with at most two decimals, and the weights of a
-template add up to exactly 100.
+Scores and weights are Decimals. A weight is a percentage with at most two
+decimals, and the weights of a template add up to exactly 100.
+
+The rounding rule (the only one): a curve scores the exact raw value (an attainment
+is actual / target * 100 as an exact fraction, a satisfaction mean is the sum of the
+answers over their number, never a rounded display of them), and only the score is
+rounded, half up to `SCORE_PLACES` decimals. The total is the exact weighted sum of
+those scores, rounded the same way, and the grade is read from that total. A raw
+value is shown with `RAW_PLACES` decimals, enough for a reader to redo the score.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -18,6 +25,7 @@ from django.utils.translation import pgettext
 from org.domain import DomainError
 
 __all__ = [
+    "RAW_PLACES",
     "SCORE_PLACES",
     "Band",
     "Curve",
@@ -31,16 +39,19 @@ __all__ = [
     "curve_max",
     "curve_score",
     "describe_curve",
+    "exact_value",
     "grade_for",
     "level_score",
     "parse_bands",
     "parse_curve",
     "parse_scale",
+    "raw_display",
     "scale_max",
     "weighted_total",
 ]
 
 SCORE_PLACES = 2
+RAW_PLACES = 4
 HUNDRED = Decimal(100)
 CENT = Decimal(1).scaleb(-SCORE_PLACES)
 
@@ -53,9 +64,26 @@ CURVE_METHODS = (ATTAINMENT, SATISFACTION, TRAINING)
 METHODS = (ATTAINMENT, SATISFACTION, RATED, TRAINING)
 
 
-def round_score(value: Decimal) -> Decimal:
-    """Half up to SCORE_PLACES decimals: 84.125 -> 84.13, 84.124 -> 84.12."""
+def round_score(value: Decimal | Fraction) -> Decimal:
+    """Half up to SCORE_PLACES decimals: 84.125 -> 84.13, 84.124 -> 84.12. A Fraction
+    is rounded exactly (28/3 -> 9.33), never through a shortened decimal."""
+    if isinstance(value, Fraction):
+        scaled = value * 10**SCORE_PLACES
+        units = (abs(scaled) * 2 + 1) // 2  # half away from zero, as ROUND_HALF_UP
+        return (Decimal(units if scaled >= 0 else -units).scaleb(-SCORE_PLACES)).quantize(CENT)
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def raw_display(value: Decimal | Fraction | None) -> Decimal | None:
+    """A raw value as shown and stored next to its score: RAW_PLACES decimals, half up."""
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        scaled = value * 10**RAW_PLACES
+        units = (abs(scaled) * 2 + 1) // 2
+        units = units if scaled >= 0 else -units
+        return Decimal(units).scaleb(-RAW_PLACES).quantize(Decimal(1).scaleb(-RAW_PLACES))
+    return Decimal(value).quantize(Decimal(1).scaleb(-RAW_PLACES), rounding=ROUND_HALF_UP)
 
 
 def _number(raw, *, what: str) -> Decimal:
@@ -218,19 +246,33 @@ def _parse_steps(raw) -> StepCurve:
     return StepCurve(steps=tuple(steps))
 
 
+def exact_value(raw, *, what: str) -> Fraction:
+    """A raw value as an exact fraction: a Fraction as it is (28/6 stays 14/3), else a
+    finite number as for `_number`."""
+    if isinstance(raw, Fraction):
+        return raw
+    return Fraction(_number(raw, what=what))
+
+
 def curve_score(curve: Curve, value) -> Decimal:
-    """The score of a raw value (attainment %, average satisfaction…), rounded half up."""
-    value = _number(value, what=_("The value"))
+    """The score of a raw value (attainment %, average satisfaction…). The value is
+    taken exactly (give a Fraction for a quotient such as 28/6), the curve applied
+    in exact arithmetic, and only the score is rounded, half up (see the module)."""
+    value = exact_value(value, what=_("The value"))
     if isinstance(curve, StepCurve):
-        score = Decimal(0)
+        score = Fraction(0)
         for threshold, step_score in curve.steps:
-            if value >= threshold:
-                score = step_score
+            if value >= Fraction(threshold):
+                score = Fraction(step_score)
         return round_score(score)
-    if value < curve.floor:
-        return round_score(Decimal(0))
-    value = min(value, curve.cap)
-    return round_score(curve.floor_score + (value - curve.floor) * curve.slope)
+    floor, cap = Fraction(curve.floor), Fraction(curve.cap)
+    if value < floor:
+        return round_score(Fraction(0))
+    value = min(value, cap)
+    slope = (Fraction(curve.target_score) - Fraction(curve.floor_score)) / (
+        Fraction(curve.target) - floor
+    )
+    return round_score(Fraction(curve.floor_score) + (value - floor) * slope)
 
 
 def curve_max(curve: Curve) -> Decimal:
@@ -539,9 +581,15 @@ class DimensionSpec:
     scale: list | None = None
 
 
-def check_template(*, dimensions: Sequence[DimensionSpec], bands: list[dict]) -> list[str]:
+def check_template(
+    *, dimensions: Sequence[DimensionSpec], bands: list[dict], training_data: bool = False
+) -> list[str]:
     """Every problem that stops the template from being published, each naming the
-    dimension or the part concerned; empty when it can be published."""
+    dimension or the part concerned; empty when it can be published.
+
+    `training_data`: training participation is recorded somewhere. Until it is, a
+    training dimension is refused: every appraisal under the template would wait for
+    that score to be set by hand before it could be finalised."""
     problems: list[str] = []
     if not dimensions:
         problems.append(_("The template has no dimensions."))
@@ -562,6 +610,16 @@ def check_template(*, dimensions: Sequence[DimensionSpec], bands: list[dict]) ->
                 % {"name": name, "method": dimension.method}
             )
             continue
+        if dimension.method == TRAINING and not training_data:
+            problems.append(
+                _(
+                    "%(name)s: training participation cannot be scored yet, because no "
+                    "training records are kept; every appraisal under this version would "
+                    "wait for its score to be set by hand. Keep this version as a draft "
+                    "until training records exist, or remove the dimension."
+                )
+                % {"name": name}
+            )
         if dimension.method == ATTAINMENT and not dimension.has_metric:
             problems.append(
                 _("%(name)s: choose the metric whose attainment is scored.") % {"name": name}

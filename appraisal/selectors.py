@@ -59,6 +59,13 @@ def band_data(template: AppraisalTemplate) -> list[dict]:
     ]
 
 
+def training_data_available() -> bool:
+    """Whether training participation is recorded, so that a training dimension can be
+    scored. No app records it yet: False until the training app exists (it answers
+    here from its own selectors then)."""
+    return False
+
+
 def publication_problems(
     *, template: AppraisalTemplate, today: datetime.date | None = None
 ) -> list[str]:
@@ -73,7 +80,9 @@ def publication_problems(
             % {"version": template.version, "name": template.name}
         ]
     problems = domain.check_template(
-        dimensions=dimension_specs(template), bands=band_data(template)
+        dimensions=dimension_specs(template),
+        bands=band_data(template),
+        training_data=training_data_available(),
     )
     period = template.applies_from
     if period.start_date <= today:

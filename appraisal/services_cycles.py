@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -314,6 +315,7 @@ def _compute_rows(
     from the sales data as of min(today, period end), rated dimensions from the
     supervisor's level, training: no data yet. A fixed number of queries."""
     from sales.attainment import live_attainment
+    from sales.domain import exact_attainment
     from sales.selectors_feedback import satisfaction_average_for_period
 
     period = cycle.period
@@ -351,13 +353,18 @@ def _compute_rows(
         dimension = dimensions[row.dimension_id]
         person_id = person_of[row.appraisal_id]
         actual = target = value = count = score = None
+        # The curve scores the exact value; the value is stored (and shown) with
+        # domain.RAW_PLACES decimals (see the rounding rule in appraisal.domain).
         if dimension.method == Method.ATTAINMENT:
             found = attainment.get((("person", person_id), dimension.metric_id))
             if found is not None:
-                actual, target, value = found.actual, found.target, found.attainment
+                actual, target = found.actual, found.target
+                value = exact_attainment(actual, target, found.metric.direction)
         elif dimension.method == Method.SATISFACTION:
             found = satisfaction.get(person_id) or {}
-            value, count = found.get("average"), found.get("count")
+            count = found.get("count")
+            if count:
+                value = Fraction(int(found["total"]), int(count))
         elif (
             dimension.method == Method.RATED
             and row.level is not None
@@ -372,7 +379,7 @@ def _compute_rows(
             score = domain.curve_score(curves[row.dimension_id], value)
         row.actual = _quantize(actual)
         row.target = _quantize(target)
-        row.raw_value = _quantize(value)
+        row.raw_value = domain.raw_display(value)
         row.count = count
         row.score = score
         row.computed_at = now

@@ -6,7 +6,11 @@ attainment dashboards.
 Computed on every request from `sales.selectors.monthly_actuals_many` (the monthly totals
 that every write keeps in step, so what was sold a second ago counts), never from a
 stored copy. A unit's actual is the sum over its subtree; a person's is everything
-credited to them, whichever team they sold in.
+credited to them, whichever team they sold in, against their target: the sum of the
+parts each team gave them for the days they were its member (targets.models.Target).
+A person within a unit (a team dashboard's member row, the owner ("person", id, unit
+id)) is their parts in the unit's teams against what they were credited while in
+those teams (a credit keeps its team), so a team's member rows add up to the team.
 
 Queries, whatever the number of owners and records: one `monthly_actuals_many` call
 for every metric and owner, one query for the targets (the period's, the year's for
@@ -35,7 +39,8 @@ from targets.models import Metric, SeasonalityProfile, Target
 from targets.permissions import visible_targets
 from targets.selectors import current_fiscal_year, fiscal_years
 
-Owner = tuple[str, int]  # ("unit", id) or ("person", id)
+# ("unit", id), ("person", id), or ("person", id, unit id): the person within the unit.
+Owner = tuple
 
 FOLLOWUPS_AHEAD_DAYS = 7
 FOLLOWUPS_SHOWN = 10
@@ -139,8 +144,19 @@ class MonthPoint:
 
 
 @dataclass
+class TeamPart:
+    """A person's part of their target in one team they were in during the period, and
+    what they sold while in it."""
+
+    team: OrgUnit
+    cell: Attainment
+
+
+@dataclass
 class Attainment:
-    """One owner's attainment of one metric in one period."""
+    """One owner's attainment of one metric in one period. A person's target is the
+    sum of their parts (one per team they were in); `parts` lists each team's part and
+    what they sold in it when there are several (see `person_parts`)."""
 
     owner: Owner
     metric: Metric
@@ -149,6 +165,7 @@ class Attainment:
     target_status: str | None  # Target.Status value, None without a target
     progress: domain.Progress
     months: list[MonthPoint] = field(default_factory=list)
+    parts: list[TeamPart] = field(default_factory=list)
 
     @property
     def owner_type(self) -> str:
@@ -157,6 +174,11 @@ class Attainment:
     @property
     def owner_id(self) -> int:
         return self.owner[1]
+
+    @property
+    def within(self) -> int | None:
+        """For a person within a unit (a team dashboard's member row): the unit's id."""
+        return self.owner[2] if len(self.owner) == 3 else None
 
     @property
     def target(self) -> Decimal | None:
@@ -225,14 +247,32 @@ def _profile_weights(method: str | None, weights) -> list[Decimal] | None:
 
 
 def _owner_q(owners: Iterable[Owner]) -> Q:
-    units = sorted({pk for kind, pk in owners if kind == "unit"})
-    people = sorted({pk for kind, pk in owners if kind == "person"})
+    units = sorted({owner[1] for owner in owners if owner[0] == "unit"})
+    people = sorted({owner[1] for owner in owners if owner[0] == "person"})
     condition = Q(pk__in=[])
     if units:
         condition |= Q(unit_id__in=units)
     if people:
         condition |= Q(person_id__in=people)
     return condition
+
+
+def _add_part(found: dict, key: tuple, row: tuple) -> None:
+    """Add one part of a person's target to what `found` holds for `key`: the values
+    summed, draft while any part is a draft, the id only while there is one part."""
+    _pk, value, status, method, weights = row
+    before = found.get(key)
+    if before is None:
+        found[key] = row
+        return
+    draft = Target.Status.DRAFT
+    found[key] = (
+        None,
+        before[1] + value,
+        draft if draft in (before[2], status) else status,
+        before[3] or method,
+        before[4] or weights,
+    )
 
 
 def live_attainment(
@@ -279,23 +319,59 @@ def live_attainment(
         condition |= Q(period_id__in=[m.pk for m in series_months]) & _owner_q(trend_owners)
     base = visible_targets(viewer) if viewer is not None else Target.objects.all()
     found: dict[tuple[Owner, int, int], tuple] = {}
-    for pk, metric_id, period_id, unit_id, person_id, value, status, method, weights in (
+    # A person's parts go to the person and to the units asked for them that hold the
+    # part's team.
+    whole = {owner for owner in owners if owner[0] == "person" and len(owner) == 2}
+    within: dict[int, list[Owner]] = {}
+    for owner in owners:
+        if owner[0] == "person" and len(owner) == 3:
+            within.setdefault(owner[1], []).append(owner)
+    paths = (
+        dict(
+            OrgUnit.objects.filter(
+                pk__in={o[1] for o in owners if o[0] == "unit"}
+                | {o[2] for rows in within.values() for o in rows}
+            ).values_list("pk", "path")
+        )
+        if any(o[0] == "unit" for o in owners) or within
+        else {}
+    )
+    for (
+        pk,
+        metric_id,
+        period_id,
+        unit_id,
+        person_id,
+        team_path,
+        value,
+        status,
+        method,
+        weights,
+    ) in (
         base.filter(condition, metric_id__in=[m.pk for m in metrics])
-        .order_by()
+        .order_by("pk")
         .values_list(
             "pk",
             "metric_id",
             "period_id",
             "unit_id",
             "person_id",
+            "team__path",
             "value",
             "status",
             "seasonality__method",
             "seasonality__weights",
         )
     ):
-        owner = ("unit", unit_id) if unit_id else ("person", person_id)
-        found[(owner, metric_id, period_id)] = (pk, value, status, method, weights)
+        row = (pk, value, status, method, weights)
+        if unit_id:
+            found[(("unit", unit_id), metric_id, period_id)] = row
+            continue
+        if ("person", person_id) in whole:
+            _add_part(found, (("person", person_id), metric_id, period_id), row)
+        for owner in within.get(person_id, ()):
+            if team_path and team_path.startswith(paths[owner[2]]):
+                _add_part(found, (owner, metric_id, period_id), row)
 
     # One monthly_actuals_many call, over the period or, for a trend, the year.
     if series_months:
@@ -310,7 +386,9 @@ def live_attainment(
     method = pace_method()
     threshold = at_risk_pct()
     result: dict[tuple[Owner, int], Attainment] = {}
-    all_actuals = monthly_actuals_many(metrics=metrics, start=start, end=end, owners=owners)
+    all_actuals = monthly_actuals_many(
+        metrics=metrics, start=start, end=end, owners=owners, unit_paths=paths
+    )
     for metric in metrics:
         actuals = all_actuals[metric.pk]
         places = metric.decimal_places
@@ -417,6 +495,22 @@ def members_of(*, units: list[OrgUnit], period: Period) -> list[Member]:
     return sorted(last.values(), key=lambda m: (m.person.display_name.lower(), m.person.pk))
 
 
+def person_teams(*, person: User, period: Period) -> list[OrgUnit]:
+    """The teams the person was a member of during the period, in the order they
+    joined them. One query."""
+    teams: dict[int, OrgUnit] = {}
+    for m in (
+        Membership.objects.filter(
+            user=person, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
+        .select_related("unit")
+        .order_by("start_date", "pk")
+    ):
+        teams.setdefault(m.unit_id, m.unit)
+    return list(teams.values())
+
+
 # --- the person's dashboard ------------------------------------------------------------------
 
 
@@ -483,11 +577,14 @@ def person_dashboard(
     *, viewer, person: User, choice: PeriodChoice, today: datetime.date
 ) -> PersonDashboard:
     """A person's cards (every active metric in the period, with the trend over the
-    fiscal year) and their follow-ups due."""
+    fiscal year) and their follow-ups due. For someone who was in several teams during
+    the period, each card holds their part in each team and what they sold in it."""
     metrics = active_metrics()
     owner = ("person", person.pk)
+    teams = person_teams(person=person, period=choice.period)
+    parted = [("person", person.pk, team.pk) for team in teams] if len(teams) > 1 else []
     rows = live_attainment(
-        owners=[owner],
+        owners=[owner, *parted],
         metrics=metrics,
         period=choice.period,
         today=today,
@@ -495,12 +592,18 @@ def person_dashboard(
         periods=choice.periods,
         trend_owners=[owner],
     )
+    cards = [rows[(owner, m.pk)] for m in metrics]
+    for card in cards:
+        card.parts = [
+            TeamPart(team, rows[(part, card.metric.pk)])
+            for team, part in zip(teams, parted, strict=False)
+        ]
     followups, due = due_followups(viewer=viewer, person=person, today=today)
     return PersonDashboard(
         person=person,
         choice=choice,
         metrics=metrics,
-        cards=[rows[(owner, m.pk)] for m in metrics],
+        cards=cards,
         followups=followups,
         followups_due=due,
         today=today,
@@ -612,14 +715,16 @@ def team_dashboard(
     sort: str = "name",
 ) -> TeamDashboard:
     """A unit against its targets, its child units rolled up, and every member's
-    attainment per metric, sorted by `sort` (see sort_key)."""
+    attainment per metric, sorted by `sort` (see sort_key): their parts in the unit's
+    teams against what they sold while in them, so the member rows add up to the
+    unit's row (a person who moved in or out counts for their days here only)."""
     metrics = active_metrics()
     children = [u for u in units if u.parent_id == unit.pk]
     members = members_of(units=[unit], period=choice.period)
     owners = [
         ("unit", unit.pk),
         *(("unit", u.pk) for u in children),
-        *(("person", m.person.pk) for m in members),
+        *(("person", m.person.pk, unit.pk) for m in members),
     ]
     rows = live_attainment(
         owners=owners,
@@ -630,7 +735,8 @@ def team_dashboard(
         periods=choice.periods,
     )
     member_rows = [
-        MemberRow(m, [rows[(("person", m.person.pk), x.pk)] for x in metrics]) for m in members
+        MemberRow(m, [rows[(("person", m.person.pk, unit.pk), x.pk)] for x in metrics])
+        for m in members
     ]
     sort = clean_sort(sort, metrics)
     key, reverse = sort_key(sort, metrics)

@@ -87,17 +87,18 @@ def _team_members(today: datetime.date) -> list[tuple[User, str, int]]:
 
 
 def _monthly_revenue_targets(years: list[FiscalYear]) -> dict[tuple[int, int], Decimal]:
-    """{(person id, month period id): published monthly revenue target}."""
-    return {
-        (t.person_id, t.period_id): t.value
-        for t in Target.objects.filter(
-            metric__code="revenue",
-            period__fiscal_year__in=years,
-            period__kind=Period.Kind.MONTH,
-            person__isnull=False,
-            status=Target.Status.PUBLISHED,
-        )
-    }
+    """{(person id, month period id): published monthly revenue target} (the sum of the
+    person's parts, one per team they were in)."""
+    found: dict[tuple[int, int], Decimal] = {}
+    for t in Target.objects.filter(
+        metric__code="revenue",
+        period__fiscal_year__in=years,
+        period__kind=Period.Kind.MONTH,
+        person__isnull=False,
+        status=Target.Status.PUBLISHED,
+    ):
+        found[(t.person_id, t.period_id)] = found.get((t.person_id, t.period_id), 0) + t.value
+    return found
 
 
 def _customers(person: User, team: str, index: int, rng: random.Random, history_start, today):

@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
@@ -308,6 +309,17 @@ def _ratio_pct(actual, target, direction: str = HIGHER) -> Decimal | None:
     ratio = Decimal(actual) * HUNDRED / Decimal(target)
     if direction == LOWER:
         return max(2 * HUNDRED - ratio, Decimal(0))
+    return ratio
+
+
+def exact_attainment(actual, target, direction: str = HIGHER) -> Fraction | None:
+    """The attainment of `attainment_pct` as an exact fraction, never rounded (what an
+    appraisal curve scores); None without a target above 0."""
+    if target is None or Decimal(target) <= 0:
+        return None
+    ratio = Fraction(Decimal(actual)) * 100 / Fraction(Decimal(target))
+    if direction == LOWER:
+        return max(200 - ratio, Fraction(0))
     return ratio
 
 

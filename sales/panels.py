@@ -37,9 +37,15 @@ def home_panel(request):
     roots = led_roots(user) if (leading or department) else []
     members = attainment.members_of(units=roots, period=choice.period) if leading else []
     me = ("person", user.pk)
+
+    def led(member) -> tuple:
+        """A member within the led unit holding their team, as on the team dashboard."""
+        root = next((r for r in roots if member.team.path.startswith(r.path)), None)
+        return ("person", member.person.pk, root.pk) if root else ("person", member.person.pk)
+
     owners = [
         *([me] if selling else []),
-        *(("person", m.person.pk) for m in members),
+        *(led(m) for m in members),
         *(("unit", r.pk) for r in roots if department),
     ]
     rows = attainment.live_attainment(
@@ -55,7 +61,7 @@ def home_panel(request):
         panel["mine"] = rows[(me, main.pk)]
     if leading:
         risky = {owner for (owner, _metric), row in rows.items() if row.at_risk}
-        panel["at_risk"] = sum(1 for m in members if ("person", m.person.pk) in risky)
+        panel["at_risk"] = sum(1 for m in members if led(m) in risky)
         panel["members"] = len(members)
     if department:
         panel["units"] = [rows[(("unit", r.pk), main.pk)] for r in roots]

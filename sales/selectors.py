@@ -57,19 +57,39 @@ def monthly_actuals(
 
 
 def monthly_actuals_many(
-    *, metrics, start: datetime.date, end: datetime.date, owners: list[tuple[str, int]]
-) -> dict[int, dict[tuple[str, int], list[Decimal]]]:
+    *,
+    metrics,
+    start: datetime.date,
+    end: datetime.date,
+    owners: list[tuple],
+    unit_paths: dict[int, str] | None = None,
+) -> dict[int, dict[tuple, list[Decimal]]]:
     """{metric id: {owner: [actual per month]}} for several metrics at once: every
     summed source in the same two queries (people, units), whatever the number of
-    metrics, owners and records; new customers in two more when asked for."""
+    metrics, owners and records; new customers in two more when asked for.
+
+    An owner is ("unit", id), ("person", id) or ("person", id, unit id): a person's
+    actual within a unit, what they were credited while in a team of its subtree (the
+    credit keeps the team). `unit_paths` ({unit id: path} of the units named) saves
+    the query when the caller has them."""
     count = _months(start, end)
     result = {m.pk: {owner: [Decimal(0)] * count for owner in owners} for m in metrics}
     if not owners or count == 0 or not metrics:
         return result
     first = _month_index(start)
-    person_ids = sorted({pk for kind, pk in owners if kind == "person"})
-    unit_ids = sorted({pk for kind, pk in owners if kind == "unit"})
-    unit_paths = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
+    person_ids = sorted({owner[1] for owner in owners if owner[0] == "person"})
+    unit_ids = sorted({owner[1] for owner in owners if owner[0] == "unit"})
+    within = [owner for owner in owners if owner[0] == "person" and len(owner) == 3]
+    if unit_paths is None:
+        named = set(unit_ids) | {owner[2] for owner in within}
+        unit_paths = dict(OrgUnit.objects.filter(pk__in=named).values_list("pk", "path"))
+    # The people asked for within a unit: person id -> [(owner, the unit's path)].
+    within_of: dict[int, list[tuple[tuple, str]]] = defaultdict(list)
+    for owner in within:
+        within_of[owner[1]].append((owner, unit_paths[owner[2]]))
+    whole = {owner[1] for owner in owners if owner[0] == "person" and len(owner) == 2}
+    unit_paths_all = unit_paths
+    unit_paths = {pk: unit_paths_all[pk] for pk in unit_ids}
     summed = [m for m in metrics if m.source in _SUMMED]
 
     def add(metric_id, owner, month: datetime.date, value) -> None:
@@ -77,12 +97,25 @@ def monthly_actuals_many(
         if 0 <= i < count and value:
             result[metric_id][owner][i] += Decimal(value)
 
+    def add_to_person(metric_id, person_id, team_path: str, month, value) -> None:
+        if person_id in whole:
+            add(metric_id, ("person", person_id), month, value)
+        for owner, path in within_of.get(person_id, ()):
+            if team_path.startswith(path):
+                add(metric_id, owner, month, value)
+
     units_of: dict[str, list[int]] = {}  # team path -> the asked units above or at it
     unit_at: dict[str, list[int]] = defaultdict(list)  # path -> the asked units there
     for pk, up in unit_paths.items():
         unit_at[up].append(pk)
     # The subtrees to read: those of the asked units not inside another asked unit.
     outer = tuple(outermost_paths(unit_paths.values()))
+    # ... and, for new customers, the memberships within the units people are asked in.
+    outer_members = tuple(
+        outermost_paths(
+            [*unit_paths.values(), *(p for pairs in within_of.values() for _o, p in pairs)]
+        )
+    )
 
     def units_above(path: str) -> list[int]:
         if path not in units_of:
@@ -112,7 +145,13 @@ def monthly_actuals_many(
         ):
             if row["person_id"] in asked:
                 for m in summed:
-                    add(m.pk, ("person", row["person_id"]), row["month"], row[_SUMMED[m.source]])
+                    add_to_person(
+                        m.pk,
+                        row["person_id"],
+                        row["team__path"],
+                        row["month"],
+                        row[_SUMMED[m.source]],
+                    )
             if unit_paths:
                 team = by_team[(row["team__path"], row["month"])]
                 for f in fields:
@@ -125,9 +164,9 @@ def monthly_actuals_many(
         # A customer counts for its owner, and for the units of the team the owner was
         # a member of that day (once per unit, even if in two of its teams that day).
         by_user = defaultdict(list)
-        if unit_paths:
+        if outer_members:
             for user_id, path, s, e in Membership.objects.filter(
-                subtree_q(outer, "unit__path"),
+                subtree_q(outer_members, "unit__path"),
                 kind=Membership.Kind.MEMBER,
                 start_date__lte=end,
             ).values_list("user_id", "unit__path", "start_date", "end_date"):
@@ -139,9 +178,17 @@ def monthly_actuals_many(
             became_customer_on__lte=end,
         ).values_list("owner_id", "became_customer_on"):
             month = day.replace(day=1)
-            if owner_id in asked:
+            if owner_id in whole:
                 for m in counted:
                     add(m.pk, ("person", owner_id), month, 1)
+            # Within a unit: when they were a member of a team in it that day.
+            for owner, upath in within_of.get(owner_id, ()):
+                if any(
+                    path.startswith(upath) and s <= day and (e is None or e >= day)
+                    for path, s, e in by_user.get(owner_id, ())
+                ):
+                    for m in counted:
+                        add(m.pk, owner, month, 1)
             units = set()
             for path, s, e in by_user.get(owner_id, ()):
                 if s <= day and (e is None or e >= day):

@@ -350,10 +350,11 @@ def report_supervisor_ids(*, person, period: ReportPeriod, day: datetime.date) -
 def satisfaction_average(
     *, person_ids, start: datetime.date, end: datetime.date
 ) -> dict[int, dict]:
-    """{person id: {"average": Decimal with 2 places (half up) or None, "count": int}} over
-    the responses answered from `start` to `end` (inclusive). One query."""
+    """{person id: {"average": Decimal with 2 places (half up) or None, "count": int,
+    "total": the sum of the scores}} over the responses answered from `start` to `end`
+    (inclusive); the exact mean is total / count (what an appraisal scores). One query."""
     person_ids = list(dict.fromkeys(person_ids))
-    result = {pk: {"average": None, "count": 0} for pk in person_ids}
+    result = {pk: {"average": None, "count": 0, "total": 0} for pk in person_ids}
     if not person_ids:
         return result
     for row in (
@@ -367,6 +368,7 @@ def satisfaction_average(
         result[row["salesperson_id"]] = {
             "average": domain.average(row["total"], row["n"]),
             "count": row["n"],
+            "total": row["total"],
         }
     return result
 

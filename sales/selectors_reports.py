@@ -537,16 +537,27 @@ def variance_report(
     elif owners == PERSON:
         people = _variance_people(user, unit, period, published)
         rows = [VarianceRow(PERSON, p.pk, p.display_name, p.username) for p in people]
-        targets = {
-            t.person_id: t.value for t in published.filter(person_id__in=[p.pk for p in people])
-        }
+        # A person's target is the sum of their parts; within a unit, the parts its
+        # teams gave them (as on the team dashboard).
+        parts = published.filter(person_id__in=[p.pk for p in people])
+        if unit is not None:
+            parts = parts.filter(team__path__startswith=unit.path)
+        targets = {}
+        for person_id, value in parts.values_list("person_id", "value"):
+            targets[person_id] = targets.get(person_id, ZERO) + value
     else:
         raise ReportFilterError("owners", _("Choose units or people."))
-    actuals = actual_for(metric=metric, period=period, owners=[(owners, row.id) for row in rows])
+
+    def owner_of(row) -> tuple:
+        if owners == PERSON and unit is not None:
+            return (PERSON, row.id, unit.pk)
+        return (owners, row.id)
+
+    actuals = actual_for(metric=metric, period=period, owners=[owner_of(row) for row in rows])
     places = Decimal(1).scaleb(-metric.decimal_places)
     for row in rows:
         row.target = targets.get(row.id)
-        row.actual = actuals.get((owners, row.id), ZERO).quantize(places)
+        row.actual = actuals.get(owner_of(row), ZERO).quantize(places)
         row.compute(metric.direction)
     totals = VarianceRow(owners, None, _("Total"))
     with_target = [row.target for row in rows if row.target is not None]
@@ -554,9 +565,20 @@ def variance_report(
     totals.actual = sum((row.actual for row in rows), ZERO)
     totals.compute(metric.direction)
     notes = []
-    if owners == PERSON:
+    if owners == PERSON and unit is not None:
         notes.append(
-            _("A person's actual counts all their sales in the period, in whichever team.")
+            _(
+                "Within %(unit)s, a person's target is the part its teams gave them for the "
+                "days they were members, and their actual what they sold while in those teams."
+            )
+            % {"unit": unit.display_name}
+        )
+    elif owners == PERSON:
+        notes.append(
+            _(
+                "A person's target is the sum of the parts each team they were in gave them, "
+                "and their actual counts all their sales in the period, in whichever team."
+            )
         )
     return VarianceReport(
         metric=metric,

@@ -146,6 +146,15 @@ class MonthPointSerializer(serializers.Serializer):
     target = amount(allow_null=True, help_text=_("The owner's monthly target, if there is one."))
 
 
+class TeamPartSerializer(serializers.Serializer):
+    """A person's part of their target in one team, and what they sold while in it."""
+
+    team = UnitRefSerializer(read_only=True)
+    target = amount(source="cell.target", allow_null=True)
+    actual = amount(source="cell.actual")
+    attainment_pct = percent(source="cell.progress.attainment", allow_null=True)
+
+
 class AttainmentRowSerializer(serializers.Serializer):
     owner_type = owner_type(read_only=True)
     owner_id = serializers.IntegerField(read_only=True)
@@ -182,10 +191,19 @@ class AttainmentRowSerializer(serializers.Serializer):
     projected_attainment_pct = percent(source="progress.projected_attainment", allow_null=True)
     at_risk = serializers.BooleanField(read_only=True)
     months = MonthPointSerializer(many=True, read_only=True)
+    parts = TeamPartSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "A person's dashboard, when they were in several teams during the period: "
+            "their part of the target in each team and what they sold while in it (the "
+            "target and the actual above are their sums). Empty otherwise."
+        ),
+    )
 
     @extend_schema_field(serializers.CharField())
     def get_owner_name(self, row) -> str:
-        owner = self.context.get("owners", {}).get(row.owner)
+        owner = self.context.get("owners", {}).get(tuple(row.owner[:2]))
         return owner.display_name if owner is not None else ""
 
 
@@ -245,6 +263,9 @@ class UnitRowSerializer(serializers.Serializer):
 
 
 class MemberRowSerializer(serializers.Serializer):
+    """A member of the unit: their parts of the target in its teams against what they
+    sold while in them (the member rows add up to the unit's row)."""
+
     person = UserRefSerializer(read_only=True)
     team = UnitRefSerializer(source="member.team", read_only=True)
     at_risk = serializers.BooleanField(read_only=True)

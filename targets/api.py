@@ -242,8 +242,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         },
         description=_(
             "Set the draft value of the target of a metric, a period and an owner (a unit "
-            "or a person), creating it if needed. The department sets any target; a "
-            "supervisor the targets of the people of the teams they lead. An owner you "
+            "or a person's part in a team), creating it if needed. The department sets any "
+            "target; a supervisor the targets of the people of the teams they lead. An owner you "
             "cannot see (for a supervisor: outside their subtree) answers 404, one you see "
             "but may not set 403. A published target changes only by an adjustment (400)."
         ),
@@ -251,13 +251,15 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def create(self, request):
         user = request.user
         data = validated(TargetSetSerializer, request)
-        unit = person = None
+        unit = person = team = None
         if data.get("unit") is not None:
             unit = org_permissions.unit_for_user(user, data["unit"])
         else:
             person = org_permissions.person_for_user(user, data["person"])
+            if data.get("team") is not None:
+                team = org_permissions.unit_for_user(user, data["team"])
         target = selectors.would_be_target(
-            metric=data["metric"], period=data["period"], unit=unit, person=person
+            metric=data["metric"], period=data["period"], unit=unit, person=person, team=team
         )
         org_permissions.require(may_change(user, target))
         with domain_errors():
@@ -267,6 +269,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 value=data["value"],
                 unit=unit,
                 person=person,
+                team=team,
                 acting_user=user,
             )
         code = status.HTTP_200_OK if target.pk else status.HTTP_201_CREATED
@@ -288,6 +291,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 value=data["value"],
                 unit=target.unit,
                 person=target.person,
+                team=target.team if target.person_id else None,
                 acting_user=request.user,
             )
         return Response(self._fresh(target.pk))
@@ -317,7 +321,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             "Cascade a target (sales management department): `org` splits it one level down "
             "the organisation by an allocation method, `time` splits an annual target into "
             "quarters and months by a seasonality profile, `down` does both all the way to "
-            "every person and month. With `preview: true` the planned rows come back and "
+            "every person and month (with a method and weights for the first level, as the "
+            "workspace takes them). With `preview: true` the planned rows come back and "
             "nothing is written."
         ),
     )
@@ -335,7 +340,9 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 elif mode == "time":
                     rows = services.plan_time_split(target, profile=profile)
                 else:
-                    rows = services.plan_cascade_down(target, profile)
+                    rows = services.plan_cascade_down(
+                        target, profile, method=method, weights=weights
+                    )
                 return Response(
                     {
                         "preview": True,
@@ -353,7 +360,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 )
             else:
                 count = services.cascade_down(
-                    target=target, profile=profile, acting_user=request.user
+                    target=target,
+                    profile=profile,
+                    method=method,
+                    weights=weights,
+                    acting_user=request.user,
                 )
         return Response({"preview": False, "count": count, "rows": []})
 

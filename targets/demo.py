@@ -185,7 +185,10 @@ def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -
         return
     months = (
         Target.objects.filter(
-            metric=metric, person_id=target.person_id, period__kind=Period.Kind.MONTH
+            metric=metric,
+            person_id=target.person_id,
+            team_id=target.team_id,
+            period__kind=Period.Kind.MONTH,
         )
         .filter(period__fiscal_year_id=year.fiscal_year_id)
         .select_related("period")

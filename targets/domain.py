@@ -11,6 +11,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from org.domain import DomainError
 
@@ -442,6 +443,83 @@ def split_table(
     return [[_from_units(u, places) for u in row] for row in round_table(exact)]
 
 
+# --- parts: a team's target over its members' memberships ------------------------------------
+#
+# The rule the department reads: each team allocates to each person a part for the
+# days that person was its member. In one period (a month), the team's value is
+# shared over the people who were its members by weight x days present (the weight
+# of the allocation method: 1 for equal shares, the weight given, last year's
+# actual), to the cent by largest remainder: a person joining half-way gets half the
+# share they would have. Over several months (a quarter, a year), each month is
+# shared so, and a person's part for the longer period is the sum of their months.
+
+
+Stay = tuple[datetime.date, datetime.date | None]  # a membership: first and last day
+
+
+def days_present(start: datetime.date, end: datetime.date, stays: Iterable[Stay]) -> int:
+    """The days from `start` to `end` (both included) on which at least one of the
+    stays (first day, last day or None for open) makes the person a member."""
+    covered = 0
+    cursor = start
+    spans = sorted((max(first, start), min(last or end, end)) for first, last in stays)
+    for first, last in spans:
+        first = max(first, cursor)
+        if last >= first:
+            covered += (last - first).days + 1
+            cursor = last + datetime.timedelta(days=1)
+    return covered
+
+
+def split_parts(
+    total: Decimal, weights: Sequence[Decimal], days: Sequence[int], places: int
+) -> list[Decimal]:
+    """A unit's value for one period shared over its members' memberships: each part
+    is weight x days present in the period over the sum of them, to `places`
+    decimals by largest remainder, and the parts add up to `total` exactly. Refused
+    when nobody with a weight above 0 was a member for a day."""
+    if len(weights) != len(days):
+        raise DomainError(_("Give one weight for every unit or person below."))
+    if any(d < 0 for d in days):
+        raise DomainError(_("A number of days cannot be negative."))
+    products = [Decimal(w) * d for w, d in zip(weights, days, strict=True)]
+    if products and not any(products):
+        raise DomainError(
+            _("Nobody below was a member during the period: there is nothing to share by.")
+        )
+    return split_by_weights(total, products, places)
+
+
+def part_table(
+    column_totals: Sequence[Decimal],
+    weights: Sequence[Decimal],
+    days: Sequence[Sequence[int]],
+    places: int,
+) -> list[list[Decimal]]:
+    """Months (columns, each with the unit's value) shared over the rows (child units
+    or members' memberships): cell (i, j) is weight i x days i was present in month j
+    over the column's sum. A single month is `split_parts`; several are rounded
+    together (`split_table`), so that every month adds up to its value exactly and
+    every row's sum is its exact sum rounded down or up. A month in which nobody was
+    present is shared by the days in the whole table, so no value is lost."""
+    if len(weights) != len(days):
+        raise DomainError(_("Give one weight for every unit or person below."))
+    if not weights:
+        raise DomainError(_("There is nothing to split the target over."))
+    cols = len(column_totals)
+    if len(column_totals) == 1:
+        return [
+            [v] for v in split_parts(column_totals[0], weights, [row[0] for row in days], places)
+        ]
+    table = [[Decimal(w) * d for d in row] for w, row in zip(weights, days, strict=True)]
+    whole = [Decimal(w) * sum(row) for w, row in zip(weights, days, strict=True)]
+    for j in range(cols):
+        if Decimal(column_totals[j]) and not any(row[j] for row in table):
+            for i, row in enumerate(table):
+                row[j] = whole[i]
+    return split_table(column_totals, table, places)
+
+
 # --- proration -------------------------------------------------------------------------------
 
 
@@ -522,6 +600,8 @@ def check_adjustment(old: Decimal, new: Decimal, reason: str) -> None:
 # --- basis words -----------------------------------------------------------------------
 
 _PRORATED = re.compile(r"^prorated: in the team (\d+) of (\d+) days$")
+# Basis words written by the cascades in English, translated when shown.
+BASIS_WORDS = (gettext_noop("like the months of the allocation above"),)
 _ADJUSTED = re.compile(r"^adjusted: (.+)$")
 
 

@@ -11,9 +11,11 @@ Import, in three steps inside one transaction:
    "import: <file name>".
 
 Columns: metric (code), period ("FY2026", "FY2026 Q1" or "2026-03" for a month),
-owner_type (unit or person), owner (a unit's code or a person's username), value.
-Other columns (an exported file has status and owner_name) are ignored, so an export
-can be edited and imported again.
+owner_type (unit or person), owner (a unit's code or a person's username), value;
+optionally team (for a person: the code of the team whose part the value is, since a
+person who moved has a part in each team they were in; empty: the team they were
+last in during the period). Other columns (an exported file has status and
+owner_name) are ignored, so an export can be edited and imported again.
 
 Export writes the same columns for the targets a user may see, with every text cell
 that a spreadsheet would read as a formula prefixed with a quote.
@@ -79,8 +81,17 @@ COLUMNS: tuple[Column, ...] = (
         ),
     ),
 )
+TEAM = Column(
+    "team",
+    gettext_lazy(
+        "Optional, for a person: the code of the team whose part this is (a person who "
+        "moved has a part in each team they were in). Empty: the team they were last in "
+        "during the period."
+    ),
+)
 HEADER = [c.name for c in COLUMNS]
-EXPORT_HEADER = [*HEADER, "status", "owner_name"]
+READ = [*HEADER, TEAM.name]
+EXPORT_HEADER = [*HEADER, "status", "owner_name", TEAM.name]
 
 
 @dataclass
@@ -146,7 +157,7 @@ def _rows(records) -> tuple[list[Row], list[ImportIssue]]:
         values = {}
         for index, cell in enumerate(record):
             name = header[index] if index < len(header) else ""
-            if name in HEADER:
+            if name in READ:
                 values[name] = cell.strip() if isinstance(cell, str) else cell
         rows.append(Row(number, values))
     if not rows:
@@ -220,6 +231,7 @@ class _Line:
             self.period.pk,
             self.unit.pk if self.unit else None,
             self.person.pk if self.person else None,
+            self.team.pk if self.person and self.team else None,
         )
 
 
@@ -233,6 +245,7 @@ def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
     metrics = {m.code.lower(): m for m in Metric.objects.all()}
     periods = _Periods()
     unit_codes = {r.text("owner").lower() for r in rows if r.text("owner_type").lower() == UNIT}
+    unit_codes |= {r.text("team").lower() for r in rows if r.text("team")}
     usernames = {r.text("owner").lower() for r in rows if r.text("owner_type").lower() == PERSON}
     units: dict[str, OrgUnit] = {}
     for chunk in _chunks(unit_codes):
@@ -306,16 +319,32 @@ def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
                 bad(row, "owner", _("Unknown person: %(username)s.") % {"username": owner})
                 ok = False
             elif period is not None:
-                team = next(
-                    (
-                        m.unit
-                        for m in memberships[person.pk]
-                        if m.start_date <= period.end_date
-                        and (m.end_date is None or m.end_date >= period.start_date)
-                    ),
-                    None,
-                )
-                if team is None:
+                during = [
+                    m.unit
+                    for m in memberships[person.pk]
+                    if m.start_date <= period.end_date
+                    and (m.end_date is None or m.end_date >= period.start_date)
+                ]
+                code = row.text("team")
+                if code:
+                    team = units.get(code.lower())
+                    if team is None:
+                        bad(row, "team", _("Unknown unit: %(code)s.") % {"code": code})
+                        ok = False
+                    elif team not in during:
+                        bad(
+                            row,
+                            "team",
+                            _(
+                                "%(person)s was not a member of %(team)s during %(period)s: "
+                                "a person's target is a part of a team they were in."
+                            )
+                            % {"person": owner, "team": code, "period": period.label},
+                        )
+                        ok = False
+                elif during:
+                    team = during[0]  # the one they joined last
+                else:
                     bad(
                         row,
                         "owner",
@@ -371,7 +400,7 @@ def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
                     )
                     % {"period": line.period.label, "owner": line.row.text("owner")},
                 )
-    problems.sort(key=lambda p: (p.row or 0, HEADER.index(p.column) if p.column in HEADER else 9))
+    problems.sort(key=lambda p: (p.row or 0, READ.index(p.column) if p.column in READ else 9))
     return lines, problems
 
 
@@ -380,7 +409,7 @@ def _existing(lines: list[_Line]) -> dict[tuple, Target]:
     person_ids = {line.person.pk for line in lines if line.person}
     owners = Q(unit_id__in=unit_ids) | Q(person_id__in=person_ids)
     return {
-        (t.metric_id, t.period_id, t.unit_id, t.person_id): t
+        (t.metric_id, t.period_id, t.unit_id, t.person_id, t.team_id if t.person_id else None): t
         for t in Target.objects.filter(
             owners,
             metric_id__in={line.metric.pk for line in lines},
@@ -471,6 +500,7 @@ def export_rows(targets) -> list[list]:
                 t.value.quantize(Decimal(1).scaleb(-places)),
                 t.status,
                 neutralise(t.owner_label),
+                neutralise(t.team.code) if t.person_id and t.team_id else "",
             ]
         )
     return rows
@@ -496,7 +526,7 @@ def export_xlsx(targets) -> bytes:
         sheet.append(row)
         value_cell = sheet.cell(row=sheet.max_row, column=5)
         value_cell.number_format = "0.00" if row[4].as_tuple().exponent < 0 else "0"
-    for index, width in enumerate((14, 14, 11, 18, 16, 11, 28), start=1):
+    for index, width in enumerate((14, 14, 11, 18, 16, 11, 28, 14), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

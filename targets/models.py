@@ -97,7 +97,12 @@ class SeasonalityProfile(models.Model):
 
 
 class Target(models.Model):
-    """The value of a metric for an owner (an org unit or a person) in a period."""
+    """The value of a metric for an owner (an org unit or a person) in a period.
+
+    A person's target is held in parts, one per team they were a member of during the
+    period: the part `team` allocated to them for the days they were its member (a
+    person who stays in one team has one part). Their target for the period is the
+    sum of their parts; a team's member rows are its parts."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -137,7 +142,8 @@ class Target(models.Model):
         related_name="targets",
         verbose_name=_("person"),
     )
-    # For a person: the team whose allocation this target belongs to.
+    # For a person: the team whose allocation this part belongs to (the person was its
+    # member for some of the period's days).
     team = models.ForeignKey(
         OrgUnit,
         on_delete=models.PROTECT,
@@ -152,6 +158,12 @@ class Target(models.Model):
     )
     # How this target's value was arrived at, in words (e.g. "prorated: 92 of 184 days").
     basis = models.CharField(_("basis"), max_length=200, blank=True)
+    # The weight the parent's allocation gave this target, before any proration: 1 for
+    # equal shares, the weight given, last year's actual. A person's part is the
+    # team's target shared by weight x days present. Empty when typed in or imported.
+    weight = models.DecimalField(
+        _("allocation weight"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
     # How this (unit) target is split to the units or people below it.
     allocation_method = models.CharField(
         _("allocation method"),
@@ -211,14 +223,15 @@ class Target(models.Model):
                 name="targets_unique_unit_target",
             ),
             models.UniqueConstraint(
-                fields=["metric", "period", "person"],
+                fields=["metric", "period", "person", "team"],
                 condition=Q(person__isnull=False),
-                name="targets_unique_person_target",
+                name="targets_unique_person_part",
             ),
         ]
         indexes = [
             models.Index(fields=["period", "metric"]),
             models.Index(fields=["person", "period"]),
+            models.Index(fields=["team", "period"]),
         ]
 
     def __str__(self) -> str:
@@ -232,6 +245,13 @@ class Target(models.Model):
     def owner_label(self) -> str:
         owner = self.owner
         return owner.display_name if owner is not None else ""
+
+    @property
+    def owner_key(self) -> tuple:
+        """Who holds the target: ("unit", id), or ("part", person id, team id)."""
+        if self.unit_id:
+            return ("unit", self.unit_id)
+        return ("part", self.person_id, self.team_id)
 
     @property
     def is_published(self) -> bool:

@@ -25,6 +25,11 @@ def can_manage_targets(user) -> bool:
 
 
 def visible_targets(user) -> QuerySet[Target]:
+    """A salesperson: their own published targets (every part). A supervisor: every
+    target of the units they lead and below and every part those teams gave (drafts
+    too), and the published parts in other teams of the people who were members of a
+    led unit during the target's period (their whole target, as they see it). The
+    department: all."""
     if not user.is_authenticated:
         return Target.objects.none()
     if is_department(user):
@@ -32,7 +37,16 @@ def visible_targets(user) -> QuerySet[Target]:
     own = Q(person=user, status=Target.Status.PUBLISHED)
     paths = led_unit_paths(user)
     if paths:
+        from org.models import Membership
+
+        led_member = Membership.objects.filter(
+            subtree_q(paths, "unit__path"),
+            kind=Membership.Kind.MEMBER,
+            user_id=OuterRef("person_id"),
+            start_date__lte=OuterRef("period__end_date"),
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__start_date")))
         own |= subtree_q(paths, "unit__path") | subtree_q(paths, "team__path")
+        own |= Q(Exists(led_member), person__isnull=False, status=Target.Status.PUBLISHED)
     return Target.objects.filter(own)
 
 

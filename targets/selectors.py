@@ -33,6 +33,7 @@ class Node:
     children: list[Node] = field(default_factory=list)
     state: str = "none"
     children_sum: Decimal | None = None
+    team: OrgUnit | None = None  # a person's node: the team whose part it shows
 
     @property
     def label(self) -> str:
@@ -40,7 +41,9 @@ class Node:
 
     @property
     def key(self) -> str:
-        return f"unit-{self.unit.pk}" if self.unit else f"person-{self.person.pk}"
+        if self.unit:
+            return f"unit-{self.unit.pk}"
+        return node_key(self.person.pk, self.team.pk if self.team else None)
 
     @property
     def gap(self) -> Decimal | None:
@@ -53,6 +56,11 @@ class Node:
         if self.children_sum is None or self.target is None or not self.target.value:
             return None
         return (self.children_sum / self.target.value * 100).quantize(Decimal("0.1"))
+
+
+def node_key(person_id: int, team_id: int | None) -> str:
+    """The key of a person's line: one per part (person and team)."""
+    return f"person-{person_id}" if team_id is None else f"person-{person_id}-{team_id}"
 
 
 def _period_members(period: Period, unit_ids) -> QuerySet[Membership]:
@@ -78,12 +86,12 @@ def workspace(*, metric: Metric, period: Period, root: OrgUnit | None = None) ->
     units = list(units_qs)
     unit_ids = [u.pk for u in units]
     targets = list(
-        Target.objects.filter(metric=metric, period=period).filter(
-            Q(unit_id__in=unit_ids) | Q(team_id__in=unit_ids)
-        )
+        Target.objects.filter(metric=metric, period=period)
+        .filter(Q(unit_id__in=unit_ids) | Q(team_id__in=unit_ids))
+        .select_related("person")
     )
     unit_targets = {t.unit_id: t for t in targets if t.unit_id}
-    person_targets = {t.person_id: t for t in targets if t.person_id}
+    parts = {(t.person_id, t.team_id): t for t in targets if t.person_id}
 
     nodes = {u.pk: Node(unit=u, target=unit_targets.get(u.pk), depth=u.depth) for u in units}
     roots: list[Node] = []
@@ -93,23 +101,32 @@ def workspace(*, metric: Metric, period: Period, root: OrgUnit | None = None) ->
         else:
             roots.append(nodes[u.pk])
     leaf_ids = {u.pk for u in units if not nodes[u.pk].children}
-    placed: set[int] = set()
-    memberships = list(_period_members(period, leaf_ids))
-    last_team: dict[int, int] = {}
-    for membership in sorted(memberships, key=lambda m: m.start_date):
-        last_team[membership.user_id] = membership.unit_id
-    # A person sits under the team their target belongs to, else under the last team
-    # they are a member of during the period (where a new target would go).
-    for membership in memberships:
-        person_target = person_targets.get(membership.user_id)
-        team_id = person_target.team_id if person_target else last_team[membership.user_id]
-        if team_id != membership.unit_id or (membership.user_id, team_id) in placed:
+    # A person sits under every team they were a member of during the period, each time
+    # with their part in that team (a person who moved has two lines).
+    placed: set[tuple[int, int]] = set()
+    people: dict[int, User] = {}
+    for membership in _period_members(period, leaf_ids):
+        people[membership.user_id] = membership.user
+        key = (membership.user_id, membership.unit_id)
+        if key in placed:
             continue
-        placed.add((membership.user_id, team_id))
-        parent = nodes[team_id]
+        placed.add(key)
+        parent = nodes[membership.unit_id]
         parent.children.append(
-            Node(person=membership.user, target=person_target, depth=parent.depth + 1)
+            Node(
+                person=membership.user,
+                target=parts.get(key),
+                depth=parent.depth + 1,
+                team=parent.unit,
+            )
         )
+    # Parts of a team the person was no member of during the period (kept as they were).
+    for (person_id, team_id), t in sorted(parts.items(), key=lambda item: item[1].pk):
+        if (person_id, team_id) not in placed and team_id in nodes:
+            parent = nodes[team_id]
+            parent.children.append(
+                Node(person=t.person, target=t, depth=parent.depth + 1, team=parent.unit)
+            )
 
     low, high = tolerance()
 
@@ -142,15 +159,23 @@ def flatten(nodes: list[Node]) -> list[Node]:
 
 @dataclass
 class MetricYear:
+    """A person's targets of one metric in a fiscal year: the year, its quarters and
+    months. A person who was in several teams has one MetricYear per team (their part
+    in it), `team` set and `parts` > 1."""
+
     metric: Metric
     year: Target | None
     quarters: list[Target | None]
     months: list[Target | None]
+    team: OrgUnit | None = None
+    parts: int = 1
+    totals: dict | None = None  # period id -> the person's target (every part) when parts > 1
 
 
 def my_targets(*, user, fiscal_year: FiscalYear) -> list[MetricYear]:
-    """The published targets of `user` for a fiscal year, by metric: the year, its
-    quarters and months. Two queries."""
+    """The published targets of `user` for a fiscal year, by metric and, for someone who
+    was in several teams, by team (one part each): the year, its quarters and months.
+    Two queries."""
     periods = list(fiscal_year.periods.all())
     quarters = sorted((p for p in periods if p.kind == Period.Kind.QUARTER), key=lambda p: p.number)
     months = sorted((p for p in periods if p.kind == Period.Kind.MONTH), key=lambda p: p.number)
@@ -158,14 +183,21 @@ def my_targets(*, user, fiscal_year: FiscalYear) -> list[MetricYear]:
         Target.objects.filter(
             person=user, status=Target.Status.PUBLISHED, period__fiscal_year=fiscal_year
         )
-        .select_related("metric", "period__fiscal_year")
-        .order_by("metric__position", "metric__code")
+        .select_related("metric", "period__fiscal_year", "team")
+        .order_by("metric__position", "metric__code", "team__code", "team_id")
     )
-    by_metric: dict[int, dict[int, Target]] = defaultdict(dict)
+    by_part: dict[tuple[int, int | None], dict[int, Target]] = defaultdict(dict)
     metrics: dict[int, Metric] = {}
+    teams: dict[int | None, OrgUnit | None] = {}
+    totals: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for t in targets:
-        by_metric[t.metric_id][t.period_id] = t
+        by_part[(t.metric_id, t.team_id)][t.period_id] = t
         metrics[t.metric_id] = t.metric
+        teams[t.team_id] = t.team
+        totals[t.metric_id][t.period_id] += t.value
+    count: dict[int, int] = defaultdict(int)
+    for metric_id, _team_id in by_part:
+        count[metric_id] += 1
     year = next((p for p in periods if p.kind == Period.Kind.YEAR), None)
     return [
         MetricYear(
@@ -173,8 +205,11 @@ def my_targets(*, user, fiscal_year: FiscalYear) -> list[MetricYear]:
             year=row.get(year.pk) if year else None,
             quarters=[row.get(q.pk) for q in quarters],
             months=[row.get(m.pk) for m in months],
+            team=teams[team_id],
+            parts=count[mid],
+            totals=dict(totals[mid]) if count[mid] > 1 else None,
         )
-        for mid, row in by_metric.items()
+        for (mid, team_id), row in by_part.items()
     ]
 
 
@@ -189,46 +224,37 @@ class Allocation:
 
 
 def team_allocation(*, target: Target) -> Allocation:
-    """A team's target with the target of every person allocated in it: the members
-    during the period whose target (or, without one, whose last team in the period)
-    is this team, and anyone else whose target belongs to it. Two queries."""
+    """A team's target with every person's part in it: one row per person who was a
+    member of the team during the period (their part, or none yet), and any other
+    part that belongs to the team. Two queries."""
     period = target.period
-    in_unit = (
+    memberships = (
         Membership.objects.filter(
             unit_id=target.unit_id, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
-        .values("user_id")
-    )
-    memberships = (
-        Membership.objects.filter(
-            user__in=in_unit, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
-        .select_related("user")
+        .select_related("user", "unit")
         .order_by("user__username", "user_id", "start_date")
     )
-    last: dict[int, Membership] = {}
+    people: dict[int, User] = {}
+    team = None
     for m in memberships:
-        last[m.user_id] = m
-    person_targets = {
+        people.setdefault(m.user_id, m.user)
+        team = m.unit
+    parts = {
         t.person_id: t
-        for t in Target.objects.filter(metric_id=target.metric_id, period=period)
-        .filter(Q(team_id=target.unit_id) | Q(person__in=in_unit))
-        .select_related("person")
+        for t in Target.objects.filter(
+            metric_id=target.metric_id, period=period, team_id=target.unit_id
+        ).select_related("person", "team")
     }
-    rows: list[Node] = []
-    for user_id, m in last.items():
-        t = person_targets.get(user_id)
-        if (t.team_id if t is not None else m.unit_id) == target.unit_id:
-            rows.append(Node(person=m.user, target=t, depth=1))
-    others = [
-        t
-        for t in person_targets.values()
-        if t.team_id == target.unit_id and t.person_id not in last
+    if team is None and parts:
+        team = next(iter(parts.values())).team
+    rows = [
+        Node(person=user, target=parts.get(pk), depth=1, team=team) for pk, user in people.items()
     ]
+    others = [t for t in parts.values() if t.person_id not in people]
     for t in sorted(others, key=lambda t: t.person.username):
-        rows.append(Node(person=t.person, target=t, depth=1))
+        rows.append(Node(person=t.person, target=t, depth=1, team=team))
     with_targets = [r.target.value for r in rows if r.target is not None]
     total = sum(with_targets, Decimal(0))
     low, high = tolerance()
@@ -353,6 +379,7 @@ def unacknowledged_parts(*, target: Target) -> QuerySet[Target]:
         metric_id=target.metric_id,
         unit_id=target.unit_id,
         person_id=target.person_id,
+        team_id=target.team_id,
         status=Target.Status.PUBLISHED,
         acknowledged_at__isnull=True,
         period__fiscal_year_id=target.period.fiscal_year_id,
@@ -619,15 +646,31 @@ def plan_months(*, period: Period) -> list[Period]:
 
 @dataclass
 class PlanTargets:
-    """A person's published targets for a period and its months, by metric."""
+    """A person's published targets for a period and its months, by metric: each the
+    sum of their parts (one per team they were in)."""
 
     metric: Metric
     total: Target | None
     months: list[Target | None]
 
 
+def _summed(parts: list[Target]) -> Target:
+    """One target standing for a person's parts of one period: their sum (not saved)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    return Target(
+        metric=first.metric,
+        period_id=first.period_id,
+        person_id=first.person_id,
+        value=sum((t.value for t in parts), Decimal(0)),
+        status=first.status,
+    )
+
+
 def plan_targets(*, person, period: Period, months: list[Period]) -> list[PlanTargets]:
-    """The person's published targets for `period` and each of its months: one query."""
+    """The person's published targets for `period` and each of its months (the sum of
+    their parts): one query."""
     targets = (
         Target.objects.filter(
             person=person,
@@ -635,15 +678,20 @@ def plan_targets(*, person, period: Period, months: list[Period]) -> list[PlanTa
             period_id__in=[period.pk, *[m.pk for m in months]],
         )
         .select_related("metric")
-        .order_by("metric__position", "metric__code")
+        .order_by("metric__position", "metric__code", "team_id")
     )
-    by_metric: dict[int, dict[int, Target]] = defaultdict(dict)
+    by_metric: dict[int, dict[int, list[Target]]] = defaultdict(lambda: defaultdict(list))
     metrics: dict[int, Metric] = {}
     for t in targets:
-        by_metric[t.metric_id][t.period_id] = t
+        by_metric[t.metric_id][t.period_id].append(t)
         metrics[t.metric_id] = t.metric
+
+    def one(row, period_id):
+        parts = row.get(period_id)
+        return _summed(parts) if parts else None
+
     return [
-        PlanTargets(metrics[mid], row.get(period.pk), [row.get(m.pk) for m in months])
+        PlanTargets(metrics[mid], one(row, period.pk), [one(row, m.pk) for m in months])
         for mid, row in by_metric.items()
     ]
 
@@ -812,13 +860,14 @@ def export_targets(*, user, fiscal_year: FiscalYear, metric: Metric | None = Non
     qs = visible_targets(user).filter(period__fiscal_year=fiscal_year)
     if metric is not None:
         qs = qs.filter(metric=metric)
-    return qs.select_related("metric", "period__fiscal_year", "unit", "person").order_by(
+    return qs.select_related("metric", "period__fiscal_year", "unit", "person", "team").order_by(
         "metric__position",
         "metric__code",
         "period__start_date",
         "-period__end_date",
         "unit__path",
         "person__username",
+        "team__code",
     )
 
 
@@ -854,10 +903,15 @@ def plans_for_api(user) -> QuerySet[SalesPlan]:
     )
 
 
-def would_be_target(*, metric: Metric, period: Period, unit=None, person=None) -> Target:
-    """The target `services.target_set` would change: the existing one, or an unsaved
-    one with the team the service would give a person's target."""
-    owner = {"unit": unit} if unit is not None else {"person": person}
+def would_be_target(*, metric: Metric, period: Period, unit=None, person=None, team=None) -> Target:
+    """The target `services.target_set` would change: the existing one (a person's part
+    in `team`, by default in the team they were last in during the period), or an
+    unsaved one with the team the service would give it."""
+    if person is not None and team is None:
+        from targets.services import team_of
+
+        team = team_of(person, period)
+    owner = {"unit": unit} if unit is not None else {"person": person, "team": team}
     existing = (
         Target.objects.filter(metric=metric, period=period, **owner)
         .select_related("unit", "team")
@@ -865,7 +919,4 @@ def would_be_target(*, metric: Metric, period: Period, unit=None, person=None) -
     )
     if existing is not None:
         return existing
-    from targets.services import team_of
-
-    team = team_of(person, period) if person is not None else None
     return Target(metric=metric, period=period, unit=unit, person=person, team=team)

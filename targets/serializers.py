@@ -278,6 +278,16 @@ class TargetSetSerializer(serializers.Serializer):
         label=_("person"),
         help_text=_("Id of the owning person."),
     )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        label=_("team"),
+        help_text=_(
+            "With a person: the id of the team whose part this is (a person who moved has a "
+            "part in each team they were in); the team they were last in during the period "
+            "if empty."
+        ),
+    )
     value = typed_value(label=_("value"))
 
     def validate(self, attrs):
@@ -285,6 +295,8 @@ class TargetSetSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"unit": [_("Give either a unit or a person, not both.")]}
             )
+        if attrs.get("team") is not None and attrs.get("person") is None:
+            raise serializers.ValidationError({"team": [_("Only a person's target has a team.")]})
         return attrs
 
 
@@ -297,7 +309,9 @@ class CascadeSerializer(serializers.Serializer):
     method = allocation_method(
         required=False,
         label=_("allocation method"),
-        help_text=_("mode org: how to split (the target's own method if empty)."),
+        help_text=_(
+            "modes org and down: how to split one level down (the target's own method if empty)."
+        ),
     )
     weights = serializers.ListField(
         child=typed_value(),
@@ -305,7 +319,11 @@ class CascadeSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         label=_("weights"),
-        help_text=_("mode org with method weights: one weight per unit or person below."),
+        help_text=_(
+            "modes org and down with method weights: one weight per unit or person below "
+            "(a person who moved into a team counts once per team); empty keeps the weights "
+            "of the targets below."
+        ),
     )
     profile = serializers.PrimaryKeyRelatedField(
         queryset=SeasonalityProfile.objects.all(),
@@ -322,13 +340,16 @@ class CascadeSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        # The same inputs as the workspace's cascade form: a method and weights one level
+        # down for the cascades over the organisation (org, down), a profile for those
+        # over time (time, down).
         errors = {}
-        if attrs["mode"] != "org":
+        if attrs["mode"] == "time":
             if attrs.get("method"):
                 errors["method"] = [_("Only a cascade over the organisation takes a method.")]
             if attrs.get("weights") is not None:
                 errors["weights"] = [_("Only a cascade over the organisation takes weights.")]
-        elif attrs.get("profile") is not None:
+        elif attrs["mode"] == "org" and attrs.get("profile") is not None:
             errors["profile"] = [_("A cascade over the organisation takes no profile.")]
         if errors:
             raise serializers.ValidationError(errors)

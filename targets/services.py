@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -214,6 +215,35 @@ def team_of(person: User, period: Period) -> OrgUnit | None:
     return membership.unit if membership else None
 
 
+def _part_team(person: User, period: Period, team: OrgUnit | None) -> OrgUnit:
+    """The team of a person's part for `period`: `team` if they were a member of it
+    during the period, else refused; by default the team they were last in."""
+    if team is None:
+        team = team_of(person, period)
+        if team is None:
+            raise DomainError(
+                _("%(person)s is not in a sales team during %(period)s.")
+                % {"person": person.display_name, "period": period.label}
+            )
+        return team
+    member = (
+        Membership.objects.filter(
+            user=person, unit=team, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
+        .exists()
+    )
+    if not member:
+        raise DomainError(
+            _(
+                "%(person)s was not a member of %(team)s during %(period)s: a person's "
+                "target is a part of a team they were in."
+            )
+            % {"person": person.display_name, "team": team.display_name, "period": period.label}
+        )
+    return team
+
+
 @transaction.atomic
 def target_set(
     *,
@@ -226,32 +256,28 @@ def target_set(
     basis: str = "",
     acting_user,
 ) -> Target:
-    """Create or change a draft target. A published target changes only through an
-    adjustment."""
+    """Create or change a draft target. A person's target is their part in `team` (by
+    default the team they were last a member of during the period); the team must be
+    one they were a member of then. A published target changes only through an
+    adjustment. A value typed in has no allocation weight any more."""
     owner = _owner_filter(unit, person)
     amount = clean_value(value, metric)
     _check_open(period)
+    team = _part_team(person, period, team) if person is not None else None
     target = (
         Target.objects.select_for_update(of=("self",))
         .filter(metric=metric, period=period, **owner)
+        .filter(team=team if person is not None else None)
         .first()
     )
     if target is not None and target.is_published:
         raise DomainError(_("This target is published: request an adjustment to change it."))
-    if person is not None and team is None:
-        team = target.team if target is not None else team_of(person, period)
-        if team is None:
-            raise DomainError(
-                _("%(person)s is not in a sales team during %(period)s.")
-                % {"person": person.display_name, "period": period.label}
-            )
-    if unit is not None:
-        team = None
     if target is None:
         target = Target(metric=metric, period=period, **owner, team=team)
     elif target.value == amount and (not basis or target.basis == basis):
         return target  # nothing changes: no history row, no reopened allocation
     target.value = amount
+    target.weight = None
     target.basis = basis or "typed in"
     audit_as(target, acting_user)
     target.save()
@@ -275,6 +301,7 @@ def _spread_below(target: Target, period: Period, metric: Metric, acting_user) -
             metric_id=target.metric_id,
             unit_id=target.unit_id,
             person_id=target.person_id,
+            team_id=target.team_id,
             period__fiscal_year_id=period.fiscal_year_id,
             period__start_date__gte=period.start_date,
             period__end_date__lte=period.end_date,
@@ -385,14 +412,27 @@ class PlannedTarget:
     basis: str
     current: Decimal | None = None
     published: bool = False
+    # The allocation weight to store with the target (None: typed in, imported).
+    weight: Decimal | None = None
+    # The weight the current target was given (or its value brought back to the whole
+    # period when it was typed in): what a cascade by weights keeps when none are given.
+    current_weight: Decimal | None = None
 
     @property
     def key(self):
+        """(period, unit, person, team): a person's target is one part per team."""
         return (
             self.period.pk,
             self.unit.pk if self.unit else None,
             self.person.pk if self.person else None,
+            self.team.pk if self.person is not None and self.team is not None else None,
         )
+
+    @property
+    def owner_key(self) -> tuple:
+        if self.unit is not None:
+            return ("unit", self.unit.pk)
+        return ("part", self.person.pk, self.team.pk if self.team else None)
 
     @property
     def owner_label(self) -> str:
@@ -403,176 +443,525 @@ class PlannedTarget:
         return None if self.current is None else self.value - self.current
 
 
-def _children_of(target: Target) -> tuple[list[OrgUnit], list[tuple[User, Decimal, str]]]:
-    """The child units of a unit target, or (for a unit without active child units) the
-    people whose target for the period belongs to it, each with their presence
-    fraction and the words saying so."""
-    unit = target.unit
-    child_units = list(OrgUnit.objects.filter(parent=unit, is_active=True).order_by("code"))
-    if child_units:
-        return child_units, []
-    people = _people_of(unit, target.period)
-    return [], [(user, fraction, basis) for user, fraction, basis, _columns in people]
+def _target_key(t: Target) -> tuple:
+    return (t.period_id, t.unit_id, t.person_id, t.team_id if t.person_id else None)
 
 
-def _period_memberships(period: Period, units_q: Q) -> list[Membership]:
-    """Every member membership during `period` of the people who are, at some point of
-    it, members of the units in `units_q` (in any unit: a mover's last team decides
-    where their target sits). One query."""
-    in_units = (
-        Membership.objects.filter(units_q, kind=Membership.Kind.MEMBER)
-        .filter(start_date__lte=period.end_date)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
-        .values("user_id")
-    )
-    return list(
-        Membership.objects.filter(
-            user__in=in_units, kind=Membership.Kind.MEMBER, start_date__lte=period.end_date
+@dataclass
+class _Row:
+    """One line below a unit in a cascade: a child unit, or one person's membership of
+    the team (their stays in it: first and last days)."""
+
+    unit: OrgUnit | None = None
+    person: User | None = None
+    team: OrgUnit | None = None
+    stays: list[domain.Stay] = dataclass_field(default_factory=list)
+
+    @property
+    def owner_key(self) -> tuple:
+        if self.unit is not None:
+            return ("unit", self.unit.pk)
+        return ("part", self.person.pk, self.team.pk)
+
+    @property
+    def actuals_owner(self) -> tuple[str, int]:
+        return ("unit", self.unit.pk) if self.unit is not None else ("person", self.person.pk)
+
+    def days(self, start: datetime.date, end: datetime.date) -> int:
+        """The days from start to end this row is there: a unit always; a person the
+        days they were a member of the team."""
+        if self.unit is not None:
+            return (end - start).days + 1
+        return domain.days_present(start, end, self.stays)
+
+
+def _span(period: Period) -> int:
+    return (period.end_date - period.start_date).days + 1
+
+
+class _Cascade:
+    """What a cascade of one metric in one fiscal year reads, loaded once, and the rule
+    that shares a unit's target below it. Four queries whatever the size of the
+    organisation: the periods, the active units, the metric's targets and the member
+    memberships of the year (plus last year's actuals for the methods that use them).
+
+    The rule (targets.domain, "parts"): a unit's target is shared over the months of
+    its year — its own monthly targets when they add up to it, else the months its
+    parent's allocation gives it, else its seasonality profile — and each month over
+    the child units by their weights, or over the members' memberships by weight x
+    days present in the month. A child's or a part's target for a quarter or the year
+    is the sum of its months (all the months are rounded together, `part_table`).
+    Every path (over the organisation then over time, over time then over the
+    organisation, the full cascade) reads the same months and weights, so they write
+    the same values."""
+
+    def __init__(self, metric: Metric, fiscal_year_id: int):
+        self.metric = metric
+        self.places = metric.decimal_places
+        periods = list(
+            Period.objects.filter(fiscal_year_id=fiscal_year_id).select_related("fiscal_year")
         )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
-        .select_related("user")
-        .order_by("user__username", "user_id", "start_date")
-    )
-
-
-def _people_of(
-    unit: OrgUnit,
-    period: Period,
-    columns: list[Period] | None = None,
-    memberships: list[Membership] | None = None,
-) -> list[tuple[User, Decimal, str, list[Decimal]]]:
-    """The people whose targets for `period` belong to `unit`: members of it during
-    the period whose last team in the period is this one (a person has one target
-    per period, with the team they end it in). Each comes with their presence in
-    the period (days in this team / days in the period), the basis words when they
-    are not there the whole period, and their presence in each of `columns`.
-
-    `memberships` (from `_period_memberships` for a whole subtree) saves the query."""
-    if memberships is None:
-        memberships = _period_memberships(period, Q(unit=unit))
-    in_unit = {m.user_id for m in memberships if m.unit_id == unit.pk}
-    by_user: dict[int, list[Membership]] = {}
-    for m in memberships:
-        if m.user_id in in_unit:
-            by_user.setdefault(m.user_id, []).append(m)
-    days = (period.end_date - period.start_date).days + 1
-    people = []
-    for rows in by_user.values():
-        if rows[-1].unit_id != unit.pk:
-            continue  # their target for this period sits with the team they moved to
-        own = [m for m in rows if m.unit_id == unit.pk]
-        present = 0
-        for m in own:
-            first = max(period.start_date, m.start_date)
-            last = min(period.end_date, m.end_date or period.end_date)
-            present += max((last - first).days + 1, 0)
-        present = min(present, days)
-        fraction = (
-            Decimal(1)
-            if present == days
-            else (Decimal(present) / Decimal(days)).quantize(Decimal("0.0001"))
+        self.year = next((p for p in periods if p.kind == Period.Kind.YEAR), None)
+        self.quarters = sorted(
+            (p for p in periods if p.kind == Period.Kind.QUARTER), key=lambda p: p.number
         )
-        basis = (
-            ""
-            if present == days
-            # Stored in English, shown in the reader's language (Target.basis_display).
-            else f"prorated: in the team {present} of {days} days"
+        self.months = sorted(
+            (p for p in periods if p.kind == Period.Kind.MONTH), key=lambda p: p.start_date
         )
-        column_presence = [
-            min(
-                sum(
-                    (
-                        domain.presence_fraction(c.start_date, c.end_date, m.start_date, m.end_date)
-                        for m in own
-                    ),
-                    Decimal(0),
-                ),
-                Decimal(1),
-            )
-            for c in columns or []
+        self.child_units: dict[int | None, list[OrgUnit]] = defaultdict(list)
+        for unit in OrgUnit.objects.filter(is_active=True).order_by("code"):
+            self.child_units[unit.parent_id].append(unit)
+        self.targets: dict[tuple, Target] = {}
+        for t in Target.objects.filter(
+            metric=metric, period__fiscal_year_id=fiscal_year_id
+        ).select_related("unit", "seasonality"):
+            self.targets[(t.period_id, t.owner_key)] = t
+        first = min((p.start_date for p in periods), default=datetime.date.min)
+        last = max((p.end_date for p in periods), default=datetime.date.min)
+        self.stays: dict[int, dict[int, list[domain.Stay]]] = defaultdict(dict)
+        self.people: dict[int, User] = {}
+        for m in (
+            Membership.objects.filter(kind=Membership.Kind.MEMBER, start_date__lte=last)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+            .select_related("user")
+            .order_by("user__username", "user_id", "start_date")
+        ):
+            self.stays[m.unit_id].setdefault(m.user_id, []).append((m.start_date, m.end_date))
+            self.people[m.user_id] = m.user
+        self._columns: dict[tuple, list[Decimal]] = {}
+        self._tables: dict[int, tuple] = {}
+
+    # --- reading ---------------------------------------------------------------------
+
+    def target(self, period: Period | None, owner_key: tuple) -> Target | None:
+        if period is None:
+            return None
+        return self.targets.get((period.pk, owner_key))
+
+    def months_in(self, period: Period) -> list[Period]:
+        return [
+            m
+            for m in self.months
+            if period.start_date <= m.start_date and m.end_date <= period.end_date
         ]
-        people.append((rows[-1].user, fraction, basis, column_presence))
-    return people
+
+    def rows_below(self, unit: OrgUnit, period: Period) -> list[_Row]:
+        """The active child units (by code) or, for a unit without any, one row per
+        person who was a member of it on a day of the period (by username)."""
+        children = self.child_units.get(unit.pk)
+        if children:
+            return [_Row(unit=u) for u in children]
+        rows = []
+        for user_id, stays in self.stays.get(unit.pk, {}).items():
+            if domain.days_present(period.start_date, period.end_date, stays) > 0:
+                rows.append(_Row(person=self.people[user_id], team=unit, stays=stays))
+        return rows
+
+    def _parent_key(self, t: Target) -> tuple | None:
+        if t.person_id is not None:
+            return ("unit", t.team_id)
+        parent_id = t.unit.parent_id if t.unit_id else None
+        return ("unit", parent_id) if parent_id else None
+
+    # --- weights -----------------------------------------------------------------------
+
+    def row_weights(
+        self, rows: list[_Row], period: Period, method: str, given: list | None
+    ) -> list[Decimal]:
+        """The weights of `rows` before any proration: equal 1; weights the ones given,
+        else the weights their current targets for `period` were given (or, for targets
+        typed in, their values brought back to the whole period); last year's share
+        their actuals a year earlier."""
+        count = len(rows)
+        if method == Target.Allocation.WEIGHTS:
+            base = given
+            if base is None:
+                current = [self.target(period, row.owner_key) for row in rows]
+                if current and all(t is not None and t.weight is not None for t in current):
+                    base = [t.weight for t in current]
+                elif current and all(t is not None for t in current):
+                    base = [
+                        self._unprorated(t, row, period)
+                        for t, row in zip(current, rows, strict=True)
+                    ]
+            return domain.allocation_weights(method, count, weights=base)
+        if method == Target.Allocation.LAST_YEAR:
+            owners = [row.actuals_owner for row in rows]
+            shares = _last_year_shares(self.metric, period, owners)
+            return domain.allocation_weights(method, count, last_year=shares)
+        return domain.allocation_weights(method, count)
+
+    @staticmethod
+    def _unprorated(t: Target, row: _Row, period: Period) -> Decimal:
+        """A typed-in part as the value of a whole period: its value over the share of
+        the period's days the person was there (a unit's value as it is)."""
+        present = row.days(period.start_date, period.end_date)
+        if row.unit is not None or present <= 0:
+            return t.value
+        return t.value * _span(period) / present
+
+    # --- the months of an annual target ---------------------------------------------------
+
+    def columns(
+        self,
+        target: Target,
+        *,
+        own_months: bool = True,
+        profile: SeasonalityProfile | None = None,
+    ) -> list[Decimal]:
+        """The twelve monthly values of an annual target: its own monthly targets when
+        they add up to it (`own_months`); else, unless a profile is given or was
+        chosen for it, the months its parent's allocation gives it; else its profile
+        (a person's months weighted by the days they were in the team)."""
+        key = (target.owner_key, own_months, profile.pk if profile else None)
+        if key in self._columns:
+            return self._columns[key]
+        result = None
+        if own_months:
+            stored = [self.target(m, target.owner_key) for m in self.months]
+            if all(t is not None for t in stored):
+                values = [t.value for t in stored]
+                if sum(values, Decimal(0)) == target.value:
+                    result = values
+        if result is None and profile is None and target.seasonality_id is None:
+            result = self._parent_row(target)
+        if result is None:
+            result = self.profile_months(target, profile)
+        self._columns[key] = result
+        return result
+
+    def _parent_row(self, target: Target) -> list[Decimal] | None:
+        parent_key = self._parent_key(target)
+        parent = self.target(self.year, parent_key) if parent_key else None
+        if parent is None or parent.unit is None:
+            return None
+        try:
+            rows, cells, _weights = self.year_table(parent)
+        except DomainError:
+            return None
+        for row, row_cells in zip(rows, cells, strict=True):
+            if row.owner_key == target.owner_key:
+                total = sum(row_cells, Decimal(0))
+                if total == target.value:
+                    return list(row_cells)
+                if total > 0:
+                    return domain.split_by_weights(target.value, row_cells, self.places)
+        return None
+
+    def profile_months(
+        self, target: Target, profile: SeasonalityProfile | None = None
+    ) -> list[Decimal]:
+        """The annual value spread over the months by the profile (given, else the
+        target's, else equal months); a person's months weighted by the days they
+        were in the team too."""
+        profile = profile or target.seasonality
+        method = profile.method if profile else SeasonalityProfile.Method.EQUAL
+        last_year = None
+        if method == SeasonalityProfile.Method.LAST_YEAR:
+            owner = ("unit", target.unit_id) if target.unit_id else ("person", target.person_id)
+            year = self.year
+            found = actuals.monthly_actuals(
+                metric=self.metric,
+                start=year.start_date.replace(year=year.start_date.year - 1),
+                end=year.start_date - datetime.timedelta(days=1),
+                owners=[owner],
+            )
+            last_year = found.get(owner)
+        weights = domain.seasonality_weights(
+            method, custom=profile.weight_values if profile else None, last_year=last_year
+        )
+        if target.person_id is not None:
+            stays = self.stays.get(target.team_id, {}).get(target.person_id, [])
+            present = [
+                Decimal(w) * domain.days_present(m.start_date, m.end_date, stays) / _span(m)
+                for w, m in zip(weights, self.months, strict=True)
+            ]
+            if any(present):
+                weights = present
+        months, _quarters = domain.split_year(target.value, weights, self.places)
+        return months
+
+    # --- a unit's year shared below it ------------------------------------------------
+
+    def year_table(
+        self,
+        parent: Target,
+        *,
+        method: str | None = None,
+        given: list | None = None,
+        columns: list[Decimal] | None = None,
+    ) -> tuple[list[_Row], list[list[Decimal]], list[Decimal | None]]:
+        """(rows, their months, their weights) of a unit's annual target shared below
+        it by `method` (its own method when None) over `columns` (its months when
+        None)."""
+        cached = method is None and given is None and columns is None
+        if cached and parent.pk in self._tables:
+            return self._tables[parent.pk]
+        unit = parent.unit
+        rows = self.rows_below(unit, self.year)
+        if not rows:
+            raise DomainError(
+                _("%(unit)s has no units or members during %(period)s to allocate to.")
+                % {"unit": unit.display_name, "period": self.year.label}
+            )
+        method = method or parent.allocation_method
+        cols = columns if columns is not None else self.columns(parent)
+        days = [[row.days(m.start_date, m.end_date) for m in self.months] for row in rows]
+        if method == Target.Allocation.MANUAL:
+            typed = [
+                t.value if (t := self.target(self.year, row.owner_key)) is not None else Decimal(0)
+                for row in rows
+            ]
+            if parent.value and not any(typed):
+                raise DomainError(
+                    _("%(unit)s: the targets below are typed in, and none is typed in yet.")
+                    % {"unit": unit.display_name}
+                )
+            cells = self.typed_table(typed, cols, days)
+            weights: list[Decimal | None] = [None] * len(rows)
+        else:
+            weights = self.row_weights(rows, self.year, method, given)
+            cells = domain.part_table(cols, weights, days, self.places)
+        result = (rows, cells, weights)
+        if cached:
+            self._tables[parent.pk] = result
+        return result
+
+    def typed_table(
+        self, typed: list[Decimal], columns: list, days: list[list[int]]
+    ) -> list[list[Decimal]]:
+        """Values typed in for the rows, each spread over the months like the unit's
+        months (and a person's over the days they were there)."""
+        periods = self.months if len(columns) == len(self.months) else []
+        spans = [_span(p) for p in periods] or [1] * len(columns)
+        shape = [Decimal(c) for c in columns] if sum(columns) > 0 else [Decimal(1)] * len(columns)
+        weights = []
+        for j, s in enumerate(shape):
+            weights.append([s * row[j] / spans[j] for row in days])
+        for i in range(len(typed)):
+            if typed[i] and not any(w[i] for w in weights):
+                for j in range(len(shape)):
+                    weights[j][i] = Decimal(1)
+        by_column = domain.split_table(typed, weights, self.places)
+        return [list(row) for row in zip(*by_column, strict=True)]
+
+    # --- the plans ---------------------------------------------------------------------
+
+    def plan_org(self, target: Target, method: str, given: list | None) -> list[PlannedTarget]:
+        unit, period = target.unit, target.period
+        rows = self.rows_below(unit, period)
+        if not rows:
+            raise DomainError(
+                _("%(unit)s has no units or members during %(period)s to allocate to.")
+                % {"unit": unit.display_name, "period": period.label}
+            )
+        values, weights = self._org_values(target, rows, method, given)
+        label = _english(Target.Allocation(method).label)
+        planned = []
+        for row, value, weight in zip(rows, values, weights, strict=True):
+            current = self.target(period, row.owner_key)
+            planned.append(
+                PlannedTarget(
+                    period,
+                    row.unit,
+                    row.person,
+                    row.team,
+                    value,
+                    self._words(label, row, period),
+                    current.value if current else None,
+                    bool(current and current.is_published),
+                    weight,
+                    current_weight=(
+                        None
+                        if current is None
+                        else current.weight
+                        if current.weight is not None
+                        else self._unprorated(current, row, period)
+                    ),
+                )
+            )
+        return planned
+
+    def _org_values(self, target: Target, rows: list[_Row], method: str, given):
+        """Each row's value for the target's period and its weight: from the unit's
+        year shared over its months when the period is that year, or a part of it whose
+        months add up to it and no other method or weights are asked for; else the
+        period on its own, over its months."""
+        period = target.period
+        year_target = self.target(self.year, target.owner_key)
+        months = self.months_in(period)
+        is_year = self.year is not None and period.pk == self.year.pk
+        same = given is None and year_target is not None and method == year_target.allocation_method
+        if year_target is not None and months and (is_year or same):
+            cols = self.columns(year_target)
+            indexes = [self.months.index(m) for m in months]
+            if sum((cols[i] for i in indexes), Decimal(0)) == target.value:
+                if is_year:
+                    year_rows, cells, weights = self.year_table(
+                        year_target, method=method, given=given
+                    )
+                else:
+                    year_rows, cells, weights = self.year_table(year_target)
+                found = {
+                    row.owner_key: (sum((c[i] for i in indexes), Decimal(0)), w)
+                    for row, c, w in zip(year_rows, cells, weights, strict=True)
+                }
+                return [found[r.owner_key][0] for r in rows], [found[r.owner_key][1] for r in rows]
+        if months:
+            stored = [self.target(m, target.owner_key) for m in months]
+            if all(t is not None for t in stored) and (
+                sum((t.value for t in stored), Decimal(0)) == target.value
+            ):
+                cols = [t.value for t in stored]
+            elif len(months) == 1:
+                cols = [target.value]
+            else:
+                shape = (
+                    [self.columns(year_target)[self.months.index(m)] for m in months]
+                    if year_target is not None
+                    else []
+                )
+                if sum(shape, Decimal(0)) <= 0:
+                    shape = [Decimal(_span(m)) for m in months]
+                cols = domain.split_by_weights(target.value, shape, self.places)
+            spans = [(m.start_date, m.end_date) for m in months]
+        else:
+            cols, spans = [target.value], [(period.start_date, period.end_date)]
+        weights = self.row_weights(rows, period, method, given)
+        days = [[row.days(s, e) for s, e in spans] for row in rows]
+        cells = domain.part_table(cols, weights, days, self.places)
+        return [sum(c, Decimal(0)) for c in cells], list(weights)
+
+    def _words(self, label: str, row: _Row, period: Period) -> str:
+        """The basis of a row's targets: the method, and for a person there for part of
+        the period the days (stored in English, shown by Target.basis_display)."""
+        if row.person is None:
+            return str(label)
+        present, days = row.days(period.start_date, period.end_date), _span(period)
+        if present >= days:
+            return str(label)
+        return f"{label}; prorated: in the team {present} of {days} days"
+
+    def plan_time(self, target: Target, profile: SeasonalityProfile | None) -> list[PlannedTarget]:
+        if target.period.kind != Period.Kind.YEAR:
+            raise DomainError(_("Only an annual target is split into quarters and months."))
+        months = self.columns(target, own_months=False, profile=profile)
+        quarters = [sum(months[q * 3 : q * 3 + 3], Decimal(0)) for q in range(len(self.quarters))]
+        chosen = profile or target.seasonality
+        if chosen is not None:
+            label = str(chosen.name)
+        elif self._parent_row(target) is not None:
+            label = "like the months of the allocation above"
+        else:
+            label = _english(SeasonalityProfile.Method.EQUAL.label)
+        if target.person_id is not None and "prorated" in (target.basis or ""):
+            label = f"{label}; {target.basis.split('; ', 1)[-1]}"
+        planned = []
+        for period, value in [
+            *zip(self.quarters, quarters, strict=True),
+            *zip(self.months, months, strict=True),
+        ]:
+            current = self.target(period, target.owner_key)
+            planned.append(
+                PlannedTarget(
+                    period,
+                    target.unit,
+                    target.person,
+                    target.team,
+                    value,
+                    label,
+                    current.value if current else None,
+                    bool(current and current.is_published),
+                    target.weight,
+                )
+            )
+        return planned
+
+    def plan_down(
+        self,
+        target: Target,
+        profile: SeasonalityProfile | None,
+        method: str | None,
+        given: list | None,
+    ) -> list[PlannedTarget]:
+        period = target.period
+        is_year = period.kind == Period.Kind.YEAR
+        planned: list[PlannedTarget] = []
+        if is_year:
+            time_rows = self.plan_time(target, profile)
+            planned.extend(time_rows)
+            columns = self.months
+            root_values = [r.value for r in time_rows if r.period.kind == Period.Kind.MONTH]
+        else:
+            columns, root_values = [period], [target.value]
+        if target.unit_id is None:
+            return planned
+        spans = [(c.start_date, c.end_date) for c in columns]
+        queue = [(target.unit, root_values, method or target.allocation_method, given)]
+        while queue:
+            unit, column_values, unit_method, unit_given = queue.pop(0)
+            rows = self.rows_below(unit, period)
+            if not rows:
+                continue
+            days = [[row.days(s, e) for s, e in spans] for row in rows]
+            current = [self.target(period, row.owner_key) for row in rows]
+            if unit_method == Target.Allocation.MANUAL:
+                typed = [t.value if t is not None else Decimal(0) for t in current]
+                if sum(column_values, Decimal(0)) and not any(typed):
+                    raise DomainError(
+                        _("%(unit)s: the targets below are typed in, and none is typed in yet.")
+                        % {"unit": unit.display_name}
+                    )
+                table = self.typed_table(typed, column_values, days)
+                weights: list[Decimal | None] = [None] * len(rows)
+            else:
+                weights = self.row_weights(rows, period, unit_method, unit_given)
+                table = domain.part_table(column_values, weights, days, self.places)
+            label = _english(Target.Allocation(unit_method).label)
+            for row, cells, before, weight in zip(rows, table, current, weights, strict=True):
+                words = self._words(label, row, period)
+                if unit_method == Target.Allocation.MANUAL and before is not None:
+                    words = before.basis or words
+                total = sum(cells, Decimal(0)) if is_year else cells[0]
+                parts = [(period, total)]
+                if is_year:
+                    parts += [
+                        (q, sum(cells[i * 3 : i * 3 + 3], Decimal(0)))
+                        for i, q in enumerate(self.quarters)
+                    ]
+                    parts += list(zip(self.months, cells, strict=True))
+                for p, value in parts:
+                    planned.append(
+                        PlannedTarget(
+                            p, row.unit, row.person, row.team, value, words, weight=weight
+                        )
+                    )
+                if row.unit is not None:
+                    child_method = before.allocation_method if before else Target.Allocation.EQUAL
+                    queue.append((row.unit, cells, child_method, None))
+        for row in planned:
+            found = self.target(row.period, row.owner_key)
+            row.current = found.value if found else None
+            row.published = bool(found and found.is_published)
+        return planned
+
+
+def _cascade_of(target: Target) -> _Cascade:
+    return _Cascade(target.metric, target.period.fiscal_year_id)
 
 
 def plan_org_split(
     target: Target, *, method: str | None = None, weights: list | None = None
 ) -> list[PlannedTarget]:
-    """What cascading `target` one level down the organisation would write."""
+    """What cascading `target` one level down the organisation would write: a value for
+    each child unit, or a part for each person who was a member of the team during
+    the period (see `_Cascade`)."""
     if target.unit_id is None:
         raise DomainError(_("A person's target has nobody below it."))
     method = method or target.allocation_method
     if method == Target.Allocation.MANUAL:
         raise DomainError(_("This unit's targets below are typed in: edit them in the workspace."))
-    child_units, people = _children_of(target)
-    places = target.metric.decimal_places
-    period = target.period
-    if child_units:
-        owners = [("unit", u.pk) for u in child_units]
-        presence = None
-    else:
-        owners = [("person", p.pk) for p, _f, _b in people]
-        presence = [f for _p, f, _b in people]
-    if not owners:
-        raise DomainError(
-            _("%(unit)s has no units or members during %(period)s to allocate to.")
-            % {"unit": target.unit.display_name, "period": period.label}
-        )
-    existing = {
-        (t.unit_id, t.person_id): t
-        for t in Target.objects.filter(metric=target.metric, period=period).filter(
-            Q(unit__in=child_units) | Q(person__in=[p for p, _f, _b in people])
-        )
-    }
-    base = _base_weights(
-        metric=target.metric,
-        period=period,
-        method=method,
-        owners=owners,
-        weights=weights,
-        current=[existing.get((pk, None) if kind == "unit" else (None, pk)) for kind, pk in owners],
-    )
-    split_weights = domain.allocation_weights(
-        method,
-        len(owners),
-        weights=base if method == Target.Allocation.WEIGHTS else None,
-        last_year=base if method == Target.Allocation.LAST_YEAR else None,
-        presence=presence,
-    )
-    values = domain.split_by_weights(target.value, split_weights, places)
-    label = _english(Target.Allocation(method).label)
-    planned = []
-    if child_units:
-        for unit, value in zip(child_units, values, strict=True):
-            current = existing.get((unit.pk, None))
-            planned.append(
-                PlannedTarget(
-                    period,
-                    unit,
-                    None,
-                    None,
-                    value,
-                    str(label),
-                    current.value if current else None,
-                    bool(current and current.is_published),
-                )
-            )
-    else:
-        for (person, _fraction, basis), value in zip(people, values, strict=True):
-            current = existing.get((None, person.pk))
-            planned.append(
-                PlannedTarget(
-                    period,
-                    None,
-                    person,
-                    target.unit,
-                    value,
-                    f"{label}; {basis}" if basis else str(label),
-                    current.value if current else None,
-                    bool(current and current.is_published),
-                )
-            )
-    return planned
+    return _cascade_of(target).plan_org(target, method, weights)
 
 
 def _last_year_shares(metric: Metric, period: Period, owners: list) -> list[Decimal]:
@@ -587,83 +976,16 @@ def _last_year_shares(metric: Metric, period: Period, owners: list) -> list[Deci
     return [sum(found.get(o, []), Decimal(0)) for o in owners]
 
 
-def _base_weights(
-    *, metric: Metric, period: Period, method: str, owners: list, weights, current: list
-) -> list | None:
-    """The weights a method needs before proration: the given weights (or, when none
-    are given, the proportions of the current targets below), or last year's actuals."""
-    if method == Target.Allocation.LAST_YEAR:
-        return _last_year_shares(metric, period, owners)
-    if method == Target.Allocation.WEIGHTS:
-        if weights is not None:
-            return list(weights)
-        if current and all(t is not None for t in current):
-            return [t.value for t in current]
-    return None
-
-
 def plan_time_split(
     target: Target, *, profile: SeasonalityProfile | None = None
 ) -> list[PlannedTarget]:
-    """What splitting an annual target into its quarters and months would write."""
+    """What splitting an annual target into its quarters and months would write: by
+    the profile given or chosen for the target before; without one, like its months
+    in the allocation above it (a person's part: the team's months shared by the days
+    they were in it); else equal months."""
     if target.period.kind != Period.Kind.YEAR:
         raise DomainError(_("Only an annual target is split into quarters and months."))
-    profile = profile or target.seasonality
-    method = profile.method if profile else SeasonalityProfile.Method.EQUAL
-    periods = list(
-        Period.objects.filter(fiscal_year_id=target.period.fiscal_year_id)
-        .exclude(kind=Period.Kind.YEAR)
-        .select_related("fiscal_year")
-        .order_by("kind", "number")
-    )
-    months = sorted((p for p in periods if p.kind == Period.Kind.MONTH), key=lambda p: p.number)
-    quarters = sorted((p for p in periods if p.kind == Period.Kind.QUARTER), key=lambda p: p.number)
-    last_year = None
-    if method == SeasonalityProfile.Method.LAST_YEAR:
-        owner = ("unit", target.unit_id) if target.unit_id else ("person", target.person_id)
-        year = target.period
-        found = actuals.monthly_actuals(
-            metric=target.metric,
-            start=year.start_date.replace(year=year.start_date.year - 1),
-            end=year.start_date - datetime.timedelta(days=1),
-            owners=[owner],
-        )
-        last_year = found.get(owner)
-    weights = domain.seasonality_weights(
-        method, custom=profile.weight_values if profile else None, last_year=last_year
-    )
-    month_values, quarter_values = domain.split_year(
-        target.value, weights, target.metric.decimal_places
-    )
-    existing = {
-        t.period_id: t
-        for t in Target.objects.filter(
-            metric=target.metric,
-            unit_id=target.unit_id,
-            person_id=target.person_id,
-            period__in=periods,
-        )
-    }
-    label = str(profile.name) if profile else _english(SeasonalityProfile.Method.EQUAL.label)
-    planned = []
-    for period, value in [
-        *zip(quarters, quarter_values, strict=True),
-        *zip(months, month_values, strict=True),
-    ]:
-        current = existing.get(period.pk)
-        planned.append(
-            PlannedTarget(
-                period,
-                target.unit,
-                target.person,
-                target.team,
-                value,
-                label,
-                current.value if current else None,
-                bool(current and current.is_published),
-            )
-        )
-    return planned
+    return _cascade_of(target).plan_time(target, profile)
 
 
 @transaction.atomic
@@ -688,7 +1010,7 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
             )
         keys.add(p.key)
     existing = {
-        (t.period_id, t.unit_id, t.person_id): t
+        _target_key(t): t
         for t in Target.objects.filter(
             metric=metric, period__in={p.period for p in planned}
         ).filter(
@@ -706,20 +1028,16 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
                     period=p.period,
                     unit=p.unit,
                     person=p.person,
-                    team=p.team,
+                    team=p.team if p.person is not None else None,
                     value=p.value,
                     basis=p.basis[:200],
+                    weight=p.weight,
                 )
             )
-        elif (
-            target.value != p.value
-            or target.basis != p.basis[:200]
-            or (p.person is not None and p.team is not None and target.team_id != p.team.pk)
-        ):
+        elif target.value != p.value or target.basis != p.basis[:200] or target.weight != p.weight:
             target.value = p.value
             target.basis = p.basis[:200]
-            if p.person is not None and p.team is not None:
-                target.team = p.team
+            target.weight = p.weight
             to_update.append(target)
     if to_create:
         bulk_create_with_history(
@@ -729,7 +1047,7 @@ def _write_planned(planned: list[PlannedTarget], metric: Metric, acting_user, re
         bulk_update_with_history(
             to_update,
             Target,
-            ["value", "basis", "team"],
+            ["value", "basis", "weight"],
             default_user=acting_user,
             default_change_reason=reason,
         )
@@ -762,13 +1080,15 @@ def cascade_time(*, target: Target, profile: SeasonalityProfile | None = None, a
 
 def plan_typed_split(target: Target, values: list) -> list[PlannedTarget]:
     """What typing in one value for every unit or person one level down would write
-    (in the order of `plan_org_split`)."""
+    (in the order of `plan_org_split`: a person who moved into the team has a row for
+    their part in it)."""
     planned = plan_org_split(target, method=Target.Allocation.EQUAL)
     if len(values) != len(planned):
         raise DomainError(_("Give one value for every unit or person below."))
     for row, raw in zip(planned, values, strict=True):
         row.value = clean_value(raw, target.metric, label=row.owner_label)
         row.basis = _english(Target.Allocation.MANUAL.label)
+        row.weight = None
     return planned
 
 
@@ -801,119 +1121,16 @@ def plan_cascade_down(
 
     The first level is split by `method` (default: the target's own allocation
     method) and `weights`; each level below by its unit's own method ('equal' for a
-    unit without a target yet; 'weights' keeps the proportions of the current targets
-    below; 'typed in' keeps the typed-in values and only spreads them over the months).
-    The annual target is spread over the months by the seasonality profile, then each
-    level is split as a table of children by months, so that at every node and in
-    every period the children add up to the parent exactly, and every owner's months
-    add up to their quarters and year. A person who is in the team for part of the
-    period gets, in each month, the share for the days they are in it."""
-    metric = target.metric
-    places = metric.decimal_places
-    period = target.period
-    is_year = period.kind == Period.Kind.YEAR
-    planned: list[PlannedTarget] = []
-    if is_year:
-        time_rows = plan_time_split(target, profile=profile)
-        planned.extend(time_rows)
-        quarters = [r.period for r in time_rows if r.period.kind == Period.Kind.QUARTER]
-        columns = [r.period for r in time_rows if r.period.kind == Period.Kind.MONTH]
-        root_values = [r.value for r in time_rows if r.period.kind == Period.Kind.MONTH]
-    else:
-        quarters, columns, root_values = [], [period], [target.value]
-    if target.unit_id is None:
-        return planned
-    current = {
-        (t.unit_id, t.person_id): t for t in Target.objects.filter(metric=metric, period=period)
-    }
-    # The subtree and its people, read once: the preview costs the same number of
-    # queries for a team as for the whole company.
-    subtree = list(
-        OrgUnit.objects.filter(path__startswith=target.unit.path, is_active=True).order_by("code")
-    )
-    children_of: dict[int, list[OrgUnit]] = defaultdict(list)
-    for u in subtree:
-        children_of[u.parent_id].append(u)
-    memberships = _period_memberships(period, Q(unit__in=subtree))
-    queue = [(target.unit, target.value, root_values, method or target.allocation_method, weights)]
-    while queue:
-        unit, value, column_values, unit_method, unit_weights = queue.pop(0)
-        child_units = children_of.get(unit.pk, [])
-        if child_units:
-            owners = [("unit", u.pk) for u in child_units]
-            rows = [(u, None, "", Decimal(1), [Decimal(1)] * len(columns)) for u in child_units]
-        else:
-            people = _people_of(unit, period, columns, memberships)
-            owners = [("person", user.pk) for user, *_rest in people]
-            rows = [(None, user, basis, fraction, cols) for user, fraction, basis, cols in people]
-        if not rows:
-            continue
-        existing = [current.get((pk, None) if k == "unit" else (None, pk)) for k, pk in owners]
-        if unit_method == Target.Allocation.MANUAL:
-            typed = [t.value if t is not None else Decimal(0) for t in existing]
-            if value and not any(typed):
-                raise DomainError(
-                    _("%(unit)s: the targets below are typed in, and none is typed in yet.")
-                    % {"unit": unit.display_name}
-                )
-            shape = column_values if sum(column_values) > 0 else [Decimal(1)] * len(columns)
-            by_column = domain.split_table(typed, [[s] * len(typed) for s in shape], places)
-            table = [list(row) for row in zip(*by_column, strict=True)]
-        else:
-            base = _base_weights(
-                metric=metric,
-                period=period,
-                method=unit_method,
-                owners=owners,
-                weights=unit_weights,
-                current=existing,
-            )
-            row_weights = domain.allocation_weights(
-                unit_method,
-                len(rows),
-                weights=base if unit_method == Target.Allocation.WEIGHTS else None,
-                last_year=base if unit_method == Target.Allocation.LAST_YEAR else None,
-            )
-            table_weights = [
-                [w * p for p in row[4]] for w, row in zip(row_weights, rows, strict=True)
-            ]
-            for j in range(len(columns)):
-                if not any(table_weights[i][j] for i in range(len(rows))):
-                    # Nobody is in the team that month: share it by the year's presence.
-                    for i, row in enumerate(rows):
-                        table_weights[i][j] = row_weights[i] * row[3]
-            table = domain.split_table(column_values, table_weights, places)
-        label = _english(Target.Allocation(unit_method).label)
-        for (child_unit, person, basis, _fraction, _cols), cells, before in zip(
-            rows, table, existing, strict=True
-        ):
-            words = f"{label}; {basis}" if basis else str(label)
-            if unit_method == Target.Allocation.MANUAL and before is not None:
-                words = before.basis or words
-            team = unit if person is not None else None
-            total = sum(cells, Decimal(0)) if is_year else cells[0]
-            planned.append(PlannedTarget(period, child_unit, person, team, total, words))
-            if is_year:
-                for q, quarter in enumerate(quarters):
-                    planned.append(
-                        PlannedTarget(
-                            quarter, child_unit, person, team, sum(cells[q * 3 : q * 3 + 3]), words
-                        )
-                    )
-                for month, cell in zip(columns, cells, strict=True):
-                    planned.append(PlannedTarget(month, child_unit, person, team, cell, words))
-            if child_unit is not None:
-                child_method = before.allocation_method if before else Target.Allocation.EQUAL
-                queue.append((child_unit, total, cells, child_method, None))
-    existing_all = {
-        (t.period_id, t.unit_id, t.person_id): t
-        for t in Target.objects.filter(metric=metric, period__in=[period, *quarters, *columns])
-    }
-    for row in planned:
-        found = existing_all.get(row.key)
-        row.current = found.value if found else None
-        row.published = bool(found and found.is_published)
-    return planned
+    unit without a target yet; 'weights' keeps the weights of the current targets
+    below, which a cascade stores with them; 'typed in' keeps the typed-in values and
+    only spreads them over the months). The annual target is spread over the months
+    by the seasonality profile, then each level is split as a table of children by
+    months, so that at every node and in every period the children add up to the
+    parent exactly, and every owner's months add up to their quarters and year. A
+    person who was in the team for part of the period gets, in each month, the share
+    for the days they were in it (once: the weights are never prorated values), and a
+    person who moved gets a part in each team."""
+    return _cascade_of(target).plan_down(target, profile, method, weights)
 
 
 @transaction.atomic
@@ -1076,7 +1293,7 @@ def publication_problems(*, metric: Metric, fiscal_year_id: int) -> list[str]:
     for t in targets:
         org_parent = ("unit", t.team_id) if t.person_id else ("unit", parents.get(t.unit_id))
         figure = domain.Figure(
-            owner=("unit", t.unit_id) if t.unit_id else ("person", t.person_id),
+            owner=t.owner_key,
             period=t.period_id,
             value=t.value,
             draft=not t.is_published,
@@ -1164,11 +1381,16 @@ def targets_publish(*, metric: Metric, fiscal_year_id: int, acting_user) -> int:
     first: dict[tuple, Target] = {}
     for t in sorted(drafts, key=lambda t: (rank.get(t.period.kind, 3), t.period.start_date)):
         first.setdefault((t.unit_id, t.person_id), t)
-    _notify_published(list(first.values()))
+    # A person's target is the sum of their parts (one per team they were in).
+    totals: dict[tuple, Decimal] = defaultdict(Decimal)
+    for t in drafts:
+        if t.person_id:
+            totals[(t.person_id, t.period_id)] += t.value
+    _notify_published(list(first.values()), totals)
     return len(drafts)
 
 
-def _notify_published(targets: list[Target]) -> None:
+def _notify_published(targets: list[Target], totals: dict[tuple, Decimal]) -> None:
     from notifications.models import Notification
 
     url = reverse("targets:mine")
@@ -1184,6 +1406,7 @@ def _notify_published(targets: list[Target]) -> None:
     for t in targets:
         params = _params(t)
         if t.person_id:
+            params["value"] = _fmt(totals.get((t.person_id, t.period_id), t.value), t.metric)
             rows.append(
                 Notification(
                     recipient_id=t.person_id, kind="target_published", params=params, url=url
@@ -1411,6 +1634,7 @@ def _plan_adjustment(
         metric_id=target.metric_id,
         unit_id=target.unit_id,
         person_id=target.person_id,
+        team_id=target.team_id,
         period__fiscal_year_id=target.period.fiscal_year_id,
     ).select_related("period")
     if lock:

@@ -304,28 +304,37 @@ def seasonality_edit(request, pk=None):
 
 
 def _proration_example(year: int) -> dict:
-    """A worked example computed with the same domain functions the cascade uses: a team
-    quarter target of 300,000 split equally over three people, one of whom joins on
-    16 August."""
-    start, end = datetime.date(year, 7, 1), datetime.date(year, 9, 30)
+    """A worked example computed with the same domain function the cascade uses: a team
+    quarter target of 300,000 (100,000 a month) shared equally over three people, one
+    of whom joins on 16 August, month by month by the days present."""
+    months = [
+        (datetime.date(year, 7, 1), datetime.date(year, 7, 31)),
+        (datetime.date(year, 8, 1), datetime.date(year, 8, 31)),
+        (datetime.date(year, 9, 1), datetime.date(year, 9, 30)),
+    ]
     joined = datetime.date(year, 8, 16)
-    fraction = domain.presence_fraction(start, end, joined, None)
-    total = Decimal("300000.00")
-    weights = domain.allocation_weights("equal", 3, presence=[Decimal(1), Decimal(1), fraction])
-    values = domain.split_by_weights(total, weights, 2)
-    days = (end - start).days + 1
-    present = (end - joined).days + 1
+    stays = [[(datetime.date(year - 1, 1, 1), None)]] * 2 + [[(joined, None)]]
+    days = [[domain.days_present(s, e, person) for s, e in months] for person in stays]
+    month_value = Decimal("100000.00")
+    table = domain.part_table([month_value] * 3, [Decimal(1)] * 3, days, 2)
+    rows = [
+        {"days": row_days, "values": values, "total": sum(values, Decimal(0))}
+        for row_days, values in zip(days, table, strict=True)
+    ]
+    newcomer = rows[2]
     return {
-        "start": start,
-        "end": end,
+        "start": months[0][0],
+        "end": months[-1][1],
         "joined": joined,
-        "days": days,
-        "present": present,
-        "fraction": fraction,
-        "percent": (fraction * 100).quantize(Decimal("0.01")),
-        "total": total,
-        "values": values,
-        "sum": sum(values, Decimal(0)),
+        "month_value": month_value,
+        "total": month_value * 3,
+        "months": [s for s, _e in months],
+        "august_days": (months[1][1] - months[1][0]).days + 1,
+        "present": newcomer["days"][1],
+        "rows": rows,
+        "sum": sum((r["total"] for r in rows), Decimal(0)),
+        "quarter_days": sum(newcomer["days"]),
+        "quarter_length": (months[-1][1] - months[0][0]).days + 1,
     }
 
 

@@ -118,8 +118,13 @@ def cell_edit(request):
     metric, period = data.get("metric"), data.get("period")
     if metric is None or period is None:
         return HttpResponse(_first_error(form), status=400, content_type="text/plain")
-    unit, person = data.get("unit"), data.get("person")
-    key = f"unit-{unit.pk}" if unit else f"person-{person.pk}" if person else ""
+    unit, person, team = data.get("unit"), data.get("person"), data.get("team")
+    if unit:
+        key = f"unit-{unit.pk}"
+    elif person:
+        key = selectors.node_key(person.pk, team.pk if team else None)
+    else:
+        key = ""
     message = None
     if form.errors:
         message = _first_error(form)
@@ -272,10 +277,14 @@ def cascade(request, pk):
     blank = not any((data.get(name) or "").strip() for name in shares)
     typed = data.get("method") in (Target.Allocation.WEIGHTS, Target.Allocation.MANUAL)
     if request.method == "GET" and blank and typed:
-        # Start the weight or value boxes from the values already below.
+        # Start the value boxes from the values already below, the weight boxes from
+        # the weights the targets below were given (never a prorated value: a joiner's
+        # part would be prorated twice).
+        weights = data.get("method") == Target.Allocation.WEIGHTS
         for name, child in zip(shares, children, strict=True):
-            if child.current is not None:
-                data[name] = f"{child.current.normalize():f}"
+            start = child.current_weight if weights else child.current
+            if start is not None:
+                data[name] = f"{start.normalize():f}"
     profiles = SeasonalityProfile.objects.all()
     form = CascadeForm(data, target=target, children=children, profiles=profiles)
     planned, error, summary = [], None, None
@@ -417,7 +426,7 @@ def targets_import(request):
         {
             "form": form,
             **problems_context(errors),
-            "columns": imports.COLUMNS,
+            "columns": [*imports.COLUMNS, imports.TEAM],
         },
         status=status,
     )
@@ -581,7 +590,7 @@ def allocation(request, pk):
         else:
             messages.success(request, _("The target was saved."))
         return redirect("targets:allocation", pk=target.pk)
-    error = {"key": f"person-{row['node'].person.pk}", "message": message}
+    error = {"key": row["node"].key, "message": message}
     error["value"] = request.POST.get("value", "")
     context = _allocation_context(request.user, target, error=error if message else None)
     return render(request, "targets/allocation_table.html", context, status=400 if message else 200)

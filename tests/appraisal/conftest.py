@@ -25,3 +25,12 @@ def triggers(db):
         pytest.skip("the triggers exist on SQLite and PostgreSQL only")
     for name in GUARD_MIGRATIONS:
         importlib.import_module(f"appraisal.migrations.{name}").install(connection)
+
+
+@pytest.fixture
+def training_recorded(monkeypatch):
+    """As once the training app records participation: a template with a training
+    dimension can be published (until then publication refuses it)."""
+    from appraisal import selectors
+
+    monkeypatch.setattr(selectors, "training_data_available", lambda: True)

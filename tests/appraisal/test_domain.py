@@ -434,6 +434,10 @@ def test_every_problem_of_a_template_is_listed_naming_its_dimension():
         "Revenue: choose the metric whose attainment is scored.",
         "Satisfaction: Step table, step 2: thresholds must go up from one step to the next.",
         "Attitude: the rating scale is missing.",
+        "Teamwork: training participation cannot be scored yet, because no training records "
+        "are kept; every appraisal under this version would wait for its score to be set by "
+        "hand. Keep this version as a draft until training records exist, or remove the "
+        "dimension.",
         "Teamwork: the scoring curve is missing.",
         "The lowest grade starts at 60: it must start at 0 so that every score gets a grade.",
     ]
@@ -446,3 +450,55 @@ def test_an_empty_template_and_duplicate_names_are_problems():
     ]
     problems = domain.check_template(dimensions=specs(d3={"name": "attitude"}), bands=BANDS)
     assert problems == ["Two dimensions are called attitude."]
+
+
+# --- exact inputs, one rounding ------------------------------------------------------------
+
+
+def test_a_curve_scores_the_exact_value_and_rounds_only_the_score():
+    from fractions import Fraction
+
+    curve = domain.parse_curve(
+        {"kind": "linear", "floor": "0", "floor_score": "0", "target": "5", "target_score": "100"}
+    )
+    assert domain.curve_score(curve, Fraction(28, 6)) == D("93.33")
+    assert domain.curve_score(curve, D("4.67")) == D("93.40")  # the rounded mean: not used
+    steps = domain.parse_curve({"kind": "steps", "steps": [["90", "80"], ["100", "100"]]})
+    assert domain.curve_score(steps, Fraction(8999, 100)) == D("0.00")
+    assert domain.curve_score(steps, Fraction(9000, 100)) == D("80.00")
+
+
+def test_an_exact_score_on_a_half_cent_rounds_half_up_without_a_shortened_decimal():
+    from fractions import Fraction
+
+    assert domain.round_score(Fraction(84125, 1000)) == D("84.13")
+    assert domain.round_score(Fraction(1, 3)) == D("0.33")
+    assert domain.round_score(Fraction(2, 3)) == D("0.67")
+    assert domain.raw_display(Fraction(28, 6)) == D("4.6667")
+    assert domain.raw_display(Fraction(26990, 300)) == D("89.9667")
+
+
+@given(
+    numerator=st.integers(min_value=0, max_value=10**9),
+    denominator=st.integers(min_value=1, max_value=10**6),
+)
+def test_round_score_of_a_fraction_is_its_nearest_cent_half_up(numerator, denominator):
+    from fractions import Fraction
+
+    value = Fraction(numerator, denominator)
+    rounded = domain.round_score(value)
+    assert abs(Fraction(rounded) - value) <= Fraction(1, 200)
+    if abs(Fraction(rounded) - value) == Fraction(1, 200):
+        assert Fraction(rounded) > value  # a half cent goes up
+
+
+def test_a_training_dimension_is_refused_until_training_is_recorded():
+    dims = [
+        domain.DimensionSpec(
+            "Revenue", D("90"), "attainment", has_metric=True, curve=dict(LINEAR_CURVE)
+        ),
+        domain.DimensionSpec("Training", D("10"), "training", curve=dict(LINEAR_CURVE)),
+    ]
+    problems = domain.check_template(dimensions=dims, bands=BANDS)
+    assert len(problems) == 1 and problems[0].startswith("Training: training participation")
+    assert domain.check_template(dimensions=dims, bands=BANDS, training_data=True) == []

@@ -378,8 +378,9 @@ def test_raw_sql_allowed_where_it_should_be(org, versions, triggers):
     assert _runs("DELETE FROM appraisal_appraisaltemplate WHERE id = %s", [v3.pk]) == 1
 
 
-def test_the_template_services_run_with_the_triggers(org, triggers):
-    """The services never write what the triggers refuse."""
+def test_the_template_services_run_with_the_triggers(org, triggers, training_recorded):
+    """The services never write what the triggers refuse (with a training dimension, as
+    once training records exist)."""
     year = make_year()
     v1 = make_published(org)
     v2 = services.template_new_version(template=v1, acting_user=org.department, today=TODAY)

@@ -433,7 +433,7 @@ def _rate_all_but_eve(org, cycle):
         ch.rate(org, of(cycle, person))
 
 
-def test_a_training_dimension_says_there_is_no_data_yet(org):
+def test_a_training_dimension_says_there_is_no_data_yet(org, training_recorded):
     specs = ch.cycle_dimension_specs(ch.make_metric(acting_user=org.department))
     specs[1] = {
         "name": "Training",

@@ -443,3 +443,53 @@ def test_a_new_version_without_a_later_period_in_the_calendar_cannot_be_publishe
     )
     services.template_publish(template=v2, acting_user=org.department, today=TODAY)
     assert Period.objects.filter(kind="quarter").count() == 8
+
+
+# --- a training dimension before any training data exists ---------------------------------
+
+
+def test_a_template_with_a_training_dimension_is_not_published_until_training_is_recorded(
+    org,
+):
+    draft = make_draft(org)
+    attainment = draft.dimensions.get(method="attainment")
+    services.dimension_save(
+        template=draft, dimension=attainment, weight=D("40"), acting_user=org.department
+    )
+    services.dimension_save(
+        template=draft,
+        name="Training participation",
+        name_zh="培训参与度",
+        weight=D("10"),
+        method="training",
+        curve=dict(LINEAR_CURVE),
+        acting_user=org.department,
+    )
+    with pytest.raises(DomainError, match="no training records are kept") as refused:
+        services.template_publish(template=draft, acting_user=org.department, today=TODAY)
+    assert "Training participation: training participation cannot be scored yet" in str(
+        refused.value
+    )
+    draft.refresh_from_db()
+    assert draft.status == AppraisalTemplate.Status.DRAFT
+
+
+def test_a_training_dimension_is_published_once_training_is_recorded(org, training_recorded):
+    draft = make_draft(org)
+    services.dimension_save(
+        template=draft,
+        dimension=draft.dimensions.get(method="attainment"),
+        weight=D("40"),
+        acting_user=org.department,
+    )
+    services.dimension_save(
+        template=draft,
+        name="Training participation",
+        name_zh="培训参与度",
+        weight=D("10"),
+        method="training",
+        curve=dict(LINEAR_CURVE),
+        acting_user=org.department,
+    )
+    published = services.template_publish(template=draft, acting_user=org.department, today=TODAY)
+    assert published.status == "published"

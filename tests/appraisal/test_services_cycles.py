@@ -743,3 +743,42 @@ def test_finalise_and_release_query_counts_do_not_grow(org):
             assert cycles.cycle_release(cycle=cycle, acting_user=org.department) == size
         counts.append((len(finalising), len(releasing)))
     assert counts[0] == counts[1]
+
+
+# --- exact inputs, one rounding ------------------------------------------------------------
+
+
+def test_a_grade_at_a_band_edge_is_read_from_the_exact_attainment_not_its_display(org, cycle):
+    """2,699 of 3,000 is 89.9666… %: shown as 90.0 % it would score 90.00 and the total
+    would reach grade B's 80.00 exactly; scored exactly it is 89.97, and the total
+    (40 % x 89.97 + 20 % x 100 + 20 % x 60 + 20 % x 60 = 79.988) is 79.99: grade C."""
+    ch.give_figures(org, org.salesperson, target="3000", sold="2699", satisfaction=(5, 4))
+    ch.compute(cycle)
+    sam = ch.appraisal_of(cycle, org.salesperson)
+    revenue = scores_of(sam)[ch.ATTAINMENT]
+    assert revenue.raw_value == D("89.9667")  # shown with the places to redo the score
+    assert revenue.score == D("89.97")
+    result = ch.finalise(org, ch.rate(org, sam, levels=(3, 3))).results.get()
+    assert (result.score, result.grade) == (D("79.99"), "C")
+    working = {line["name"]: line for line in result.working["lines"]}
+    assert working[ch.ATTAINMENT]["value"] == "89.9667"
+    assert working[ch.ATTAINMENT]["contribution"] == "35.99"
+
+
+def test_a_satisfaction_mean_is_scored_exactly_and_shown_with_four_places(org):
+    """28 / 6 = 4.666…: the curve (20 points per point of satisfaction) scores 93.33;
+    the mean rounded to 4.67 first would have scored 93.40."""
+    specs = ch.cycle_dimension_specs(ch.make_metric(acting_user=org.department))
+    specs[1]["curve"] = {
+        "kind": "linear",
+        "floor": "0",
+        "floor_score": "0",
+        "target": "5",
+        "target_score": "100",
+    }
+    template = ch.make_cycle_template(org, code="exact", specs=specs)
+    cycle = ch.make_cycle(org, template=template)
+    ch.give_figures(org, org.salesperson, satisfaction=(5, 5, 5, 5, 4, 4))
+    ch.compute(cycle)
+    row = scores_of(ch.appraisal_of(cycle, org.salesperson))[ch.SATISFACTION]
+    assert (row.raw_value, row.count, row.score) == (D("4.6667"), 6, D("93.33"))

@@ -151,6 +151,16 @@ def check_targets(calendar: DemoCalendar) -> None:
         )
         joins = [calendar.newcomer_joined] * 5 + [calendar.move_day]
         assert prorated.count() >= sum(year.start_date < day <= year.end_date for day in joins)
+        # The mover's target in the year of the move: a part from each team, for the
+        # days in it (Hangzhou up to the day before the move, Shanghai from it).
+        if year.start_date < calendar.move_day <= year.end_date:
+            mover_parts = Target.objects.filter(
+                metric__code="revenue",
+                period=year,
+                person__username=org_demo.salespeople()[org_demo.MOVER][0],
+            ).select_related("team")
+            assert {t.team.code for t in mover_parts} == {"hz", "sh-key"}, fiscal_year.name
+            assert all(t.value > 0 for t in mover_parts)
     current = years[-1]
     assert current.start_date <= today <= current.end_date
     # New-customer targets: drafts of the current year, company and regions only.

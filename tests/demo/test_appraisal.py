@@ -72,7 +72,9 @@ def test_the_template_is_the_published_method(demo):
     assert Notification.objects.filter(recipient=wei, kind="appraisal_template_published").exists()
 
 
-def test_the_next_version_is_a_publishable_draft_when_a_quarter_is_to_come(demo):
+def test_the_next_version_is_a_draft_that_says_it_cannot_be_published_yet(demo):
+    """Version 2 adds training participation: until training records are kept,
+    publication refuses it, naming the dimension and the reason, and nothing else."""
     drafts = AppraisalTemplate.objects.filter(code=appraisal_demo.CODE, status="draft")
     if not Period.objects.filter(kind="quarter", start_date__gt=demo.today).exists():
         assert not drafts.exists()
@@ -81,7 +83,14 @@ def test_the_next_version_is_a_publishable_draft_when_a_quarter_is_to_come(demo)
     v2 = drafts.get()
     assert v2.applies_from.start_date > demo.today
     assert {d.name: d.weight for d in v2.dimensions.all()}["Training participation"] == D("5")
-    assert selectors.publication_problems(template=v2, today=demo.today) == []
+    problems = selectors.publication_problems(template=v2, today=demo.today)
+    assert len(problems) == 1
+    assert problems[0].startswith("Training participation: training participation cannot")
+    assert "no training records are kept" in problems[0]
+    assert "cannot be published until training records are kept" in v2.description
+    assert "the draft cannot be published until training records are kept" in line(
+        demo.out, "Appraisal: "
+    )
 
 
 def test_a_generous_rating_was_brought_in_line_with_a_reason(demo):

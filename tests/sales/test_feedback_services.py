@@ -473,10 +473,10 @@ def test_satisfaction_average_in_one_query(org, fb, clock, django_assert_num_que
         found = selectors.satisfaction_average(
             person_ids=people, start=d(2026, 3, 1), end=d(2026, 3, 31)
         )
-    assert found == {
-        org.salesperson.pk: {"average": D("4.33"), "count": 3},
-        org.teammate.pk: {"average": D("3.00"), "count": 1},
-        org.east2_person.pk: {"average": None, "count": 0},
+    assert found == {  # the total too: the exact mean is total / count (13 / 3)
+        org.salesperson.pk: {"average": D("4.33"), "count": 3, "total": 13},
+        org.teammate.pk: {"average": D("3.00"), "count": 1, "total": 3},
+        org.east2_person.pk: {"average": None, "count": 0, "total": 0},
     }
     q1 = selectors.satisfaction_average_for_period(
         person_ids=[org.salesperson.pk], period=month(fb.year, 3).parent
@@ -485,7 +485,7 @@ def test_satisfaction_average_in_one_query(org, fb, clock, django_assert_num_que
     narrow = selectors.satisfaction_average(
         person_ids=[org.salesperson.pk], start=d(2026, 3, 2), end=d(2026, 3, 2)
     )
-    assert narrow[org.salesperson.pk] == {"average": D("4.00"), "count": 1}
+    assert narrow[org.salesperson.pk] == {"average": D("4.00"), "count": 1, "total": 4}
 
 
 def test_averages_over_visible_responses(org, fb):

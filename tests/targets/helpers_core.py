@@ -54,10 +54,17 @@ def make_metric(code: str = "revenue", unit: str = "currency", *, acting_user=No
     )
 
 
-def value_of(metric, period, owner) -> Decimal | None:
-    field = "unit" if isinstance(owner, OrgUnit) else "person"
-    t = Target.objects.filter(metric=metric, period=period, **{field: owner}).first()
-    return t.value if t else None
+def value_of(metric, period, owner, team=None) -> Decimal | None:
+    """A unit's target, or a person's: the sum of their parts (or their part in
+    `team`); None without any."""
+    if isinstance(owner, OrgUnit):
+        t = Target.objects.filter(metric=metric, period=period, unit=owner).first()
+        return t.value if t else None
+    parts = Target.objects.filter(metric=metric, period=period, person=owner)
+    if team is not None:
+        parts = parts.filter(team=team)
+    values = [t.value for t in parts]
+    return sum(values, Decimal(0)) if values else None
 
 
 def check_everything_adds_up(metric: Metric, fy: Year) -> int:
@@ -72,7 +79,7 @@ def check_everything_adds_up(metric: Metric, fy: Year) -> int:
         parent = t.team_id if t.person_id else parents.get(t.unit_id)
         if parent:
             children[(t.period_id, parent)] += t.value
-        by_owner[(t.unit_id, t.person_id)][t.period_id] = t.value
+        by_owner[t.owner_key][t.period_id] = t.value
     checked = 0
     for t in targets:
         if t.unit_id and (t.period_id, t.unit_id) in children:

@@ -85,8 +85,8 @@ def test_the_supervisor_can_edit_and_submit_but_not_decide(client_as, org, team_
     # sue is also a member of her team: her own target is set by someone above her
     assert editable == {org.salesperson: True, org.teammate: True, org.supervisor: False}
     html = response.content.decode()
-    assert f'id="v-person-{org.teammate.pk}"' in html
-    assert f'id="v-person-{org.supervisor.pk}"' not in html
+    assert f'id="v-person-{org.teammate.pk}-{org.team.pk}"' in html
+    assert f'id="v-person-{org.supervisor.pk}-{org.team.pk}"' not in html
     assert url("allocation-submit", team_target) in html
     assert url("allocation-decide", team_target) not in html
 
@@ -180,7 +180,7 @@ def test_a_published_member_target_is_shown_with_an_adjustment_link(
     Target.objects.filter(pk=published.pk).update(status="published")
     response = client_as("supervisor").get(url("allocation", team_target))
     html = response.content.decode()
-    assert f'id="v-person-{org.salesperson.pk}"' not in html
+    assert f'id="v-person-{org.salesperson.pk}-{org.team.pk}"' not in html
     assert reverse("targets:adjustment-new", args=[published.pk]) in html
     before = snapshot()
     assert edit(client_as("supervisor"), team_target, org.salesperson, "1").status_code == 403

@@ -673,6 +673,48 @@ def test_a_full_cascade_preview_writes_nothing(api_as, world):
     assert snapshot() == before
 
 
+def test_a_full_cascade_takes_a_method_and_weights_as_the_workspace_does(api_as, world):
+    """The `down` mode takes the first level's method and weights (it refused them),
+    previews them and writes them; each weight is stored with the target it gave."""
+    client = api_as("department")
+    body = {"mode": "down", "method": "weights", "weights": ["2", "1", "1"]}
+    preview = cascade(client, world.t["team1_customers"], preview=True, **body)
+    assert preview.status_code == 200, preview.content
+    years = {
+        r["person"]["username"]: r["value"]
+        for r in preview.json()["rows"]
+        if r["person"] and r["period"]["kind"] == "year"
+    }
+    assert years == {"sam": "5.00", "sue": "2.00", "tina": "2.00"}
+    written = cascade(client, world.t["team1_customers"], **body)
+    assert written.status_code == 200, written.content
+    stored = Target.objects.filter(
+        metric=world.customers, period=world.year, person__isnull=False
+    ).values_list("person__username", "value", "weight")
+    assert {u: (v, w) for u, v, w in stored} == {
+        "sam": (Decimal(5), Decimal(2)),
+        "sue": (Decimal(2), Decimal(1)),
+        "tina": (Decimal(2), Decimal(1)),
+    }
+    assert Target.objects.get(pk=world.t["team1_customers"].pk).allocation_method == "weights"
+    # Again without weights: the stored ones are kept, nothing changes.
+    again = cascade(client, world.t["team1_customers"], mode="down", method="weights")
+    assert again.json()["count"] == 0
+
+
+def test_a_full_cascade_refuses_weights_that_do_not_fit(api_as, world):
+    before = snapshot()
+    response = cascade(
+        api_as("department"),
+        world.t["team1_customers"],
+        mode="down",
+        method="weights",
+        weights=["1", "1"],
+    )
+    refused(response, "one weight for every")
+    assert snapshot() == before
+
+
 def test_a_cascade_over_published_targets_is_refused(api_as, world):
     client = api_as("department")
     preview = cascade(client, world.t["team1"], mode="org", preview=True)
@@ -704,6 +746,7 @@ def test_only_an_annual_target_is_split_over_time(api_as, world):
 def test_cascade_options_must_fit_the_mode(api_as, world):
     client = api_as("department")
     assert cascade(client, world.t["company"], mode="time", method="equal").status_code == 400
+    assert cascade(client, world.t["company"], mode="time", weights=["1"]).status_code == 400
     assert cascade(client, world.t["company"], mode="sideways").status_code == 400
 
 

@@ -196,9 +196,11 @@ def test_the_rules_show_the_tolerance_from_the_settings(client_as, settings):
 
 def test_the_rules_work_an_example_with_the_domain_functions(client_as):
     body = client_as("salesperson").get(reverse("targets:rules")).content.decode()
-    # 46 of 92 days in the quarter -> half a share: 120,000 + 120,000 + 60,000.
+    # Month by month: July 50,000 + 50,000; August 31 : 31 : 16 of 100,000 (the
+    # newcomer 20,512.82); September a third each; the newcomer in 46 of 92 days.
     assert "46 of 92 days" in body
-    assert "60,000.00" in body and "300,000.00" in body
+    assert "31 : 31 : 16" in body
+    assert "50,000.00" in body and "20,512.82" in body and "300,000.00" in body
     # Largest remainder: 100.00 over three is 33.34 + 33.33 + 33.33.
     assert "33.34" in body
     assert "draft" in body.lower() and "acknowledged" in body.lower()

@@ -414,6 +414,136 @@ def test_controlled_rounding_keeps_cells_lines_and_whole_totals(cells):
         assert sum(map(sum, rounded)) == total
 
 
+# --- parts: a team's target over its members' memberships -----------------------------------
+
+MONTH_START, MONTH_END = datetime.date(2026, 8, 1), datetime.date(2026, 8, 31)
+
+
+def test_the_days_present_count_each_day_once_whatever_the_stays():
+    day = datetime.date
+    assert domain.days_present(MONTH_START, MONTH_END, [(day(2026, 8, 20), None)]) == 12
+    assert domain.days_present(MONTH_START, MONTH_END, [(day(2020, 1, 1), day(2026, 8, 10))]) == 10
+    # a person who left and came back; overlapping rows count each day once
+    stays = [(day(2026, 8, 1), day(2026, 8, 5)), (day(2026, 8, 3), day(2026, 8, 7))]
+    assert domain.days_present(MONTH_START, MONTH_END, stays) == 7
+    stays = [(day(2026, 8, 1), day(2026, 8, 5)), (day(2026, 8, 26), None)]
+    assert domain.days_present(MONTH_START, MONTH_END, stays) == 11
+    assert domain.days_present(MONTH_START, MONTH_END, [(day(2026, 9, 1), None)]) == 0
+
+
+def test_a_person_joining_half_way_counts_half_their_weight():
+    """Three people of weight 1 the whole of a 30-day month and one from the 16th: her
+    weight counts for 15 days of 30, her part is exactly half of a whole-month part of
+    the same weight (428.571… and 857.142…), to the cent by largest remainder."""
+    parts = domain.split_parts(D("3000.00"), [D(1), D(1), D(1), D(1)], [30, 30, 30, 15], 2)
+    assert parts == [D("857.15"), D("857.14"), D("857.14"), D("428.57")]
+    assert sum(parts) == D("3000.00")
+
+
+def test_nobody_present_is_refused():
+    with pytest.raises(DomainError, match="Nobody below was a member"):
+        domain.split_parts(D("10.00"), [D(1), D(2)], [0, 0], 2)
+
+
+DAYS_WINDOW = (datetime.date(2026, 6, 1), datetime.date(2026, 11, 30))
+
+
+@st.composite
+def membership_histories(draw):
+    """Between one and eight memberships of a team, each with a weight and one to three
+    stays (first and last day, or open) in and around a month, overlapping or not."""
+    start, end = DAYS_WINDOW
+    span = (end - start).days
+    histories = []
+    for _person in range(draw(st.integers(min_value=1, max_value=8))):
+        stays = []
+        for _stay in range(draw(st.integers(min_value=1, max_value=3))):
+            first = start + datetime.timedelta(days=draw(st.integers(0, span)))
+            last = draw(
+                st.one_of(
+                    st.none(),
+                    st.integers(0, span).map(lambda d: start + datetime.timedelta(days=d)),
+                )
+            )
+            stays.append((first, last if last is None or last >= first else first))
+        weight = draw(st.decimals(min_value=0, max_value=1000, places=2))
+        histories.append((weight, stays))
+    return histories
+
+
+def _days_by_hand(stays) -> int:
+    """Day by day: the days of August 2026 on which one of the stays covers."""
+    days = 0
+    day = MONTH_START
+    while day <= MONTH_END:
+        if any(first <= day and (last is None or day <= last) for first, last in stays):
+            days += 1
+        day += datetime.timedelta(days=1)
+    return days
+
+
+@settings(deadline=None)
+@given(
+    histories=membership_histories(),
+    cents=st.integers(min_value=0, max_value=10**11),
+    places=places_st,
+)
+def test_the_parts_of_a_unit_add_up_and_each_is_weight_times_days_by_largest_remainder(
+    histories, cents, places
+):
+    """Written from the rule, not from the code: for any membership history, the parts
+    of the unit's value over its members' memberships add up to it, and each part is
+    weight x days present over the sum of them, to the quantum by largest remainder
+    (the remainders largest first, ties to the earlier membership)."""
+    days = [_days_by_hand(stays) for _w, stays in histories]
+    weights = [w for w, _stays in histories]
+    assume(any(w * d for w, d in zip(weights, days, strict=True)))
+    total = D(cents).scaleb(-places)
+    counted = [domain.days_present(MONTH_START, MONTH_END, stays) for _w, stays in histories]
+    assert counted == days
+    parts = domain.split_parts(total, weights, counted, places)
+    assert sum(parts, D(0)) == total
+    units = cents
+    products = [Fraction(w) * d for w, d in zip(weights, days, strict=True)]
+    exact = [units * p / sum(products) for p in products]
+    floors = [e.numerator // e.denominator for e in exact]
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    up = set(order[: units - sum(floors)])
+    expected = [D(f + (i in up)).scaleb(-places) for i, f in enumerate(floors)]
+    assert parts == expected
+
+
+@settings(deadline=None)
+@given(
+    histories=membership_histories(),
+    months=st.lists(st.integers(min_value=0, max_value=10**9), min_size=2, max_size=6),
+)
+def test_a_year_of_parts_adds_up_every_month_and_each_part_is_within_a_cent(histories, months):
+    """Over several months, each month adds up to the unit's month exactly, and each
+    cell and each membership's sum is its exact share rounded down or up by a cent; a
+    month nobody was in is shared by the days of the whole table."""
+    weights = [w for w, _s in histories]
+    starts = [datetime.date(2026, 6 + j, 1) for j in range(len(months))]
+    spans = [(s, (s.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)) for s in starts]
+    spans = [(s, e - datetime.timedelta(days=1)) for s, e in spans]
+    days = [[domain.days_present(s, e, stays) for s, e in spans] for _w, stays in histories]
+    whole = [Fraction(w) * sum(row) for w, row in zip(weights, days, strict=True)]
+    assume(any(whole))
+    totals = [D(c).scaleb(-2) for c in months]
+    table = domain.part_table(totals, weights, days, 2)
+    assert [sum(col, D(0)) for col in zip(*table, strict=True)] == totals
+    cent = Fraction(1, 100)
+    for i, row in enumerate(table):
+        exact_row = Fraction(0)
+        for j, cell in enumerate(row):
+            column = [Fraction(w) * d[j] for w, d in zip(weights, days, strict=True)]
+            shares = column if any(column) else whole
+            exact = Fraction(totals[j]) * shares[i] / sum(shares) if totals[j] else Fraction(0)
+            assert abs(Fraction(cell) - exact) < cent
+            exact_row += exact
+        assert abs(Fraction(sum(row, D(0))) - exact_row) < cent
+
+
 # --- adjustments ---------------------------------------------------------------------------
 
 MONTHS = [D("100.00")] * 12

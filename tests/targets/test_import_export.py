@@ -130,6 +130,44 @@ def test_a_good_file_writes_drafts_audited_with_the_importer(org, fy, metric, cu
     assert record.history_change_reason == f"import: {name}"
 
 
+def test_a_movers_parts_are_imported_by_team_and_exported_with_it(org, fy, metric, client_as):
+    """sam moved from East Team 1 to East Team 2 on 1 July: the `team` column names the
+    part; without it the part is in the team he was last in; a team he was not in
+    during the period is refused naming the row and the column."""
+    import datetime
+
+    from org.services import person_move_team
+
+    person_move_team(user=org.salesperson, new_unit=org.team2, on=datetime.date(2026, 7, 1))
+    rows = [
+        [*HEADER, "team"],
+        ["revenue", "FY2026", "person", "sam", "181.00", "t-east-1"],
+        ["revenue", "FY2026", "person", "sam", "184.00", ""],
+    ]
+    result = imports.import_targets(csv_bytes(rows), filename="t.csv", acting_user=org.department)
+    assert result.ok, result.errors
+    parts = {t.team: t.value for t in Target.objects.filter(person=org.salesperson)}
+    assert parts == {org.team: Decimal("181.00"), org.team2: Decimal("184.00")}
+    bad = [
+        [*HEADER, "team"],
+        ["revenue", "2026-03", "person", "sam", "1", "t-east-2"],  # he moved in July
+        ["revenue", "2026-03", "person", "sam", "1", "nowhere"],
+    ]
+    before = snapshot()
+    result = imports.import_targets(csv_bytes(bad), filename="t.csv", acting_user=org.department)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "team"), (3, "team")]
+    assert "was not a member of t-east-2 during March 2026" in result.errors[0].message
+    assert snapshot() == before
+    export = client_as("department").get(
+        reverse("targets:export"), {"fiscal_year": fy.pk, "format": "csv"}
+    )
+    lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert {(r[3], r[4], r[7]) for r in lines[1:]} == {
+        ("sam", "181.00", "t-east-1"),
+        ("sam", "184.00", "t-east-2"),
+    }
+
+
 def test_importing_the_same_file_again_changes_nothing(org, fy, metric, customers):
     data = csv_bytes([HEADER, *GOOD_ROWS])
     imports.import_targets(data, filename="t.csv", acting_user=org.department)
@@ -326,8 +364,8 @@ def test_the_csv_export_has_a_header_and_every_target(client_as, exported, fy):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="targets-FY2026.csv"' in response["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0] == [*HEADER, "status", "owner_name"]
-    assert ["revenue", "FY2026", "unit", "acme", "1000.00", "draft", "ACME"] in rows
+    assert rows[0] == [*HEADER, "status", "owner_name", "team"]
+    assert ["revenue", "FY2026", "unit", "acme", "1000.00", "draft", "ACME", ""] in rows
     assert ["revenue", "2026-03", "person", "sam", "12.50"] in [r[:5] for r in rows]
     assert len(rows) == 5
 

@@ -44,7 +44,7 @@ def test_salesperson_sees_their_year_quarters_and_months(client_as, published):
 
 def test_my_targets_shows_the_basis_and_what_to_acknowledge(client_as, published):
     body = client_as("salesperson").get(reverse("targets:mine")).content.decode()
-    assert "equal months" in body
+    assert "like the months of the allocation above" in body  # the team's equal months
     assert "Acknowledge all 17 targets" in body
 
 

@@ -98,20 +98,23 @@ def test_the_workspace_of_a_subtree_holds_only_that_subtree(org, setup):
     assert labels[0] == "East" and "South" not in labels and "ACME" not in labels
 
 
-def test_a_person_who_moved_team_sits_under_the_team_of_their_target_else_their_last_team(
+def test_a_person_who_moved_team_sits_under_each_team_they_were_in_with_their_part_there(
     org, setup
 ):
     fy, revenue = setup
     person_move_team(user=org.east2_person, new_unit=org.team, on=datetime.date(2026, 7, 1))
     person_move_team(user=org.salesperson, new_unit=org.team2, on=datetime.date(2026, 7, 1))
     nodes = selectors.workspace(metric=revenue, period=fy.year)
-    flat = [(n.label, n.depth) for n in selectors.flatten(nodes)]
-    team1 = [label for label, _d in flat[flat.index(("East Team 1", 2)) + 1 :]][:4]
-    assert org.salesperson.display_name in team1  # their target belongs to East Team 1
-    assert org.east2_person.display_name in team1  # no target: under their last team
-    labels = [label for label, _depth in flat]
-    assert labels.count(org.east2_person.display_name) == 1
-    assert labels.count(org.salesperson.display_name) == 1
+    flat = selectors.flatten(nodes)
+    labels = [n.label for n in flat]
+    assert labels.count(org.east2_person.display_name) == 2
+    assert labels.count(org.salesperson.display_name) == 2
+    sams = {n.team: n for n in flat if n.person == org.salesperson}
+    assert sams[org.team].target.value == D(100)  # his part in East Team 1, set before
+    assert sams[org.team2].target is None  # none in East Team 2 yet
+    assert sams[org.team].key != sams[org.team2].key
+    team1 = next(n for n in flat if n.unit == org.team)
+    assert org.east2_person in [c.person for c in team1.children]
 
 
 def test_the_workspace_costs_three_queries_for_a_few_or_forty_people_and_twelve_months(
@@ -159,13 +162,21 @@ def test_a_teams_allocation_without_member_targets_has_no_state_yet(org, setup):
     assert allocation.state == "none" and allocation.children_sum == 0
 
 
-def test_a_person_who_moved_away_is_listed_only_where_their_target_is(org, setup):
+def test_a_person_who_moved_is_listed_in_each_team_they_were_in(org, setup):
     fy, revenue = setup
     person_move_team(user=org.east2_person, new_unit=org.team, on=datetime.date(2026, 7, 1))
     team = Target.objects.get(metric=revenue, period=fy.year, unit=org.team)
     team2 = Target.objects.get(metric=revenue, period=fy.year, unit=org.team2)
     assert "eve" in [r.person.username for r in selectors.team_allocation(target=team).rows]
-    assert [r.person.username for r in selectors.team_allocation(target=team2).rows] == []
+    assert [r.person.username for r in selectors.team_allocation(target=team2).rows] == ["eve"]
+    q4 = services.target_set(
+        metric=revenue,
+        period=fy.quarters[3],
+        value="10",
+        unit=org.team2,
+        acting_user=org.department,
+    )
+    assert selectors.team_allocation(target=q4).rows == []  # she left before Q4
 
 
 def test_a_submitted_sum_matches_what_the_allocation_page_shows(org, setup):
@@ -200,6 +211,8 @@ def test_my_targets_shows_only_my_published_targets_by_metric(
     assert [r.metric.code for r in rows] == ["revenue"]  # the draft is not mine yet
     row = rows[0]
     assert row.year.value == D(100)
-    assert [q.value for q in row.quarters] == [D("25.02"), D(25), D("24.99"), D("24.99")]
+    # his months follow his team's equal months: each quarter a quarter of 100, to the cent
+    assert sum(q.value for q in row.quarters) == D(100)
+    assert all(abs(q.value - D(25)) <= D("0.02") for q in row.quarters)
     assert len(row.months) == 12 and sum(m.value for m in row.months) == D(100)
     assert selectors.my_targets(user=org.hr, fiscal_year=fy.fiscal_year) == []

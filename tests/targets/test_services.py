@@ -248,16 +248,19 @@ def test_a_person_joining_mid_period_gets_a_prorated_share_and_a_basis_saying_so
     full = Target.objects.get(metric=revenue, period=fy.year, person=org.salesperson)
     assert "prorated: in the team 183 of 365 days" in mine.basis
     assert full.basis == "equal"
-    # 3 people in the whole year and one for 183/365 of it
-    assert mine.value == pytest.approx(full.value * D("0.5014"), abs=D("0.02"))
+    # 3 people in the whole year and one from 2 July: without months yet, the year is
+    # shared over equal months (83,333.33 from July on), and each month by the days
+    # present: 30 of 31 days in July among three full months, a quarter of each month
+    # from August on. Half a year in the team, about half the 250,000 she would have.
+    month = D("83333.33")
+    exact = month * 30 / (3 * 31 + 30) + 5 * month / 4
+    assert abs(mine.value - exact) < D("0.01")
     members = Target.objects.filter(metric=revenue, period=fy.year, team=org.team)
     assert members.count() == 4
     assert sum(t.value for t in members) == D("1000000.00")
 
 
-def test_a_person_who_moved_team_is_cascaded_only_from_the_team_they_end_the_year_in(
-    org, fy, revenue
-):
+def test_a_person_who_moved_team_gets_a_part_from_each_team_for_the_days_in_it(org, fy, revenue):
     person_move_team(user=org.salesperson, new_unit=org.team2, on=datetime.date(2026, 7, 1))
     east = set_(org, revenue, fy.year, "3000", unit=org.east)
     services.cascade_org(target=east, acting_user=org.department)
@@ -266,11 +269,27 @@ def test_a_person_who_moved_team_is_cascaded_only_from_the_team_they_end_the_yea
             target=Target.objects.get(metric=revenue, period=fy.year, unit=team),
             acting_user=org.department,
         )
-    sam = Target.objects.get(metric=revenue, period=fy.year, person=org.salesperson)
-    assert sam.team == org.team2
-    assert "184 of 365 days" in sam.basis
-    assert Target.objects.filter(metric=revenue, period=fy.year, team=org.team).count() == 2
+    parts = {
+        t.team: t
+        for t in Target.objects.filter(metric=revenue, period=fy.year, person=org.salesperson)
+    }
+    assert set(parts) == {org.team, org.team2}
+    assert "181 of 365 days" in parts[org.team].basis
+    assert "184 of 365 days" in parts[org.team2].basis
+    assert Target.objects.filter(metric=revenue, period=fy.year, team=org.team).count() == 3
+    assert Target.objects.filter(metric=revenue, period=fy.year, team=org.team2).count() == 2
     check_everything_adds_up(revenue, fy)
+
+
+def test_a_typed_part_must_be_of_a_team_the_person_was_in(org, fy, revenue):
+    person_move_team(user=org.salesperson, new_unit=org.team2, on=datetime.date(2026, 7, 1))
+    first = set_(org, revenue, fy.year, "100", person=org.salesperson, team=org.team)
+    last = set_(org, revenue, fy.year, "200", person=org.salesperson)
+    assert (first.team, last.team) == (org.team, org.team2)
+    before = counts()
+    with pytest.raises(DomainError, match="was not a member of South Team 1 during FY2026"):
+        set_(org, revenue, fy.year, "10", person=org.salesperson, team=org.other_team)
+    assert counts() == before
 
 
 def test_a_team_without_members_cannot_be_cascaded(org, fy, revenue):

@@ -136,8 +136,8 @@ def test_the_workspace_shows_every_node_with_sum_gap_and_state(client_as, org, t
     assert team.children_sum == Decimal("100")
     assert team.state == "under"
     # people sit under their team, each with the team an edit belongs to
-    assert rows[f"person-{org.teammate.pk}"].team == org.team
-    assert rows[f"person-{org.teammate.pk}"].target is None
+    assert rows[f"person-{org.teammate.pk}-{org.team.pk}"].team == org.team
+    assert rows[f"person-{org.teammate.pk}-{org.team.pk}"].target is None
     html = response.content.decode()
     assert "Tolerance band" in html and "110" in html
     assert "East Team 1" in html and html.index("East Team 1") < html.index(
@@ -413,7 +413,8 @@ def test_a_full_cascade_previews_every_unit_person_and_month_then_writes_them(
     )
     assert response.status_code == 302
     stored = {
-        (t.period_id, t.unit_id, t.person_id): t.value for t in Target.objects.filter(metric=metric)
+        (t.period_id, t.unit_id, t.person_id, t.team_id): t.value
+        for t in Target.objects.filter(metric=metric)
     }
     for p in planned:
         assert stored[p.key] == p.value
@@ -478,3 +479,35 @@ def test_publication_of_a_consistent_tree_publishes_and_notifies_the_owners(
     assert Target.objects.filter(status="published").count() == 2
     assert Notification.objects.filter(recipient=org.other_salesperson).exists()
     assert Notification.objects.filter(recipient=org.other_supervisor).exists()
+
+
+def test_the_weight_boxes_start_from_the_weights_given_never_a_prorated_value(
+    client_as, org, tree, metric
+):
+    """A joiner's part is prorated: starting her weight box from its value would
+    prorate her twice when the cascade is written again. The boxes start from the
+    weights the cascade stored."""
+    import datetime
+
+    from org.services import membership_create
+    from tests.factories import UserFactory
+
+    nina = UserFactory(username="nina", roles=["salesperson"])
+    membership_create(user=nina, unit=org.team, start_date=datetime.date(2026, 7, 1))
+    client = client_as("department")
+    response = client.post(
+        cascade_url(tree["team"]),
+        # by username: nina, sam, sue, tina
+        {"mode": "org", "method": "weights", "share_0": "1", "share_1": "2", "share_2": "1"}
+        | {"share_3": "1"},
+    )
+    assert response.status_code == 302
+    page = client.get(cascade_url(tree["team"], mode="org", method="weights"))
+    shares = [page.context["form"][f"share_{i}"].value() for i in range(4)]
+    assert shares == ["1", "2", "1", "1"]  # nina (joined 1 July) keeps her weight 1
+    again = client.post(
+        cascade_url(tree["team"]),
+        {"mode": "org", "method": "weights"} | {f"share_{i}": v for i, v in enumerate(shares)},
+    )
+    assert again.status_code == 302
+    assert Target.objects.get(person=nina, period=tree["team"].period).weight == 1
