@@ -26,6 +26,4 @@ def settle(*, today: datetime.date) -> None:
     for _recipient, rows in groupby(unread.values_list("recipient_id", "pk"), key=lambda r: r[0]):
         read += [pk for _r, pk in list(rows)[KEEP_UNREAD:]]
     for start in range(0, len(read), 500):
-        Notification.objects.filter(pk__in=read[start : start + 500]).update(
-            read_at=timezone.now()
-        )
+        Notification.objects.filter(pk__in=read[start : start + 500]).update(read_at=timezone.now())

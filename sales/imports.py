@@ -157,6 +157,8 @@ TEMPLATE_HEADER = [
     "person2",
     "share2",
 ]
+
+
 def example(today: datetime.date) -> str:
     """Two example rows dated in the current month (which is open, unless its close has
     started): a sale collected today, and a split sale of today."""
