@@ -8,9 +8,10 @@ finalisation, or the version an appeal resolved with a change added. The files:
 - CSV: a `StreamingHttpResponse` over a generator that reads the rows with
   `.iterator(chunk_size=...)` and writes them a chunk at a time (UTF-8 with a byte
   order mark, so spreadsheets read Chinese names);
-- XLSX: an openpyxl write-only workbook (its sheet is written row by row to a
-  temporary file by openpyxl), saved to a temporary file and streamed with
-  `FileResponse`.
+- XLSX: an openpyxl write-only workbook (its sheets are written row by row to
+  temporary files by openpyxl), saved to a temporary file and streamed with
+  `FileResponse`. Its second sheet, "Dimensions", has a row per result and dimension:
+  the raw figures, score, weight and contribution the result recorded (its working).
 
 Neither ever holds the whole list: memory stays flat whatever the number of rows.
 Headers and labels are in the reader's language; scores stay numbers; every text
@@ -39,7 +40,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from appraisal import permissions_cycles
-from appraisal.models import Appraisal, AppraisalResult
+from appraisal.models import Appraisal, AppraisalResult, AppraisalTemplate, Dimension
 from org.models import FiscalYear, OrgUnit, Period
 from org.spreadsheets import neutralise
 from targets.imports import XLSX_CONTENT_TYPE, period_code
@@ -161,6 +162,8 @@ _VALUES = (
     "appraisal__cycle__period__start_date",
     "appraisal__cycle__period__fiscal_year__name",
     "appraisal__cycle__template__code",
+    "appraisal__cycle__template__name",
+    "appraisal__cycle__template__name_zh",
     "appraisal__cycle__template__version",
     "version",
     "score",
@@ -180,6 +183,37 @@ def export_values(user, filters: ResultFilters | None = None) -> QuerySet:
     return _filtered(user, filters or ResultFilters()).order_by(*ORDERING).values_list(*_VALUES)
 
 
+# The columns of the dimensions sheet: who, when, which version, and the working (the
+# JSON of the result's lines, read a chunk at a time).
+_DIMENSION_VALUES = (
+    "appraisal__person__username",
+    "appraisal__person__first_name",
+    "appraisal__person__last_name",
+    "appraisal__unit_id",
+    "appraisal__unit__name",
+    "appraisal__unit__name_zh",
+    "appraisal__cycle__period_id",
+    "appraisal__cycle__period__kind",
+    "appraisal__cycle__period__number",
+    "appraisal__cycle__period__start_date",
+    "appraisal__cycle__period__fiscal_year__name",
+    "appraisal__cycle__template__name",
+    "appraisal__cycle__template__name_zh",
+    "version",
+    "working",
+)
+
+
+def dimension_values(user, filters: ResultFilters | None = None) -> QuerySet:
+    """The rows of the dimensions sheet: the same results as `export_values`, in the
+    same order, with their working (one query, read in chunks)."""
+    return (
+        _filtered(user, filters or ResultFilters())
+        .order_by(*ORDERING)
+        .values_list(*_DIMENSION_VALUES)
+    )
+
+
 # --- the columns ----------------------------------------------------------------------------
 
 
@@ -192,6 +226,7 @@ def headers() -> list[str]:
         _("Team code"),
         capfirst(_("period")),
         capfirst(_("template")),
+        _("Template code"),
         _("Template version"),
         _("Result version"),
         capfirst(_("final score")),
@@ -206,7 +241,32 @@ def headers() -> list[str]:
     ]
 
 
-_WIDTHS = [16, 20, 22, 14, 14, 14, 10, 10, 12, 8, 18, 18, 18, 18, 12, 18, 40]
+_WIDTHS = [16, 20, 22, 14, 14, 24, 14, 10, 10, 12, 8, 18, 18, 18, 18, 12, 18, 40]
+
+
+def dimension_headers() -> list[str]:
+    """The header row of the dimensions sheet, in the active language."""
+    return [
+        capfirst(_("username")),
+        _("Name"),
+        capfirst(_("team")),
+        capfirst(_("period")),
+        capfirst(_("template")),
+        _("Result version"),
+        capfirst(_("dimension")),
+        _("Method"),
+        _("Weight (%)"),
+        _("Actual"),
+        capfirst(_("target")),
+        _("Raw value"),
+        _("Rated level"),
+        _("Score"),
+        capfirst(_("final score")),
+        _("Contribution"),
+    ]
+
+
+_DIMENSION_WIDTHS = [16, 20, 22, 14, 24, 10, 24, 22, 10, 14, 14, 12, 10, 10, 12, 12]
 
 
 def person_name(first_name: str, last_name: str, username: str) -> str:
@@ -232,6 +292,28 @@ class RowMaker:
         self.units: dict[int, str] = {}
         self.periods: dict[int, str] = {}
 
+    def team(self, unit_id, unit_name, unit_name_zh) -> str:
+        team = self.units.get(unit_id)
+        if team is None:
+            team = self.units[unit_id] = OrgUnit(name=unit_name, name_zh=unit_name_zh).display_name
+        return team
+
+    def period(self, period_id, kind, number, start, fiscal_year_name) -> str:
+        period = self.periods.get(period_id)
+        if period is None:
+            period = self.periods[period_id] = Period(
+                kind=kind,
+                number=number,
+                start_date=start,
+                fiscal_year=FiscalYear(name=fiscal_year_name),
+            ).label
+        return period
+
+    @staticmethod
+    def template(name: str, name_zh: str) -> str:
+        """The template's name in the active language (`display_name`'s rule)."""
+        return AppraisalTemplate(name=name, name_zh=name_zh).display_name
+
     def __call__(self, values: tuple) -> list:
         (
             username,
@@ -247,6 +329,8 @@ class RowMaker:
             period_start,
             fiscal_year_name,
             template_code,
+            template_name,
+            template_name_zh,
             template_version,
             version,
             score,
@@ -259,23 +343,15 @@ class RowMaker:
             created_at,
             reason,
         ) = values
-        team = self.units.get(unit_id)
-        if team is None:
-            team = self.units[unit_id] = OrgUnit(name=unit_name, name_zh=unit_name_zh).display_name
-        period = self.periods.get(period_id)
-        if period is None:
-            period = self.periods[period_id] = Period(
-                kind=period_kind,
-                number=period_number,
-                start_date=period_start,
-                fiscal_year=FiscalYear(name=fiscal_year_name),
-            ).label
+        team = self.team(unit_id, unit_name, unit_name_zh)
+        period = self.period(period_id, period_kind, period_number, period_start, fiscal_year_name)
         return [
             username,
             person_name(first_name, last_name, username),
             team,
             unit_code,
             period,
+            self.template(template_name, template_name_zh),
             template_code,
             template_version,
             version,
@@ -289,6 +365,67 @@ class RowMaker:
             created_at,
             reason or None,
         ]
+
+
+def _number(text) -> Decimal | None:
+    """A figure of the working (kept there as text, exactly) as a number."""
+    return None if text in (None, "") else Decimal(str(text))
+
+
+class DimensionRowMaker(RowMaker):
+    """Turns `_DIMENSION_VALUES` tuples into the rows of the dimensions sheet: one per
+    line of the result's working, with each dimension's raw figures, score, weight and
+    contribution exactly as the result recorded them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.methods = {value: str(label) for value, label in Dimension.Method.choices}
+
+    def __call__(self, values: tuple) -> list[list]:
+        (
+            username,
+            first_name,
+            last_name,
+            unit_id,
+            unit_name,
+            unit_name_zh,
+            period_id,
+            period_kind,
+            period_number,
+            period_start,
+            fiscal_year_name,
+            template_name,
+            template_name_zh,
+            version,
+            working,
+        ) = values
+        who = [
+            username,
+            person_name(first_name, last_name, username),
+            self.team(unit_id, unit_name, unit_name_zh),
+            self.period(period_id, period_kind, period_number, period_start, fiscal_year_name),
+            self.template(template_name, template_name_zh),
+            version,
+        ]
+        rows = []
+        for line in (working or {}).get("lines", []):
+            name = Dimension(name=line.get("name") or "", name_zh=line.get("name_zh") or "")
+            rows.append(
+                [
+                    *who,
+                    name.display_name,
+                    self.methods.get(line.get("method"), line.get("method")),
+                    _number(line.get("weight")),
+                    _number(line.get("actual")),
+                    _number(line.get("target")),
+                    _number(line.get("value")),
+                    line.get("level"),
+                    _number(line.get("score")),
+                    _number(line.get("final_score")),
+                    _number(line.get("contribution")),
+                ]
+            )
+        return rows
 
 
 def filename(filters: ResultFilters) -> str:
@@ -373,14 +510,10 @@ def csv_response(rows: QuerySet, filters: ResultFilters) -> StreamingHttpRespons
     return response
 
 
-def write_xlsx(rows: Iterable[tuple], out) -> None:
-    """Write the workbook of `export_values` rows to the binary file `out`, in the
-    active language. Plain values (a styled cell costs several times a plain one):
-    openpyxl gives times a date format itself; scores are numbers."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Appraisal results")[:31])
+def _new_sheet(workbook: Workbook, title: str, header: list[str], widths: list[int]):
+    sheet = workbook.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
-    for index, width in enumerate(_WIDTHS):
+    for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     bold = Font(bold=True)
 
@@ -389,19 +522,41 @@ def write_xlsx(rows: Iterable[tuple], out) -> None:
         cell.font = bold
         return cell
 
-    sheet.append([header_cell(h) for h in headers()])
+    sheet.append([header_cell(h) for h in header])
+    return sheet
+
+
+def write_xlsx(rows: Iterable[tuple], out, dimension_rows: Iterable[tuple] | None = None) -> None:
+    """Write the workbook of `export_values` rows to the binary file `out`, in the
+    active language, and, given `dimension_values` rows, a second sheet with one row
+    per result and dimension. Plain values (a styled cell costs several times a plain
+    one): openpyxl gives times a date format itself; scores are numbers."""
+    workbook = Workbook(write_only=True)
+    sheet = _new_sheet(workbook, _("Appraisal results"), headers(), _WIDTHS)
     make_row = RowMaker()
     for row in rows:
         sheet.append([_xlsx_value(v) for v in make_row(row)])
+    if dimension_rows is not None:
+        sheet = _new_sheet(workbook, _("Dimensions"), dimension_headers(), _DIMENSION_WIDTHS)
+        make_rows = DimensionRowMaker()
+        for row in dimension_rows:
+            for cells in make_rows(row):
+                sheet.append([_xlsx_value(v) for v in cells])
     workbook.save(out)
 
 
-def xlsx_response(rows: QuerySet, filters: ResultFilters) -> FileResponse:
+def xlsx_response(
+    rows: QuerySet, filters: ResultFilters, dimension_rows: QuerySet | None = None
+) -> FileResponse:
     """The workbook written (in the view, in the request's language) to a temporary
     file, then streamed; the file is removed when the response is closed."""
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
     try:
-        write_xlsx(rows.iterator(chunk_size=CHUNK_SIZE), out)
+        write_xlsx(
+            rows.iterator(chunk_size=CHUNK_SIZE),
+            out,
+            None if dimension_rows is None else dimension_rows.iterator(chunk_size=CHUNK_SIZE),
+        )
         out.seek(0)
     except BaseException:
         out.close()
@@ -418,5 +573,5 @@ def export_response(user, filters: ResultFilters, file_format: str):
     """The results `user` may see, filtered, as a CSV or XLSX file response."""
     rows = export_values(user, filters)
     if file_format == "xlsx":
-        return xlsx_response(rows, filters)
+        return xlsx_response(rows, filters, dimension_values(user, filters))
     return csv_response(rows, filters)

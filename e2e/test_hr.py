@@ -13,6 +13,7 @@ HEADERS_EN = [
     "Team code",
     "Period",
     "Template",
+    "Template code",
     "Template version",
     "Result version",
     "Final score",
@@ -26,6 +27,7 @@ HEADERS_EN = [
     "Reason for this version",
 ]
 SHEET = {"en": "Appraisal results", "zh": "考核结果"}
+DIMENSIONS_SHEET = {"en": "Dimensions", "zh": "维度明细"}
 
 
 @pytest.mark.journey("hr")
@@ -73,3 +75,19 @@ def test_hr(journey, lang, tmp_path):
     released = [row for row in data if row[column["Released at"]] is not None]
     assert released, "no released result in the file"
     assert all(row[column["Name"]] for row in data), "a row without the person's name"
+    assert all(row[column["Template"]] != row[column["Template code"]] for row in data), (
+        "the template column shows the code, not the name"
+    )
+
+    # The second sheet: a row per result and dimension whose contributions add up to
+    # the result's score.
+    assert workbook.sheetnames == [SHEET[lang], DIMENSIONS_SHEET[lang]]
+    lines = list(workbook[DIMENSIONS_SHEET[lang]].iter_rows(values_only=True))[1:]
+    totals = {}
+    for line in lines:
+        key = (line[0], int(line[5]))
+        totals[key] = totals.get(key, Decimal(0)) + Decimal(str(line[15] or 0))
+    scores = {(u, v): s for (u, s, _g, v) in exported}
+    assert set(totals) == set(scores), "results without dimensions, or the other way"
+    for key, total in totals.items():
+        assert abs(total - scores[key]) <= Decimal("0.05"), (key, total, scores[key])

@@ -14,10 +14,12 @@ class FiscalYearForm(forms.Form):
         label=_("Start month"), choices=list(MONTHS.items()), coerce=int
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggested: tuple[int, int] | None = None, **kwargs):
+        """`suggested`: the (year, month) offered, by default the year after the latest."""
         super().__init__(*args, **kwargs)
-        self.fields["start_year"].initial = timezone.localdate().year
-        self.fields["start_month"].initial = settings.FISCAL_YEAR_START_MONTH
+        year, month = suggested or (timezone.localdate().year, settings.FISCAL_YEAR_START_MONTH)
+        self.fields["start_year"].initial = year
+        self.fields["start_month"].initial = month
 
 
 class PeopleFilterForm(forms.Form):

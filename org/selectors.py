@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -148,6 +149,17 @@ def fiscal_years_with_periods() -> list[FiscalYear]:
         year.quarters = [p for p in periods if p.kind == Period.Kind.QUARTER]
         year.months = [p for p in periods if p.kind == Period.Kind.MONTH]
     return years
+
+
+def next_fiscal_year_start() -> tuple[int, int]:
+    """The first calendar year and month a new fiscal year would most likely have: the
+    month after the latest fiscal year ends, or this year from the configured month
+    when there is none yet."""
+    latest = FiscalYear.objects.order_by("-end_date").only("end_date").first()
+    if latest is None:
+        return timezone.localdate().year, settings.FISCAL_YEAR_START_MONTH
+    following = latest.end_date + datetime.timedelta(days=1)
+    return following.year, following.month
 
 
 def periods_containing(day: datetime.date) -> list[Period]:

@@ -138,7 +138,11 @@ def membership_end(request, pk):
 @require_http_methods(["GET", "POST"])
 def periods(request):
     can_manage = permissions.can_manage_periods(request.user)
-    form = FiscalYearForm(request.POST or None) if can_manage else None
+    form = (
+        FiscalYearForm(request.POST or None, suggested=selectors.next_fiscal_year_start())
+        if can_manage
+        else None
+    )
     if request.method == "POST":
         permissions.require(can_manage)
         if form.is_valid():

@@ -7,10 +7,17 @@ entry is written only when no periodic task of that name exists yet: the first
 start installs the schedule, and from then on the admin's "Periodic tasks" is
 where it is seen and adjusted (time, expiry, enabled), and changes last. To put
 an entry back to the settings' default, delete it in the admin and restart beat.
+
+At each tick (at least every few seconds: the scheduler's `max_interval`) beat
+touches CELERY_BEAT_HEARTBEAT_FILE when it is set, so that a container health check
+can tell a live beat from a hung one by the file's age (docker-compose.yml).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
@@ -26,3 +33,15 @@ def missing_entries(mapping: dict) -> dict:
 class DatabaseScheduler(BaseDatabaseScheduler):
     def update_from_dict(self, mapping):
         super().update_from_dict(missing_entries(mapping))
+
+    def tick(self, *args, **kwargs):
+        interval = super().tick(*args, **kwargs)
+        write_heartbeat(settings.CELERY_BEAT_HEARTBEAT_FILE)
+        return interval
+
+
+def write_heartbeat(path: str) -> None:
+    """Touch `path` (created if missing, its time set to now); nothing when `path` is
+    empty."""
+    if path:
+        Path(path).touch()

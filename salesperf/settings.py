@@ -180,6 +180,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# When set, beat touches this file at every tick (every few seconds): the beat
+# container's health check in docker-compose.yml reads its age.
+CELERY_BEAT_HEARTBEAT_FILE = env_str("CELERY_BEAT_HEARTBEAT_FILE", "")
 
 # --- Authentication -----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from org.domain import DomainError
@@ -110,11 +111,16 @@ def target_acknowledge(request, pk):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            _("You acknowledged your %(metric)s target for %(period)s.")
-            % {"metric": target.metric.display_name, "period": target.period.label},
-        )
+        values = {"metric": target.metric.display_name, "period": target.period.label}
+        if len(parts) > 1:
+            message = ngettext(
+                "You acknowledged %(count)d target: your %(metric)s target for %(period)s and its parts.",
+                "You acknowledged %(count)d targets: your %(metric)s target for %(period)s and its parts.",
+                len(parts),
+            ) % {"count": len(parts), **values}
+        else:
+            message = _("You acknowledged your %(metric)s target for %(period)s.") % values
+        messages.success(request, message)
     return redirect(_next_url(request, reverse("targets:detail", args=[target.pk])))
 
 

@@ -4,6 +4,7 @@ in the admin), and the period close runs shortly after midnight on the 1st of ev
 month in CELERY_TIMEZONE."""
 
 import datetime
+import os
 import zoneinfo
 
 import pytest
@@ -151,3 +152,24 @@ def test_a_deleted_entry_comes_back_with_its_default():
     install(settings.CELERY_BEAT_SCHEDULE)
     task = PeriodicTask.objects.select_related("crontab").get(name=CLOSE_ENTRY)
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_month) == ("10", "0", "1")
+
+
+def test_beat_touches_its_heartbeat_file_at_every_tick(tmp_path, settings, monkeypatch):
+    heartbeat = tmp_path / "beat-heartbeat"
+    settings.CELERY_BEAT_HEARTBEAT_FILE = str(heartbeat)
+    monkeypatch.setattr(BaseDatabaseScheduler, "tick", lambda self, *a, **k: 5.0)
+    scheduler = Scheduler(app=app, lazy=True)
+    assert scheduler.tick() == 5.0
+    assert heartbeat.exists()
+    first = heartbeat.stat().st_mtime_ns
+    os.utime(heartbeat, ns=(first - 10**10, first - 10**10))  # ten seconds older
+    scheduler.tick()
+    assert heartbeat.stat().st_mtime_ns > first - 10**10
+
+
+def test_no_heartbeat_file_unless_configured(tmp_path, settings, monkeypatch):
+    settings.CELERY_BEAT_HEARTBEAT_FILE = ""
+    monkeypatch.setattr(BaseDatabaseScheduler, "tick", lambda self, *a, **k: 5.0)
+    monkeypatch.chdir(tmp_path)
+    Scheduler(app=app, lazy=True).tick()
+    assert list(tmp_path.iterdir()) == []

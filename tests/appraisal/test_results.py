@@ -88,17 +88,50 @@ def _reach(*appraisals) -> None:
         Appraisal.objects.filter(pk=appraisal.pk).update(status=appraisal.status)
 
 
-def _result(appraisal, version, score, grade, *, by, reason="") -> AppraisalResult:
+def _result(appraisal, version, score, grade, *, by, reason="", lines=()) -> AppraisalResult:
     return AppraisalResult.objects.create(
         appraisal=appraisal,
         version=version,
         score=Decimal(score),
         grade=grade,
-        working={"total": score, "grade": grade, "lines": []},
+        working={"total": score, "grade": grade, "lines": list(lines)},
         reason=reason,
         appeal_resolved_at=appraisal.resolved_at if version > 1 else None,
         created_by=by,
     )
+
+
+def _line(dimension_id, name, name_zh, method, weight, score, contribution, **figures):
+    """One line of a result's working, with the keys `domain_cycles.line_data` writes."""
+    line = dict.fromkeys(["actual", "target", "value", "level"])
+    line.update(
+        dimension_id=dimension_id,
+        name=name,
+        name_zh=name_zh,
+        method=method,
+        weight=weight,
+        score=score,
+        final_score=score,
+        contribution=contribution,
+        **figures,
+    )
+    return line
+
+
+TINA_LINES = [
+    _line(
+        1,
+        "Revenue",
+        "销售额",
+        "attainment",
+        "60.00",
+        "90.00",
+        "54.00",
+        actual="90000.00",
+        target="100000.00",
+    ),
+    _line(2, "Work attitude", "工作态度", "rated", "40.00", "70.00", "28.00", level=3),
+]
 
 
 @pytest.fixture
@@ -127,8 +160,16 @@ def results(org):
     _result(eve, 1, "96.00", "A", by=dora)
     _result(oscar, 1, "55.00", "D", by=dora)
     _reach(sam, tina, eve, oscar)
-    _result(tina, 2, "82.00", "B", by=dora, reason="-1 point was a typo: March answers added")
-    return {"year": year, "cycle": cycle, "template": template}
+    _result(
+        tina,
+        2,
+        "82.00",
+        "B",
+        by=dora,
+        reason="-1 point was a typo: March answers added",
+        lines=TINA_LINES,
+    )
+    return {"year": year, "cycle": cycle, "template": template, "tina": org.teammate}
 
 
 def _add_many(org, cycle, count: int) -> None:
@@ -329,13 +370,14 @@ def test_csv_is_streamed_with_headers_and_neutralised_cells(results, client_as):
     assert 'filename="appraisal-results.csv"' in response["Content-Disposition"]
     rows = _csv_rows(response)
     header = rows[0]
-    assert header[:11] == [
+    assert header[:12] == [
         "Username",
         "Name",
         "Team",
         "Team code",
         "Period",
         "Template",
+        "Template code",
         "Template version",
         "Result version",
         "Final score",
@@ -352,7 +394,8 @@ def test_csv_is_streamed_with_headers_and_neutralised_cells(results, client_as):
     assert tina["Reason for this version"] == "'-1 point was a typo: March answers added"
     assert tina["Team"] == "East Team 1" and tina["Team code"] == "t-east-1"
     assert tina["Period"] == "FY2026 Q1"
-    assert tina["Template"] == "sales" and tina["Template version"] == "1"
+    assert tina["Template"] == "Sales performance appraisal"
+    assert tina["Template code"] == "sales" and tina["Template version"] == "1"
     sam = by_name["sam"]
     assert sam["Released at"] == "2026-04-08 10:30"  # local time (Asia/Shanghai)
     assert sam["Acknowledged at"] == "" and sam["Appealed at"] == ""
@@ -384,13 +427,54 @@ def test_xlsx_is_a_file_with_numbers_and_local_times(results, client_as):
     data = b"".join(response.streaming_content)
     sheet = load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Username" and rows[0][8] == "Final score"
+    assert rows[0][0] == "Username" and rows[0][9] == "Final score"
     tina = next(r for r in rows if r[0] == "tina")
-    assert tina[8] == 82 and isinstance(tina[8], int | float)
-    assert tina[16] == "'-1 point was a typo: March answers added"
+    assert tina[9] == 82 and isinstance(tina[9], int | float)
+    assert tina[17] == "'-1 point was a typo: March answers added"
     sam = next(r for r in rows if r[0] == "sam")
-    assert sam[11] == datetime.datetime(2026, 4, 8, 10, 30)  # local time, no zone
-    assert sam[12] is None  # not acknowledged
+    assert sam[12] == datetime.datetime(2026, 4, 8, 10, 30)  # local time, no zone
+    assert sam[13] is None  # not acknowledged
+
+
+def _sheets(response) -> dict[str, list[tuple]]:
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+
+
+def test_xlsx_breaks_each_result_down_by_dimension(results, client_as):
+    sheets = _sheets(client_as("hr").get(reverse(EXPORT), {"format": "xlsx"}))
+    assert list(sheets) == ["Appraisal results", "Dimensions"]
+    header, *rows = sheets["Dimensions"]
+    assert header == (
+        "Username", "Name", "Team", "Period", "Template", "Result version",
+        "Dimension", "Method", "Weight (%)", "Actual", "Target", "Raw value",
+        "Rated level", "Score", "Final score", "Contribution",
+    )  # fmt: skip
+    # Only tina's second version has lines in this fixture: one row per dimension, the
+    # figures as numbers, exactly as the result recorded them.
+    assert [(r[0], *r[2:7]) for r in rows] == [
+        ("tina", "East Team 1", "FY2026 Q1", "Sales performance appraisal", 2, name)
+        for name in ("Revenue", "Work attitude")
+    ]  # fmt: skip
+    assert {r[1] for r in rows} == {results["tina"].display_name}
+    revenue, attitude = rows
+    assert revenue[7:] == (
+        "attainment of a metric", 60, 90000, 100000, None, None, 90, 90, 54,
+    )  # fmt: skip
+    assert attitude[7:] == ("rated on a scale", 40, None, None, None, 3, 70, 70, 28)
+    # The contributions add up to the result's score.
+    assert sum(r[15] for r in rows) == 82
+
+
+def test_the_dimensions_sheet_in_chinese(results, client_as):
+    client = client_as("hr")
+    client.cookies["django_language"] = "zh-hans"
+    sheets = _sheets(client.get(reverse(EXPORT), {"format": "xlsx"}))
+    assert list(sheets) == ["考核结果", "维度明细"]
+    header, *rows = sheets["维度明细"]
+    assert "用户名" in header and "Username" not in header
+    assert [r[6] for r in rows] == ["销售额", "工作态度"]
+    assert rows[0][4] == "销售绩效考核方案"
 
 
 def test_filename_names_the_filters(results, org, client_as):
@@ -476,10 +560,10 @@ def _count(fn) -> int:
     [
         (LIST, {}, 10),
         (EXPORT, {"format": "csv"}, 6),
-        (EXPORT, {"format": "xlsx"}, 6),
+        (EXPORT, {"format": "xlsx"}, 7),  # the dimensions sheet reads a second time
         (API_LIST, {}, 6),
         (API_EXPORT, {"format": "csv"}, 5),
-        (API_EXPORT, {"format": "xlsx"}, 5),
+        (API_EXPORT, {"format": "xlsx"}, 6),
     ],
 )
 def test_query_count_does_not_grow_with_rows(

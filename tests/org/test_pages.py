@@ -116,6 +116,15 @@ def test_only_the_department_creates_fiscal_years(client_as, persona):
     )
 
 
+def test_a_new_fiscal_year_is_offered_after_the_latest(client_as, db):
+    form = client_as("department").get(reverse("periods")).context["form"]
+    # No year yet: this year, from the configured month.
+    assert form["start_year"].initial == 2026
+    services.fiscal_year_create(start_year=2026, start_month=4)
+    form = client_as("department").get(reverse("periods")).context["form"]
+    assert (form["start_year"].initial, form["start_month"].initial) == (2027, 4)
+
+
 @pytest.fixture
 def march(db):
     year = services.fiscal_year_create(start_year=2026, start_month=1)

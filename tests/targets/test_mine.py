@@ -183,9 +183,13 @@ def test_the_owner_acknowledges_their_target_once(client_as, org, published):
 
 
 def test_acknowledging_a_year_with_its_parts_acknowledges_all_17(client_as, published):
-    acknowledge(client_as("salesperson"), published.sam, parts="1")
+    client = client_as("salesperson")
+    response = acknowledge(client, published.sam, parts="1", next=reverse("targets:mine"))
     own = Target.objects.filter(person=published.sam.person)
     assert own.filter(acknowledged_at__isnull=False).count() == 17
+    # The message counts what was acknowledged (the plural, not "your target").
+    page = client.get(response.url).content.decode()
+    assert "You acknowledged 17 targets: your" in page
     body = client_as("salesperson").get(reverse("targets:mine")).content.decode()
     assert "all acknowledged" in body
 
