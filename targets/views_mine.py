@@ -114,8 +114,10 @@ def target_acknowledge(request, pk):
         values = {"metric": target.metric.display_name, "period": target.period.label}
         if len(parts) > 1:
             message = ngettext(
-                "You acknowledged %(count)d target: your %(metric)s target for %(period)s and its parts.",
-                "You acknowledged %(count)d targets: your %(metric)s target for %(period)s and its parts.",
+                "You acknowledged %(count)d target: "
+                "your %(metric)s target for %(period)s and its parts.",
+                "You acknowledged %(count)d targets: "
+                "your %(metric)s target for %(period)s and its parts.",
                 len(parts),
             ) % {"count": len(parts), **values}
         else:
