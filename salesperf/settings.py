@@ -392,5 +392,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-LOGGING["loggers"] = {"axes": {"level": "WARNING"}}
+LOGGING["loggers"] = {
+    "axes": {"level": "WARNING"},
+    # Django's default configuration gives its "django" logger a console handler of
+    # its own, and the record then also reaches the root's: every line (the dev
+    # server's "Watching for file changes", a request error) would print twice. The
+    # root's console handler prints it once.
+    "django": {"handlers": [], "level": "INFO", "propagate": True},
+}
 AXES_VERBOSE = False

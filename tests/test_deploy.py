@@ -86,3 +86,19 @@ def test_collectstatic_with_the_production_storage(tmp_path):
     assert "vendor/bootstrap/css/bootstrap.min.css" in paths
     assert (tmp_path / paths["vendor/bootstrap/css/bootstrap.min.css"]).is_file()
     assert (tmp_path / (paths["vendor/bootstrap/css/bootstrap.min.css"] + ".gz")).is_file()
+
+
+def test_a_log_line_is_printed_once():
+    """The dev server's "Watching for file changes" (and any django.* record) goes to
+    the root's console handler only, not also to one of Django's own."""
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.utils.autoreload').info('one line')"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_SETTINGS_MODULE"] = "salesperf.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("one line") == 1, done.stderr
