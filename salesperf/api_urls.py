@@ -25,5 +25,6 @@ closing_api.register(router)
 urlpatterns = [
     path("me/", org_api.MeView.as_view(), name="api-me"),
     path("auth/token/", org_api.ObtainTokenView.as_view(), name="api-token"),
+    path("tolerance/", targets_api.ToleranceView.as_view(), name="api-tolerance"),
     path("", include(router.urls)),
 ]

@@ -15,6 +15,7 @@ from targets.models import (
     SalesPlanVersion,
     SeasonalityProfile,
     Target,
+    ToleranceBand,
 )
 
 
@@ -79,3 +80,21 @@ class SalesPlanAdmin(SimpleHistoryAdmin):
     list_filter = ["status"]
     inlines = [VersionInline]
     readonly_fields = ["person", "period", "status"]
+
+
+@admin.register(ToleranceBand)
+class ToleranceBandAdmin(admin.ModelAdmin):
+    """The band's versions, to read: a new one is set on "How targets are set" (or the
+    API), with its reason; a version is never changed or removed."""
+
+    list_display = ["min_pct", "max_pct", "reason", "created_by", "created_at"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -26,10 +26,12 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from org import permissions as org_permissions
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
+from org.api import AUTHENTICATION, FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
 from org.domain import DomainError
 from targets import permissions, selectors, services
 from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
@@ -62,6 +64,8 @@ from targets.serializers import (
     TargetSerializer,
     TargetSetSerializer,
     TargetValueSerializer,
+    ToleranceSerializer,
+    ToleranceWriteSerializer,
 )
 
 DEPARTMENT_ONLY = _("Sales management department only.")
@@ -632,6 +636,53 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
                 acting_user=request.user,
             )
         return Response(self._fresh(plan.pk))
+
+
+# --- the tolerance band --------------------------------------------------------------------
+
+
+class ToleranceView(APIView):
+    """The cascade's tolerance band: read by everyone signed in, set by the department
+    (a new version, kept with its reason)."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    def _state(self):
+        history = selectors.tolerance_history()
+        low, high = selectors.tolerance()
+        return ToleranceSerializer(
+            {
+                "min_pct": low,
+                "max_pct": high,
+                "source": "set" if history else "settings",
+                "history": history,
+            }
+        ).data
+
+    @extend_schema(
+        tags=["targets"],
+        responses={200: ToleranceSerializer},
+        description=_("The tolerance band in force and its versions, newest first."),
+    )
+    def get(self, request):
+        return Response(self._state())
+
+    @extend_schema(
+        tags=["targets"],
+        request=ToleranceWriteSerializer,
+        responses={201: ToleranceSerializer, 400: INVALID, 403: FORBIDDEN},
+        description=_(
+            "Set a new tolerance band (sales management department), in force from now "
+            "for allocations and publications."
+        ),
+    )
+    def post(self, request):
+        org_permissions.require(permissions.can_manage_targets(request.user))
+        data = validated(ToleranceWriteSerializer, request)
+        with domain_errors():
+            services.tolerance_set(acting_user=request.user, **data)
+        return Response(self._state(), status=status.HTTP_201_CREATED)
 
 
 def register(router) -> None:

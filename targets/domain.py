@@ -249,6 +249,26 @@ def check_tolerance(
         )
 
 
+# The widest tolerance band the department may set, in % of the parent.
+BAND_FLOOR_PCT = Decimal(50)
+BAND_CEILING_PCT = Decimal(200)
+
+
+def check_band(min_pct: Decimal, max_pct: Decimal) -> None:
+    """Refuse a tolerance band that is not a range around 100 % within the floor and
+    the ceiling: the targets below a unit must be able to add up to exactly its own."""
+    if not (BAND_FLOOR_PCT <= min_pct <= Decimal(100)):
+        raise DomainError(
+            _("The lowest share must be between %(floor)s %% and 100 %%.")
+            % {"floor": BAND_FLOOR_PCT}
+        )
+    if not (Decimal(100) <= max_pct <= BAND_CEILING_PCT):
+        raise DomainError(
+            _("The highest share must be between 100 %% and %(ceiling)s %%.")
+            % {"ceiling": BAND_CEILING_PCT}
+        )
+
+
 # --- children that add up: in time and in the organisation ---------------------------------
 
 

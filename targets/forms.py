@@ -71,6 +71,18 @@ class DecisionForm(forms.Form):
         return self.cleaned_data["decision"] == "approve"
 
 
+class ToleranceForm(forms.Form):
+    min_pct = forms.DecimalField(
+        label=_("Lowest share (%)"), max_digits=6, decimal_places=2, min_value=50, max_value=100
+    )
+    max_pct = forms.DecimalField(
+        label=_("Highest share (%)"), max_digits=6, decimal_places=2, min_value=100, max_value=200
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class MetricForm(forms.Form):
     code = forms.SlugField(
         label=_("Code"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -424,3 +425,40 @@ class SalesPlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} v{self.number}"
+
+
+class ToleranceBand(models.Model):
+    """One version of the cascade's tolerance band: the targets below a unit must add
+    up to between `min_pct` and `max_pct` % of the unit's target. The latest version
+    applies (without any, the TARGET_TOLERANCE_* settings); a change is a new row with
+    its reason, so the rows are the band's history. Rows are never changed."""
+
+    min_pct = models.DecimalField(_("lowest share (%)"), max_digits=6, decimal_places=2)
+    max_pct = models.DecimalField(_("highest share (%)"), max_digits=6, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("set at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+
+    class Meta:
+        verbose_name = _("tolerance band")
+        verbose_name_plural = _("tolerance bands")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_pct__gte=50) & Q(min_pct__lte=100),
+                name="targets_band_min_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_pct__gte=100) & Q(max_pct__lte=200),
+                name="targets_band_max_in_range",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="targets_band_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.min_pct} % to {self.max_pct} %"

@@ -10,6 +10,8 @@ which the views call, and comes back as 400 with the service's message.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,6 +25,7 @@ from targets.models import (
     SalesPlanVersion,
     SeasonalityProfile,
     Target,
+    ToleranceBand,
 )
 
 # --- named enums (unique component names in the OpenAPI schema) ----------------------------
@@ -562,3 +565,46 @@ class SalesPlanWriteSerializer(serializers.Serializer):
 
 class PlanReviewSerializer(DecisionSerializer):
     pass
+
+
+class ToleranceBandSerializer(serializers.ModelSerializer):
+    created_by = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = ToleranceBand
+        fields = ["id", "min_pct", "max_pct", "reason", "created_at", "created_by"]
+        read_only_fields = fields
+
+
+class ToleranceSerializer(serializers.Serializer):
+    min_pct = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        read_only=True,
+        help_text=_("The lowest share of the parent the targets below it may add up to (%)."),
+    )
+    max_pct = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        read_only=True,
+        help_text=_("The highest share of the parent the targets below it may add up to (%)."),
+    )
+    source = serializers.ChoiceField(
+        choices=[("settings", "settings"), ("set", "set")],
+        read_only=True,
+        help_text=_(
+            "`set`: the department set it in salesperf (the first of `history`); "
+            "`settings`: the server's default."
+        ),
+    )
+    history = ToleranceBandSerializer(many=True, read_only=True)
+
+
+class ToleranceWriteSerializer(serializers.Serializer):
+    min_pct = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal(50), max_value=Decimal(100)
+    )
+    max_pct = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal(100), max_value=Decimal(200)
+    )
+    reason = serializers.CharField(max_length=1000)

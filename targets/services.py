@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -35,6 +34,7 @@ from targets.models import (
     SalesPlanVersion,
     SeasonalityProfile,
     Target,
+    ToleranceBand,
 )
 
 
@@ -60,7 +60,24 @@ def _both_languages(**values) -> dict:
 
 
 def tolerance() -> tuple[Decimal, Decimal]:
-    return Decimal(settings.TARGET_TOLERANCE_MIN_PCT), Decimal(settings.TARGET_TOLERANCE_MAX_PCT)
+    """The tolerance band in force (`selectors.tolerance`)."""
+    return selectors.tolerance()
+
+
+@transaction.atomic
+def tolerance_set(*, min_pct: Decimal, max_pct: Decimal, reason: str, acting_user) -> ToleranceBand:
+    """A new version of the tolerance band, in force from now for allocations and
+    publications (what was published stays as it is). The reason is kept with it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the tolerance band changes."))
+    min_pct, max_pct = Decimal(min_pct), Decimal(max_pct)
+    domain.check_band(min_pct, max_pct)
+    if (min_pct, max_pct) == tuple(tolerance()):
+        raise DomainError(_("This is already the tolerance band."))
+    return ToleranceBand.objects.create(
+        min_pct=min_pct, max_pct=max_pct, reason=reason, created_by=acting_user
+    )
 
 
 def _fmt(value: Decimal, metric: Metric) -> str:

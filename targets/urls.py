@@ -23,6 +23,7 @@ urlpatterns = [
     path("seasonality/new/", views_mine.seasonality_edit, name="seasonality-new"),
     path("seasonality/<int:pk>/edit/", views_mine.seasonality_edit, name="seasonality-edit"),
     path("rules/", views_mine.rules, name="rules"),
+    path("rules/tolerance/", views_mine.tolerance_set, name="tolerance-set"),
     # department: cascade workspace and publication
     path("workspace/", views_workspace.workspace, name="workspace"),
     path("workspace/cell/", views_workspace.cell_edit, name="cell-edit"),

@@ -30,6 +30,7 @@ from targets.forms import (
     DecisionForm,
     MetricForm,
     SeasonalityForm,
+    ToleranceForm,
     fiscal_month_names,
 )
 from targets.models import Adjustment, Metric, SeasonalityProfile
@@ -347,16 +348,21 @@ def _proration_example(year: int) -> dict:
 
 
 @login_required
-def rules(request):
+def rules(request, tolerance_form: ToleranceForm | None = None):
     low, high = services.tolerance()
     today = timezone.localdate()
     parent = Decimal("1000000.00")
+    manages = permissions.can_manage_targets(request.user)
+    if manages and tolerance_form is None:
+        tolerance_form = ToleranceForm(initial={"min_pct": low, "max_pct": high})
     return render(
         request,
         "targets/rules.html",
         {
             "low": low,
             "high": high,
+            "tolerance_form": tolerance_form if manages else None,
+            "tolerance_history": selectors.tolerance_history(),
             "tolerance_parent": parent,
             "tolerance_low": (parent * low / 100).quantize(Decimal("0.01")),
             "tolerance_high": (parent * high / 100).quantize(Decimal("0.01")),
@@ -365,4 +371,27 @@ def rules(request):
             "example": _proration_example(today.year),
             "month_kind": Period.Kind.MONTH,
         },
+        status=400 if tolerance_form is not None and tolerance_form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def tolerance_set(request):
+    """The department sets a new tolerance band (kept with its reason); a refused one
+    is shown on the rules page with the form's errors."""
+    require(permissions.can_manage_targets(request.user))
+    form = ToleranceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.tolerance_set(acting_user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The tolerance band is now %(min)s %% to %(max)s %%.")
+                % dict(zip(("min", "max"), selectors.tolerance(), strict=True)),
+            )
+            return redirect(reverse("targets:rules") + "#h-tolerance")
+    return rules(request, tolerance_form=form)

@@ -639,12 +639,13 @@ def test_every_offender_is_named_in_time_and_in_the_organisation(org, fy, revenu
 
 def test_the_time_check_runs_a_fixed_number_of_queries(org, fy, revenue, django_assert_num_queries):
     _sams_cascaded_year(org, fy, revenue)
-    with django_assert_num_queries(2):
+    # The targets, their periods, and the tolerance band in force.
+    with django_assert_num_queries(3):
         services.publication_problems(metric=revenue, fiscal_year_id=fy.fiscal_year.pk)
     for person in (org.teammate, org.supervisor, org.east2_person, org.other_salesperson):
         year = set_(org, revenue, fy.year, "1000.01", person=person)
         services.cascade_time(target=year, acting_user=org.department)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert services.publication_problems(metric=revenue, fiscal_year_id=fy.fiscal_year.pk) == []
 
 
