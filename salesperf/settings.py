@@ -199,7 +199,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+IP after repeated failures.
+# The client's address: REMOTE_ADDR, or behind this many reverse proxies (each
+# appending to X-Forwarded-For) the N-th X-Forwarded-For entry from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Login throttling (django-axes): lock a username together with the client's address
+# after repeated failures, so that failures from elsewhere never lock a user out.
+AXES_CLIENT_IP_CALLABLE = "salesperf.client_ip.client_ip"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
