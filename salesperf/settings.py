@@ -294,6 +294,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
 }
+# The OpenAPI schema and the Swagger UI (/api/schema/, /api/docs/) need a signed-in
+# user (session or token) unless this is true.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "salesperf API",
     "DESCRIPTION": "Sales targets, progress, appraisals and rewards. Version 1.",
@@ -304,6 +307,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# /health/ tells anyone whether the site is up; the details (each check, its error)
+# need a staff user or this token sent as "Authorization: Bearer <token>" (empty: no
+# token accepted).
+HEALTH_TOKEN = env_str("HEALTH_TOKEN")
 
 # --- salesperf ---------------------------------------------------------------
 # Month (1-12) in which a new fiscal year starts unless one says otherwise.

@@ -146,3 +146,123 @@ def test_token_endpoint_directly_locks_the_storming_client(org, settings):
         _token(attacker, "dora", "bad")
     assert _token(attacker, "dora", PASSWORD) == 429
     assert _token(APIClient(REMOTE_ADDR=CLIENT_B), "dora", PASSWORD) == 200
+
+
+# --- what anonymous users get (issue 14, item 3) ------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/schema/?format=json", "/api/docs/"])
+def test_schema_and_docs_refuse_anonymous_users(db, url):
+    response = APIClient().get(url)
+    assert response.status_code in (401, 403)
+    assert b"openapi" not in response.content
+    assert b"swagger" not in response.content.lower()
+
+
+def test_the_docs_script_refuses_anonymous_users(db):
+    assert APIClient().get("/api/docs/?script=").status_code in (401, 403)
+
+
+def test_an_anonymous_api_client_is_challenged_for_the_schema(db):
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+
+
+@pytest.mark.parametrize("persona", ["salesperson", "department"])
+def test_signed_in_users_get_the_schema_and_docs(org, client_as, persona):
+    client = client_as(persona)
+    assert client.get("/api/schema/", {"format": "json"}).json()["openapi"].startswith("3.")
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_token_gets_the_schema(org):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=org.salesperson)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/schema/", {"format": "json"}).status_code == 200
+
+
+def test_api_docs_public_opens_the_schema_and_docs(db, settings):
+    settings.API_DOCS_PUBLIC = True
+    assert APIClient().get("/api/schema/", {"format": "json"}).status_code == 200
+    assert APIClient().get("/api/docs/").status_code == 200
+
+
+def _health(client: Client, fmt: str = "json", **headers):
+    return client.get("/health/", {"format": fmt} if fmt else {}, **headers)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "accept"),
+    [
+        ("json", "*/*"),
+        ("", "application/json"),
+        ("", "text/html"),
+        ("text", "*/*"),
+        ("atom", "*/*"),
+        ("rss", "*/*"),
+        ("openmetrics", "*/*"),
+    ],
+)
+def test_health_tells_anonymous_users_only_up_or_down(db, settings, fmt, accept):
+    settings.HEALTH_TOKEN = "probe-secret"
+    response = _health(Client(), fmt, HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    body = response.content.decode()
+    if response["Content-Type"].startswith("application/json"):
+        assert response.json() == {"status": "up"}
+    else:
+        assert body == "up\n"
+    for detail in ("Database", "Cache", "Redis", "redis://", "OK"):
+        assert detail not in body
+    assert "Authorization" in response["Vary"] and "Cookie" in response["Vary"]
+
+
+def test_health_answers_down_with_500_when_a_check_fails(db, monkeypatch):
+    from health_check.checks import Cache
+    from health_check.exceptions import ServiceUnavailable
+
+    def broken(self):
+        raise ServiceUnavailable("cache at 10.1.2.3:6379 db 4 refused")
+
+    monkeypatch.setattr(Cache, "run", broken)
+    response = _health(Client())
+    assert response.status_code == 500
+    assert response.json() == {"status": "down"}
+    assert "10.1.2.3" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "header", ["", "Bearer wrong", "Token probe-secret", "probe-secret", "Bearer "]
+)
+def test_health_details_refuse_a_wrong_token(db, settings, header):
+    settings.HEALTH_TOKEN = "probe-secret"
+    response = _health(Client(), HTTP_AUTHORIZATION=header)
+    assert response.json() == {"status": "up"}
+
+
+def test_health_details_need_a_token_to_be_configured(db, settings):
+    settings.HEALTH_TOKEN = ""
+    response = _health(Client(), HTTP_AUTHORIZATION="Bearer ")
+    assert response.json() == {"status": "up"}
+
+
+def test_health_token_shows_the_details(db, settings):
+    settings.HEALTH_TOKEN = "probe-secret"
+    response = _health(Client(), HTTP_AUTHORIZATION="Bearer probe-secret")
+    assert response.status_code == 200
+    checks = response.json()
+    assert "status" not in checks
+    assert any(name.startswith("Database") for name in checks)
+    assert set(checks.values()) == {"OK"}
+
+
+@pytest.mark.parametrize(("persona", "details"), [("admin", True), ("department", False)])
+def test_health_details_are_for_staff_users(org, client_as, persona, details):
+    response = _health(client_as(persona))
+    assert response.status_code == 200
+    assert ("status" not in response.json()) is details
+    html = _health(client_as(persona), fmt="", HTTP_ACCEPT="text/html").content.decode()
+    assert ("System status" in html) is details
