@@ -13,9 +13,11 @@ form, presses a button. After each page it calls `check(shot)`, which asserts th
 - every chart canvas is drawn: it has a size, a Chart.js instance and coloured pixels;
 
 and saves a full-page screenshot as e2e/screenshots/<journey>-<language>-<shot>.png.
-All along, a console error, an uncaught exception, a failed request or a response of
-400 or more (except inside `expect_status`) is recorded, and the journey fails at its
-end with the list.
+All along, a console error, an uncaught exception, a failed request, a response of
+400 or more (except inside `expect_status`), a Content-Security-Policy violation (the
+browser's `securitypolicyviolation` event, and Chromium's console message about it) and
+a page of the site served without a Content-Security-Policy header are recorded, and
+the journey fails at its end with the list.
 """
 
 from __future__ import annotations
@@ -37,6 +39,22 @@ PHONE = {"width": 375, "height": 812}
 # English that is right in a Chinese page as well: the product's name, acronyms, file
 # formats and key names as they are printed on the keyboard.
 TOKENS = {"salesperf", "API", "CSV", "XLSX", "Enter"}
+
+# Reports every CSP violation of every page (and frame) to the journey, with the
+# directive, what was blocked and where: Chromium's console message names no source
+# line for an inline handler, the event does.
+_CSP_WATCH_JS = r"""
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__salesperfCspViolation({
+    directive: e.effectiveDirective || e.violatedDirective,
+    blocked: e.blockedURI,
+    source: e.sourceFile,
+    line: e.lineNumber,
+    sample: e.sample,
+    disposition: e.disposition,
+  });
+});
+"""
 WORD = re.compile(r"[A-Za-z]{3,}")
 
 # Every text node and the attributes people read, of the page's body, with where it is
@@ -184,6 +202,8 @@ class Journey:
         )
         self.context.set_default_timeout(15_000)
         self.context.set_default_navigation_timeout(30_000)
+        self.context.expose_function("__salesperfCspViolation", self._on_csp_violation)
+        self.context.add_init_script(_CSP_WATCH_JS)
         self.page: Page = self.context.new_page()
         self.page.on("console", self._on_console)
         try:  # Chromium's own report of an uncaught exception names the file and the line
@@ -211,7 +231,20 @@ class Journey:
     def _problem(self, kind: str, what: str) -> None:
         self.problems.append(Problem(kind, what, self._where()))
 
+    def _on_csp_violation(self, event: dict) -> None:
+        source = (event.get("source") or "").removeprefix(self.base_url)
+        where = f" [{source}:{event.get('line')}]" if source else ""
+        sample = f" {event['sample']!r}" if event.get("sample") else ""
+        self._problem(
+            "CSP violation",
+            f"{event.get('directive')} blocked {event.get('blocked') or '?'}{sample}{where}"
+            f" ({event.get('disposition')})",
+        )
+
     def _on_console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self._problem("CSP violation", f"console: {message.text}")
+            return
         if message.type == "error":
             # Chromium also logs a response of 400 or more; an expected one is not a problem.
             status = re.match(r"Failed to load resource: .* status of (\d+)", message.text)
@@ -235,13 +268,22 @@ class Journey:
         self._problem("failed request", f"{request.method} {request.url} ({request.failure})")
 
     def _on_response(self, response: Response) -> None:
+        request = response.request
+        # django-csp leaves the header off a 404 or 500 in debug mode (Django's technical
+        # pages have inline scripts); an unexpected one is an HTTP error below anyway.
+        if (
+            request.resource_type == "document"
+            and response.url.startswith(self.base_url)
+            and response.status not in (404, 500)
+            and "content-security-policy" not in response.headers
+        ):
+            self._problem("no CSP header", f"{response.status} for {request.method} {response.url}")
         if response.status < 400:
             return
         for status, seen in self._expected:
             if response.status == status:
                 seen.append(response)
                 return
-        request = response.request
         self._problem("HTTP error", f"{response.status} for {request.method} {response.url}")
 
     @contextlib.contextmanager

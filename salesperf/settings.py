@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "csp",
     "health_check",
     "django_celery_beat",
     "org",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -199,7 +202,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+IP after repeated failures.
+# The client's address: REMOTE_ADDR, or behind this many reverse proxies (each
+# appending to X-Forwarded-For) the N-th X-Forwarded-For entry from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Login throttling (django-axes): lock a username together with the client's address
+# after repeated failures, so that failures from elsewhere never lock a user out.
+AXES_CLIENT_IP_CALLABLE = "salesperf.client_ip.client_ip"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -269,6 +280,26 @@ if not DEBUG:
     # Health probes from the orchestrator come in over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
+# Content-Security-Policy (django-csp) on every response. No inline script anywhere:
+# scripts are static files (a page's data comes in json_script elements, which are
+# not run). Styles may be inline (style="width: 40%" on progress bars, the <style>
+# htmx and Swagger UI insert); images may be data: URIs (Bootstrap's icons in CSS,
+# Swagger UI's). Nothing is loaded from another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first so that an anonymous request gets 401 with a WWW-Authenticate challenge.
@@ -286,6 +317,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
 }
+# The OpenAPI schema and the Swagger UI (/api/schema/, /api/docs/) need a signed-in
+# user (session or token) unless this is true.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "salesperf API",
     "DESCRIPTION": "Sales targets, progress, appraisals and rewards. Version 1.",
@@ -293,9 +327,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from validator.swagger.io (another origin: the CSP refuses it, and it
+    # would send the schema's address out).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# /health/ tells anyone whether the site is up; the details (each check, its error)
+# need a staff user or this token sent as "Authorization: Bearer <token>" (empty: no
+# token accepted).
+HEALTH_TOKEN = env_str("HEALTH_TOKEN")
 
 # --- salesperf ---------------------------------------------------------------
 # Month (1-12) in which a new fiscal year starts unless one says otherwise.

@@ -182,6 +182,17 @@ PERSONAS = [
 
 
 @pytest.fixture
+def docs_client(db):
+    """An API client signed in as a plain user: the schema and the docs need one
+    (API_DOCS_PUBLIC is false)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="docs.reader"))
+    return client
+
+
+@pytest.fixture
 def client_as(org):
     """client_as("supervisor") -> a Client signed in as that persona (anonymous: none)."""
 

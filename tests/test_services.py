@@ -75,8 +75,9 @@ def test_embedded_default_runs_celery_tasks_eagerly():
 
 
 @pytest.mark.django_db
-def test_health_json_answers_200_for_anonymous(client):
-    response = client.get("/health/?format=json")
+def test_health_json_answers_200_with_every_check_for_the_token(client, settings):
+    settings.HEALTH_TOKEN = "probe-secret"
+    response = client.get("/health/?format=json", HTTP_AUTHORIZATION="Bearer probe-secret")
     assert response.status_code == 200, response.content
     results = response.json()
     assert results, "no health checks configured"
@@ -86,7 +87,17 @@ def test_health_json_answers_200_for_anonymous(client):
 
 
 @pytest.mark.django_db
-def test_health_html_page_answers_200(client):
+def test_health_json_answers_up_for_anonymous(client):
+    response = client.get("/health/?format=json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "up"}
+
+
+@pytest.mark.django_db
+def test_health_html_page_answers_200_for_staff(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="ops", roles=["admin"]))
     response = client.get("/health/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"System status" in response.content
