@@ -21,7 +21,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 
-from appraisal import exports, permissions_cycles
+from appraisal import exports, permissions_cycles, services_cycles
 from appraisal.models import Appraisal, AppraisalTemplate
 from org.api import FORBIDDEN, INVALID, ApiViewSet
 from org.models import OrgUnit, Period
@@ -175,9 +175,16 @@ class AppraisalResultViewSet(ApiViewSet):
     @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer], pagination_class=None)
     def export(self, request):
         query = self._query(ResultExportQuerySerializer)
-        return exports.export_response(
-            request.user, query.filters(), query.validated_data["format"]
+        filters, file_format = query.filters(), query.validated_data["format"]
+        response = exports.export_response(request.user, filters, file_format)
+        services_cycles.results_exported(
+            user=request.user,
+            file_format=file_format,
+            period=filters.period,
+            unit=filters.unit,
+            grade=filters.grade,
         )
+        return response
 
 
 def register(router) -> None:

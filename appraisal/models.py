@@ -897,3 +897,36 @@ class AppraisalResult(models.Model):
                     raise FinalisedError(RESULT_ONE_PER_APPEAL)
                 answered.add(link)
             latest[result.appraisal_id] = result.version
+
+
+class ResultExport(models.Model):
+    """A file of appraisal results someone exported (page or API): what HR's home
+    compares with, to say what is new since the last export."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    exported_at = models.DateTimeField(_("exported at"), default=timezone.now)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("appraisal results export")
+        verbose_name_plural = _("appraisal results exports")
+        ordering = ["-exported_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-exported_at"], name="appraisal_export_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file_format__in=["csv", "xlsx"]), name="appraisal_export_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.file_format} {self.exported_at:%Y-%m-%d %H:%M}"

@@ -42,6 +42,7 @@ from appraisal.models import (
     Dimension,
     DimensionScore,
     PeerRating,
+    ResultExport,
 )
 from notifications.models import Notification
 from notifications.services import notify
@@ -1099,3 +1100,20 @@ __all__ = [
     "score_adjust",
     "self_assessment_save",
 ]
+
+
+# --- exports of the results ------------------------------------------------------------------
+
+
+def results_exported(*, user, file_format: str, period=None, unit=None, grade: str = ""):
+    """Record that `user` exported the results (a file, page or API) with these filters,
+    so that their home page can say what is new since."""
+    return ResultExport.objects.create(
+        user=user,
+        file_format=file_format,
+        filters={
+            "period": getattr(period, "pk", None),
+            "unit": getattr(unit, "pk", None),
+            "grade": grade or "",
+        },
+    )

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from appraisal import exports, permissions_cycles
+from appraisal import exports, permissions_cycles, services_cycles
 from appraisal.models import GradeBand
 from org.models import OrgUnit, Period
 from org.permissions import require, visible_units
@@ -110,4 +110,13 @@ def result_export(request):
         return HttpResponse(
             "\n".join(error_lines(form)), status=400, content_type="text/plain; charset=utf-8"
         )
-    return exports.export_response(user, form.filters(), form.cleaned_data.get("format") or "csv")
+    filters, file_format = form.filters(), form.cleaned_data.get("format") or "csv"
+    response = exports.export_response(user, filters, file_format)
+    services_cycles.results_exported(
+        user=user,
+        file_format=file_format,
+        period=filters.period,
+        unit=filters.unit,
+        grade=filters.grade,
+    )
+    return response

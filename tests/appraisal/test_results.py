@@ -23,7 +23,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from appraisal import exports
-from appraisal.models import Appraisal, AppraisalResult, Cycle
+from appraisal.models import Appraisal, AppraisalResult, Cycle, ResultExport
 from org.models import Membership, User
 from tests.appraisal.helpers import make_published, make_year
 
@@ -559,11 +559,11 @@ def _count(fn) -> int:
     ("name", "params", "limit"),
     [
         (LIST, {}, 10),
-        (EXPORT, {"format": "csv"}, 6),
-        (EXPORT, {"format": "xlsx"}, 7),  # the dimensions sheet reads a second time
+        (EXPORT, {"format": "csv"}, 7),  # with the record of the export
+        (EXPORT, {"format": "xlsx"}, 8),  # the dimensions sheet reads a second time
         (API_LIST, {}, 6),
-        (API_EXPORT, {"format": "csv"}, 5),
-        (API_EXPORT, {"format": "xlsx"}, 6),
+        (API_EXPORT, {"format": "csv"}, 6),
+        (API_EXPORT, {"format": "xlsx"}, 7),
     ],
 )
 def test_query_count_does_not_grow_with_rows(
@@ -583,3 +583,68 @@ def test_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(limit):
         read()
     assert _count(read) == few
+
+
+# --- HR's home --------------------------------------------------------------------------------
+
+
+def _home_panel(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return next((p for t, p in response.context["panels"] if "results" in t), None)
+
+
+def test_hrs_home_leads_to_the_results_and_says_what_is_new_since_the_last_export(
+    results, org, client_as, _pinned_clock
+):
+    clock = _pinned_clock  # the suite's clock (time-machine), moved on below
+    client = client_as("hr")
+    body = client.get(reverse("home")).content.decode()
+    assert reverse(LIST) in body and f"{reverse(EXPORT)}?format=xlsx" in body
+    panel = _home_panel(client)
+    assert (panel["total"], panel["new"], panel["last"]) == (4, 4, None)
+    assert "you have not exported any yet" in body
+
+    clock.shift(datetime.timedelta(minutes=5))
+    b"".join(client.get(reverse(EXPORT), {"format": "xlsx"}).streaming_content)
+    panel = _home_panel(client)
+    assert (panel["total"], panel["new"]) == (4, 0)
+    assert panel["last"].file_format == "xlsx" and panel["last"].user == org.hr
+    assert "Your last export: XLSX" in client.get(reverse("home")).content.decode()
+
+    # A day later, one more appraisal is finalised: one result new since the export.
+    clock.shift(datetime.timedelta(days=1))
+    _add_many(org, results["cycle"], 1)
+    assert (_home_panel(client)["total"], _home_panel(client)["new"]) == (5, 1)
+    # Another reader's export does not count as this one's.
+    b"".join(client_as("department").get(reverse(EXPORT), {"format": "csv"}).streaming_content)
+    assert _home_panel(client)["new"] == 1
+    assert _home_panel(client_as("department"))["new"] == 0
+
+
+def test_an_export_through_the_api_counts_too(results, org, client_as):
+    client = client_as("hr")
+    response = client.get(reverse(API_EXPORT), {"format": "csv", "grade": "B"})
+    b"".join(response.streaming_content)
+    export = ResultExport.objects.get(user=org.hr)
+    assert export.file_format == "csv" and export.filters["grade"] == "B"
+
+
+def test_a_refused_export_is_not_recorded(results, client_as):
+    assert client_as("hr").get(reverse(EXPORT), {"format": "pdf"}).status_code == 400
+    assert client_as("salesperson").get(reverse(EXPORT), {"format": "csv"}).status_code == 403
+    assert not ResultExport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "persona", ["salesperson", "teammate", "supervisor", "other_supervisor", "admin"]
+)
+def test_only_hr_and_the_department_see_the_results_card(results, client_as, persona):
+    assert _home_panel(client_as(persona)) is None
+
+
+def test_the_results_card_in_chinese(results, client_as):
+    client = client_as("hr")
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(reverse("home")).content.decode()
+    assert "导出全部" in body and "Export all as XLSX" not in body
