@@ -140,3 +140,35 @@ def due_for_close(periods: Iterable[PeriodSpan], today: datetime.date) -> list[P
 def within(outer_start, outer_end, inner_start, inner_end) -> bool:
     """Whether a period lies inside another (the same one included)."""
     return outer_start <= inner_start and inner_end <= outer_end
+
+
+# --- what a period's status means ----------------------------------------------------------
+
+# The one state a period is shown in, with the facts its explanation needs.
+STATE_RUNNING = "running"  # a close is queued or running
+STATE_CLOSED = "closed"  # closed by the period close (its latest run succeeded)
+STATE_CLOSED_FAILED_RERUN = "closed_rerun_failed"  # closed, but its latest close failed
+STATE_CLOSED_OUTSIDE = "closed_outside"  # closed with no close run: imported, or before
+STATE_CLOSING_STOPPED = "closing_stopped"  # frozen for a close that stopped
+STATE_REOPENED = "reopened"  # open again after a close
+STATE_CLOSE_FAILED = "close_failed"  # open, its close failed
+STATE_WAITING = "waiting"  # ended, open, never closed: the close is due
+STATE_OPEN = "open"  # not ended yet
+
+
+def period_state(*, status: str, has_ended: bool, run_status: str | None, run_active: bool) -> str:
+    """The state a period is shown in, from its status ("open", "closing", "closed"),
+    whether it has ended, and its latest close run's status (None: never closed)."""
+    if run_active:
+        return STATE_RUNNING
+    if status == "closed":
+        if run_status is None:
+            return STATE_CLOSED_OUTSIDE
+        return STATE_CLOSED if run_status == "succeeded" else STATE_CLOSED_FAILED_RERUN
+    if status == "closing":
+        return STATE_CLOSING_STOPPED
+    if run_status == "succeeded":
+        return STATE_REOPENED
+    if run_status is not None:
+        return STATE_CLOSE_FAILED
+    return STATE_WAITING if has_ended else STATE_OPEN

@@ -22,9 +22,12 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from closing import domain
 from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening
 from org.models import FiscalYear, Period
 
@@ -237,7 +240,58 @@ def _decorate(period: Period, run: CloseRun | None, today: datetime.date) -> Per
     period.running = run is not None and run.is_active
     period.can_close = period.has_ended and not period.running
     period.can_reopen = period.status == Period.Status.CLOSED and not period.running
+    period.state = domain.period_state(
+        status=period.status,
+        has_ended=period.has_ended,
+        run_status=run.status if run is not None else None,
+        run_active=period.running,
+    )
     return period
+
+
+def _day(moment: datetime.datetime | None) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT") if moment else ""
+
+
+def state_line(period: Period) -> str:
+    """One line, in the active language, saying what the period's state means (a
+    period decorated by `periods_for_closing`)."""
+    run = period.latest_run
+    end = date_format(period.end_date, "DATE_FORMAT")
+    when = _day(run.finished_at or run.created_at) if run is not None else ""
+    lines = {
+        domain.STATE_RUNNING: _("A close is running."),
+        domain.STATE_CLOSED: _("Closed by the close of %(date)s.") % {"date": when},
+        domain.STATE_CLOSED_FAILED_RERUN: _(
+            "Closed; its latest close, on %(date)s, failed: close it again."
+        )
+        % {"date": when},
+        domain.STATE_CLOSED_OUTSIDE: _(
+            "Closed outside the period close (by import, or before salesperf), so it has "
+            "no snapshot: close it again to record one."
+        ),
+        domain.STATE_CLOSING_STOPPED: _(
+            "Frozen for a close that stopped on %(date)s: finish the close."
+        )
+        % {"date": when},
+        domain.STATE_REOPENED: _(
+            "Reopened after the close of %(date)s: open to changes until it is closed again."
+        )
+        % {"date": when},
+        domain.STATE_CLOSE_FAILED: _("Its close on %(date)s failed: close it again.")
+        % {"date": when},
+        domain.STATE_WAITING: _("Ended on %(date)s; waiting for its close.") % {"date": end},
+        domain.STATE_OPEN: _("Open until %(date)s.") % {"date": end},
+    }
+    line = lines[period.state]
+    total = getattr(period, "months_total", 0)
+    if total and period.status != Period.Status.CLOSED:
+        line += " " + ngettext(
+            "%(closed)d of %(total)d month closed.",
+            "%(closed)d of %(total)d months closed.",
+            total,
+        ) % {"closed": period.months_closed, "total": total}
+    return line
 
 
 def periods_for_closing(*, today: datetime.date | None = None) -> list[FiscalYear]:
@@ -286,6 +340,16 @@ def periods_for_closing(*, today: datetime.date | None = None) -> list[FiscalYea
                 key=lambda p: (p.start_date, order.get(p.kind, 3)),
             )
         )
+        for period in ordered:
+            if period.kind != Period.Kind.MONTH:
+                inside = [
+                    m
+                    for m in months
+                    if period.start_date <= m.start_date and m.end_date <= period.end_date
+                ]
+                period.months_total = len(inside)
+                period.months_closed = sum(m.status == Period.Status.CLOSED for m in inside)
+            period.state_line = state_line(period)
         year.close_periods = ordered
     return years
 

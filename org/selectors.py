@@ -137,8 +137,8 @@ def person_detail(*, person: User) -> PersonDetail:
 
 
 def fiscal_years_with_periods() -> list[FiscalYear]:
-    """Fiscal years, newest first, each with `.year_period`, `.quarters` and `.months`.
-    Two queries."""
+    """Fiscal years, newest first, each with `.year_period`, `.quarters` and `.months`;
+    a quarter and the year with `.months_closed` of `.months_total`. Two queries."""
     years = list(FiscalYear.objects.all())
     grouped: dict[int, list[Period]] = defaultdict(list)
     for period in Period.objects.filter(fiscal_year__in=years).select_related("fiscal_year"):
@@ -148,6 +148,14 @@ def fiscal_years_with_periods() -> list[FiscalYear]:
         year.year_period = next((p for p in periods if p.kind == Period.Kind.YEAR), None)
         year.quarters = [p for p in periods if p.kind == Period.Kind.QUARTER]
         year.months = [p for p in periods if p.kind == Period.Kind.MONTH]
+        for longer in [*year.quarters, *([year.year_period] if year.year_period else [])]:
+            inside = [
+                m
+                for m in year.months
+                if longer.start_date <= m.start_date and m.end_date <= longer.end_date
+            ]
+            longer.months_total = len(inside)
+            longer.months_closed = sum(m.status == Period.Status.CLOSED for m in inside)
     return years
 
 

@@ -116,7 +116,7 @@ class Target(models.Model):
         MANUAL = "manual", _("typed in")
 
     class AllocationStatus(models.TextChoices):
-        OPEN = "open", pgettext_lazy("allocation status", "open")
+        OPEN = "open", pgettext_lazy("allocation status", "not submitted")
         SUBMITTED = "submitted", _("submitted")
         APPROVED = "approved", _("approved")
         RETURNED = "returned", _("returned")

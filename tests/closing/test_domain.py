@@ -3,6 +3,10 @@
 import datetime
 from decimal import Decimal as D
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from closing import domain
 from org import domain as org_domain
 
@@ -133,3 +137,52 @@ def test_within():
     assert domain.within(d(2026, 1, 1), d(2026, 3, 31), d(2026, 2, 1), d(2026, 2, 28))
     assert domain.within(d(2026, 1, 1), d(2026, 3, 31), d(2026, 1, 1), d(2026, 3, 31))
     assert not domain.within(d(2026, 1, 1), d(2026, 3, 31), d(2026, 3, 1), d(2026, 4, 30))
+
+
+# --- what a period's status means ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "ended", "run", "active", "state"),
+    [
+        ("open", False, None, False, domain.STATE_OPEN),
+        ("open", True, None, False, domain.STATE_WAITING),
+        ("open", True, "failed", False, domain.STATE_CLOSE_FAILED),
+        ("open", True, "succeeded", False, domain.STATE_REOPENED),
+        ("open", True, "running", True, domain.STATE_RUNNING),
+        ("closing", True, "failed", False, domain.STATE_CLOSING_STOPPED),
+        ("closed", True, "succeeded", False, domain.STATE_CLOSED),
+        ("closed", True, "failed", False, domain.STATE_CLOSED_FAILED_RERUN),
+        ("closed", True, None, False, domain.STATE_CLOSED_OUTSIDE),
+        ("closed", True, "queued", True, domain.STATE_RUNNING),
+    ],
+)
+def test_a_period_is_shown_in_one_state(status, ended, run, active, state):
+    assert (
+        domain.period_state(status=status, has_ended=ended, run_status=run, run_active=active)
+        == state
+    )
+
+
+@given(
+    status=st.sampled_from(["open", "closing", "closed"]),
+    ended=st.booleans(),
+    run=st.sampled_from([None, "queued", "running", "succeeded", "failed"]),
+)
+def test_every_combination_has_exactly_one_state_that_agrees_with_the_status(status, ended, run):
+    active = run in ("queued", "running")
+    state = domain.period_state(status=status, has_ended=ended, run_status=run, run_active=active)
+    closed_states = {
+        domain.STATE_CLOSED,
+        domain.STATE_CLOSED_FAILED_RERUN,
+        domain.STATE_CLOSED_OUTSIDE,
+    }
+    if not active:
+        assert (state in closed_states) == (status == "closed")
+    if run is None and not active:
+        assert state in {
+            domain.STATE_OPEN,
+            domain.STATE_WAITING,
+            domain.STATE_CLOSED_OUTSIDE,
+            domain.STATE_CLOSING_STOPPED,
+        }

@@ -212,6 +212,45 @@ def test_the_list_shows_the_latest_run_and_what_can_be_done(client_as, world):
     assert url("reopen", world.jan.pk) in html
 
 
+def _state(html: str, period) -> str:
+    """The state line of `period`'s row on the list."""
+    row = html.split(f'data-period="{period.pk}"', 1)[1]
+    return row.split('data-state="', 1)[1].split("</div>", 1)[0]
+
+
+def test_each_period_says_what_its_state_means(client_as, world):
+    client = client_as("department")
+    html = main(client.get(url("periods")).content.decode())
+    assert "Ended on Jan. 31, 2026; waiting for its close." in _state(html, world.jan)
+    assert "Open until Feb. 28, 2026." in _state(html, world.feb)
+    assert "0 of 3 months closed." in _state(html, world.q1)
+    make_run(world.jan, status="succeeded")
+    Period.objects.filter(pk=world.jan.pk).update(status="closed")
+    html = main(client.get(url("periods")).content.decode())
+    assert "Closed by the close of Feb. 3, 2026." in _state(html, world.jan)
+    assert "1 of 3 months closed." in _state(html, world.q1)
+    assert "1 of 12 months closed." in _state(html, world.year)
+    # Reopened: open again after a close that succeeded.
+    Period.objects.filter(pk=world.jan.pk).update(status="open")
+    html = main(client.get(url("periods")).content.decode())
+    assert "Reopened after the close of Feb. 3, 2026" in _state(html, world.jan)
+
+
+def test_a_period_closed_outside_the_close_says_so_and_offers_close(client_as, world):
+    Period.objects.filter(pk=world.jan.pk).update(status="closed")  # as an import leaves it
+    html = main(client_as("department").get(url("periods")).content.decode())
+    assert "Closed outside the period close" in _state(html, world.jan)
+    assert "Close again" not in html  # it was never closed: "Close", not "Close again"
+    assert url("close", world.jan.pk) in html and url("reopen", world.jan.pk) in html
+
+
+def test_the_state_lines_in_chinese(client_as, world):
+    client = client_as("department")
+    client.cookies["django_language"] = "zh-hans"
+    html = main(client.get(url("periods")).content.decode())
+    assert "等待期末结算" in _state(html, world.jan)
+
+
 def test_the_list_costs_a_fixed_number_of_queries(client_as, world, django_assert_max_num_queries):
     client = client_as("department")
     make_run(world.jan, status="succeeded")
