@@ -13,6 +13,7 @@ and when, and the id of that run).
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import PeriodicTask
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -27,6 +28,8 @@ from closing.serializers import (
     CloseRunDetailSerializer,
     CloseRunSerializer,
     CloseStartSerializer,
+    ScheduleChangeSerializer,
+    ScheduledJobSerializer,
 )
 from org.api import (
     FORBIDDEN,
@@ -168,5 +171,54 @@ class PeriodCloseViewSet(ApiViewSet):
         return Response(PeriodSerializer(period, context=self.get_serializer_context()).data)
 
 
+@extend_schema(tags=["period close"])
+class ScheduleViewSet(ApiViewSet):
+    """The scheduled jobs (django-celery-beat's table): read by the department and
+    administrators, enabled, disabled and timed by the department."""
+
+    serializer_class = ScheduledJobSerializer
+    pagination_class = None
+    filter_backends = []
+    queryset = PeriodicTask.objects.none()  # for the schema: the id is a periodic task's
+
+    @extend_schema(
+        responses={200: ScheduledJobSerializer(many=True), 403: FORBIDDEN},
+        description=_(
+            "Each scheduled job: what it does, its schedule, when it runs next and when it "
+            "last ran, with its result."
+        ),
+    )
+    def list(self, request):
+        require(permissions.can_read_runs(request.user))
+        return Response(self.get_serializer(selectors.scheduled_jobs(), many=True).data)
+
+    @extend_schema(
+        request=ScheduleChangeSerializer,
+        responses={200: ScheduledJobSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=_(
+            "Enable or disable a job and set its time of day (sales management department); "
+            "the change is recorded."
+        ),
+    )
+    def partial_update(self, request, pk=None):
+        require(permissions.can_read_runs(request.user))
+        job = selectors.job_for_change(pk)
+        require(permissions.can_run_closes(request.user))
+        data = validated(ScheduleChangeSerializer, request)
+        try:
+            services.schedule_change(
+                job=job,
+                enabled=data["enabled"],
+                hour=data["time"].hour,
+                minute=data["time"].minute,
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            raise DomainRuleBroken(str(error)) from error
+        fresh = next(j for j in selectors.scheduled_jobs() if j.task.pk == job.pk)
+        return Response(self.get_serializer(fresh).data)
+
+
 def register(router) -> None:
     router.register("period-closes", PeriodCloseViewSet, basename="api-period-close")
+    router.register("schedule", ScheduleViewSet, basename="api-schedule")

@@ -2,7 +2,7 @@
 which periods the beat closes, how work is cut into batches and how progress reads.
 
 No ORM here: the functions take plain values (dates, datetimes, tuples) so they are
-tested without a database.
+tested without a database (celery's crontab reads a schedule's next run).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from celery.schedules import crontab
 
 PCT_QUANTUM = Decimal("0.1")
 ERROR_MAX_CHARS = 2000
@@ -172,3 +174,49 @@ def period_state(*, status: str, has_ended: bool, run_status: str | None, run_ac
     if run_status is not None:
         return STATE_CLOSE_FAILED
     return STATE_WAITING if has_ended else STATE_OPEN
+
+
+# --- the schedule of the periodic jobs -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crontab:
+    """A job's crontab fields, as django-celery-beat keeps them (text)."""
+
+    minute: str
+    hour: str
+    day_of_month: str = "*"
+    month_of_year: str = "*"
+    day_of_week: str = "*"
+
+    @property
+    def fixed_time(self) -> tuple[int, int] | None:
+        """(hour, minute) when the job runs at one time of day, else None."""
+        if self.hour.isdigit() and self.minute.isdigit():
+            return int(self.hour), int(self.minute)
+        return None
+
+    @property
+    def cadence(self) -> str:
+        """ "daily", "monthly" (a fixed day of every month) or "custom"."""
+        if self.fixed_time is None or self.month_of_year != "*":
+            return "custom"
+        if self.day_of_month == "*" and self.day_of_week == "*":
+            return "daily"
+        if self.day_of_month.isdigit() and self.day_of_week == "*":
+            return "monthly"
+        return "custom"
+
+
+def next_run(tab: Crontab, now: datetime.datetime) -> datetime.datetime:
+    """The first moment after `now` (aware, in the schedule's time zone) the crontab
+    fires, as celery beat reads it."""
+    schedule = crontab(
+        minute=tab.minute,
+        hour=tab.hour,
+        day_of_month=tab.day_of_month,
+        month_of_year=tab.month_of_year,
+        day_of_week=tab.day_of_week,
+    )
+    last, delta, _now = schedule.remaining_delta(now, tz=now.tzinfo)
+    return last + delta

@@ -255,3 +255,62 @@ class Reopening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_id} reopened {self.reopened_at:%Y-%m-%d}"
+
+
+class JobRun(models.Model):
+    """A run of a scheduled job (a task of CELERY_BEAT_SCHEDULE), as it finished: the
+    schedule page shows each job's last run and its result. Written by a Celery signal
+    (`closing.signals`) wherever the task ran: a worker, or in-process on the embedded
+    default."""
+
+    class State(models.TextChoices):
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    task = models.CharField(_("task"), max_length=200, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), default=timezone.now)
+    state = models.CharField(_("result"), max_length=10, choices=State.choices)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job run")
+        verbose_name_plural = _("scheduled job runs")
+        ordering = ["-finished_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["succeeded", "failed"]), name="closing_jobrun_state"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.state} {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class ScheduleChange(models.Model):
+    """The department changed a scheduled job (its time, or enabled it or not): kept,
+    with who and when, so a changed schedule is never a silent one."""
+
+    job = models.CharField(_("job"), max_length=200)
+    enabled = models.BooleanField(_("enabled"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    minute = models.PositiveSmallIntegerField(_("minute"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("schedule change")
+        verbose_name_plural = _("schedule changes")
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hour__lte=23) & Q(minute__lte=59), name="closing_schedule_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.hour:02}:{self.minute:02} {self.enabled}"

@@ -14,6 +14,7 @@ Access is decided by `closing.permissions`; these functions read what they are g
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,14 +22,16 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_celery_beat.models import PeriodicTask
 
 from closing import domain
-from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening
+from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, JobRun, Reopening, ScheduleChange
 from org.models import FiscalYear, Period
 
 HUNDRED = Decimal(100)
@@ -424,3 +427,118 @@ def reopened_with(*, period: Period) -> list[Period]:
 def reopenings_of(*, period: Period) -> list[Reopening]:
     """The period's reopenings, newest first, with who reopened it. One query."""
     return list(Reopening.objects.filter(period=period).select_related("reopened_by"))
+
+
+# --- the schedule of the periodic jobs -------------------------------------------------------
+
+
+def job_descriptions() -> dict[str, str]:
+    """What each scheduled task does, in the active language (by task name)."""
+    return {
+        "closing.close_due_periods": _(
+            "Period-end close: closes every period that has ended (the month, and at a "
+            "quarter's or the fiscal year's end those too). A period already being closed, "
+            "or closed by hand, is left alone."
+        ),
+        "sales.flag_missing_reports": _(
+            "Missing progress reports: tells each supervisor whose people have not "
+            "submitted last period's progress report (once per report period)."
+        ),
+    }
+
+
+@dataclass
+class ScheduledJob:
+    task: PeriodicTask
+    description: str
+    crontab: domain.Crontab
+    next_run: datetime.datetime | None  # None while disabled
+    last_run_at: datetime.datetime | None
+    last_result: JobRun | None
+
+    @property
+    def time(self) -> tuple[int, int] | None:
+        return self.crontab.fixed_time
+
+    @property
+    def when(self) -> str:
+        """The schedule in words, in the active language."""
+        tab = self.crontab
+        if tab.cadence == "custom":
+            return " ".join(
+                [tab.minute, tab.hour, tab.day_of_month, tab.month_of_year, tab.day_of_week]
+            )
+        hour, minute = tab.fixed_time
+        time = f"{hour:02}:{minute:02}"
+        if tab.cadence == "daily":
+            return _("every day at %(time)s") % {"time": time}
+        return _("on day %(day)s of every month at %(time)s") % {
+            "day": tab.day_of_month,
+            "time": time,
+        }
+
+    @property
+    def expire_hours(self) -> int:
+        return round((self.task.expire_seconds or 0) / 3600)
+
+
+def scheduled_jobs(*, now: datetime.datetime | None = None) -> list[ScheduledJob]:
+    """Every periodic task with a crontab (django-celery-beat's table), in the order of
+    their names, with what it does, when it runs next (in CELERY_TIMEZONE), when it last
+    ran (beat's record, or its latest recorded run) and with what result. Two queries."""
+    zone = zoneinfo.ZoneInfo(settings.CELERY_TIMEZONE)
+    now = (now or timezone.now()).astimezone(zone)
+    latest_run = Subquery(
+        JobRun.objects.filter(task=OuterRef("task"))
+        .order_by("-finished_at", "-id")
+        .values("pk")[:1]
+    )
+    tasks = list(
+        PeriodicTask.objects.filter(crontab__isnull=False)
+        .exclude(task__startswith="celery.")
+        .select_related("crontab")
+        .annotate(latest_run_id=latest_run)
+        .order_by("name")
+    )
+    runs = JobRun.objects.in_bulk([t.latest_run_id for t in tasks if t.latest_run_id])
+    descriptions = job_descriptions()
+    jobs = []
+    for task in tasks:
+        tab = domain.Crontab(
+            minute=task.crontab.minute,
+            hour=task.crontab.hour,
+            day_of_month=task.crontab.day_of_month,
+            month_of_year=task.crontab.month_of_year,
+            day_of_week=task.crontab.day_of_week,
+        )
+        result = runs.get(task.latest_run_id)
+        seen = [m for m in (task.last_run_at, result.finished_at if result else None) if m]
+        jobs.append(
+            ScheduledJob(
+                task=task,
+                description=descriptions.get(task.task, task.task),
+                crontab=tab,
+                next_run=domain.next_run(tab, now) if task.enabled else None,
+                last_run_at=max(seen) if seen else None,
+                last_result=result,
+            )
+        )
+    return jobs
+
+
+def schedule_changes(limit: int = 10) -> list[ScheduleChange]:
+    """The latest changes of the schedule, newest first, with who made them."""
+    return list(ScheduleChange.objects.select_related("changed_by")[:limit])
+
+
+def job_for_change(pk) -> PeriodicTask:
+    """A scheduled job the schedule page lists (404 for anything else)."""
+    try:
+        return (
+            PeriodicTask.objects.filter(crontab__isnull=False)
+            .exclude(task__startswith="celery.")
+            .select_related("crontab")
+            .get(pk=pk)
+        )
+    except (PeriodicTask.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

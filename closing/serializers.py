@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from closing.models import CloseRun, CloseStep
+from closing.models import CloseRun, CloseStep, JobRun
 from org.models import Period
 from org.serializers import EnumField, UserRefSerializer, period_kind, period_status
 
@@ -147,4 +147,42 @@ class CloseBusySerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=_("Which close is running: who started it and when."))
     run = serializers.IntegerField(
         allow_null=True, help_text=_("The id of the close that is running.")
+    )
+
+
+class JobRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobRun
+        fields = ["finished_at", "state", "detail"]
+        read_only_fields = fields
+
+
+class ScheduledJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="task.pk", read_only=True)
+    name = serializers.CharField(source="task.name", read_only=True)
+    task = serializers.CharField(source="task.task", read_only=True)
+    description = serializers.CharField(read_only=True)
+    enabled = serializers.BooleanField(source="task.enabled", read_only=True)
+    when = serializers.CharField(
+        read_only=True, help_text=_("The schedule in words, in the reader's language.")
+    )
+    crontab = serializers.SerializerMethodField(
+        help_text=_("minute hour day-of-month month day-of-week, in CELERY_TIMEZONE.")
+    )
+    time_zone = serializers.CharField(source="task.crontab.timezone", read_only=True)
+    next_run = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_run_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_result = JobRunSerializer(read_only=True, allow_null=True)
+
+    def get_crontab(self, job) -> str:
+        tab = job.crontab
+        return " ".join(
+            [tab.minute, tab.hour, tab.day_of_month, tab.month_of_year, tab.day_of_week]
+        )
+
+
+class ScheduleChangeSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    time = serializers.TimeField(
+        format="%H:%M", help_text=_("The time of day the job runs (HH:MM).")
     )

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from closing import domain, pipeline, selectors
-from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening
+from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening, ScheduleChange
 from org.domain import DomainError
 from org.models import FiscalYear, Period
 from org.services import period_transition
@@ -343,3 +344,45 @@ def close_due_periods(
         except DomainError as exc:
             logger.warning("scheduled close of %s not started: %s", period, exc)
     return started
+
+
+# --- the schedule of the periodic jobs -------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_change(
+    *, job: PeriodicTask, enabled: bool, hour: int, minute: int, acting_user
+) -> ScheduleChange:
+    """Enable or disable a scheduled job and set the time of day it runs (in
+    CELERY_TIMEZONE), keeping its days; the change is recorded. Beat reads the new
+    schedule at its next check (django-celery-beat notices the change)."""
+    tab = job.crontab
+    current = domain.Crontab(
+        minute=tab.minute,
+        hour=tab.hour,
+        day_of_month=tab.day_of_month,
+        month_of_year=tab.month_of_year,
+        day_of_week=tab.day_of_week,
+    )
+    if current.cadence == "custom":
+        raise DomainError(
+            _("This job's schedule is not a time of day: change it in the administration.")
+        )
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise DomainError(_("Give a time between 00:00 and 23:59."))
+    if (enabled, (hour, minute)) == (job.enabled, current.fixed_time):
+        raise DomainError(_("Nothing changed: the job already runs so."))
+    crontab, _created = CrontabSchedule.objects.get_or_create(
+        minute=str(minute),
+        hour=str(hour),
+        day_of_month=tab.day_of_month,
+        month_of_year=tab.month_of_year,
+        day_of_week=tab.day_of_week,
+        timezone=tab.timezone,
+    )
+    job.crontab = crontab
+    job.enabled = enabled
+    job.save(update_fields=["crontab", "enabled"])
+    return ScheduleChange.objects.create(
+        job=job.name, enabled=enabled, hour=hour, minute=minute, changed_by=acting_user
+    )

@@ -13,13 +13,14 @@ on the page.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from closing import permissions, selectors, services
 from org.domain import DomainError
@@ -180,3 +181,78 @@ def reopen(request, pk):
         },
         status=status,
     )
+
+
+# --- the schedule of the periodic jobs -------------------------------------------------------
+
+
+class ScheduleForm(forms.Form):
+    enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False)
+    time = forms.TimeField(
+        label=gettext_lazy("Time of day"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=gettext_lazy("In the schedule's time zone; the days stay as they are."),
+    )
+
+
+def _schedule_page(request, *, forms_by_pk=None, status=200):
+    jobs = selectors.scheduled_jobs()
+    manages = permissions.can_run_closes(request.user)
+    forms_by_pk = forms_by_pk or {}
+    rows = []
+    for job in jobs:
+        form = None
+        if manages and job.crontab.cadence != "custom":
+            hour, minute = job.time
+            form = forms_by_pk.get(job.task.pk) or ScheduleForm(
+                initial={"enabled": job.task.enabled, "time": f"{hour:02}:{minute:02}"},
+                prefix=f"job{job.task.pk}",
+            )
+        rows.append((job, form))
+    return render(
+        request,
+        "closing/schedule.html",
+        {
+            "rows": rows,
+            "changes": selectors.schedule_changes(),
+            "manages": manages,
+            "time_zone": settings.CELERY_TIMEZONE,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def schedule(request):
+    """The scheduled jobs: what each does, when it runs next, when it last ran and with
+    what result; the department enables, disables and sets the time of each."""
+    require(permissions.can_read_runs(request.user))
+    return _schedule_page(request)
+
+
+@login_required
+@require_POST
+def schedule_change(request, pk):
+    require(permissions.can_read_runs(request.user))
+    job = selectors.job_for_change(pk)
+    require(permissions.can_run_closes(request.user))
+    form = ScheduleForm(request.POST, prefix=f"job{job.pk}")
+    if form.is_valid():
+        moment = form.cleaned_data["time"]
+        try:
+            services.schedule_change(
+                job=job,
+                enabled=form.cleaned_data["enabled"],
+                hour=moment.hour,
+                minute=moment.minute,
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("The schedule of “%(job)s” was changed.") % {"job": job.name}
+            )
+            return redirect("closing:schedule")
+    return _schedule_page(request, forms_by_pk={job.pk: form}, status=400)

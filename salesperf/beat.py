@@ -20,6 +20,9 @@ from pathlib import Path
 from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
+from django_celery_beat.schedulers import ModelEntry
+
+from salesperf.celery import app as celery_app
 
 
 def missing_entries(mapping: dict) -> dict:
@@ -28,6 +31,18 @@ def missing_entries(mapping: dict) -> dict:
         PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True)
     )
     return {name: entry for name, entry in mapping.items() if name not in existing}
+
+
+def install_schedule(**_signal) -> list[str]:
+    """Write the entries of CELERY_BEAT_SCHEDULE that have no periodic task yet, as beat
+    does at its start (`missing_entries`, one `ModelEntry.from_entry` each), so that
+    the schedule is in the database, where the schedule page reads and changes it, on
+    the embedded default too (no beat runs there). Run after every `migrate`; an entry
+    already there is left as it is. Returns the names written."""
+    missing = missing_entries(settings.CELERY_BEAT_SCHEDULE)
+    for name, entry in missing.items():
+        ModelEntry.from_entry(name, app=celery_app, **entry)
+    return list(missing)
 
 
 class DatabaseScheduler(BaseDatabaseScheduler):
