@@ -279,6 +279,13 @@ def months_changed(old_credits, new_credits) -> list[datetime.date]:
 # carries today's rate to the end of the period; a person or unit is at risk when that
 # projection falls short of SALES_AT_RISK_PCT % of the target.
 #
+# Two rules keep the flag from crying wolf. No verdict before a minimum share of the
+# period has passed (SALES_AT_RISK_MIN_ELAPSED_PCT): until then it is "too early to
+# tell". And a metric whose actuals arrive late (collections, entered once the payment
+# is matched) has a lag in days (Metric.pace_lag_days): its pace, its projection and its
+# share of the period passed are taken as of that many days ago, since what happened
+# since has mostly not been entered yet.
+#
 # Rounding (half up): percentages to 0.1; expected-to-date, projection and variances to
 # the metric's decimal places (2 for money and percentages, 0 for counts). Fractions of
 # a period are exact Decimals (28 significant digits), never rounded, and the at-risk
@@ -446,6 +453,46 @@ def projection(actual, share: Decimal, places: int) -> Decimal | None:
     return _round(Decimal(actual) / share, places)
 
 
+def observed_day(today: datetime.date, lag_days: int = 0) -> datetime.date:
+    """The last day whose actuals count as in: `today`, or `lag_days` before it for a
+    metric whose actuals arrive late."""
+    if lag_days < 0:
+        raise ValueError("a lag is 0 days or more")
+    return today - datetime.timedelta(days=lag_days)
+
+
+VERDICT_NONE = "none"  # no target above 0: nothing to judge
+VERDICT_TOO_EARLY = "too_early"  # too little of the period has passed to tell
+VERDICT_AT_RISK = "at_risk"
+VERDICT_ON_TRACK = "on_track"
+VERDICTS = (VERDICT_NONE, VERDICT_TOO_EARLY, VERDICT_AT_RISK, VERDICT_ON_TRACK)
+
+
+def verdict(
+    *,
+    actual,
+    target,
+    share: Decimal,
+    observed: Decimal,
+    threshold_pct,
+    min_elapsed_pct=0,
+    direction: str = HIGHER,
+) -> str:
+    """The at-risk verdict of one target: VERDICT_NONE without a target above 0;
+    VERDICT_TOO_EARLY while less than `min_elapsed_pct` % of the period has been
+    observed (`observed`, 0..1: the share of its days passed, as of the metric's lag)
+    or nothing is expected yet; else VERDICT_AT_RISK when the projection's attainment
+    is below `threshold_pct` (is_at_risk), VERDICT_ON_TRACK otherwise."""
+    if target is None or Decimal(target) <= 0:
+        return VERDICT_NONE
+    if share <= 0 or observed * HUNDRED < Decimal(min_elapsed_pct):
+        return VERDICT_TOO_EARLY
+    at_risk = is_at_risk(
+        actual=actual, target=target, share=share, threshold_pct=threshold_pct, direction=direction
+    )
+    return VERDICT_AT_RISK if at_risk else VERDICT_ON_TRACK
+
+
 def is_at_risk(*, actual, target, share: Decimal, threshold_pct, direction: str = HIGHER) -> bool:
     """The projection's attainment falls below `threshold_pct` (for higher-is-better:
     projection < threshold % of the target). Only once some of the target is
@@ -474,6 +521,17 @@ class Progress:
     projected_attainment: Decimal | None  # %
     at_risk: bool
     shape: str  # SHAPE_*
+    verdict: str = VERDICT_NONE  # VERDICT_*
+    observed: Decimal = Decimal(0)  # share of the period's days observed (as of the lag)
+    lag_days: int = 0
+
+    @property
+    def too_early(self) -> bool:
+        return self.verdict == VERDICT_TOO_EARLY
+
+    @property
+    def observed_pct(self) -> Decimal:
+        return _round_pct(self.observed * HUNDRED)
 
 
 def progress(
@@ -488,13 +546,28 @@ def progress(
     direction: str = HIGHER,
     weights: Sequence[Decimal] | None = None,
     shape: str = SHAPE_DAYS,
+    lag_days: int = 0,
+    min_elapsed_pct=0,
 ) -> Progress:
-    """Attainment, pace, projection and the at-risk flag of one target (see above)."""
+    """Attainment, pace, projection and the at-risk verdict of one target (see above).
+    The pace, the projection and the share observed are taken as of `lag_days` before
+    `today`; no verdict while less than `min_elapsed_pct` % of the period is observed."""
     actual = Decimal(actual)
     target = None if target is None else Decimal(target)
-    share = expected_share(start=start, end=end, today=today, weights=weights)
+    seen = observed_day(today, lag_days)
+    share = expected_share(start=start, end=end, today=seen, weights=weights)
+    observed = elapsed_fraction(start, end, seen)
     expected = expected_to_date(target, share, places)
     projected = projection(actual, share, places)
+    judged = verdict(
+        actual=actual,
+        target=target,
+        share=share,
+        observed=observed,
+        threshold_pct=threshold_pct,
+        min_elapsed_pct=min_elapsed_pct,
+        direction=direction,
+    )
     return Progress(
         target=target,
         actual=actual,
@@ -510,12 +583,9 @@ def progress(
         projected_attainment=(
             None if share <= 0 else _round_pct(_ratio_pct(actual / share, target, direction))
         ),
-        at_risk=is_at_risk(
-            actual=actual,
-            target=target,
-            share=share,
-            threshold_pct=threshold_pct,
-            direction=direction,
-        ),
+        at_risk=judged == VERDICT_AT_RISK,
         shape=shape if weights is not None else SHAPE_DAYS,
+        verdict=judged,
+        observed=observed,
+        lag_days=lag_days,
     )
