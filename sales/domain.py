@@ -37,24 +37,53 @@ class RecordValueError(DomainError):
         super().__init__(message)
 
 
+# --- plausibility --------------------------------------------------------------------------
+#
+# A hard limit per value of a record (and so per metric: revenue is the amount, gross margin
+# the margin, collections the collected amount), as constants so the database checks them
+# too (sales.models): beyond it a figure is a typo, never a sale. Below it, an amount far
+# above what a person usually sells (CONFIRM_FACTOR times their largest sale) is booked
+# only once confirmed.
+
+MONEY_LIMIT = Decimal("999999999.99")  # amount, gross margin, collected amount (either sign)
+QUANTITY_LIMIT = Decimal("1000000")
+CONFIRM_FACTOR = 10
+
+
+def plausible_limit(field: str) -> Decimal:
+    return QUANTITY_LIMIT if field == "quantity" else MONEY_LIMIT
+
+
+def needs_confirmation(amount, largest) -> bool:
+    """An amount above CONFIRM_FACTOR times `largest` (the person's largest sale so far);
+    never without a largest sale above 0."""
+    if largest is None or Decimal(largest) <= 0:
+        return False
+    return Decimal(amount) > CONFIRM_FACTOR * Decimal(largest)
+
+
 def _places_ok(value: Decimal, places: int) -> bool:
     return value == value.quantize(Decimal(1).scaleb(-places))
 
 
-def check_credit_split(shares: Sequence[tuple[Hashable, object]]) -> list[Decimal]:
+def check_credit_split(
+    shares: Sequence[tuple[Hashable, object]], labels: dict | None = None
+) -> list[Decimal]:
     """`shares` is [(person, share %)]: not empty, every share a number above 0 with
-    at most 2 decimals, nobody twice, and the shares add up to exactly 100.
-    Returns the shares as Decimals, in order."""
+    at most 2 decimals, nobody twice, and the shares add up to exactly 100. Messages
+    name a person by `labels[person]` when given (as the page shows them), else as
+    given. Returns the shares as Decimals, in order."""
     if not shares:
         raise DomainError(_("Credit the sale to at least one salesperson."))
     seen = set()
     values = []
-    for person, raw in shares:
-        if person in seen:
+    for key, raw in shares:
+        person = (labels or {}).get(key, key)
+        if key in seen:
             raise DomainError(
                 _("%(person)s is credited twice: give each person one share.") % {"person": person}
             )
-        seen.add(person)
+        seen.add(key)
         value = to_decimal(raw, what=_("The share of %(person)s") % {"person": person})
         if value <= 0:
             raise DomainError(
@@ -118,17 +147,38 @@ def check_record_values(amount, quantity, gross_margin, collected_amount) -> tup
                 _("%(what)s has more than 2 decimals: %(value)s.")
                 % {"what": label, "value": value},
             )
-        limit = Decimal("1e12") if name == "quantity" else Decimal("1e16")
-        if abs(value) >= limit:
-            raise RecordValueError(name, _("%(what)s is too large.") % {"what": label})
+        limit = plausible_limit(name)
+        if abs(value) > limit:
+            raise RecordValueError(
+                name,
+                _(
+                    "%(what)s %(value)s is not plausible: a record's %(what_lower)s is at "
+                    "most %(limit)s (either way). Check the figure."
+                )
+                % {
+                    "what": label,
+                    "what_lower": str(label).lower(),
+                    "value": f"{value:,}",
+                    "limit": f"{limit:,}",
+                },
+            )
         values.append(value)
     amount, quantity, margin, collected = values
     sign = -1 if amount < 0 else 1
     if quantity * sign < 0:
+        if amount < 0:
+            message = _(
+                "A return or correction has a negative amount (%(amount)s): make the quantity "
+                "negative too (%(negated)s instead of %(quantity)s)."
+            )
+        else:
+            message = _(
+                "The amount %(amount)s is positive but the quantity %(quantity)s is negative: "
+                "for a sale make the quantity positive (%(negated)s); for a return make the "
+                "amount negative too."
+            )
         raise RecordValueError(
-            "quantity",
-            _("Quantity %(quantity)s goes the other way than the amount %(amount)s.")
-            % {"quantity": quantity, "amount": amount},
+            "quantity", message % {"quantity": quantity, "amount": amount, "negated": -quantity}
         )
     if margin * sign > amount * sign:
         raise RecordValueError(
@@ -139,8 +189,11 @@ def check_record_values(amount, quantity, gross_margin, collected_amount) -> tup
     if collected * sign < 0:
         raise RecordValueError(
             "collected_amount",
-            _("Collected amount %(collected)s goes the other way than the amount %(amount)s.")
-            % {"collected": collected, "amount": amount},
+            _(
+                "Collected amount %(collected)s goes the other way than the amount "
+                "%(amount)s: make it %(negated)s, or 0."
+            )
+            % {"collected": collected, "amount": amount, "negated": -collected},
         )
     if collected * sign > amount * sign:
         raise RecordValueError(
@@ -219,6 +272,57 @@ def check_not_future(day: datetime.date | None, *, field: str, today: datetime.d
     if day is not None and day > latest:
         raise DateRuleError(
             field, _future_message(field) % {"date": day.isoformat(), "latest": latest.isoformat()}
+        )
+
+
+# --- sensible date ranges ----------------------------------------------------------------------
+#
+# A follow-up is logged within a year of the day it happened, and its next action is
+# planned at most a year ahead; a customer was won no earlier than 1950 (the database
+# checks that bound too). A date already stored is not judged again when other fields
+# change (sales.services).
+
+FOLLOWUP_WINDOW = datetime.timedelta(days=366)
+EARLIEST_CUSTOMER_SINCE = datetime.date(1950, 1, 1)
+
+
+def check_followup_dates(
+    *, happened_on: datetime.date | None, next_action_on: datetime.date | None, today
+) -> None:
+    """The follow-up happened within the last year, and its next action is within the
+    next year. Raises DateRuleError naming the field."""
+    earliest = today - FOLLOWUP_WINDOW
+    if happened_on is not None and happened_on < earliest:
+        raise DateRuleError(
+            "happened_on",
+            _(
+                "The follow-up's date %(date)s is more than a year ago: the earliest date "
+                "allowed is %(earliest)s."
+            )
+            % {"date": happened_on.isoformat(), "earliest": earliest.isoformat()},
+        )
+    latest = today + FOLLOWUP_WINDOW
+    if next_action_on is not None and next_action_on > latest:
+        raise DateRuleError(
+            "next_action_on",
+            _(
+                "The next action date %(date)s is more than a year ahead: the latest date "
+                "allowed is %(latest)s."
+            )
+            % {"date": next_action_on.isoformat(), "latest": latest.isoformat()},
+        )
+
+
+def check_customer_since(day: datetime.date | None) -> None:
+    """A customer was won no earlier than EARLIEST_CUSTOMER_SINCE; None passes."""
+    if day is not None and day < EARLIEST_CUSTOMER_SINCE:
+        raise DateRuleError(
+            "became_customer_on",
+            _(
+                "The customer-since date %(date)s is not plausible: the earliest date "
+                "allowed is %(earliest)s."
+            )
+            % {"date": day.isoformat(), "earliest": EARLIEST_CUSTOMER_SINCE.isoformat()},
         )
 
 
