@@ -224,6 +224,9 @@ def _rows(
                     "collected_amount": str(amount if paid else 0),
                     "collected_on": collected_on.isoformat() if paid else "",
                     "credits": credits,
+                    # Generated from the targets: right even when far above what the
+                    # person sold in the first days of the history.
+                    "confirm": True,
                 }
             )
     return rows
