@@ -77,6 +77,7 @@ def _settings(today) -> dict:
     return {
         "today": today,
         "at_risk_pct": attainment.at_risk_pct(),
+        "at_risk_min_elapsed_pct": attainment.min_elapsed_pct(),
         "pace_method": attainment.pace_method(),
     }
 

@@ -392,6 +392,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
                 category=data.get("category", ""),
                 credits=credits,
                 external_id=external_id,
+                confirm=data.get("confirm", False),
                 acting_user=acting_user,
             )
 

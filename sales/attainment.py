@@ -28,6 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from org.permissions import subtree_q
@@ -35,6 +37,7 @@ from sales import domain
 from sales.models import FollowUp
 from sales.permissions import visible_followups
 from sales.selectors import monthly_actuals_many
+from sales.templatetags.dashboards_ui import pct_text
 from targets.models import Metric, SeasonalityProfile, Target
 from targets.permissions import visible_targets
 from targets.selectors import current_fiscal_year, fiscal_years
@@ -49,6 +52,11 @@ RANKED = 5
 
 def at_risk_pct() -> Decimal:
     return Decimal(settings.SALES_AT_RISK_PCT)
+
+
+def min_elapsed_pct() -> Decimal:
+    """No at-risk verdict before this share (%) of a period has passed."""
+    return Decimal(settings.SALES_AT_RISK_MIN_ELAPSED_PCT)
 
 
 def pace_method() -> str:
@@ -195,6 +203,55 @@ class Attainment:
     @property
     def at_risk(self) -> bool:
         return self.progress.at_risk
+
+    @property
+    def too_early(self) -> bool:
+        """Too little of the period has passed (as of the metric's lag) to tell."""
+        return self.progress.too_early
+
+    @property
+    def risk_reason(self) -> str:
+        """Why this is at risk, in one line; "" when it is not."""
+        if not self.at_risk:
+            return ""
+        values = {
+            "metric": self.metric.display_name,
+            "projected": pct_text(self.progress.projected_attainment),
+            "threshold": pct_text(at_risk_pct(), places=None),
+            "elapsed": pct_text(self.progress.observed_pct),
+        }
+        if self.finished and self.progress.observed >= 1:
+            return (
+                _("%(metric)s ended at %(projected)s of the target (threshold %(threshold)s).")
+                % values
+            )
+        kind = self.period.kind
+        if kind == Period.Kind.YEAR:
+            text = _(
+                "%(metric)s projects to %(projected)s of the target (threshold %(threshold)s) "
+                "at %(elapsed)s of the year."
+            )
+        elif kind == Period.Kind.QUARTER:
+            text = _(
+                "%(metric)s projects to %(projected)s of the target (threshold %(threshold)s) "
+                "at %(elapsed)s of the quarter."
+            )
+        else:
+            text = _(
+                "%(metric)s projects to %(projected)s of the target (threshold %(threshold)s) "
+                "at %(elapsed)s of the month."
+            )
+        reason = text % values
+        if self.progress.lag_days:
+            reason += " " + (
+                ngettext(
+                    "(Counted as of %(days)s day ago: its actuals arrive late.)",
+                    "(Counted as of %(days)s days ago: its actuals arrive late.)",
+                    self.progress.lag_days,
+                )
+                % {"days": self.progress.lag_days}
+            )
+        return reason
 
     @property
     def finished(self) -> bool:
@@ -385,6 +442,7 @@ def live_attainment(
     )
     method = pace_method()
     threshold = at_risk_pct()
+    too_early_pct = min_elapsed_pct()
     result: dict[tuple[Owner, int], Attainment] = {}
     all_actuals = monthly_actuals_many(
         metrics=metrics, start=start, end=end, owners=owners, unit_paths=paths
@@ -420,6 +478,8 @@ def live_attainment(
                 direction=metric.direction,
                 weights=weights,
                 shape=shape,
+                lag_days=metric.pace_lag_days,
+                min_elapsed_pct=too_early_pct,
             )
             shown = series_months if owner in trend_owners else period_months
             points = []
@@ -530,7 +590,12 @@ class PersonDashboard:
 
     @property
     def at_risk(self) -> list[Attainment]:
-        return [c for c in self.cards if c.at_risk]
+        return worst_first(self.cards)
+
+    @property
+    def too_early(self) -> bool:
+        """Some card with a target is too early to tell, and none is at risk."""
+        return not self.at_risk and any(c.too_early for c in self.cards)
 
     def chart(self) -> dict:
         """Monthly actual against monthly target over the fiscal year, per metric."""
@@ -628,6 +693,30 @@ class MemberRow:
     def at_risk(self) -> bool:
         return any(c.at_risk for c in self.cells)
 
+    @property
+    def risk_reason(self) -> str:
+        return risk_reason(self.cells)
+
+
+def worst_first(cells: Iterable[Attainment]) -> list[Attainment]:
+    """The cells at risk, the lowest projected attainment first."""
+    risky = [c for c in cells if c.at_risk]
+    return sorted(risky, key=lambda c: (c.progress.projected_attainment, c.metric.position))
+
+
+def risk_reason(cells: Iterable[Attainment]) -> str:
+    """Why an owner is at risk, in one line: the worst metric's reason, and the other
+    metrics at risk named after it; "" when none is."""
+    risky = worst_first(cells)
+    if not risky:
+        return ""
+    reason = risky[0].risk_reason
+    if len(risky) > 1:
+        reason += " " + _("Also at risk: %(metrics)s.") % {
+            "metrics": ", ".join(c.metric.display_name for c in risky[1:])
+        }
+    return reason
+
 
 @dataclass
 class UnitRow:
@@ -655,15 +744,22 @@ class TeamDashboard:
         return sum(1 for r in self.members if r.at_risk)
 
     def chart(self) -> dict:
-        """Each member's attainment per metric (bars), with the at-risk threshold."""
+        """Each member's actual to date per metric, in % of their target (bars),
+        against their pace, the share of the target expected by today (a line): like
+        with like. A bar is red when the member is at risk on that metric."""
         return {
             "labels": [r.person.display_name for r in self.members],
-            "threshold": float(at_risk_pct()),
             "metrics": [
                 {
                     "code": metric.code,
                     "name": metric.display_name,
-                    "values": [_number(r.cells[i].attainment) for r in self.members],
+                    "values": [_number(r.cells[i].progress.used_pct) for r in self.members],
+                    "pace": [
+                        _number(r.cells[i].progress.pace_pct)
+                        if r.cells[i].target is not None
+                        else None
+                        for r in self.members
+                    ],
                     "risk": [r.cells[i].at_risk for r in self.members],
                 }
                 for i, metric in enumerate(self.metrics)

@@ -9,7 +9,8 @@ and sales records from the history's first month to today shaped by the person's
 published monthly revenue target
 and a performance of their own — most near their target, two well behind, so
 the team dashboards show people at risk —, with a few records split between
-teammates, one cancelled order and collections some weeks after the sale.
+teammates, one cancelled order and collections some weeks after the sale (entered
+about a week after the money arrives: the collections metric's pace lag).
 Everything goes through the services, so the history and the monthly totals
 exist. Idempotent: skipped when the demo's records are already there.
 """
@@ -27,6 +28,7 @@ from org import demo as org_demo
 from org.models import FiscalYear, Membership, Period, User
 from sales import domain_feedback, services, services_feedback
 from sales.models import Customer, ProgressReport, SalesRecord, SatisfactionResponse
+from targets.demo import COLLECTIONS_LAG_DAYS
 from targets.models import Target
 
 DEPARTMENT = "dept.zhou"
@@ -206,7 +208,9 @@ def _rows(
                     {"person": mate.username, "share_pct": "40"},
                 ]
             collected_on = day + datetime.timedelta(days=rng.randrange(20, 75))
-            paid = collected_on <= today and rng.random() < 0.85
+            # Entered once matched with the bank statement, a week or so later.
+            entered_by = today - datetime.timedelta(days=COLLECTIONS_LAG_DAYS)
+            paid = collected_on <= today and rng.random() < 0.85 and collected_on <= entered_by
             rows.append(
                 {
                     "external_id": f"{PREFIX}R-{person.username}-{month.start_date:%Y%m}-{n}",
@@ -220,6 +224,9 @@ def _rows(
                     "collected_amount": str(amount if paid else 0),
                     "collected_on": collected_on.isoformat() if paid else "",
                     "credits": credits,
+                    # Generated from the targets: right even when far above what the
+                    # person sold in the first days of the history.
+                    "confirm": True,
                 }
             )
     return rows

@@ -37,24 +37,53 @@ class RecordValueError(DomainError):
         super().__init__(message)
 
 
+# --- plausibility --------------------------------------------------------------------------
+#
+# A hard limit per value of a record (and so per metric: revenue is the amount, gross margin
+# the margin, collections the collected amount), as constants so the database checks them
+# too (sales.models): beyond it a figure is a typo, never a sale. Below it, an amount far
+# above what a person usually sells (CONFIRM_FACTOR times their largest sale) is booked
+# only once confirmed.
+
+MONEY_LIMIT = Decimal("999999999.99")  # amount, gross margin, collected amount (either sign)
+QUANTITY_LIMIT = Decimal("1000000")
+CONFIRM_FACTOR = 10
+
+
+def plausible_limit(field: str) -> Decimal:
+    return QUANTITY_LIMIT if field == "quantity" else MONEY_LIMIT
+
+
+def needs_confirmation(amount, largest) -> bool:
+    """An amount above CONFIRM_FACTOR times `largest` (the person's largest sale so far);
+    never without a largest sale above 0."""
+    if largest is None or Decimal(largest) <= 0:
+        return False
+    return Decimal(amount) > CONFIRM_FACTOR * Decimal(largest)
+
+
 def _places_ok(value: Decimal, places: int) -> bool:
     return value == value.quantize(Decimal(1).scaleb(-places))
 
 
-def check_credit_split(shares: Sequence[tuple[Hashable, object]]) -> list[Decimal]:
+def check_credit_split(
+    shares: Sequence[tuple[Hashable, object]], labels: dict | None = None
+) -> list[Decimal]:
     """`shares` is [(person, share %)]: not empty, every share a number above 0 with
-    at most 2 decimals, nobody twice, and the shares add up to exactly 100.
-    Returns the shares as Decimals, in order."""
+    at most 2 decimals, nobody twice, and the shares add up to exactly 100. Messages
+    name a person by `labels[person]` when given (as the page shows them), else as
+    given. Returns the shares as Decimals, in order."""
     if not shares:
         raise DomainError(_("Credit the sale to at least one salesperson."))
     seen = set()
     values = []
-    for person, raw in shares:
-        if person in seen:
+    for key, raw in shares:
+        person = (labels or {}).get(key, key)
+        if key in seen:
             raise DomainError(
                 _("%(person)s is credited twice: give each person one share.") % {"person": person}
             )
-        seen.add(person)
+        seen.add(key)
         value = to_decimal(raw, what=_("The share of %(person)s") % {"person": person})
         if value <= 0:
             raise DomainError(
@@ -118,17 +147,38 @@ def check_record_values(amount, quantity, gross_margin, collected_amount) -> tup
                 _("%(what)s has more than 2 decimals: %(value)s.")
                 % {"what": label, "value": value},
             )
-        limit = Decimal("1e12") if name == "quantity" else Decimal("1e16")
-        if abs(value) >= limit:
-            raise RecordValueError(name, _("%(what)s is too large.") % {"what": label})
+        limit = plausible_limit(name)
+        if abs(value) > limit:
+            raise RecordValueError(
+                name,
+                _(
+                    "%(what)s %(value)s is not plausible: a record's %(what_lower)s is at "
+                    "most %(limit)s (either way). Check the figure."
+                )
+                % {
+                    "what": label,
+                    "what_lower": str(label).lower(),
+                    "value": f"{value:,}",
+                    "limit": f"{limit:,}",
+                },
+            )
         values.append(value)
     amount, quantity, margin, collected = values
     sign = -1 if amount < 0 else 1
     if quantity * sign < 0:
+        if amount < 0:
+            message = _(
+                "A return or correction has a negative amount (%(amount)s): make the quantity "
+                "negative too (%(negated)s instead of %(quantity)s)."
+            )
+        else:
+            message = _(
+                "The amount %(amount)s is positive but the quantity %(quantity)s is negative: "
+                "for a sale make the quantity positive (%(negated)s); for a return make the "
+                "amount negative too."
+            )
         raise RecordValueError(
-            "quantity",
-            _("Quantity %(quantity)s goes the other way than the amount %(amount)s.")
-            % {"quantity": quantity, "amount": amount},
+            "quantity", message % {"quantity": quantity, "amount": amount, "negated": -quantity}
         )
     if margin * sign > amount * sign:
         raise RecordValueError(
@@ -139,8 +189,11 @@ def check_record_values(amount, quantity, gross_margin, collected_amount) -> tup
     if collected * sign < 0:
         raise RecordValueError(
             "collected_amount",
-            _("Collected amount %(collected)s goes the other way than the amount %(amount)s.")
-            % {"collected": collected, "amount": amount},
+            _(
+                "Collected amount %(collected)s goes the other way than the amount "
+                "%(amount)s: make it %(negated)s, or 0."
+            )
+            % {"collected": collected, "amount": amount, "negated": -collected},
         )
     if collected * sign > amount * sign:
         raise RecordValueError(
@@ -222,6 +275,57 @@ def check_not_future(day: datetime.date | None, *, field: str, today: datetime.d
         )
 
 
+# --- sensible date ranges ----------------------------------------------------------------------
+#
+# A follow-up is logged within a year of the day it happened, and its next action is
+# planned at most a year ahead; a customer was won no earlier than 1950 (the database
+# checks that bound too). A date already stored is not judged again when other fields
+# change (sales.services).
+
+FOLLOWUP_WINDOW = datetime.timedelta(days=366)
+EARLIEST_CUSTOMER_SINCE = datetime.date(1950, 1, 1)
+
+
+def check_followup_dates(
+    *, happened_on: datetime.date | None, next_action_on: datetime.date | None, today
+) -> None:
+    """The follow-up happened within the last year, and its next action is within the
+    next year. Raises DateRuleError naming the field."""
+    earliest = today - FOLLOWUP_WINDOW
+    if happened_on is not None and happened_on < earliest:
+        raise DateRuleError(
+            "happened_on",
+            _(
+                "The follow-up's date %(date)s is more than a year ago: the earliest date "
+                "allowed is %(earliest)s."
+            )
+            % {"date": happened_on.isoformat(), "earliest": earliest.isoformat()},
+        )
+    latest = today + FOLLOWUP_WINDOW
+    if next_action_on is not None and next_action_on > latest:
+        raise DateRuleError(
+            "next_action_on",
+            _(
+                "The next action date %(date)s is more than a year ahead: the latest date "
+                "allowed is %(latest)s."
+            )
+            % {"date": next_action_on.isoformat(), "latest": latest.isoformat()},
+        )
+
+
+def check_customer_since(day: datetime.date | None) -> None:
+    """A customer was won no earlier than EARLIEST_CUSTOMER_SINCE; None passes."""
+    if day is not None and day < EARLIEST_CUSTOMER_SINCE:
+        raise DateRuleError(
+            "became_customer_on",
+            _(
+                "The customer-since date %(date)s is not plausible: the earliest date "
+                "allowed is %(earliest)s."
+            )
+            % {"date": day.isoformat(), "earliest": EARLIEST_CUSTOMER_SINCE.isoformat()},
+        )
+
+
 # --- the monthly totals kept in step with the credits ---------------------------------------
 
 TotalKey = tuple[int, int, datetime.date]  # person id, team id, first day of the month
@@ -278,6 +382,13 @@ def months_changed(old_credits, new_credits) -> list[datetime.date]:
 # targets, else the seasonality profile's weights, else plain days); the projection
 # carries today's rate to the end of the period; a person or unit is at risk when that
 # projection falls short of SALES_AT_RISK_PCT % of the target.
+#
+# Two rules keep the flag from crying wolf. No verdict before a minimum share of the
+# period has passed (SALES_AT_RISK_MIN_ELAPSED_PCT): until then it is "too early to
+# tell". And a metric whose actuals arrive late (collections, entered once the payment
+# is matched) has a lag in days (Metric.pace_lag_days): its pace, its projection and its
+# share of the period passed are taken as of that many days ago, since what happened
+# since has mostly not been entered yet.
 #
 # Rounding (half up): percentages to 0.1; expected-to-date, projection and variances to
 # the metric's decimal places (2 for money and percentages, 0 for counts). Fractions of
@@ -446,6 +557,46 @@ def projection(actual, share: Decimal, places: int) -> Decimal | None:
     return _round(Decimal(actual) / share, places)
 
 
+def observed_day(today: datetime.date, lag_days: int = 0) -> datetime.date:
+    """The last day whose actuals count as in: `today`, or `lag_days` before it for a
+    metric whose actuals arrive late."""
+    if lag_days < 0:
+        raise ValueError("a lag is 0 days or more")
+    return today - datetime.timedelta(days=lag_days)
+
+
+VERDICT_NONE = "none"  # no target above 0: nothing to judge
+VERDICT_TOO_EARLY = "too_early"  # too little of the period has passed to tell
+VERDICT_AT_RISK = "at_risk"
+VERDICT_ON_TRACK = "on_track"
+VERDICTS = (VERDICT_NONE, VERDICT_TOO_EARLY, VERDICT_AT_RISK, VERDICT_ON_TRACK)
+
+
+def verdict(
+    *,
+    actual,
+    target,
+    share: Decimal,
+    observed: Decimal,
+    threshold_pct,
+    min_elapsed_pct=0,
+    direction: str = HIGHER,
+) -> str:
+    """The at-risk verdict of one target: VERDICT_NONE without a target above 0;
+    VERDICT_TOO_EARLY while less than `min_elapsed_pct` % of the period has been
+    observed (`observed`, 0..1: the share of its days passed, as of the metric's lag)
+    or nothing is expected yet; else VERDICT_AT_RISK when the projection's attainment
+    is below `threshold_pct` (is_at_risk), VERDICT_ON_TRACK otherwise."""
+    if target is None or Decimal(target) <= 0:
+        return VERDICT_NONE
+    if share <= 0 or observed * HUNDRED < Decimal(min_elapsed_pct):
+        return VERDICT_TOO_EARLY
+    at_risk = is_at_risk(
+        actual=actual, target=target, share=share, threshold_pct=threshold_pct, direction=direction
+    )
+    return VERDICT_AT_RISK if at_risk else VERDICT_ON_TRACK
+
+
 def is_at_risk(*, actual, target, share: Decimal, threshold_pct, direction: str = HIGHER) -> bool:
     """The projection's attainment falls below `threshold_pct` (for higher-is-better:
     projection < threshold % of the target). Only once some of the target is
@@ -474,6 +625,17 @@ class Progress:
     projected_attainment: Decimal | None  # %
     at_risk: bool
     shape: str  # SHAPE_*
+    verdict: str = VERDICT_NONE  # VERDICT_*
+    observed: Decimal = Decimal(0)  # share of the period's days observed (as of the lag)
+    lag_days: int = 0
+
+    @property
+    def too_early(self) -> bool:
+        return self.verdict == VERDICT_TOO_EARLY
+
+    @property
+    def observed_pct(self) -> Decimal:
+        return _round_pct(self.observed * HUNDRED)
 
 
 def progress(
@@ -488,13 +650,28 @@ def progress(
     direction: str = HIGHER,
     weights: Sequence[Decimal] | None = None,
     shape: str = SHAPE_DAYS,
+    lag_days: int = 0,
+    min_elapsed_pct=0,
 ) -> Progress:
-    """Attainment, pace, projection and the at-risk flag of one target (see above)."""
+    """Attainment, pace, projection and the at-risk verdict of one target (see above).
+    The pace, the projection and the share observed are taken as of `lag_days` before
+    `today`; no verdict while less than `min_elapsed_pct` % of the period is observed."""
     actual = Decimal(actual)
     target = None if target is None else Decimal(target)
-    share = expected_share(start=start, end=end, today=today, weights=weights)
+    seen = observed_day(today, lag_days)
+    share = expected_share(start=start, end=end, today=seen, weights=weights)
+    observed = elapsed_fraction(start, end, seen)
     expected = expected_to_date(target, share, places)
     projected = projection(actual, share, places)
+    judged = verdict(
+        actual=actual,
+        target=target,
+        share=share,
+        observed=observed,
+        threshold_pct=threshold_pct,
+        min_elapsed_pct=min_elapsed_pct,
+        direction=direction,
+    )
     return Progress(
         target=target,
         actual=actual,
@@ -510,12 +687,9 @@ def progress(
         projected_attainment=(
             None if share <= 0 else _round_pct(_ratio_pct(actual / share, target, direction))
         ),
-        at_risk=is_at_risk(
-            actual=actual,
-            target=target,
-            share=share,
-            threshold_pct=threshold_pct,
-            direction=direction,
-        ),
+        at_risk=judged == VERDICT_AT_RISK,
         shape=shape if weights is not None else SHAPE_DAYS,
+        verdict=judged,
+        observed=observed,
+        lag_days=lag_days,
     )

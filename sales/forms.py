@@ -79,6 +79,11 @@ class RecordForm(forms.Form):
         _("Collected amount"), required=False, help_text=_("What the customer has paid so far.")
     )
     collected_on = forms.DateField(label=_("Collected on"), required=False, widget=DateInput())
+    confirm = forms.BooleanField(
+        label=_("This amount is right: book it"),
+        required=False,
+        help_text=_("Asked for an amount more than 10 times a credited person's largest sale."),
+    )
 
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,7 +94,7 @@ class RecordForm(forms.Form):
         if record is None:
             initial = {"date": timezone.localdate(), "quantity": 1}
         else:
-            initial = {name: getattr(record, name) for name in cls.base_fields}
+            initial = {name: getattr(record, name) for name in cls.base_fields if name != "confirm"}
             initial["customer"] = record.customer_id
         return cls(data, initial=initial, customers=customers)
 
@@ -106,6 +111,7 @@ class RecordForm(forms.Form):
             "gross_margin": data["gross_margin"] or 0,
             "collected_amount": data["collected_amount"] or 0,
             "collected_on": data["collected_on"],
+            "confirm": data["confirm"],
         }
 
 

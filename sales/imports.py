@@ -110,6 +110,14 @@ COLUMNS: tuple[Column, ...] = (
         ),
     ),
     Column(
+        "confirm",
+        False,
+        gettext_lazy(
+            "yes when an amount more than 10 times a credited person's largest sale is "
+            "right; without it such a row is refused and reported."
+        ),
+    ),
+    Column(
         SALESPERSON,
         False,
         gettext_lazy(
@@ -140,6 +148,7 @@ OPTIONAL = [
     "collected_amount",
     "collected_on",
     "status",
+    "confirm",
 ]
 TEMPLATE_HEADER = [
     "external_id",
@@ -549,6 +558,7 @@ def read_rows(header: Header, rows: list[Row]) -> tuple[list[_Read], list[Import
             data[column] = cell(column, _number, default=Decimal(0))
         data["collected_on"] = cell("collected_on", _date, required=False)
         data["status"] = (cell("status", _text, 10) or "").lower() if header.has("status") else ""
+        data["confirm"] = (cell("confirm", _text, 10) or "") if header.has("confirm") else ""
         data["credits"], credit_columns = _credits(row, header, people, problems)
         if len(problems) == before:
             read.append(_Read(row.number, data, credit_columns))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from org.models import OrgUnit, Period
+from sales import domain
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 QUANTITY = {"max_digits": 14, "decimal_places": 2}
@@ -58,6 +59,11 @@ class Customer(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "lost"]),
                 name="sales_customer_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(became_customer_on__isnull=True)
+                | Q(became_customer_on__gte=domain.EARLIEST_CUSTOMER_SINCE),
+                name="sales_customer_since_plausible",
             ),
         ]
         indexes = [models.Index(fields=["owner", "became_customer_on"])]
@@ -181,6 +187,14 @@ class SalesRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["booked", "cancelled"]), name="sales_record_status_known"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": -domain.plausible_limit(field)})
+                    & Q(**{f"{field}__lte": domain.plausible_limit(field)}),
+                    name=f"sales_record_{field}_plausible",
+                )
+                for field in ("amount", "quantity", "gross_margin", "collected_amount")
             ),
         ]
         indexes = [models.Index(fields=["date"]), models.Index(fields=["customer", "date"])]

@@ -1,6 +1,7 @@
 """The sales card on the home page (settings.HOME_PANELS): for a salesperson their
 month's attainment on the main metric, the follow-ups due and their progress report;
-for a supervisor how many of their people are at risk this month; for the department
+for a supervisor who of their people is at risk and why (this month, or this quarter or
+year while it is too early in the month to tell); for the department
 the company's month on the main metric. A fixed number of queries."""
 
 from __future__ import annotations
@@ -8,9 +9,25 @@ from __future__ import annotations
 from django.utils import timezone
 
 from org.permissions import is_department, is_salesperson, led_unit_paths
-from sales import attainment
+from sales import attainment, domain
 from sales.permissions_attainment import can_view_dashboards, led_roots
 from sales.selectors_feedback import report_status
+
+
+def judged_period(choice: attainment.PeriodChoice):
+    """The period a supervisor's home judges who is at risk in: the month, or, while too
+    little of it has passed for a verdict (SALES_AT_RISK_MIN_ELAPSED_PCT), the quarter,
+    else the fiscal year, containing today; None while it is too early for all three."""
+    today = choice.today
+    quarter = next((q for q in choice.quarters if q.start_date <= today <= q.end_date), None)
+    least = attainment.min_elapsed_pct()
+    for period in (choice.period, quarter, choice.year):
+        if period is None:
+            continue
+        elapsed = domain.elapsed_fraction(period.start_date, period.end_date, today)
+        if elapsed * 100 >= least:
+            return period
+    return None
 
 
 def home_panel(request):
@@ -60,9 +77,28 @@ def home_panel(request):
     if selling:
         panel["mine"] = rows[(me, main.pk)]
     if leading:
-        risky = {owner for (owner, _metric), row in rows.items() if row.at_risk}
-        panel["at_risk"] = sum(1 for m in members if led(m) in risky)
+        judged = judged_period(choice)
+        panel["judged"] = judged
         panel["members"] = len(members)
+        panel["min_elapsed"] = attainment.min_elapsed_pct()
+        if judged is not None:
+            if judged != choice.period:
+                rows = attainment.live_attainment(
+                    owners=[led(m) for m in members],
+                    metrics=metrics,
+                    period=judged,
+                    today=today,
+                    viewer=user,
+                    periods=choice.periods,
+                )
+            people = []
+            for m in members:
+                cells = [rows[(led(m), metric.pk)] for metric in metrics]
+                reason = attainment.risk_reason(cells)
+                if reason:
+                    people.append({"member": m, "reason": reason})
+            panel["at_risk_people"] = people
+            panel["at_risk"] = len(people)
     if department:
         panel["units"] = [rows[(("unit", r.pk), main.pk)] for r in roots]
         panel["roots"] = roots

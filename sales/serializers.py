@@ -332,6 +332,15 @@ class SalesRecordChangeSerializer(VisibleChoicesMixin, serializers.Serializer):
             "adding up to exactly 100."
         ),
     )
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        label=_("confirm"),
+        help_text=_(
+            "True when an amount more than 10 times a credited person's largest sale is "
+            "right; without it such an amount is refused."
+        ),
+    )
 
 
 class SalesRecordWriteSerializer(SalesRecordChangeSerializer):
@@ -389,6 +398,15 @@ class BulkRowSerializer(serializers.Serializer):
         help_text=_(
             "Without it a new record is booked and an existing one keeps its status: a "
             "cancelled record is booked again only when the row says so."
+        ),
+    )
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        label=_("confirm"),
+        help_text=_(
+            "True when an amount more than 10 times a credited person's largest sale is "
+            "right; without it the row is refused."
         ),
     )
 

@@ -28,6 +28,12 @@ PACE_SHAPES = [
     (domain.SHAPE_SEASONALITY, _("by the seasonality profile")),
     (domain.SHAPE_DAYS, _("by the days of the period")),
 ]
+VERDICTS = [
+    (domain.VERDICT_NONE, _("no target to judge")),
+    (domain.VERDICT_TOO_EARLY, _("too early to tell")),
+    (domain.VERDICT_AT_RISK, _("at risk")),
+    (domain.VERDICT_ON_TRACK, _("on track")),
+]
 PACE_METHODS = [
     (domain.PACE_SEASONALITY, _("by the monthly targets or the seasonality profile")),
     (domain.PACE_DAYS, _("by the days")),
@@ -190,6 +196,19 @@ class AttainmentRowSerializer(serializers.Serializer):
     )
     projected_attainment_pct = percent(source="progress.projected_attainment", allow_null=True)
     at_risk = serializers.BooleanField(read_only=True)
+    verdict = EnumField(
+        VERDICTS,
+        enum_name="RiskVerdictEnum",
+        source="progress.verdict",
+        read_only=True,
+        help_text=_(
+            "too_early while less than at_risk_min_elapsed_pct of the period has passed "
+            "(as of the metric's lag): then at_risk is false."
+        ),
+    )
+    risk_reason = serializers.CharField(
+        read_only=True, help_text=_("Why it is at risk, in one line; empty when it is not.")
+    )
     months = MonthPointSerializer(many=True, read_only=True)
     parts = TeamPartSerializer(
         many=True,
@@ -214,6 +233,12 @@ class SettingsMixin(serializers.Serializer):
         decimal_places=1,
         read_only=True,
         help_text=_("At risk when the projection falls below this percentage of the target."),
+    )
+    at_risk_min_elapsed_pct = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        read_only=True,
+        help_text=_("No at-risk verdict before this percentage of the period has passed."),
     )
     pace_method = EnumField(PACE_METHODS, enum_name="PaceMethodEnum", read_only=True)
 

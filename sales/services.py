@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -62,6 +63,10 @@ class _Lookups:
     existing: dict[str, SalesRecord] = field(default_factory=dict)
     # The current credits of the records being changed, by record id.
     credits: dict[int, list[SalesCredit]] = field(default_factory=dict)
+    # Each person's largest booked sale (the amount of a record credited to them), and
+    # the largest of anyone's: what "far above their usual" is measured against.
+    largest: dict[int, Decimal] = field(default_factory=dict)
+    largest_anyone: Decimal | None = None
 
 
 def _load(dates, user_ids, external_ids, *, lock=False, records=()) -> _Lookups:
@@ -93,6 +98,14 @@ def _load(dates, user_ids, external_ids, *, lock=False, records=()) -> _Lookups:
             ).select_related("fiscal_year")
         )
     if user_ids:
+        booked = SalesCredit.objects.filter(booked=True)
+        found.largest = dict(
+            booked.filter(person_id__in=user_ids)
+            .values("person_id")
+            .annotate(largest=Max("record__amount"))
+            .values_list("person_id", "largest")
+        )
+        found.largest_anyone = booked.aggregate(largest=Max("record__amount"))["largest"]
         for m in (
             Membership.objects.filter(user_id__in=user_ids, kind=Membership.Kind.MEMBER)
             .select_related("unit")
@@ -122,15 +135,56 @@ def _check_open(period: Period | None, day: datetime.date) -> Period:
     return period
 
 
-def _team_on(person: User, day: datetime.date, found: _Lookups):
+def _team_or_none(person: User, day: datetime.date, found: _Lookups):
     for m in found.memberships.get(person.pk, []):
         if m.is_active_on(day):
             return m.unit
+    return None
+
+
+def _shown(person: User, day: datetime.date, found: _Lookups) -> str:
+    """A person as the pages show them: "name · team" (their team on `day`, else their
+    latest), never by username."""
+    team = _team_or_none(person, day, found)
+    if team is None:
+        latest = found.memberships.get(person.pk) or []
+        team = latest[0].unit if latest else None
+    return f"{person.display_name} · {team.display_name}" if team else person.display_name
+
+
+def _team_on(person: User, day: datetime.date, found: _Lookups):
+    team = _team_or_none(person, day, found)
+    if team is not None:
+        return team
     raise _FieldProblem(
         "credits",
         _("%(person)s is not a member of any team on %(date)s.")
-        % {"person": person.username, "date": day.isoformat()},
+        % {"person": person.display_name, "date": day.isoformat()},
     )
+
+
+def _check_usual(amount: Decimal, credits_in, day, found: _Lookups, before=None) -> None:
+    """An amount far above the usual (domain.needs_confirmation against each credited
+    person's largest sale, or anyone's for a person with none yet) needs `confirm`. A
+    record keeping the amount it had is not asked again."""
+    if before is not None and amount <= before:
+        return
+    for person, _share in credits_in:
+        largest = found.largest.get(person.pk) or found.largest_anyone
+        if domain.needs_confirmation(amount, largest):
+            raise _FieldProblem(
+                "confirm",
+                _(
+                    "The amount %(amount)s is more than %(factor)s times the largest sale of "
+                    "%(person)s (%(largest)s). If it is right, confirm it and save again."
+                )
+                % {
+                    "amount": f"{amount:,.2f}",
+                    "factor": domain.CONFIRM_FACTOR,
+                    "person": _shown(person, day, found),
+                    "largest": f"{Decimal(largest):,.2f}",
+                },
+            )
 
 
 @dataclass
@@ -161,12 +215,17 @@ def _prepare(data: dict, found: _Lookups, acting_user) -> _Prepared:
         raise _FieldProblem(exc.field, str(exc)) from None
     credits_in = data["credits"]
     try:
-        shares = domain.check_credit_split([(p.username, s) for p, s in credits_in])
+        shares = domain.check_credit_split(
+            [(p.pk, s) for p, s in credits_in],
+            labels={p.pk: _shown(p, day, found) for p, _s in credits_in},
+        )
     except DomainError as exc:
         raise _FieldProblem("credits", str(exc)) from None
     external_id = (data.get("external_id") or "").strip() or None
     record = data.get("record") or (found.existing.get(external_id) if external_id else None)
     is_new = record is None
+    if not data.get("confirm"):
+        _check_usual(amount, credits_in, day, found, None if is_new else record.amount)
     if data.get("record") is not None and record.status == SalesRecord.Status.CANCELLED:
         raise _FieldProblem("status", _("This record is cancelled: it cannot be changed."))
     if not is_new and record.period.status != Period.Status.OPEN:
@@ -465,11 +524,13 @@ def record_save(
     category: str = "",
     credits: list[tuple[User, Decimal]],
     external_id: str | None = None,
+    confirm: bool = False,
     acting_user=None,
 ) -> SalesRecord:
     """Create a sales record, or update `record` (a change in the browser) or else the one
     with the same external id. A cancelled record, or one in a period that is not open,
-    is not changed."""
+    is not changed. An amount far above a credited person's usual is refused (field
+    `confirm`) unless `confirm` says it is right."""
     external_id = (external_id or "").strip() or None
     if record is not None:
         record = (
@@ -498,6 +559,7 @@ def record_save(
         "category": category,
         "credits": credits,
         "external_id": external_id,
+        "confirm": confirm,
     }
     prepared = _prepare(data, found, acting_user)
     audit_as(prepared.record, acting_user)
@@ -562,6 +624,13 @@ def _parse_date(raw, field_name: str):
         ) from None
 
 
+def _confirmed(value) -> bool:
+    """A row's `confirm`: true, yes, 1 (any case) or True."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"true", "yes", "1", "y", "x"}
+
+
 @transaction.atomic
 def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
     """Write many records at once (ERP push, import), idempotent by external id.
@@ -570,7 +639,8 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
     "quantity", "gross_margin", "collected_amount", "collected_on", "product",
     "category", "credits": [{"person": username, "share_pct": ...}], and optionally
     "status" ("booked" or "cancelled"; without it a new record is booked and an
-    existing one keeps its status)}.
+    existing one keeps its status) and "confirm" (true, yes or 1: an amount far above
+    a credited person's usual is right)}.
     Every row is checked first; if any is bad, RowsRefused names each row and field
     and nothing is written. The queries do not grow with the number of rows (beyond
     batches of 500). Returns {"created": n, "updated": n}.
@@ -629,6 +699,7 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
                     "credits": credits,
                     "external_id": str(row.get("external_id") or "").strip() or None,
                     "status": str(row.get("status") or "").strip().lower() or None,
+                    "confirm": _confirmed(row.get("confirm")),
                 }
             )
         except _FieldProblem as exc:
@@ -732,6 +803,7 @@ def _customer_values(
         became_customer_on = today
     try:
         domain.check_not_future(became_customer_on, field="became_customer_on", today=today)
+        domain.check_customer_since(became_customer_on)
     except domain.DateRuleError as exc:
         raise _FieldProblem(exc.field, str(exc)) from None
     before = None
@@ -909,8 +981,23 @@ def followup_save(
         raise _FieldProblem("kind", _("Unknown kind of follow-up: %(kind)s.") % {"kind": kind})
     if happened_on is None:
         raise _FieldProblem("happened_on", _("Give the date of the follow-up."))
+    today = timezone.localdate()
+    # The dates as stored: one that is not changed is not judged again (a follow-up
+    # logged a year ago can still be edited or its next action moved).
+    stored = (None, None)
+    if followup is not None and followup.pk is not None:
+        stored = (
+            FollowUp.objects.filter(pk=followup.pk)
+            .values_list("happened_on", "next_action_on")
+            .first()
+        ) or stored
     try:
-        domain.check_not_future(happened_on, field="happened_on", today=timezone.localdate())
+        domain.check_not_future(happened_on, field="happened_on", today=today)
+        domain.check_followup_dates(
+            happened_on=happened_on if happened_on != stored[0] else None,
+            next_action_on=next_action_on if next_action_on != stored[1] else None,
+            today=today,
+        )
     except domain.DateRuleError as exc:
         raise _FieldProblem(exc.field, str(exc)) from None
     if next_action_on is not None and next_action_on < happened_on:

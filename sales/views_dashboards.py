@@ -65,6 +65,7 @@ def _person_page(request, person):
             "chart": dashboard.chart() if dashboard else None,
             "report": report_status(person=person, today=today) if is_salesperson(person) else None,
             "threshold": attainment.at_risk_pct(),
+            "min_elapsed": attainment.min_elapsed_pct(),
             "today": today,
         },
     )
@@ -145,6 +146,7 @@ def dashboard_team(request):
             "d": dashboard,
             "chart": dashboard.chart() if dashboard else None,
             "threshold": attainment.at_risk_pct(),
+            "min_elapsed": attainment.min_elapsed_pct(),
             "today": today,
         },
     )
@@ -186,6 +188,7 @@ def dashboard_org(request):
             "d": dashboard,
             "chart": dashboard.chart() if dashboard else None,
             "threshold": attainment.at_risk_pct(),
+            "min_elapsed": attainment.min_elapsed_pct(),
             "today": today,
         },
     )

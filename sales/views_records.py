@@ -62,7 +62,15 @@ from sales.forms import (
 from sales.models import Contact, Customer, FollowUp, SalesRecord
 
 PAGE_SIZE = 50
-RECORD_FIELDS = ("date", "amount", "quantity", "gross_margin", "collected_amount", "collected_on")
+RECORD_FIELDS = (
+    "date",
+    "amount",
+    "quantity",
+    "gross_margin",
+    "collected_amount",
+    "collected_on",
+    "confirm",
+)
 
 
 def _is_htmx(request) -> bool:

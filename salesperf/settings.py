@@ -391,6 +391,13 @@ try:
         raise ImproperlyConfigured("SALES_AT_RISK_PCT must be above 0")
 except InvalidOperation as exc:
     raise ImproperlyConfigured("SALES_AT_RISK_PCT must be a number") from exc
+# No at-risk verdict before this percentage of the period has passed ("too early to tell").
+SALES_AT_RISK_MIN_ELAPSED_PCT = env_str("SALES_AT_RISK_MIN_ELAPSED_PCT", "25")
+try:
+    if not 0 <= Decimal(SALES_AT_RISK_MIN_ELAPSED_PCT) <= 100:
+        raise ImproperlyConfigured("SALES_AT_RISK_MIN_ELAPSED_PCT must be between 0 and 100")
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("SALES_AT_RISK_MIN_ELAPSED_PCT must be a number") from exc
 # Largest sales or satisfaction import file accepted (bytes).
 SALES_IMPORT_MAX_BYTES = env_int("SALES_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 

@@ -60,6 +60,11 @@ METRICS = [
     ),
 ]
 
+# Collections are entered once the payment is matched with the bank statement, about a
+# week after the money arrives: the dashboards take their pace as of a week ago.
+COLLECTIONS_LAG_DAYS = 7
+PACE_LAG_DAYS = {"collections": COLLECTIONS_LAG_DAYS}
+
 EQUAL_PROFILE = "Equal months"
 SEASON_PROFILE = "Instrument sales season"
 # By calendar month: slow in the Chinese New Year month (February), strong at the end of
@@ -88,6 +93,7 @@ def _metrics(dept: User) -> dict[str, Metric]:
                 source=source,
                 description=description,
                 position=position,
+                pace_lag_days=PACE_LAG_DAYS.get(code, 0),
             )
     return metrics
 

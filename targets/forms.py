@@ -10,7 +10,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Period
-from targets.models import Adjustment, Metric, SeasonalityProfile
+from targets.models import MAX_PACE_LAG_DAYS, Adjustment, Metric, SeasonalityProfile
 
 
 class PeriodChoiceField(forms.ModelChoiceField):
@@ -98,7 +98,23 @@ class MetricForm(forms.Form):
         label=_("What it measures"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     position = forms.IntegerField(label=_("Position in lists"), min_value=0, initial=0)
+    pace_lag_days = forms.IntegerField(
+        label=_("Actuals arrive late by (days)"),
+        min_value=0,
+        max_value=MAX_PACE_LAG_DAYS,
+        initial=0,
+        required=False,
+        help_text=_(
+            "About how many days after the event its actuals are entered (0: at once; "
+            "collections often a week or more). The dashboards take the pace and the "
+            "projection as of that many days ago."
+        ),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def clean_pace_lag_days(self) -> int:
+        """Left empty: the actuals arrive at once (0 days)."""
+        return self.cleaned_data.get("pace_lag_days") or 0
 
     @classmethod
     def for_metric(cls, metric: Metric | None, data=None):

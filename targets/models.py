@@ -15,6 +15,9 @@ from simple_history.models import HistoricalRecords
 
 from org.models import BilingualNameMixin, OrgUnit, Period
 
+# The longest lag a metric's actuals may have (days): a month and a half.
+MAX_PACE_LAG_DAYS = 45
+
 
 class Metric(BilingualNameMixin, models.Model):
     class Unit(models.TextChoices):
@@ -44,6 +47,16 @@ class Metric(BilingualNameMixin, models.Model):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Actuals that arrive late (collections are entered once the payment is matched):
+    # the dashboards take the pace and the projection as of this many days ago.
+    pace_lag_days = models.PositiveSmallIntegerField(
+        _("actuals arrive late by (days)"),
+        default=0,
+        help_text=_(
+            "About how many days after the event its actuals are entered (0: at once). "
+            "The pace and the projection count the period up to that many days ago."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -57,6 +70,10 @@ class Metric(BilingualNameMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(direction__in=["higher", "lower"]), name="targets_metric_direction"
+            ),
+            models.CheckConstraint(
+                condition=Q(pace_lag_days__lte=MAX_PACE_LAG_DAYS),
+                name="targets_metric_pace_lag_days",
             ),
         ]
 

@@ -28,6 +28,7 @@ from org.permissions import active_on_q
 from org.services import audit_as
 from targets import actuals, domain, selectors
 from targets.models import (
+    MAX_PACE_LAG_DAYS,
     Adjustment,
     Metric,
     SalesPlan,
@@ -170,6 +171,15 @@ def metric_save(*, metric: Metric | None = None, acting_user, **fields) -> Metri
                     "value": getattr(metric, field),
                 }
             )
+    lag = metric.pace_lag_days
+    if not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= MAX_PACE_LAG_DAYS:
+        raise DomainError(
+            _(
+                "The delay of the actuals is a whole number of days from 0 to %(most)s, "
+                "not %(value)s."
+            )
+            % {"most": MAX_PACE_LAG_DAYS, "value": lag}
+        )
     clash = Metric.objects.filter(code=metric.code).exclude(pk=metric.pk).exists()
     if clash:
         raise DomainError(_("The metric code %(code)s is already used.") % {"code": metric.code})

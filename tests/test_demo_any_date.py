@@ -78,3 +78,43 @@ def test_a_later_seeding_closes_what_has_ended_since_without_a_failure():
         "closed"
     )
     assert "cycle FY2027 Q2: 41 appraisals" in line(out, "Appraisal: ")
+
+
+def test_on_the_7th_of_a_month_the_supervisor_s_home_names_only_who_is_at_risk(client):
+    """Seeded on 7 December: too early to tell in December, so the home judges the
+    quarter, and names the two people well behind and few others, each with the reason,
+    by name and team, never by username."""
+    from django.urls import reverse
+
+    from org.models import User
+    from sales import attainment
+    from sales import demo as sales_demo
+
+    with time_machine.travel(local_moment(datetime.date(2026, 12, 7)), tick=True):
+        seed()
+        sup = User.objects.get(username="sup.sh")
+        client.force_login(sup)
+        response = client.get("/")
+        panel = next(p for t, p in response.context["panels"] if t.endswith("panel.html"))
+        body = response.content.decode()
+        assert panel["judged"].kind == "quarter"
+        assert "Too early to tell in December 2026" in body
+        people = panel["at_risk_people"]
+        assert 0 < len(people) <= panel["members"] // 2
+        behind = {
+            p.username
+            for p, _team, index in sales_demo._team_members(datetime.date(2026, 12, 7))
+            if sales_demo._behind(index)
+        }
+        named = {p["member"].person.username for p in people}
+        assert behind & named
+        for p in people:
+            person = p["member"].person
+            assert f"{person.display_name} · {p['member'].team.display_name}" in body
+            assert p["reason"] in body and "of the quarter." in p["reason"]
+            assert person.username not in p["reason"]
+        # The team dashboard's month view says so too, and flags nobody yet.
+        team = client.get(reverse("sales:dashboard-team"))
+        assert 'id="too-early"' in team.content.decode()
+        assert team.context["d"].at_risk_count == 0
+        assert attainment.min_elapsed_pct() == 25

@@ -68,6 +68,15 @@ def signed_value(value, metric):
     return f"+{text}" if Decimal(value) > 0 else text
 
 
+def pct_text(value, places: int | None = 1) -> str:
+    """A percentage in the reader's format as plain text: to 0.1, "12.5 %", or with
+    `places` None to the decimals it has, "90 %"."""
+    if places is None:
+        exponent = Decimal(value).normalize().as_tuple().exponent
+        places = max(-exponent, 0) if isinstance(exponent, int) else 0
+    return f"{_formatted(value, places)} %"
+
+
 @register.filter
 def pct(value):
     """A percentage to 0.1, "12.5 %"; a muted dash when there is none."""

@@ -52,11 +52,14 @@
       },
       {
         type: "line",
-        label: canvas.dataset.labelThreshold,
-        data: data.labels.map(function () { return data.threshold; }),
-        borderColor: danger,
+        label: canvas.dataset.labelPace,
+        data: metric.pace,
+        borderColor: color("--bs-dark", "#212529"),
         borderDash: [4, 4],
-        pointRadius: 0,
+        showLine: false,
+        pointStyle: "line",
+        pointRadius: 12,
+        pointBorderWidth: 3,
         order: 1
       }
     ];

@@ -357,7 +357,12 @@ def test_the_person_dashboard(org, world):
     )
     assert [c.metric.code for c in dash.cards] == ["revenue", "customers"]
     assert dash.main.actual == D("130.01")
-    assert [c.metric.code for c in dash.at_risk] == ["revenue", "customers"]
+    # At risk, the furthest behind first (the lowest projected attainment), each with
+    # its reason.
+    risky = dash.at_risk
+    assert [c.metric.code for c in risky] == ["customers", "revenue"]
+    assert risky[0].progress.projected_attainment <= risky[1].progress.projected_attainment
+    assert all(c.risk_reason.startswith(c.metric.display_name) for c in risky)
     assert [f.next_action for f in dash.followups] == ["Call back"]  # within 7 days, not done
     chart = dash.chart()
     assert chart["metrics"][0]["actual"][:3] == [100.0, 30.01, None]

@@ -137,7 +137,8 @@ def test_a_return_is_a_negative_record_with_values_of_the_same_sign():
     [
         (("100", "1", "10", "150"), "Collected amount 150 exceeds the amount 100"),
         (("100", "1", "120", "0"), "Gross margin 120 cannot exceed the amount 100"),
-        (("100", "-1", "10", "0"), "Quantity -1 goes the other way"),
+        (("100", "-1", "10", "0"), "the quantity -1 is negative: for a sale make the quantity"),
+        (("-100", "1", "-10", "0"), "make the quantity negative too \\(-1 instead of 1\\)"),
         (("-100", "-1", "-10", "5"), "Collected amount 5 goes the other way"),
         (("100.001", "1", "10", "0"), "Amount has more than 2 decimals"),
         (("abc", "1", "10", "0"), "Amount is not a number"),
