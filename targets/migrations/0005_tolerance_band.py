@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('targets', '0003_person_target_parts'),
+        ('targets', '0004_metric_pace_lag_days'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

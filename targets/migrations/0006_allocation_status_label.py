@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('targets', '0004_tolerance_band'),
+        ('targets', '0005_tolerance_band'),
     ]
 
     operations = [
