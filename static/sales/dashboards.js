@@ -82,6 +82,7 @@
       data: { labels: data.labels, datasets: datasets(canvas, data, 0) },
       options: {
         responsive: true,
+        maintainAspectRatio: false,  // the .chart-box around the canvas sets the height
         interaction: { mode: "index", intersect: false },
         scales: { y: { beginAtZero: true } },
         plugins: { legend: { position: "bottom" } }
@@ -115,6 +116,13 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-chart-switch] button");
     if (button) { switchMetric(button.closest("[data-chart-switch]"), button); }
+    // The team dashboard on a phone: a member's row shows its details on a tap.
+    var expand = event.target.closest(".js-expand-row");
+    if (expand) {
+      var row = expand.closest("tr");
+      var open = row.classList.toggle("expanded");
+      expand.setAttribute("aria-expanded", open ? "true" : "false");
+    }
   });
 
   document.addEventListener("change", function (event) {

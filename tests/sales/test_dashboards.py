@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from org.models import Membership
@@ -187,6 +188,20 @@ def test_the_team_dashboard_shows_totals_members_and_the_chart(client_as, org, w
         org.supervisor.display_name: False,
         org.teammate.display_name: False,
     }
+
+
+def test_the_team_dashboard_has_a_phone_layout(client_as, org, world):
+    """On a phone a member's cell shows the attainment only (the details are
+    `.cell-detail`, hidden below 768 px until the row's chevron is tapped), and the
+    charts sit in a box of a readable height (the CSS the e2e phone journey checks)."""
+    body = client_as("supervisor").get(TEAM, q1(world)).content.decode()
+    rows = body.split('id="team-table"', 1)[1].split("</table>", 1)[0]
+    assert rows.count("js-expand-row") == 3  # one per member
+    assert 'aria-expanded="false"' in rows and "cell-detail" in rows
+    assert '<div class="chart-box"><canvas id="chart-members"' in body
+    css = (settings.BASE_DIR / "static" / "css" / "salesperf.css").read_text()
+    assert "#team-table .cell-detail { display: none; }" in css
+    assert ".chart-box { position: relative; height: 15rem; }" in css
 
 
 def test_the_team_dashboard_sorts_on_the_server(client_as, world):
