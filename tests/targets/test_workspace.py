@@ -196,6 +196,19 @@ def test_editing_a_cell_saves_a_draft_and_answers_the_table_body(
     assert rows[f"unit-{org.company.pk}"].state == "ok"
 
 
+def test_an_edit_box_shows_the_value_grouped_and_takes_it_back_so(
+    client_as, org, tree, metric, year
+):
+    client = client_as("department")
+    response = cell(client, metric, year, "1,234,567.5", unit=org.east)
+    assert response.status_code == 200
+    tree["east"].refresh_from_db()
+    assert tree["east"].value == Decimal("1234567.50")
+    body = response.content.decode()
+    box = body.split(f'id="v-unit-{org.east.pk}"', 1)[1].split(">", 1)[0]
+    assert 'value="1,234,567.50"' in box  # as every figure beside it, not 1234567.50
+
+
 def test_editing_a_person_creates_their_target_in_the_team_shown(
     client_as, org, tree, metric, year
 ):
