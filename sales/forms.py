@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.imports import human_size
+from org.models import OrgUnit
+from org.selectors import with_current_team
 from sales.models import Customer, FollowUp, SalesRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -24,8 +26,19 @@ DECIMAL_INPUT = {"step": "0.01", "inputmode": "decimal"}
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    """A person as "name · team" (their sales team today), so that two people of the
+    same name are told apart; the team is read in the same query."""
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(None if queryset is None else with_current_team(queryset))
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
     def label_from_instance(self, obj):
-        return obj.display_name
+        team = OrgUnit(
+            name=getattr(obj, "team_name", "") or "", name_zh=getattr(obj, "team_name_zh", "") or ""
+        ).display_name
+        return f"{obj.display_name} · {team}" if team else obj.display_name
 
 
 class UnitChoiceField(forms.ModelChoiceField):

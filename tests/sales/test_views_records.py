@@ -416,6 +416,9 @@ def test_the_entry_form_defaults_to_today_and_100_percent_to_the_user(client_as,
     assert list(form.fields["customer"].queryset) == [world["salesperson_customer"]]
     people = set(credits.forms[0].fields["person"].queryset.values_list("username", flat=True))
     assert people == {"sam", "tina", "sue"}
+    # The picker names each with their team, so two people of one name are told apart.
+    labels = [label for _value, label in credits.forms[0].fields["person"].choices][1:]
+    assert f"{org.teammate.display_name} · East Team 1" in labels
     body = response.content.decode()
     assert "sales/records.js" in body
     assert "<script>" not in body
