@@ -20,6 +20,7 @@ README = {
     "my-targets-zh.png": "salesperson-zh-my-targets.png",
     "sales-dashboard-mine-en.png": "salesperson-en-dashboard.png",
     "sales-dashboard-phone-zh.png": "phone-zh-dashboard.png",
+    "sales-team-phone-en.png": "phone-team-en-team-expanded.png",
     "sales-team-zh.png": "supervisor-zh-team-dashboard.png",
     "sales-organisation-en.png": "department-en-organisation-dashboard.png",
     "appraisal-how-i-am-appraised-en.png": "salesperson-en-how-i-am-appraised.png",
