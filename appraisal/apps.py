@@ -7,4 +7,7 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("Appraisal")
 
     def ready(self):
-        from appraisal import notices  # noqa: F401  registers the notification texts
+        from appraisal import (
+            notices,  # noqa: F401  registers the notification texts
+            tasks,  # noqa: F401  registers the tasks, queued by name
+        )

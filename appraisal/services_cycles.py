@@ -50,6 +50,7 @@ from org.domain import DomainError
 from org.models import Membership, Period, Role, User
 from org.permissions import active_on_q, is_department, subtree_q
 from org.services import audit_as
+from salesperf.celery import app as celery_app
 
 Status = Appraisal.Status
 Method = Dimension.Method
@@ -291,10 +292,9 @@ def cycle_open(
     cycle_id = cycle.pk
 
     def after_commit():
-        from appraisal import tasks
-
         notify(recipient_ids=recipients, kind="appraisal_cycle_opened", params=params, url=url)
-        tasks.compute_cycle.delay(cycle_id)
+        # By the task's name: the tasks module imports this one, never the reverse.
+        celery_app.signature("appraisal.compute_cycle", args=(cycle_id,)).delay()
 
     transaction.on_commit(after_commit)
     return cycle

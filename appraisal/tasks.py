@@ -6,6 +6,8 @@ import datetime
 
 from celery import shared_task
 
+from appraisal.services_cycles import cycle_compute
+
 
 @shared_task(
     name="appraisal.compute_cycle",
@@ -18,7 +20,5 @@ def compute_cycle(cycle_id: int, today: str | None = None) -> int:
     """Compute (again) the figures of a cycle's appraisals that are not finalised:
     attainment, satisfaction and the scores. Running it again changes nothing new.
     `today` (YYYY-MM-DD) is for tests and replays. Returns the number of appraisals."""
-    from appraisal.services_cycles import cycle_compute
-
     day = datetime.date.fromisoformat(today) if today else None
     return cycle_compute(cycle_id=cycle_id, today=day)

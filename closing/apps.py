@@ -12,6 +12,7 @@ class ClosingConfig(AppConfig):
         from closing import (
             notices,  # noqa: F401  registers the notification texts
             signals,  # noqa: F401  records the scheduled jobs' runs
+            tasks,  # noqa: F401  registers the tasks (services queue them by name)
         )
         from salesperf.beat import install_schedule
 

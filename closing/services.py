@@ -23,6 +23,7 @@ from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening, Sche
 from org.domain import DomainError
 from org.models import FiscalYear, Period
 from org.services import period_transition
+from salesperf.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,10 @@ def _enqueue(run_id: int, name: str) -> None:
     """Queue a step's task once the current transaction has committed. Robust: with
     eager tasks (no REDIS_URL) a failing step has already recorded its failure, and the
     caller's request must not fail with it."""
-    from closing import tasks
 
     def send():
-        tasks.run_step.delay(run_id, name)
+        # By the task's name: the tasks module imports this one, never the reverse.
+        celery_app.signature("closing.run_step", args=(run_id, name)).delay()
 
     transaction.on_commit(send, robust=True)
 

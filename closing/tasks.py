@@ -17,6 +17,8 @@ import datetime
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from closing import services
+
 TRANSIENT = (OperationalError, InterfaceError)
 MAX_RETRIES = 5
 
@@ -35,8 +37,6 @@ MAX_RETRIES = 5
 )
 def run_step(self, run_id: int, name: str) -> str | None:
     """Run step `name` of close run `run_id`. Returns the next step's name."""
-    from closing import services
-
     try:
         return services.run_step(run_id=run_id, name=name)
     except TRANSIENT as exc:
@@ -56,7 +56,5 @@ def close_due_periods(today: str | None = None) -> int:
     """Start the close of every period that ended and was never closed (month, quarter
     and year ends). `today` (YYYY-MM-DD) is for tests and replays. Returns the number
     of closes started."""
-    from closing import services
-
     day = datetime.date.fromisoformat(today) if today else None
     return len(services.close_due_periods(today=day))

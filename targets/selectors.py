@@ -925,13 +925,27 @@ def plans_for_api(user) -> QuerySet[SalesPlan]:
     )
 
 
+def team_of(person: User, period: Period) -> OrgUnit | None:
+    """The team the person is a member of at the end of the period (or last in it)."""
+    membership = (
+        Membership.objects.filter(
+            user=person,
+            kind=Membership.Kind.MEMBER,
+            start_date__lte=period.end_date,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
+        .select_related("unit")
+        .order_by("-start_date")
+        .first()
+    )
+    return membership.unit if membership else None
+
+
 def would_be_target(*, metric: Metric, period: Period, unit=None, person=None, team=None) -> Target:
     """The target `services.target_set` would change: the existing one (a person's part
     in `team`, by default in the team they were last in during the period), or an
     unsaved one with the team the service would give it."""
     if person is not None and team is None:
-        from targets.services import team_of
-
         team = team_of(person, period)
     owner = {"unit": unit} if unit is not None else {"person": person, "team": team}
     existing = (

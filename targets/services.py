@@ -226,27 +226,11 @@ def _owner_filter(unit: OrgUnit | None, person: User | None) -> dict:
     return {"unit": unit, "person": None} if unit is not None else {"person": person, "unit": None}
 
 
-def team_of(person: User, period: Period) -> OrgUnit | None:
-    """The team the person is a member of at the end of the period (or last in it)."""
-    membership = (
-        Membership.objects.filter(
-            user=person,
-            kind=Membership.Kind.MEMBER,
-            start_date__lte=period.end_date,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start_date))
-        .select_related("unit")
-        .order_by("-start_date")
-        .first()
-    )
-    return membership.unit if membership else None
-
-
 def _part_team(person: User, period: Period, team: OrgUnit | None) -> OrgUnit:
     """The team of a person's part for `period`: `team` if they were a member of it
     during the period, else refused; by default the team they were last in."""
     if team is None:
-        team = team_of(person, period)
+        team = selectors.team_of(person, period)
         if team is None:
             raise DomainError(
                 _("%(person)s is not in a sales team during %(period)s.")
@@ -1858,7 +1842,7 @@ def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
     plan.status = SalesPlan.Status.SUBMITTED
     audit_as(plan, acting_user, "submitted")
     plan.save()
-    team = team_of(plan.person, plan.period)
+    team = selectors.team_of(plan.person, plan.period)
     recipients = _supervisor_ids(team.pk, timezone.localdate()) if team else []
     params = _both_languages(person=plan.person.display_name, period=lambda: plan.period.label)
     url = reverse("targets:plan", args=[plan.pk])
