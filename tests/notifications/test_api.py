@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from notifications.models import Notification
 from notifications.services import notify
+from tests.api_errors import field_errors
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_mark_read_with_bad_ids_is_400(api_as, inbox):
         "/api/v1/notifications/mark-read/", {"ids": ["x"]}, format="json"
     )
     assert response.status_code == 400
-    assert "ids" in response.json()
+    assert "ids" in field_errors(response)
     assert Notification.objects.filter(read_at__isnull=True).count() == 2
 
 
