@@ -68,7 +68,7 @@ class NotificationViewSet(mixins.ListModelMixin, ApiViewSet):
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         count = services.notifications_mark_read(
-            user=request.user, ids=serializer.validated_data["ids"]
+            user=request.user, ids=serializer.validated_data.get("ids")
         )
         return Response({"count": count})
 
