@@ -11,6 +11,8 @@ send a `WWW-Authenticate: Token` challenge.
 
 from __future__ import annotations
 
+import json
+import re
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -19,7 +21,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import CharFilter, DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, status, viewsets
@@ -59,9 +61,60 @@ from org.serializers import (
 
 
 class ApiPagination(PageNumberPagination):
+    """`page` from 1 (a page past the last one answers 404) and `page_size` from 1 to 500;
+    a `page_size` that is not such a number is refused (400), not quietly replaced."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        given = request.query_params.get(self.page_size_query_param)
+        if given is not None and not (
+            given.isascii() and given.isdigit() and 1 <= int(given) <= self.max_page_size
+        ):
+            raise ValidationError(
+                {self.page_size_query_param: [_("Give a whole number from 1 to 500.")]},
+                code="invalid",
+            )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, except that a filter of ids, choices, numbers, dates or booleans given
+    with an empty value (`?status=`) is refused (400) instead of being ignored: the schema
+    documents values, not emptiness."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = [
+                name
+                for name, declared in filterset.filters.items()
+                # an empty text filter is a text like any other (it filters nothing out)
+                if not isinstance(declared, CharFilter)
+                and name in request.query_params
+                and not any(v.strip() for v in request.query_params.getlist(name))
+            ]
+            if empty:
+                raise ValidationError(
+                    {name: [_("Give a value, or leave the parameter out.")] for name in empty},
+                    code="invalid",
+                )
+        return filterset
 
 
 class DomainRuleBroken(APIException):
@@ -134,7 +187,8 @@ def error_response(detail, *, code: str, status_code: int, **kwargs) -> Response
 
 def flatten_errors(detail, field: str = ""):
     """(field, message) pairs from a serializer's nested errors: `credits.2.share_pct` for
-    the second credit's share (positions from 1); "" for the request as a whole."""
+    the second credit's share (positions from 1); "" for the request as a whole. Each
+    message is DRF's ErrorDetail, whose `code` says what kind of problem it is."""
     if isinstance(detail, dict):
         for key, value in detail.items():
             if key == api_settings.NON_FIELD_ERRORS_KEY:
@@ -147,7 +201,7 @@ def flatten_errors(detail, field: str = ""):
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
             for item in detail:
-                yield field, str(item)
+                yield field, item
         else:
             for position, value in enumerate(detail, start=1):
                 if value:  # DRF leaves {} for the list's valid items
@@ -155,7 +209,7 @@ def flatten_errors(detail, field: str = ""):
                         value, f"{field}.{position}" if field else str(position)
                     )
     else:
-        yield field, str(detail)
+        yield field, detail
 
 
 def validation_body(detail) -> dict:
@@ -168,7 +222,10 @@ def validation_body(detail) -> dict:
         text,
         code="invalid",
         field=first_field,
-        errors=[{"field": field, "message": message} for field, message in pairs],
+        errors=[
+            {"field": field, "message": str(message), "code": getattr(message, "code", "invalid")}
+            for field, message in pairs
+        ],
     )
 
 
@@ -280,7 +337,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
     pagination_class = ApiPagination
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [StrictFilterBackend, SearchFilter, OrderingFilter]
 
     def output(self, instance, **kwargs):
         return self.get_serializer(instance, **kwargs).data
@@ -601,15 +658,57 @@ def document_errors(result, generator, request, public):
             for code, response in responses.items():
                 if code[0] in "45":
                     response["content"] = error
+            body = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body:  # the API is JSON; forms are not part of it
+                operation["requestBody"]["content"] = {"application/json": body["application/json"]}
     _drop_unused_components(result)
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        _tighten(component)
+        if name in CLOSED_COMPONENTS:
+            component["additionalProperties"] = False
     return result
+
+
+# Request bodies that refuse any key they do not name (a malformed mark-read must not
+# widen to "all").
+CLOSED_COMPONENTS = {"MarkReadRequest"}
+
+# drf-spectacular's pattern for a decimal string, `^-?\d{0,A}(?:\.\d{0,B})?$`, also
+# matches "", "-" and ".", which are not numbers.
+_DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+
+def _tighten(schema) -> None:
+    """Say what the fields check: a decimal has a digit; a string that may not be blank has
+    a character that is not a space (DRF strips spaces before it checks)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _tighten(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string":
+        found = _DECIMAL.match(schema.get("pattern", ""))
+        if found:
+            whole, places = found.groups()
+            schema["pattern"] = (
+                rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+            )
+        elif schema.get("format") == "decimal" and "pattern" not in schema:
+            schema["pattern"] = r"^-?(?:\d+(?:\.\d*)?|\.\d+)$"
+        elif (
+            schema.get("minLength", 0) >= 1
+            and not {"pattern", "format", "enum"} & set(schema)
+            and not schema.get("readOnly")
+        ):
+            schema["pattern"] = r"\S"
+    for value in schema.values():
+        if isinstance(value, dict | list):
+            _tighten(value)
 
 
 def _drop_unused_components(result) -> None:
     """The refusal shapes that the `Error` component replaced are no longer referenced."""
-    import json
-    import re
-
     schemas = result.get("components", {}).get("schemas", {})
     pattern = re.compile(r'"#/components/schemas/([^"]+)"')
     used: set[str] = set()
