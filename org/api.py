@@ -21,7 +21,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import CharFilter, DjangoFilterBackend
+from django_filters.rest_framework import BooleanFilter, CharFilter, DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, status, viewsets
@@ -109,6 +109,18 @@ class StrictFilterBackend(DjangoFilterBackend):
                 and name in request.query_params
                 and not any(v.strip() for v in request.query_params.getlist(name))
             ]
+            not_boolean = [
+                name
+                for name, declared in filterset.filters.items()
+                if isinstance(declared, BooleanFilter)
+                and name in request.query_params
+                and name not in empty
+                and request.query_params[name].strip().lower() not in {"true", "false"}
+            ]
+            if not_boolean:
+                raise ValidationError(
+                    {name: [_("Give true or false.")] for name in not_boolean}, code="invalid"
+                )
             if empty:
                 raise ValidationError(
                     {name: [_("Give a value, or leave the parameter out.")] for name in empty},
