@@ -37,7 +37,15 @@ from appraisal.serializers import (
     DimensionWriteSerializer,
     GradesWriteSerializer,
 )
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, validated
+from org.api import (
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    ApiViewSet,
+    domain_errors,
+    error_response,
+    validated,
+)
 from org.domain import DomainError
 from org.permissions import require
 
@@ -158,9 +166,11 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             services.template_publish(template=template, acting_user=request.user)
         except DomainError as error:
             problems = selectors.publication_problems(template=template)
-            return Response(
-                {"detail": str(error), "problems": problems or [str(error)]},
-                status=status.HTTP_400_BAD_REQUEST,
+            return error_response(
+                error,
+                code="publication_refused",
+                status_code=status.HTTP_400_BAD_REQUEST,
+                problems=problems or [str(error)],
             )
         return Response(self._fresh(template.pk))
 

@@ -116,7 +116,7 @@ class GradeBandWriteSerializer(serializers.Serializer):
 
 
 class GradesWriteSerializer(serializers.Serializer):
-    grades = GradeBandWriteSerializer(many=True, allow_empty=False)
+    grades = GradeBandWriteSerializer(many=True, allow_empty=False, min_length=1)
 
 
 # --- dimensions ---------------------------------------------------------------------------

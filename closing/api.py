@@ -37,6 +37,7 @@ from org.api import (
     NOT_FOUND,
     ApiViewSet,
     DomainRuleBroken,
+    error_response,
     validated,
 )
 from org.domain import DomainError
@@ -132,10 +133,12 @@ class PeriodCloseViewSet(ApiViewSet):
             run = services.close_start(period=period, acting_user=request.user)
         except services.CloseBusy as busy:
             running = selectors.active_run(period=period)
-            body = CloseBusySerializer(
-                {"detail": str(busy), "run": running.pk if running else None}
+            return error_response(
+                busy,
+                code="conflict",
+                status_code=status.HTTP_409_CONFLICT,
+                run=running.pk if running else None,
             )
-            return Response(body.data, status=status.HTTP_409_CONFLICT)
         except DomainError as exc:
             raise DomainRuleBroken(str(exc)) from exc
         run = permissions.run_for_user(request.user, run.pk)
@@ -161,10 +164,12 @@ class PeriodCloseViewSet(ApiViewSet):
             )
         except services.CloseBusy as busy:
             running = selectors.active_run(period=data["period"])
-            body = CloseBusySerializer(
-                {"detail": str(busy), "run": running.pk if running else None}
+            return error_response(
+                busy,
+                code="conflict",
+                status_code=status.HTTP_409_CONFLICT,
+                run=running.pk if running else None,
             )
-            return Response(body.data, status=status.HTTP_409_CONFLICT)
         except DomainError as exc:
             raise DomainRuleBroken(str(exc)) from exc
         period = Period.objects.select_related("fiscal_year").get(pk=data["period"].pk)

@@ -18,7 +18,7 @@ from notifications.serializers import (
     MarkReadSerializer,
     NotificationSerializer,
 )
-from org.api import INVALID, ApiViewSet
+from org.api import INVALID, ApiViewSet, StrictFilterBackend
 
 
 class NotificationFilter(filters.FilterSet):
@@ -40,7 +40,7 @@ class NotificationFilter(filters.FilterSet):
 class NotificationViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, OrderingFilter]
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
 
@@ -68,7 +68,7 @@ class NotificationViewSet(mixins.ListModelMixin, ApiViewSet):
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         count = services.notifications_mark_read(
-            user=request.user, ids=serializer.validated_data["ids"]
+            user=request.user, ids=serializer.validated_data.get("ids")
         )
         return Response({"count": count})
 

@@ -29,14 +29,24 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
+    """`{"ids": [...]}` marks those; `{}` (or no body) marks all unread ones. Anything else
+    (`"ids": null`, another key, a body that is not an object) is refused: a malformed
+    request must never widen to "all"."""
+
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
-        allow_null=True,
-        default=None,
         label=_("notifications"),
         help_text=_("Ids of your notifications to mark as read; all unread ones if left out."),
     )
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: _("Unknown field: send `ids`, or nothing to mark all.") for name in unknown}
+            )
+        return attrs
 
 
 class MarkedReadSerializer(serializers.Serializer):

@@ -49,6 +49,19 @@ class EnumFieldSchema(OpenApiSerializerFieldExtension):
         return component.ref
 
 
+class NonEmptyListSchema(OpenApiSerializerFieldExtension):
+    """A list of related ids that may not be empty (`allow_empty=False`) says so in the
+    schema (`minItems: 1`); drf-spectacular leaves it out."""
+
+    target_class = "rest_framework.relations.ManyRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_empty and schema.get("type") == "array":
+            schema.setdefault("minItems", 1)
+        return schema
+
+
 def unit_kind(**kwargs):
     return EnumField(OrgUnit.Kind.choices, enum_name="UnitKindEnum", **kwargs)
 
@@ -113,11 +126,34 @@ class CurrentMembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# --- fields that may be empty ------------------------------------------------------------
+
+
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address that may be blank: documented as an address *or* "" (drf-spectacular
+    writes `oneOf` the address and an empty string), not as an address alone."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("help_text", _("An e-mail address, or empty when none is known."))
+        super().__init__(**kwargs)
+
+
+def preferred_language_field():
+    return serializers.ChoiceField(
+        choices=[("", _("the site's language")), *settings.LANGUAGES],
+        read_only=True,
+        help_text=_("The language the person chose for pages and e-mail; empty: none chosen."),
+    )
+
+
 # --- me ----------------------------------------------------------------------------------
 
 
 class MeSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
+    email = OptionalEmailField(read_only=True)
+    preferred_language = preferred_language_field()
     roles = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField(
         help_text=_("Memberships running today, as member or supervisor.")
@@ -229,6 +265,7 @@ class UnitUpdateSerializer(VisibleChoicesMixin, serializers.Serializer):
 
 class PersonSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
+    email = OptionalEmailField(read_only=True)
     roles = serializers.SerializerMethodField()
     current_memberships = serializers.SerializerMethodField(
         help_text=_("Memberships running today that you may see.")
@@ -352,5 +389,60 @@ class PeriodSerializer(serializers.ModelSerializer):
 # --- errors (documentation only) ---------------------------------------------------------
 
 
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text=_(
+            "The field, with a dotted path into lists and objects (`credits.2.share_pct`); "
+            "`row` for a bulk row as a whole; empty for the request as a whole."
+        )
+    )
+    message = serializers.CharField(help_text=_("What is wrong with it."))
+    code = serializers.CharField(
+        required=False,
+        help_text=_(
+            "What kind of problem: `required`, `invalid`, `blank`, `null`, `max_length`, "
+            "`invalid_choice`, `does_not_exist` (an id or code that names nothing you may "
+            "see)…"
+        ),
+    )
+    row = serializers.IntegerField(
+        required=False, help_text=_("Bulk pushes: the row's position in the list, from 1.")
+    )
+
+
 class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error answer under /api/ (4xx and 5xx)."""
+
     detail = serializers.CharField(help_text=_("What went wrong, in words a user can act on."))
+    code = serializers.CharField(
+        help_text=_(
+            "A stable machine-readable code: `invalid`, `domain_error`, `not_authenticated`, "
+            "`authentication_failed`, `permission_denied`, `not_found`, "
+            "`method_not_allowed`, `parse_error`, `unsupported_media_type`, `too_large`, "
+            "`rows_refused`, `conflict`, `locked_out`, `throttled`…"
+        )
+    )
+    field = serializers.CharField(
+        required=False, help_text=_("The first field at fault, when one is.")
+    )
+    errors = ErrorItemSerializer(
+        many=True, required=False, help_text=_("Every problem, by field (and row).")
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text=_("`too_large`: the largest request body accepted, in bytes.")
+    )
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=_("A publication refused: every problem that stops it."),
+    )
+    run = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_("A period close already running: its id."),
+    )
+    first_allowed_period = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_("An adjustment refused for its period: the first period it may take effect."),
+    )

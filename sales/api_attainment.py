@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
@@ -69,7 +70,9 @@ def _choice(period: Period | None, today):
     when there is no fiscal year at all."""
     choice = attainment.period_choice(today=today, period_id=period.pk if period else None)
     if choice is None:
-        raise ValidationError({"period": [_("There is no fiscal year yet.")]})
+        raise ValidationError(
+            {"period": [_("There is no fiscal year yet.")]}, code="does_not_exist"
+        )
     return choice
 
 
@@ -100,9 +103,18 @@ def _person_payload(request, person, period) -> tuple[dict, dict]:
     return data, {("person", person.pk): person}
 
 
+class OneObjectSchema(AutoSchema):
+    """`list` here answers one object (the period, the settings and the rows), not a list."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 @extend_schema(tags=["attainment"])
 class AttainmentViewSet(ApiViewSet):
     """Live attainment, computed on every request from the actuals."""
+
+    schema = OneObjectSchema()
 
     filter_backends = []
     pagination_class = None
@@ -114,6 +126,7 @@ class AttainmentViewSet(ApiViewSet):
                 "owner",
                 OpenApiTypes.STR,
                 many=True,
+                pattern=r"^(?:unit|person):\d+(?:,(?:unit|person):\d+)*$",
                 description=gettext_lazy(
                     "unit:<id> or person:<id>, repeated or comma-separated; yourself if left out."
                 ),
@@ -123,6 +136,7 @@ class AttainmentViewSet(ApiViewSet):
                 "metric",
                 OpenApiTypes.STR,
                 many=True,
+                pattern=r"^[^,\s]+(?:,[^,\s]+)*$",
                 description=gettext_lazy(
                     "Metric codes, repeated or comma-separated; every active metric if left out."
                 ),
@@ -164,7 +178,8 @@ class AttainmentViewSet(ApiViewSet):
                             _("Unknown or inactive metric: %(codes)s.")
                             % {"codes": ", ".join(unknown)}
                         ]
-                    }
+                    },
+                    code="does_not_exist",
                 )
             metrics = [known[c] for c in codes]
         today = timezone.localdate()
@@ -309,7 +324,9 @@ class DashboardViewSet(ApiViewSet):
             )
         metric = metric or (metrics[0] if metrics else None)
         if metric is None:
-            raise ValidationError({"metric": [_("No metric is active yet.")]})
+            raise ValidationError(
+                {"metric": [_("No metric is active yet.")]}, code="does_not_exist"
+            )
         today = timezone.localdate()
         choice = _choice(query.get("period"), today)
         dash = attainment.org_dashboard(

@@ -34,7 +34,15 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from org import permissions as org_permissions
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, validated
+from org.api import (
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    ApiViewSet,
+    domain_errors,
+    error_response,
+    validated,
+)
 from org.filters import IdFilter
 from org.models import Period
 from sales import permissions_feedback as permissions
@@ -314,15 +322,13 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         try:
             counts = services.satisfaction_bulk_upsert(data["rows"], acting_user=user)
         except RowsRefused as refused:
-            return Response(
-                {
-                    "detail": str(refused),
-                    "errors": [
-                        {"row": e.row, "field": e.field, "message": e.message}
-                        for e in refused.errors
-                    ],
-                },
-                status=status.HTTP_400_BAD_REQUEST,
+            return error_response(
+                refused,
+                code="rows_refused",
+                status_code=status.HTTP_400_BAD_REQUEST,
+                errors=[
+                    {"row": e.row, "field": e.field, "message": e.message} for e in refused.errors
+                ],
             )
         return Response(counts)
 

@@ -26,7 +26,6 @@ Access, in words:
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +40,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from org import permissions as org_permissions
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
+from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, error_response
 from org.models import User
 from sales import permissions, selectors, services
 from sales.filters import ContactFilter, CustomerFilter, FollowUpFilter, SalesRecordFilter
@@ -541,9 +540,6 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     def bulk(self, request):
         user = request.user
         org_permissions.require(permissions.can_manage_sales(user))
-        refused = _bulk_size_refusal(request)
-        if refused is not None:
-            return refused
         rows = request.data
         if not isinstance(rows, list):
             return _refused(_("Send a JSON list of rows."), [])
@@ -584,26 +580,10 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         return Response(result)
 
 
-def _refused(detail: str, errors: list[dict], code=status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response({"detail": detail, "errors": errors}, status=code)
-
-
-def _bulk_size_refusal(request) -> Response | None:
-    """413 when the declared body is larger than SALES_IMPORT_MAX_BYTES (checked before
-    the body is read)."""
-    try:
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        size = 0
-    limit = settings.SALES_IMPORT_MAX_BYTES
-    if size > limit:
-        return _refused(
-            _("The request has %(size)s bytes; at most %(max)s are accepted: split the push.")
-            % {"size": size, "max": limit},
-            [],
-            code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
-    return None
+def _refused(detail: str, errors: list[dict]) -> Response:
+    return error_response(
+        detail, code="rows_refused", status_code=status.HTTP_400_BAD_REQUEST, errors=errors
+    )
 
 
 def _flatten(errors, field: str = ""):

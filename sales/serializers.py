@@ -116,6 +116,10 @@ class CustomerWriteSerializer(VisibleChoicesMixin, serializers.Serializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(
+        read_only=True, help_text=_("The e-mail address as entered (not checked), or empty.")
+    )
+
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "title", "phone", "email"]
@@ -270,7 +274,7 @@ class SalesRecordSerializer(serializers.ModelSerializer):
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "oneOf": [{"type": "integer"}, {"type": "string", "minLength": 1, "pattern": r"\S"}],
         "description": "The person's id (a number) or username (text).",
     }
 )

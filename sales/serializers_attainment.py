@@ -97,7 +97,9 @@ class PeriodQuerySerializer(serializers.Serializer):
     def validate_period(self, value):
         period = Period.objects.select_related("fiscal_year").filter(pk=value).first()
         if period is None:
-            raise serializers.ValidationError(_("There is no period %(id)s.") % {"id": value})
+            raise serializers.ValidationError(
+                _("There is no period %(id)s.") % {"id": value}, code="does_not_exist"
+            )
         return period
 
 

@@ -210,7 +210,7 @@ class SatisfactionRowSerializer(serializers.Serializer):
 
 class SatisfactionBulkSerializer(serializers.Serializer):
     rows = serializers.ListField(
-        child=SatisfactionRowSerializer(), allow_empty=False, max_length=20000
+        child=SatisfactionRowSerializer(), allow_empty=False, min_length=1, max_length=20000
     )
 
 
@@ -249,7 +249,11 @@ class SatisfactionAveragesQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("period") is None and (attrs.get("start") is None or attrs.get("end") is None):
-            raise serializers.ValidationError(_("Give a period, or a start and an end date."))
+            raise serializers.ValidationError(
+                _("Give a period, or a start and an end date."), code="combination"
+            )
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": _("The end is before the start.")})
+            raise serializers.ValidationError(
+                {"end": _("The end is before the start.")}, code="combination"
+            )
         return attrs

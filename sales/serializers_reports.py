@@ -83,7 +83,8 @@ class SalesReportQuerySerializer(_UnitsOfUserMixin, serializers.Serializer):
                 period=attrs.get("period"), start=attrs.get("start"), end=attrs.get("end")
             )
         except reports.ReportFilterError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
+            # a range with one end, or the wrong way round: what the schema cannot say
+            raise serializers.ValidationError({exc.field: [str(exc)]}, code="combination") from None
         return attrs
 
 
@@ -183,7 +184,8 @@ class VarianceQuerySerializer(_UnitsOfUserMixin, serializers.Serializer):
                         "metric": [
                             _("There is no metric yet: the department adds them to the catalogue.")
                         ]
-                    }
+                    },
+                    code="does_not_exist",
                 )
         if attrs.get("period") is None:
             attrs["period"] = reports.current_year_period()

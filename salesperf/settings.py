@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # /api/: a body over the limit → JSON 413; Django's own errors → the API's JSON shape.
+    "org.api.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -316,6 +318,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    # Every error answers one JSON shape: {"detail", "code", "field"?, "errors"?, …}.
+    "EXCEPTION_HANDLER": "org.api.api_exception_handler",
 }
 # The OpenAPI schema and the Swagger UI (/api/schema/, /api/docs/) need a signed-in
 # user (session or token) unless this is true.
@@ -332,6 +336,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents 400/401/403/404 (and 413 with a body) as the `Error` shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "org.api.document_errors",
+    ],
 }
 
 # /health/ tells anyone whether the site is up; the details (each check, its error)
@@ -400,6 +409,17 @@ except InvalidOperation as exc:
     raise ImproperlyConfigured("SALES_AT_RISK_MIN_ELAPSED_PCT must be a number") from exc
 # Largest sales or satisfaction import file accepted (bytes).
 SALES_IMPORT_MAX_BYTES = env_int("SALES_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# The request size limits follow it, so that the documented limit is the one enforced:
+# the largest body Django reads (a bulk push's JSON) is SALES_IMPORT_MAX_BYTES, and an API
+# request over it is refused with a JSON 413 naming the limit (org.api.ApiErrorMiddleware).
+# Files in a form upload do not count towards it: each import form checks its file's size
+# (SALES_IMPORT_MAX_BYTES, ORG_IMPORT_MAX_BYTES) and says so on the form. Uploads larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file while they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = SALES_IMPORT_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MiB: memory vs. disk only
+# A form post of more fields than this is refused (400): the pages' largest forms (a
+# team's allocation, a template's dimensions) stay well below; the bulk pushes are JSON.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # A salesperson may appeal a released appraisal result within this many days.
 APPRAISAL_APPEAL_DAYS = env_int("APPRAISAL_APPEAL_DAYS", 10)

@@ -31,7 +31,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from org import permissions as org_permissions
-from org.api import AUTHENTICATION, FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors
+from org.api import (
+    AUTHENTICATION,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    ApiViewSet,
+    domain_errors,
+    error_response,
+)
 from org.domain import DomainError
 from targets import permissions, selectors, services
 from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
@@ -440,9 +448,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             )
         except DomainError as error:
             problems = services.publication_problems(metric=metric, fiscal_year_id=fiscal_year.pk)
-            return Response(
-                {"detail": str(error), "problems": problems or [str(error)]},
-                status=status.HTTP_400_BAD_REQUEST,
+            return error_response(
+                error,
+                code="publication_refused",
+                status_code=status.HTTP_400_BAD_REQUEST,
+                problems=problems or [str(error)],
             )
         return Response({"count": count})
 
@@ -518,12 +528,13 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
                     acting_user=request.user,
                 )
             except services.EffectivePeriodRefused as refused:
-                return Response(
-                    {
-                        refused.field: [str(refused)],
-                        "first_allowed_period": refused.first.pk if refused.first else None,
-                    },
-                    status=status.HTTP_400_BAD_REQUEST,
+                return error_response(
+                    refused,
+                    code="invalid",
+                    status_code=status.HTTP_400_BAD_REQUEST,
+                    field=refused.field,
+                    errors=[{"field": refused.field, "message": str(refused)}],
+                    first_allowed_period=refused.first.pk if refused.first else None,
                 )
         return Response(self._fresh(adjustment.pk), status=status.HTTP_201_CREATED)
 

@@ -119,6 +119,12 @@ def eager_tasks(monkeypatch):
 
 @pytest.fixture
 def org(db):
+    return make_org()
+
+
+def make_org() -> types.SimpleNamespace:
+    """The small organisation of the module docstring (the `org` fixture; tests/api builds
+    it once per module)."""
     company = OrgUnitFactory(code="acme", name="ACME", kind=OrgUnit.Kind.COMPANY)
     east = OrgUnitFactory(code="east", name="East", kind=OrgUnit.Kind.REGION, parent=company)
     south = OrgUnitFactory(code="south", name="South", kind=OrgUnit.Kind.REGION, parent=company)

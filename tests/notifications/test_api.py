@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from notifications.models import Notification
 from notifications.services import notify
+from tests.api_errors import field_errors
 
 
 @pytest.fixture
@@ -97,7 +98,35 @@ def test_mark_read_with_bad_ids_is_400(api_as, inbox):
         "/api/v1/notifications/mark-read/", {"ids": ["x"]}, format="json"
     )
     assert response.status_code == 400
-    assert "ids" in response.json()
+    assert "ids" in field_errors(response)
+    assert Notification.objects.filter(read_at__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "field"),
+    [
+        ('{"ids": null}', "application/json", "ids"),
+        ('{"ids": "1"}', "application/json", "ids"),
+        ('{"ids": [1, -2]}', "application/json", "ids"),
+        ('{"idz": [1]}', "application/json", "idz"),
+        ('{"ids": [], "all": false}', "application/json", "all"),
+        ("[1, 2]", "application/json", ""),
+        ('"all"', "application/json", ""),
+        ("null", "application/json", ""),
+        ("{ids: [1]", "application/json", None),  # not JSON
+        ("idz=1", "application/x-www-form-urlencoded", "idz"),
+        ("ids=x", "application/x-www-form-urlencoded", "ids"),
+    ],
+)
+def test_a_malformed_mark_read_is_400_and_marks_nothing(api_as, inbox, body, content_type, field):
+    response = api_as("salesperson").post(
+        "/api/v1/notifications/mark-read/", body, content_type=content_type
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()
+    assert error["code"] in {"invalid", "parse_error"}
+    if field is not None:
+        assert error.get("field", "").split(".")[0] == field, error
     assert Notification.objects.filter(read_at__isnull=True).count() == 2
 
 

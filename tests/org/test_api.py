@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from org import services
 from org.models import FiscalYear, Membership, OrgUnit, Period
+from tests.api_errors import error_of, field_errors
 from tests.conftest import PASSWORD
 
 ALL_UNITS = {"acme", "east", "south", "t-east-1", "t-east-2", "t-south-1"}
@@ -274,7 +275,7 @@ def test_create_unit_duplicate_code_is_400_with_message(api_as):
         "/api/v1/units/", {"code": "east", "name": "Again", "kind": "region"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "The unit code east is already used."}
+    assert error_of(response) == {"detail": "The unit code east is already used."}
 
 
 def test_create_unit_invalid_input_is_400(api_as):
@@ -284,7 +285,7 @@ def test_create_unit_invalid_input_is_400(api_as):
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"code", "name", "kind", "parent"}
+    assert set(field_errors(response)) == {"code", "name", "kind", "parent"}
 
 
 def test_department_patches_a_unit(api_as, org):
@@ -313,7 +314,7 @@ def test_patch_into_own_subtree_is_400_with_message(api_as, org):
         f"/api/v1/units/{org.east.pk}/", {"parent": org.team.pk}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_of(response) == {
         "detail": "East cannot be placed under itself or one of its own units."
     }
 
@@ -586,7 +587,7 @@ def test_overlapping_membership_is_400_with_message(api_as, org):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_of(response) == {
         "detail": "eve already has a member membership of t-east-2 from 2020-01-01 to "
         "open end that overlaps these dates."
     }
@@ -605,7 +606,7 @@ def test_membership_end_before_start_is_400(api_as, org):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "The end date is before the start date."}
+    assert error_of(response) == {"detail": "The end date is before the start date."}
 
 
 @pytest.mark.parametrize("persona", ["hr", "salesperson", "supervisor", "regional"])
@@ -637,7 +638,7 @@ def test_ending_before_the_start_is_400_with_message(api_as, org):
         f"/api/v1/memberships/{membership.pk}/end/", {"end_date": "2019-01-01"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "The end date is before the start date."}
+    assert error_of(response) == {"detail": "The end date is before the start date."}
 
 
 def test_ending_needs_a_date(api_as, org):
@@ -646,7 +647,7 @@ def test_ending_needs_a_date(api_as, org):
         f"/api/v1/memberships/{membership.pk}/end/", {}, format="json"
     )
     assert response.status_code == 400
-    assert "end_date" in response.json()
+    assert "end_date" in field_errors(response)
 
 
 @pytest.mark.parametrize(
@@ -720,7 +721,9 @@ def test_overlapping_fiscal_year_is_400_with_message(api_as, calendar):
         "/api/v1/fiscal-years/", {"start_year": 2024, "start_month": 7}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "Fiscal year FY2025 already covers some of these months."}
+    assert error_of(response) == {
+        "detail": "Fiscal year FY2025 already covers some of these months."
+    }
 
 
 def test_fiscal_year_invalid_input_is_400(api_as, org):
@@ -728,7 +731,7 @@ def test_fiscal_year_invalid_input_is_400(api_as, org):
         "/api/v1/fiscal-years/", {"start_year": 2025, "start_month": 13}, format="json"
     )
     assert response.status_code == 400
-    assert "start_month" in response.json()
+    assert "start_month" in field_errors(response)
 
 
 @pytest.mark.parametrize("persona", ["hr", "admin", "salesperson", "supervisor"])

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sales import services
+from tests.api_errors import field_errors
 from tests.sales import test_attainment_selectors as base
 
 world = base.world  # FY2026, today pinned to 14 February 2026
@@ -169,17 +170,17 @@ def test_one_hidden_owner_hides_the_whole_answer(api_as, org, world):
 def test_bad_input_names_the_parameter(api_as, world, params, field):
     response = api_as("department").get(ATTAINMENT, params)
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in field_errors(response)
 
 
 def test_an_unknown_metric_on_the_org_dashboard(api_as, world):
     response = api_as("department").get(ORG, {"metric": "nope"})
-    assert response.status_code == 400 and "metric" in response.json()
+    assert response.status_code == 400 and "metric" in field_errors(response)
 
 
 def test_without_a_fiscal_year_the_period_is_refused(api_as, org, db):
     response = api_as("salesperson").get(MINE)
-    assert response.status_code == 400 and "period" in response.json()
+    assert response.status_code == 400 and "period" in field_errors(response)
 
 
 # --- the dashboards -------------------------------------------------------------------------------

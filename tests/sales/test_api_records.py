@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from org.models import Membership, Period
 from sales import services
 from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
+from tests.api_errors import error_of, field_errors
 from tests.conftest import PERSONAS
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
@@ -118,8 +119,8 @@ def refused(response, words: str):
 
 def field_refused(response, field: str, words: str = ""):
     assert response.status_code == 400, response.content
-    assert field in response.json(), response.json()
-    assert words in " ".join(str(m) for m in response.json()[field]), response.json()
+    assert field in field_errors(response), response.json()
+    assert words in " ".join(str(m) for m in field_errors(response)[field]), response.json()
 
 
 ALL = set(PEOPLE)
@@ -298,7 +299,7 @@ def test_who_adds_a_customer_for_whom(api_as, world, org, persona, owner, status
         assert response.json()["owner"]["id"] == created.owner_id
     else:
         if status == 400:
-            assert "owner" in response.json()
+            assert "owner" in field_errors(response)
         assert snapshot() == before
 
 
@@ -443,7 +444,7 @@ def test_who_adds_a_contact_to_sams_customer(api_as, world, persona, status):
         assert sams.contacts.filter(name="Bob", phone="123").exists()
     else:
         if status == 400:
-            assert "customer" in response.json()
+            assert "customer" in field_errors(response)
         assert snapshot() == before
 
 
@@ -843,7 +844,8 @@ def test_a_bad_sale_is_refused_naming_the_problem_and_nothing_is_written(
     body = record_body(world, split(("sam", "100"))) | overrides
     response = api_as("salesperson").post("/api/v1/sales-records/", body, format="json")
     assert response.status_code == 400, response.content
-    assert words in str(response.json()[field]), response.json()
+    found = response.json()["detail"] if field == "detail" else field_errors(response)[field]
+    assert words in str(found), response.json()
     assert snapshot() == before
 
 
@@ -1189,7 +1191,7 @@ def test_a_push_with_bad_rows_names_every_row_and_field_and_writes_nothing(api_a
 def test_a_push_that_is_not_a_list_is_refused(api_as, world, body):
     response = push(api_as("department"), body)
     assert response.status_code == 400
-    assert response.json() == {"detail": "Send a JSON list of rows.", "errors": []}
+    assert error_of(response) == {"detail": "Send a JSON list of rows.", "errors": []}
 
 
 def test_an_empty_push_writes_nothing(api_as, world):
@@ -1211,7 +1213,12 @@ def test_a_push_larger_than_the_import_limit_is_refused(api_as, world, settings)
     before = snapshot()
     response = push(api_as("department"), [bulk_row(n) for n in range(5)])
     assert response.status_code == 413
-    assert "at most 500 are accepted" in response.json()["detail"]
+    assert response.json() == {
+        "detail": "The request has 1.1 KB; at most 500 bytes are accepted: split it into "
+        "smaller requests.",
+        "code": "too_large",
+        "limit": 500,
+    }
     assert snapshot() == before
 
 

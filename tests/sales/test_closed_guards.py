@@ -23,6 +23,7 @@ from org.domain import DomainError
 from org.models import Period
 from sales import services
 from sales.models import Customer, MonthTotal, SalesCredit, SalesRecord
+from tests.api_errors import error_of
 from tests.factories import UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
 from tests.sales.test_import_records import csv_bytes, errors, post
@@ -337,7 +338,7 @@ def test_the_api_refuses_a_collection_date_in_a_closed_month(api_as, world):
         format="json",
     )
     assert response.status_code == 400, response.content
-    assert response.json() == {
+    assert error_of(response) == {
         "detail": "The collection date 2026-05-25 is in May 2026, which is closed: its "
         "collections can no longer change; a collection is dated in an open period."
     }

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from notifications.models import Notification
 from sales import services_feedback as services
 from sales.models import ProgressReport, SatisfactionResponse
+from tests.api_errors import field_errors
 from tests.conftest import PERSONAS
 from tests.sales import test_feedback_services as feedback
 from tests.sales.helpers import month, set_status
@@ -267,7 +268,7 @@ def test_an_empty_comment_is_refused(api_as, data):
     response = api_as("supervisor").post(
         f"/api/v1/progress-reports/{data.sams.pk}/comment/", {"comment": ""}, format="json"
     )
-    assert response.status_code == 400 and "comment" in response.json()
+    assert response.status_code == 400 and "comment" in field_errors(response)
     assert snapshot() == before
 
 

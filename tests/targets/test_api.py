@@ -12,6 +12,7 @@ from org import services as org_services
 from org.models import Period
 from targets import services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
+from tests.api_errors import field_errors
 
 # --- fixtures --------------------------------------------------------------------------------
 
@@ -243,7 +244,7 @@ def test_a_metric_with_an_unknown_unit_is_400(api_as, world):
         format="json",
     )
     assert response.status_code == 400
-    assert "unit" in response.json()
+    assert "unit" in field_errors(response)
 
 
 @pytest.mark.parametrize("persona", ["salesperson", "supervisor", "hr"])
@@ -517,7 +518,7 @@ def test_a_bad_value_is_refused_and_nothing_is_written(api_as, world, org, value
     if words:
         assert words in response.json()["detail"]
     else:
-        assert "value" in response.json()
+        assert "value" in field_errors(response)
     patch = api_as("department").patch(
         f"/api/v1/targets/{world.t['team1'].pk}/", {"value": value}, format="json"
     )
@@ -560,7 +561,7 @@ def test_a_published_target_changes_only_by_an_adjustment(api_as, world, org, pe
 def test_a_target_has_one_owner(api_as, world, org):
     response = post_target(api_as("department"), world, "5", unit=org.east.pk, person=org.hr.pk)
     assert response.status_code == 400
-    assert "unit" in response.json()
+    assert "unit" in field_errors(response)
     assert post_target(api_as("department"), world, "5").status_code == 400
 
 
@@ -900,7 +901,7 @@ def test_publication_needs_a_metric_and_a_fiscal_year(api_as, world):
     assert client.get("/api/v1/targets/publication-problems/").status_code == 400
     response = client.post("/api/v1/targets/publish/", {"metric": 999}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"metric", "fiscal_year"}
+    assert set(field_errors(response)) == {"metric", "fiscal_year"}
 
 
 # --- adjustments ------------------------------------------------------------------------------
@@ -975,13 +976,15 @@ def test_an_adjustment_effective_outside_the_target_or_in_a_closed_month_is_refu
     before = snapshot()
     response = request_adjustment(client, world, world.t["sam"])
     assert response.status_code == 400, response.content
-    assert response.json() == {
+    body = response.json()
+    assert body["code"] == "invalid" and body["field"] == "effective_period"
+    assert field_errors(response) == {
         "effective_period": [
             "July 2026 is closed: its target cannot change, so an adjustment cannot take "
             "effect from July 2026. Choose August 2026 or a later period."
         ],
-        "first_allowed_period": period_of(world.fy, "month", 8).pk,
     }
+    assert body["first_allowed_period"] == period_of(world.fy, "month", 8).pk
     assert snapshot() == before
 
 
@@ -1011,9 +1014,10 @@ def test_an_adjustment_effective_before_the_first_open_month_names_the_field(
     )
     assert response.status_code == 400, response.content
     body = response.json()
-    assert set(body) == {"effective_period", "first_allowed_period"}
-    assert body["effective_period"][0].startswith(message)
-    assert f"Choose {first.label} or a later period." in body["effective_period"][0]
+    assert set(body) == {"detail", "code", "field", "errors", "first_allowed_period"}
+    assert list(field_errors(response)) == ["effective_period"]
+    assert body["detail"].startswith(message)
+    assert f"Choose {first.label} or a later period." in body["detail"]
     assert body["first_allowed_period"] == first.pk
     assert snapshot() == before
     # from the first open month on, it is accepted
@@ -1030,7 +1034,7 @@ def test_a_month_that_is_closing_counts_as_closed(api_as, world):
         api_as("department"), world, world.t["sam"], effective_period=world.year.pk
     )
     assert response.status_code == 400
-    assert response.json()["effective_period"][0].startswith("June 2026 is closing")
+    assert field_errors(response)["effective_period"][0].startswith("June 2026 is closing")
     assert response.json()["first_allowed_period"] == period_of(world.fy, "month", 7).pk
 
 
@@ -1041,13 +1045,13 @@ def test_nothing_is_offered_when_the_last_month_is_closed(api_as, world):
         api_as("department"), world, world.t["sam"], effective_period=december.pk
     )
     assert response.status_code == 400
-    assert response.json() == {
+    assert field_errors(response) == {
         "effective_period": [
             "December 2026, the last month of FY2026, is closed: this target can no longer "
             "be adjusted."
         ],
-        "first_allowed_period": None,
     }
+    assert response.json()["first_allowed_period"] is None
     assert not Adjustment.objects.exists()
 
 
@@ -1061,7 +1065,7 @@ def test_a_missing_reason_field_names_the_field(api_as, world):
     body = {"target": world.t["sam"].pk, "new_value": "80", "kind": "other"}
     response = client.post("/api/v1/adjustments/", body, format="json")
     assert response.status_code == 400
-    assert {"reason", "effective_period"} <= set(response.json())
+    assert {"reason", "effective_period"} <= set(field_errors(response))
 
 
 @pytest.fixture
