@@ -601,10 +601,22 @@ class ToleranceSerializer(serializers.Serializer):
 
 
 class ToleranceWriteSerializer(serializers.Serializer):
+    # Numbers in the schema (not strings), so that it states the bounds; the band is
+    # kept rounded half up to 2 decimals (targets.services.tolerance_set).
     min_pct = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=Decimal(50), max_value=Decimal(100)
+        max_digits=None,
+        decimal_places=None,
+        min_value=Decimal(50),
+        max_value=Decimal(100),
+        coerce_to_string=False,
+        help_text=_("Rounded half up to 2 decimals."),
     )
     max_pct = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=Decimal(100), max_value=Decimal(200)
+        max_digits=None,
+        decimal_places=None,
+        min_value=Decimal(100),
+        max_value=Decimal(200),
+        coerce_to_string=False,
+        help_text=_("Rounded half up to 2 decimals."),
     )
     reason = serializers.CharField(max_length=1000)

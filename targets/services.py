@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q
@@ -72,7 +72,9 @@ def tolerance_set(*, min_pct: Decimal, max_pct: Decimal, reason: str, acting_use
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the tolerance band changes."))
-    min_pct, max_pct = Decimal(min_pct), Decimal(max_pct)
+    cent = Decimal("0.01")
+    min_pct = Decimal(min_pct).quantize(cent, rounding=ROUND_HALF_UP)
+    max_pct = Decimal(max_pct).quantize(cent, rounding=ROUND_HALF_UP)
     domain.check_band(min_pct, max_pct)
     if (min_pct, max_pct) == tuple(tolerance()):
         raise DomainError(_("This is already the tolerance band."))

@@ -178,7 +178,7 @@ def test_the_api_refuses_a_bad_band_with_a_message(client_as, org):
     response = client.post(
         API, {"min_pct": "95", "max_pct": "250", "reason": "x"}, content_type="application/json"
     )
-    assert response.status_code == 400 and "max_pct" in response.json()
+    assert response.status_code == 400 and response.json()["field"] == "max_pct"
     response = client.post(
         API, {"min_pct": "100", "max_pct": "110", "reason": "x"}, content_type="application/json"
     )
@@ -202,3 +202,12 @@ def test_the_admin_shows_the_bands_and_changes_none(client, org):
     assert client.post(delete, {"post": "yes"}).status_code == 403
     band.refresh_from_db()
     assert (band.min_pct, band.max_pct) == (D(95), D(105))
+
+
+def test_the_api_rounds_the_band_half_up_to_two_decimals(client_as, org):
+    response = client_as("department").post(
+        API, {"min_pct": 97.125, "max_pct": 110.004, "reason": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    band = ToleranceBand.objects.get()
+    assert (band.min_pct, band.max_pct) == (D("97.13"), D("110.00"))
