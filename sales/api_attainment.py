@@ -320,7 +320,8 @@ class DashboardViewSet(ApiViewSet):
         metric = next((m for m in metrics if m.code == code), None) if code else None
         if code and metric is None:
             raise ValidationError(
-                {"metric": [_("Unknown or inactive metric: %(codes)s.") % {"codes": code}]}
+                {"metric": [_("Unknown or inactive metric: %(codes)s.") % {"codes": code}]},
+                code="does_not_exist",
             )
         metric = metric or (metrics[0] if metrics else None)
         if metric is None:
