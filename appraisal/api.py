@@ -37,7 +37,7 @@ from appraisal.serializers import (
     DimensionWriteSerializer,
     GradesWriteSerializer,
 )
-from org.api import (
+from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
@@ -46,8 +46,8 @@ from org.api import (
     error_response,
     validated,
 )
-from org.domain import DomainError
-from org.permissions import require
+from core.errors import DomainError
+from core.permissions import require
 
 
 def _partial(serializer_class, request):

@@ -54,10 +54,10 @@ from appraisal.serializers_cycles import (
     ScoreAdjustInputSerializer,
     TasksSerializer,
 )
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, validated
+from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, validated
+from core.permissions import require
 from org.filters import IdFilter
 from org.models import OrgUnit
-from org.permissions import require
 
 # --- cycles ------------------------------------------------------------------------------------
 

@@ -23,9 +23,10 @@ from rest_framework.renderers import JSONRenderer
 
 from appraisal import exports, permissions_cycles, services_cycles
 from appraisal.models import Appraisal, AppraisalTemplate
-from org.api import FORBIDDEN, INVALID, ApiViewSet
+from core.api import FORBIDDEN, INVALID, ApiViewSet
+from core.permissions import require
 from org.models import OrgUnit, Period
-from org.permissions import require, visible_units
+from org.permissions import visible_units
 from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer
 from targets.serializers import PeriodRefSerializer
 

@@ -22,7 +22,7 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from org.domain import DomainError
+from core.errors import DomainError
 
 __all__ = [
     "RAW_PLACES",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from appraisal import domain
 from appraisal.domain import Band, Level
-from org.domain import DomainError
+from core.errors import DomainError
 
 __all__ = [
     "LineInput",

@@ -16,7 +16,7 @@ finalisation, or the version an appeal resolved with a change added. The files:
 Neither ever holds the whole list: memory stays flat whatever the number of rows.
 Headers and labels are in the reader's language; scores stay numbers; every text
 cell a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
-carriage return) gets a leading quote (`org.spreadsheets.neutralise`).
+carriage return) gets a leading quote (`core.spreadsheets.neutralise`).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from openpyxl.styles import Font
 
 from appraisal import permissions_cycles
 from appraisal.models import Appraisal, AppraisalResult, AppraisalTemplate, Dimension
+from core.spreadsheets import neutralise
 from org.models import FiscalYear, OrgUnit, Period
-from org.spreadsheets import neutralise
 from targets.imports import XLSX_CONTENT_TYPE, period_code
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from appraisal import domain
 from appraisal.forms import PeriodChoiceField, UnitChoiceField
 from appraisal.models import AppraisalTemplate, Dimension
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import OrgUnit, Period
 
 SUBMIT = "submit"

@@ -50,7 +50,7 @@ from appraisal.permissions_cycles import (
     visible_appraisals,
     visible_cycles,
 )
-from org.domain import DomainError
+from core.errors import DomainError
 from org.permissions import led_unit_paths, subtree_q
 
 CURVE_METHODS = (

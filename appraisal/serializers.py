@@ -19,7 +19,7 @@ from rest_framework import serializers
 
 from appraisal import domain
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import OrgUnit, Period
 from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer, period_kind
 from targets.models import Metric

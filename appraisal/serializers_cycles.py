@@ -20,7 +20,7 @@ from rest_framework import serializers
 
 from appraisal import domain, permissions_cycles
 from appraisal.models import Appraisal, AppraisalTemplate, Cycle
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import OrgUnit, Period
 from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer
 from targets.serializers import PeriodRefSerializer

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from appraisal import domain, selectors
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
+from core.errors import DomainError
 from notifications.services import notify
-from org.domain import DomainError, is_slug
+from org.domain import is_slug
 from org.models import Membership, OrgUnit, Period, Role
 from org.permissions import subtree_q
 from org.services import audit_as

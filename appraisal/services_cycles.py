@@ -44,9 +44,9 @@ from appraisal.models import (
     PeerRating,
     ResultExport,
 )
+from core.errors import DomainError
 from notifications.models import Notification
 from notifications.services import notify
-from org.domain import DomainError
 from org.models import Membership, Period, Role, User
 from org.permissions import active_on_q, is_department, subtree_q
 from org.services import audit_as

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appraisal import domain, permissions, selectors, selectors_cycles, services
 from appraisal.forms import BandsForm, DimensionForm, TemplateForm
 from appraisal.models import AppraisalTemplate, Dimension
-from org.domain import DomainError
-from org.permissions import require
+from core.errors import DomainError
+from core.permissions import require
 
 HUNDRED = Decimal(100)
 

@@ -33,8 +33,9 @@ from appraisal.forms_cycles import (
     rating_levels,
 )
 from appraisal.models import Appraisal, Dimension
-from org.domain import DomainError
-from org.permissions import is_department, is_hr, is_supervisor, require
+from core.errors import DomainError
+from core.permissions import require
+from org.permissions import is_department, is_hr, is_supervisor
 
 
 def _language() -> str:

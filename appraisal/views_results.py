@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET
 
 from appraisal import exports, permissions_cycles, services_cycles
 from appraisal.models import GradeBand
+from core.permissions import require
 from org.models import OrgUnit, Period
-from org.permissions import require, visible_units
+from org.permissions import visible_units
 from sales.forms_reports import FORMATS, PeriodField, UnitField, error_lines, periods
 
 ROWS_PER_PAGE = 50

@@ -31,7 +31,7 @@ from closing.serializers import (
     ScheduleChangeSerializer,
     ScheduledJobSerializer,
 )
-from org.api import (
+from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
@@ -40,10 +40,10 @@ from org.api import (
     error_response,
     validated,
 )
-from org.domain import DomainError
+from core.errors import DomainError
+from core.permissions import require
 from org.filters import IdFilter
 from org.models import Period
-from org.permissions import require
 from org.serializers import PeriodSerializer
 
 BUSY = OpenApiResponse(

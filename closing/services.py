@@ -20,7 +20,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from closing import domain, pipeline, selectors
 from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening, ScheduleChange
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import FiscalYear, Period
 from org.services import period_transition
 from salesperf.celery import app as celery_app

@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from closing import permissions, selectors, services
-from org.domain import DomainError
+from core.errors import DomainError
+from core.permissions import require
 from org.models import Period
-from org.permissions import require
 
 HISTORY_PAGE_SIZE = 25
 

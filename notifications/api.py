@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from core.api import INVALID, ApiViewSet, StrictFilterBackend
 from notifications import selectors, services
 from notifications.models import Notification
 from notifications.serializers import (
@@ -18,7 +19,6 @@ from notifications.serializers import (
     MarkReadSerializer,
     NotificationSerializer,
 )
-from org.api import INVALID, ApiViewSet, StrictFilterBackend
 
 
 class NotificationFilter(filters.FilterSet):

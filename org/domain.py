@@ -7,10 +7,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-
-class DomainError(ValueError):
-    """A rule was broken; the message says which, in words a user can act on."""
-
+from core.errors import DomainError
 
 # --- Fiscal calendar -----------------------------------------------------------
 

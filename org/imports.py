@@ -42,6 +42,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.uploads import read_upload
 from org import domain, permissions
 from org.models import Membership, OrgUnit, Role, RoleAssignment, User
 
@@ -177,40 +178,6 @@ class _Problems:
 
 
 # --- step 1: parsing --------------------------------------------------------------------
-
-
-def read_upload(upload, *, max_bytes: int | None = None) -> tuple[bytes, list[ImportIssue]]:
-    """The bytes of an uploaded file (or bytes), refusing more than ORG_IMPORT_MAX_BYTES."""
-    limit = settings.ORG_IMPORT_MAX_BYTES if max_bytes is None else max_bytes
-    too_big = [
-        ImportIssue(
-            "",
-            None,
-            "",
-            _("The file is larger than %(size)s, the most an import accepts.")
-            % {"size": human_size(limit)},
-        )
-    ]
-    if isinstance(upload, bytes | bytearray):
-        data = bytes(upload)
-    else:
-        size = getattr(upload, "size", None)
-        if size is not None and size > limit:
-            return b"", too_big
-        if hasattr(upload, "seek"):
-            upload.seek(0)
-        data = upload.read(limit + 1)
-    if len(data) > limit:
-        return b"", too_big
-    return data, []
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return _("%(n)s MB") % {"n": f"{size / (1024 * 1024):.1f}".removesuffix(".0")}
-    if size >= 1024:
-        return _("%(n)s KB") % {"n": f"{size / 1024:.1f}".removesuffix(".0")}
-    return _("%(n)s bytes") % {"n": size}
 
 
 def parse_file(
@@ -1309,9 +1276,9 @@ def import_organisation(upload, *, filename: str, kind: str | None, acting_user)
     workbook's single, otherwise named sheet) contains. Returns the problems found,
     or the counts created/updated/unchanged per kind.
     """
-    data, problems = read_upload(upload)
-    if problems:
-        return ImportResult(errors=problems)
+    data, too_big = read_upload(upload)
+    if too_big:
+        return ImportResult(errors=[ImportIssue("", None, "", p.message) for p in too_big])
     tables, problems = parse_file(data, filename=filename, kind=kind)
     if problems:
         return ImportResult(errors=problems)

@@ -17,7 +17,6 @@ import datetime
 from functools import reduce
 from operator import or_
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -75,11 +74,6 @@ def can_manage_periods(user) -> bool:
 
 def can_read_audit_trail(user) -> bool:
     return is_department(user) or is_administrator(user)
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 # --- scope in the tree -------------------------------------------------------------------

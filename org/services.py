@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from org import domain
-from org.domain import DomainError
 from org.models import FiscalYear, Membership, OrgUnit, Period, Role, RoleAssignment, User
 from org.permissions import active_on_q
 

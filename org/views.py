@@ -11,8 +11,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.permissions import require
 from org import audit, permissions, selectors, services
-from org.domain import DomainError
 from org.forms import (
     AuditFilterForm,
     FiscalYearForm,
@@ -93,7 +94,7 @@ def person_detail(request, pk):
 @require_POST
 def person_add_membership(request, pk):
     person = permissions.person_for_user(request.user, pk)
-    permissions.require(permissions.can_manage_organisation(request.user))
+    require(permissions.can_manage_organisation(request.user))
     form = MembershipForm(request.POST)
     if form.is_valid():
         try:
@@ -116,7 +117,7 @@ def person_add_membership(request, pk):
 @require_POST
 def membership_end(request, pk):
     membership = permissions.membership_for_user(request.user, pk)
-    permissions.require(permissions.can_manage_organisation(request.user))
+    require(permissions.can_manage_organisation(request.user))
     form = MembershipEndForm(request.POST)
     if form.is_valid():
         try:
@@ -144,7 +145,7 @@ def periods(request):
         else None
     )
     if request.method == "POST":
-        permissions.require(can_manage)
+        require(can_manage)
         if form.is_valid():
             try:
                 year = services.fiscal_year_create(acting_user=request.user, **form.cleaned_data)
@@ -172,7 +173,7 @@ def periods(request):
 
 @login_required
 def audit_log(request):
-    permissions.require(permissions.can_read_audit_trail(request.user))
+    require(permissions.can_read_audit_trail(request.user))
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit.audit_entries(

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.permissions import require
+from core.spreadsheets import problems_context
+from core.uploads import human_size
 from org import imports, permissions
-from org.spreadsheets import problems_context
 
 
 class OrgImportForm(forms.Form):
@@ -40,7 +42,7 @@ class OrgImportForm(forms.Form):
         if upload.size > settings.ORG_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(size)s, the most an import accepts.")
-                % {"size": imports.human_size(settings.ORG_IMPORT_MAX_BYTES)}
+                % {"size": human_size(settings.ORG_IMPORT_MAX_BYTES)}
             )
         return upload
 
@@ -58,7 +60,7 @@ def _summary(filename: str, counts: dict[str, dict[str, int]]) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_import(request):
-    permissions.require(permissions.can_manage_organisation(request.user))
+    require(permissions.can_manage_organisation(request.user))
     errors: list[imports.ImportIssue] = []
     if request.method == "POST":
         form = OrgImportForm(request.POST, request.FILES)
@@ -83,7 +85,7 @@ def org_import(request):
             {"kind": kind, "label": imports.KIND_LABELS[kind], "columns": imports.COLUMNS[kind]}
             for kind in imports.KINDS
         ],
-        "max_size": imports.human_size(settings.ORG_IMPORT_MAX_BYTES),
+        "max_size": human_size(settings.ORG_IMPORT_MAX_BYTES),
     }
     return render(request, "org/import.html", context)
 
@@ -92,7 +94,7 @@ def org_import(request):
 @require_GET
 def org_import_template(request, kind: str):
     """A CSV file with the header row of one kind of table."""
-    permissions.require(permissions.can_manage_organisation(request.user))
+    require(permissions.can_manage_organisation(request.user))
     if kind not in imports.KINDS:
         raise Http404
     response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
@@ -104,7 +106,7 @@ def org_import_template(request, kind: str):
 @require_GET
 def org_import_template_xlsx(request):
     """A workbook with one sheet per kind of table, each with its header row."""
-    permissions.require(permissions.can_manage_organisation(request.user))
+    require(permissions.can_manage_organisation(request.user))
     response = HttpResponse(imports.template_workbook(), content_type=imports.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="organisation-import.xlsx"'
     return response

@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from org.domain import DomainError
+from core.errors import DomainError
 from sales import services
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
 

@@ -26,9 +26,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet
+from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet
+from core.permissions import require
 from org.models import Period
-from org.permissions import is_salesperson, led_unit_paths, require
+from org.permissions import is_salesperson, led_unit_paths
 from sales import attainment
 from sales.permissions_attainment import (
     can_view_dashboards,

@@ -33,8 +33,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from org import permissions as org_permissions
-from org.api import (
+from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
@@ -43,6 +42,8 @@ from org.api import (
     error_response,
     validated,
 )
+from core.permissions import require
+from org import permissions as org_permissions
 from org.filters import IdFilter
 from org.models import Period
 from sales import permissions_feedback as permissions
@@ -141,7 +142,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
     )
     def create(self, request):
         user = request.user
-        org_permissions.require(permissions.can_write_reports(user))
+        require(permissions.can_write_reports(user))
         data = validated(ProgressReportWriteSerializer, request)
         existed = set(ProgressReport.objects.filter(person=user).values_list("pk", flat=True))
         with domain_errors():
@@ -159,7 +160,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
     )
     def partial_update(self, request, pk=None):
         report = permissions.report_for_user(request.user, pk)
-        org_permissions.require(permissions.can_edit_report(request.user, report))
+        require(permissions.can_edit_report(request.user, report))
         serializer = ProgressReportWriteSerializer(
             data=request.data, partial=True, context={"request": request}
         )
@@ -184,7 +185,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         report = permissions.report_for_user(request.user, pk)
-        org_permissions.require(permissions.can_edit_report(request.user, report))
+        require(permissions.can_edit_report(request.user, report))
         with domain_errors():
             services.report_submit(report=report, acting_user=request.user)
         return Response(self._fresh(report.pk))
@@ -200,7 +201,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
     @action(detail=True, methods=["post"])
     def comment(self, request, pk=None):
         report = permissions.report_for_user(request.user, pk)
-        org_permissions.require(permissions.can_comment(request.user, report))
+        require(permissions.can_comment(request.user, report))
         data = validated(ProgressReportCommentSerializer, request)
         with domain_errors():
             services.report_comment(
@@ -283,12 +284,10 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     )
     def create(self, request):
         user = request.user
-        org_permissions.require(permissions.can_enter_satisfaction(user))
+        require(permissions.can_enter_satisfaction(user))
         data = validated(SatisfactionWriteSerializer, request)
         salesperson = org_permissions.person_for_user(user, data.pop("salesperson"))
-        org_permissions.require(
-            permissions.can_enter_satisfaction_for(user, salesperson, data["answered_on"])
-        )
+        require(permissions.can_enter_satisfaction_for(user, salesperson, data["answered_on"]))
         external_id = (data.get("external_id") or "").strip()
         existed = bool(external_id) and (
             SatisfactionResponse.objects.filter(external_id=external_id).exists()
@@ -317,7 +316,7 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def bulk(self, request):
         user = request.user
-        org_permissions.require(permissions.can_import_satisfaction(user))
+        require(permissions.can_import_satisfaction(user))
         data = validated(SatisfactionBulkSerializer, request)
         try:
             counts = services.satisfaction_bulk_upsert(data["rows"], acting_user=user)
@@ -350,7 +349,7 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def averages(self, request):
         user = request.user
-        org_permissions.require(permissions.can_see_satisfaction(user))
+        require(permissions.can_see_satisfaction(user))
         query = SatisfactionAveragesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

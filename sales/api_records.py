@@ -39,8 +39,16 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from org import permissions as org_permissions
-from org.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, error_response
+from core.api import (
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    ApiViewSet,
+    domain_errors,
+    error_response,
+    validated,
+)
+from core.permissions import require
 from org.models import User
 from sales import permissions, selectors, services
 from sales.filters import ContactFilter, CustomerFilter, FollowUpFilter, SalesRecordFilter
@@ -60,7 +68,6 @@ from sales.serializers import (
     SalesRecordSerializer,
     SalesRecordWriteSerializer,
 )
-from targets.api import validated
 
 # The ERP push: at most this many rows per request (split larger pushes); the body's
 # size is capped by SALES_IMPORT_MAX_BYTES, as for a file import.
@@ -104,7 +111,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     )
     def create(self, request):
         user = request.user
-        org_permissions.require(permissions.can_enter_sales(user))
+        require(permissions.can_enter_sales(user))
         data = validated(CustomerWriteSerializer, request)
         with domain_errors():
             customer = services.customer_save(
@@ -133,7 +140,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def partial_update(self, request, pk=None):
         user = request.user
         customer = permissions.customer_for_user(user, pk)
-        org_permissions.require(permissions.can_change_customer(user, customer))
+        require(permissions.can_change_customer(user, customer))
         data = validated(CustomerWriteSerializer, request, partial=True)
         with domain_errors():
             services.customer_save(
@@ -180,10 +187,10 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     )
     def create(self, request):
         user = request.user
-        org_permissions.require(permissions.can_enter_sales(user))
+        require(permissions.can_enter_sales(user))
         data = validated(ContactCreateSerializer, request)
         customer = data["customer"]
-        org_permissions.require(permissions.can_change_customer(user, customer))
+        require(permissions.can_change_customer(user, customer))
         with domain_errors():
             contact = services.contact_save(
                 customer=customer,
@@ -203,7 +210,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def partial_update(self, request, pk=None):
         user = request.user
         contact = get_object_or_404(self.get_queryset(), pk=pk)
-        org_permissions.require(permissions.can_change_customer(user, contact.customer))
+        require(permissions.can_change_customer(user, contact.customer))
         data = validated(ContactChangeSerializer, request, partial=True)
         with domain_errors():
             contact = services.contact_save(
@@ -259,11 +266,11 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     )
     def create(self, request):
         user = request.user
-        org_permissions.require(permissions.can_enter_sales(user))
+        require(permissions.can_enter_sales(user))
         data = validated(FollowUpWriteSerializer, request)
         salesperson = data.get("salesperson") or user
         if salesperson.pk != user.pk:
-            org_permissions.require(permissions.can_manage_sales(user))
+            require(permissions.can_manage_sales(user))
         with domain_errors():
             followup = services.followup_save(
                 customer=data["customer"],
@@ -288,11 +295,11 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def partial_update(self, request, pk=None):
         user = request.user
         followup = permissions.followup_for_user(user, pk)
-        org_permissions.require(permissions.can_change_followup(user, followup))
+        require(permissions.can_change_followup(user, followup))
         data = validated(FollowUpWriteSerializer, request, partial=True)
         salesperson = data.get("salesperson", followup.salesperson)
         if salesperson.pk != followup.salesperson_id:
-            org_permissions.require(permissions.can_manage_sales(user))
+            require(permissions.can_manage_sales(user))
         with domain_errors():
             services.followup_save(
                 followup=followup,
@@ -318,7 +325,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def done(self, request, pk=None):
         user = request.user
         followup = permissions.followup_for_user(user, pk)
-        org_permissions.require(permissions.can_change_followup(user, followup))
+        require(permissions.can_change_followup(user, followup))
         with domain_errors():
             services.followup_done(followup=followup, acting_user=user)
         return Response(self._fresh(followup.pk))
@@ -419,7 +426,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     def create(self, request):
         user = request.user
-        org_permissions.require(permissions.can_enter_sales(user))
+        require(permissions.can_enter_sales(user))
         data = validated(SalesRecordWriteSerializer, request)
         credits = _credited_people(data["credits"])
         external_id = (data.get("external_id") or "").strip() or None
@@ -428,10 +435,8 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             found = SalesRecord.objects.filter(external_id=external_id).values_list("pk", flat=True)
             if found:
                 existing = permissions.record_for_user(user, found[0])
-                org_permissions.require(permissions.can_change_record(user, existing))
-        org_permissions.require(
-            permissions.can_credit(user, [p for p, _s in credits], _credited_ids(existing))
-        )
+                require(permissions.can_change_record(user, existing))
+        require(permissions.can_credit(user, [p for p, _s in credits], _credited_ids(existing)))
         record = self._save(
             data=data,
             customer=data["customer"],
@@ -458,13 +463,11 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     def partial_update(self, request, pk=None):
         user = request.user
         record = permissions.record_for_user(user, pk)
-        org_permissions.require(permissions.can_change_record(user, record))
+        require(permissions.can_change_record(user, record))
         data = validated(SalesRecordChangeSerializer, request, partial=True)
         if "credits" in data:
             credits = _credited_people(data["credits"])
-            org_permissions.require(
-                permissions.can_credit(user, [p for p, _s in credits], _credited_ids(record))
-            )
+            require(permissions.can_credit(user, [p for p, _s in credits], _credited_ids(record)))
         else:
             credits = [(c.person, c.share_pct) for c in record.credits.select_related("person")]
         current = {
@@ -498,7 +501,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     def cancel(self, request, pk=None):
         user = request.user
         record = permissions.record_for_user(user, pk)
-        org_permissions.require(permissions.can_change_record(user, record))
+        require(permissions.can_change_record(user, record))
         with domain_errors():
             services.record_cancel(record=record, acting_user=user)
         return Response(self._fresh(record.pk))
@@ -539,7 +542,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     def bulk(self, request):
         user = request.user
-        org_permissions.require(permissions.can_manage_sales(user))
+        require(permissions.can_manage_sales(user))
         rows = request.data
         if not isinstance(rows, list):
             return _refused(_("Send a JSON list of rows."), [])

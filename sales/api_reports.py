@@ -21,8 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from org.api import FORBIDDEN, INVALID, ApiViewSet
-from org.permissions import require
+from core.api import FORBIDDEN, INVALID, ApiViewSet
+from core.permissions import require
 from sales import exports
 from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports

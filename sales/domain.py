@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
-from org.domain import DomainError
+from core.errors import DomainError
 from targets.domain import split_by_weights, to_decimal
 
 HUNDRED = Decimal(100)

@@ -23,7 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from org.domain import DomainError, add_months, ancestor_paths, month_end
+from core.errors import DomainError
+from org.domain import add_months, ancestor_paths, month_end
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"

@@ -4,7 +4,7 @@ spreadsheets read Chinese names) and XLSX (a write-only workbook).
 A table is a header row in the reader's language, the rows and a total row. Numbers
 stay numbers (Decimal and int; a negative amount is still a number), and every text
 cell a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
-carriage return) gets a leading quote (`org.spreadsheets.neutralise`). The views and
+carriage return) gets a leading quote (`core.spreadsheets.neutralise`). The views and
 the API build the report with `sales.selectors_reports` and call `report_response`.
 """
 
@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from org.spreadsheets import neutralise
+from core.spreadsheets import neutralise
 from sales import selectors_reports as reports
 from targets.imports import XLSX_CONTENT_TYPE, period_code
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from org.imports import human_size
+from core.uploads import human_size
 from org.models import OrgUnit
 from org.selectors import with_current_team
 from sales.models import Customer, FollowUp, SalesRecord

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from org.imports import human_size
+from core.uploads import human_size
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q, is_department, led_unit_paths, subtree_q
 from sales.domain_feedback import SCORE_MAX, SCORE_MIN

@@ -38,11 +38,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from org.domain import DomainError, cell_text, normalise_header
-from org.imports import read_upload
+from core.errors import DomainError
+from core.spreadsheets import ImportIssue, ImportResult, read_records, unquote
+from core.spreadsheets import blank as _blank
+from core.uploads import read_upload
+from org.domain import cell_text, normalise_header
 from org.models import User
-from org.spreadsheets import ImportIssue, ImportResult, read_records, unquote
-from org.spreadsheets import blank as _blank
 from sales import services
 from sales.models import Customer
 

@@ -21,10 +21,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheets import ImportIssue, ImportResult, read_records
+from core.spreadsheets import blank as _blank
+from core.uploads import read_upload
 from org.domain import normalise_header
-from org.imports import read_upload
-from org.spreadsheets import ImportIssue, ImportResult, read_records
-from org.spreadsheets import blank as _blank
 from sales import services_feedback as services
 from sales.services import RowsRefused
 

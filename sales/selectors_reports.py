@@ -34,7 +34,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import Membership, OrgUnit, Period, User
 from org.permissions import is_department, is_salesperson, led_unit_paths, subtree_q
 from sales import domain

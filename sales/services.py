@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import Membership, Period, User
 from org.services import audit_as
 from sales import domain

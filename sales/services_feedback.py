@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.errors import DomainError
 from notifications.models import Notification
 from notifications.services import notify
-from org.domain import DomainError
 from org.models import Period, Role, RoleAssignment, User
 from org.services import audit_as
 from sales import domain_feedback as domain

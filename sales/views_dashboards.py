@@ -14,7 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from org.permissions import is_salesperson, led_unit_paths, require
+from core.permissions import require
+from org.permissions import is_salesperson, led_unit_paths
 from sales import attainment
 from sales.permissions_attainment import (
     can_view_dashboards,

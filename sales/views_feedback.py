@@ -18,9 +18,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from org.domain import DomainError
-from org.permissions import is_department, require
-from org.spreadsheets import problems_context
+from core.errors import DomainError
+from core.permissions import require
+from core.spreadsheets import problems_context
+from org.permissions import is_department
 from sales import domain_feedback as domain
 from sales import imports_satisfaction as imports
 from sales import permissions_feedback as permissions

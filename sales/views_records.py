@@ -32,21 +32,21 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from org.domain import DomainError
+from core.errors import DomainError
+from core.permissions import require
+from core.spreadsheets import problems_context
+from core.views import next_url
 from org.models import Period, Role, User
 from org.permissions import (
     is_salesperson,
     is_supervisor,
     led_unit_paths,
-    require,
     visible_people,
     visible_units,
 )
-from org.spreadsheets import problems_context
 from sales import imports, permissions, selectors, services
 from sales.forms import (
     ContactForm,
@@ -75,15 +75,6 @@ RECORD_FIELDS = (
 
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _query_without_page(request) -> str:
@@ -723,7 +714,7 @@ def _followup_form_page(request, *, followup: FollowUp | None):
                     _("The follow-up with %(customer)s is saved.")
                     % {"customer": saved.customer.name},
                 )
-                return redirect(_next_url(request, reverse("sales:followups")))
+                return redirect(next_url(request, reverse("sales:followups")))
         status = 400
     return render(
         request,
@@ -732,7 +723,7 @@ def _followup_form_page(request, *, followup: FollowUp | None):
             "form": form,
             "followup": followup,
             "has_customers": customers.exists(),
-            "next": _next_url(request, ""),
+            "next": next_url(request, ""),
         },
         status=status,
     )
@@ -776,7 +767,7 @@ def followup_done(request, pk):
                 "manages": permissions.can_manage_sales(user),
                 "error": error,
                 "show_customer": request.POST.get("show_customer") != "0",
-                "back": _next_url(request, reverse("sales:followups")),
+                "back": next_url(request, reverse("sales:followups")),
             },
             status=400 if error else 200,
         )
@@ -787,4 +778,4 @@ def followup_done(request, pk):
             request,
             _("The follow-up with %(customer)s is done.") % {"customer": followup.customer.name},
         )
-    return redirect(_next_url(request, reverse("sales:followups")))
+    return redirect(next_url(request, reverse("sales:followups")))

@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from org.permissions import require
+from core.permissions import require
 from sales import exports
 from sales import permissions_reports as report_permissions
 from sales import selectors_reports as reports

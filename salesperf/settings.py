@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # /api/: a body over the limit → JSON 413; Django's own errors → the API's JSON shape.
-    "org.api.ApiErrorMiddleware",
+    "core.api.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -319,7 +319,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     # Every error answers one JSON shape: {"detail", "code", "field"?, "errors"?, …}.
-    "EXCEPTION_HANDLER": "org.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.api_exception_handler",
 }
 # The OpenAPI schema and the Swagger UI (/api/schema/, /api/docs/) need a signed-in
 # user (session or token) unless this is true.
@@ -339,7 +339,7 @@ SPECTACULAR_SETTINGS = {
     # Every operation documents 400/401/403/404 (and 413 with a body) as the `Error` shape.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "org.api.document_errors",
+        "core.api.document_errors",
     ],
 }
 
@@ -411,7 +411,7 @@ except InvalidOperation as exc:
 SALES_IMPORT_MAX_BYTES = env_int("SALES_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # The request size limits follow it, so that the documented limit is the one enforced:
 # the largest body Django reads (a bulk push's JSON) is SALES_IMPORT_MAX_BYTES, and an API
-# request over it is refused with a JSON 413 naming the limit (org.api.ApiErrorMiddleware).
+# request over it is refused with a JSON 413 naming the limit (core.api.ApiErrorMiddleware).
 # Files in a form upload do not count towards it: each import form checks its file's size
 # (SALES_IMPORT_MAX_BYTES, ORG_IMPORT_MAX_BYTES) and says so on the form. Uploads larger
 # than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file while they are read.

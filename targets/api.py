@@ -30,8 +30,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from org import permissions as org_permissions
-from org.api import (
+from core.api import (
     AUTHENTICATION,
     FORBIDDEN,
     INVALID,
@@ -39,8 +38,11 @@ from org.api import (
     ApiViewSet,
     domain_errors,
     error_response,
+    validated,
 )
-from org.domain import DomainError
+from core.errors import DomainError
+from core.permissions import require
+from org import permissions as org_permissions
 from targets import permissions, selectors, services
 from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
 from targets.models import (
@@ -79,16 +81,6 @@ from targets.serializers import (
 DEPARTMENT_ONLY = _("Sales management department only.")
 
 
-def validated(serializer_class, request, *, data=None, partial=False):
-    serializer = serializer_class(
-        data=request.data if data is None else data,
-        partial=partial,
-        context={"request": request},
-    )
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def may_change(user, target: Target) -> bool:
     """The user may change this target by some route: directly while it is a draft, by
     an adjustment once it is published. The wrong route for its state is the
@@ -122,7 +114,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         description=_("Add a metric (sales management department)."),
     )
     def create(self, request):
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(MetricWriteSerializer, request)
         with domain_errors():
             metric = services.metric_save(acting_user=request.user, **data)
@@ -135,7 +127,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     )
     def partial_update(self, request, pk=None):
         metric = get_object_or_404(self.get_queryset(), pk=pk)
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(MetricWriteSerializer, request, partial=True)
         with domain_errors():
             metric = services.metric_save(metric=metric, acting_user=request.user, **data)
@@ -169,7 +161,7 @@ class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         ),
     )
     def create(self, request):
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(SeasonalityProfileWriteSerializer, request)
         with domain_errors():
             profile = services.seasonality_save(
@@ -192,7 +184,7 @@ class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     )
     def partial_update(self, request, pk=None):
         profile = get_object_or_404(self.get_queryset(), pk=pk)
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(SeasonalityProfileWriteSerializer, request, partial=True)
         with domain_errors():
             profile = services.seasonality_save(
@@ -273,7 +265,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         target = selectors.would_be_target(
             metric=data["metric"], period=data["period"], unit=unit, person=person, team=team
         )
-        org_permissions.require(may_change(user, target))
+        require(may_change(user, target))
         with domain_errors():
             saved = services.target_set(
                 metric=data["metric"],
@@ -294,7 +286,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     )
     def partial_update(self, request, pk=None):
         target = self._target(pk)
-        org_permissions.require(may_change(request.user, target))
+        require(may_change(request.user, target))
         data = validated(TargetValueSerializer, request)
         with domain_errors():
             services.target_set(
@@ -321,7 +313,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         target = self._target(pk)
         awaiting = target.is_published and target.acknowledged_at is None
         if awaiting:
-            org_permissions.require(permissions.can_acknowledge(request.user, target))
+            require(permissions.can_acknowledge(request.user, target))
         with domain_errors():
             services.target_acknowledge(target=target, acting_user=request.user)
         return Response(self._fresh(target.pk))
@@ -341,7 +333,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     @action(detail=True, methods=["post"])
     def cascade(self, request, pk=None):
         target = self._target(pk)
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(CascadeSerializer, request)
         mode, profile = data["mode"], data["profile"]
         method, weights = data.get("method"), data["weights"]
@@ -391,7 +383,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     @action(detail=True, methods=["post"], url_path="submit-allocation")
     def submit_allocation(self, request, pk=None):
         target = self._target(pk)
-        org_permissions.require(permissions.can_submit_allocation(request.user, target))
+        require(permissions.can_submit_allocation(request.user, target))
         data = validated(AllocationSubmitSerializer, request)
         with domain_errors():
             services.allocation_submit(
@@ -410,7 +402,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     @action(detail=True, methods=["post"], url_path="decide-allocation")
     def decide_allocation(self, request, pk=None):
         target = self._target(pk)
-        org_permissions.require(permissions.can_decide_allocation(request.user, target))
+        require(permissions.can_decide_allocation(request.user, target))
         data = validated(DecisionSerializer, request)
         with domain_errors():
             services.allocation_decide(
@@ -439,7 +431,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def publish(self, request):
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(PublishSerializer, request)
         metric, fiscal_year = data["metric"], data["fiscal_year"]
         try:
@@ -472,7 +464,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         pagination_class=None,
     )
     def publication_problems(self, request):
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(PublishSerializer, request, data=request.query_params)
         problems = services.publication_problems(
             metric=data["metric"], fiscal_year_id=data["fiscal_year"].pk
@@ -516,7 +508,7 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def create(self, request):
         data = validated(AdjustmentRequestSerializer, request)
         target = permissions.target_for_user(request.user, data["target"])
-        org_permissions.require(may_change(request.user, target))
+        require(may_change(request.user, target))
         with domain_errors():
             try:
                 adjustment = services.adjustment_request(
@@ -549,7 +541,7 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         adjustment = get_object_or_404(self.get_queryset(), pk=pk)
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(AdjustmentDecisionSerializer, request)
         with domain_errors():
             services.adjustment_decide(
@@ -621,7 +613,7 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     def submit(self, request, pk=None):
         plan = self._plan(pk)
         # Only the author submits; the plan's state is the service's to check.
-        org_permissions.require(plan.person_id == request.user.pk)
+        require(plan.person_id == request.user.pk)
         with domain_errors():
             services.plan_submit(plan=plan, acting_user=request.user)
         return Response(self._fresh(plan.pk))
@@ -637,7 +629,7 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         plan = self._plan(pk)
-        org_permissions.require(may_review(request.user, plan))
+        require(may_review(request.user, plan))
         data = validated(PlanReviewSerializer, request)
         with domain_errors():
             services.plan_review(
@@ -689,7 +681,7 @@ class ToleranceView(APIView):
         ),
     )
     def post(self, request):
-        org_permissions.require(permissions.can_manage_targets(request.user))
+        require(permissions.can_manage_targets(request.user))
         data = validated(ToleranceWriteSerializer, request)
         with domain_errors():
             services.tolerance_set(acting_user=request.user, **data)

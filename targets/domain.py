@@ -13,7 +13,7 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from org.domain import DomainError
+from core.errors import DomainError
 
 HUNDRED = Decimal(100)
 MONTHS = 12

@@ -238,7 +238,7 @@ class TargetsImportForm(forms.Form):
     )
 
     def clean_file(self):
-        from org.imports import human_size
+        from core.uploads import human_size
 
         upload = self.cleaned_data["file"]
         if upload.size > settings.ORG_IMPORT_MAX_BYTES:

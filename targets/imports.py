@@ -41,11 +41,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from org.domain import DomainError, cell_text, normalise_header
-from org.imports import read_upload
+from core.errors import DomainError
+from core.spreadsheets import ImportIssue, ImportResult, neutralise, read_records, unquote
+from core.spreadsheets import blank as _blank
+from core.uploads import read_upload
+from org.domain import cell_text, normalise_header
 from org.models import Membership, OrgUnit, Period, User
-from org.spreadsheets import ImportIssue, ImportResult, neutralise, read_records, unquote
-from org.spreadsheets import blank as _blank
 from targets import services
 from targets.models import Metric, Target
 

@@ -21,8 +21,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.errors import DomainError
 from notifications.services import notify
-from org.domain import DomainError, is_slug
+from org.domain import is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
 from org.services import audit_as

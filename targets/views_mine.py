@@ -16,14 +16,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from org.domain import DomainError
+from core.errors import DomainError
+from core.permissions import require
+from core.views import next_url
 from org.models import Period
-from org.permissions import require
 from targets import domain, permissions, selectors, services
 from targets.forms import (
     AdjustmentForm,
@@ -34,16 +34,6 @@ from targets.forms import (
     fiscal_month_names,
 )
 from targets.models import Adjustment, Metric, SeasonalityProfile
-
-
-def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
 
 # --- my targets ----------------------------------------------------------------------
 
@@ -124,7 +114,7 @@ def target_acknowledge(request, pk):
         else:
             message = _("You acknowledged your %(metric)s target for %(period)s.") % values
         messages.success(request, message)
-    return redirect(_next_url(request, reverse("targets:detail", args=[target.pk])))
+    return redirect(next_url(request, reverse("targets:detail", args=[target.pk])))
 
 
 # --- adjustments ---------------------------------------------------------------------
@@ -220,7 +210,7 @@ def adjustment_decide(request, pk):
                 messages.success(request, _("The adjustment is approved; the target changed."))
             else:
                 messages.success(request, _("The adjustment is rejected."))
-    return redirect(_next_url(request, "targets:adjustments"))
+    return redirect(next_url(request, "targets:adjustments"))
 
 
 # --- catalogue: metrics and seasonality profiles ---------------------------------------

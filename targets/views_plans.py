@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from org.domain import DomainError
+from core.errors import DomainError
+from core.permissions import require
 from org.models import Period
-from org.permissions import is_salesperson, require
+from org.permissions import is_salesperson
 from targets import permissions, selectors, services
 from targets.forms import DecisionForm, PlanForm
 from targets.models import SalesPlan

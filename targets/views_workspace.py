@@ -23,11 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.permissions import require
+from core.spreadsheets import problems_context
 from org import permissions as org_permissions
 from org import selectors as org_selectors
-from org.domain import DomainError
 from org.models import FiscalYear, OrgUnit, Period
-from org.spreadsheets import problems_context
 from targets import domain, imports, permissions, selectors, services
 from targets.forms_workspace import (
     MODE_DOWN,
@@ -52,7 +53,7 @@ def _is_htmx(request) -> bool:
 
 
 def _require_department(user) -> None:
-    org_permissions.require(permissions.can_manage_targets(user))
+    require(permissions.can_manage_targets(user))
 
 
 def _workspace_url(metric: Metric, period: Period) -> str:
@@ -436,9 +437,7 @@ def targets_import(request):
 @require_GET
 def targets_export(request):
     user = request.user
-    org_permissions.require(
-        permissions.can_manage_targets(user) or org_permissions.is_supervisor(user)
-    )
+    require(permissions.can_manage_targets(user) or org_permissions.is_supervisor(user))
     data = request.GET.copy()
     if not data.get("fiscal_year"):
         year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
@@ -475,9 +474,7 @@ def _team_target(user, pk) -> Target:
 @require_GET
 def allocation_list(request):
     user = request.user
-    org_permissions.require(
-        permissions.can_manage_targets(user) or org_permissions.is_supervisor(user)
-    )
+    require(permissions.can_manage_targets(user) or org_permissions.is_supervisor(user))
     data = request.GET.copy()
     if "fiscal_year" not in data:
         year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
@@ -568,7 +565,7 @@ def allocation(request, pk):
         row = next((r for r in context["rows"] if r["node"].person.pk == person_id), None)
     if row is None:
         raise Http404
-    org_permissions.require(row["editable"])
+    require(row["editable"])
     message = None
     if form.errors:
         message = _first_error(form)
@@ -608,7 +605,7 @@ def _allocation_refused(request, target: Target, message: str, **forms):
 @require_POST
 def allocation_submit(request, pk):
     target = _team_target(request.user, pk)
-    org_permissions.require(permissions.can_submit_allocation(request.user, target))
+    require(permissions.can_submit_allocation(request.user, target))
     form = AllocationSubmitForm(request.POST)
     if not form.is_valid():
         return _allocation_refused(request, target, _first_error(form), submit_form=form)
@@ -628,7 +625,7 @@ def allocation_submit(request, pk):
 @require_POST
 def allocation_decide(request, pk):
     target = _team_target(request.user, pk)
-    org_permissions.require(permissions.can_decide_allocation(request.user, target))
+    require(permissions.can_decide_allocation(request.user, target))
     form = AllocationDecideForm(request.POST)
     if not form.is_valid():
         return _allocation_refused(request, target, _first_error(form), decide_form=form)

@@ -22,7 +22,7 @@ from appraisal.domain_cycles import (
     outliers,
     summary,
 )
-from org.domain import DomainError
+from core.errors import DomainError
 from tests.appraisal.helpers import BANDS, LINEAR_CURVE, SCALE
 
 

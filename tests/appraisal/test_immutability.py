@@ -32,7 +32,7 @@ from appraisal.models import (
     FinalisedError,
     PeerRating,
 )
-from org.domain import DomainError
+from core.errors import DomainError
 from tests.appraisal import cycle_helpers as ch
 
 Status = Appraisal.Status

@@ -27,7 +27,7 @@ from appraisal.models import (
     FinalisedError,
     GradeBand,
 )
-from org.domain import DomainError
+from core.errors import DomainError
 from tests.appraisal.helpers import LINEAR_CURVE, TODAY, make_draft, make_published, make_year
 
 Units = AppraisalTemplate.units.through

@@ -8,8 +8,8 @@ import pytest
 
 from appraisal import services
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
+from core.errors import DomainError
 from notifications.models import Notification
-from org.domain import DomainError
 from org.models import Period
 from tests.appraisal.helpers import (
     BANDS,

@@ -22,8 +22,8 @@ from appraisal.models import (
     DimensionScore,
     PeerRating,
 )
+from core.errors import DomainError
 from notifications.models import Notification
-from org.domain import DomainError
 from org.models import Membership, OrgUnit
 from tests.appraisal import cycle_helpers as ch
 from tests.appraisal.helpers import make_draft, make_year

@@ -24,8 +24,8 @@ from closing.models import (
     UnitAttainment,
 )
 from closing.pipeline import Step
+from core.errors import DomainError
 from notifications.models import Notification
-from org.domain import DomainError
 from org.models import Period
 from tests.closing import helpers
 from tests.closing.helpers import (

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import DomainError
 from org import domain
-from org.domain import DomainError, Interval
+from org.domain import Interval
 
 
 def test_a_calendar_fiscal_year_has_a_year_four_quarters_and_twelve_months():

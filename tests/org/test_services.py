@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
+from core.errors import DomainError
 from org import services
-from org.domain import DomainError
 from org.models import FiscalYear, Membership, OrgUnit, Period
 from tests.factories import OrgUnitFactory
 

@@ -202,7 +202,7 @@ def test_without_last_years_sales_the_last_year_methods_still_say_so(org):
     east = target_services.target_set(
         metric=metric("amount"), period=year_2026, value=D(100), unit=org.east, acting_user=None
     )
-    from org.domain import DomainError
+    from core.errors import DomainError
 
     with pytest.raises(DomainError, match="actuals"):
         target_services.plan_org_split(east, method="last_year")

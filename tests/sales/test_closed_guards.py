@@ -19,7 +19,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import Period
 from sales import services
 from sales.models import Customer, MonthTotal, SalesCredit, SalesRecord

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from org.domain import DomainError
+from core.errors import DomainError
 from sales import domain
 
 # --- credit split ---------------------------------------------------------------------------

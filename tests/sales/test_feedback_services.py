@@ -9,8 +9,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.errors import DomainError
 from notifications.models import Notification
-from org.domain import DomainError
 from org.models import Membership
 from sales import selectors_feedback as selectors
 from sales import services_feedback as services

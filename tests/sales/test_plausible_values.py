@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from org.domain import DomainError
+from core.errors import DomainError
 from sales import domain, imports, services
 from sales.models import Customer, FollowUp, SalesRecord
 from tests.sales.helpers import customer, make_year, sale

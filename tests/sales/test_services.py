@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from org.domain import DomainError
+from core.errors import DomainError
 from org.models import Membership
 from sales import selectors, services
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord

@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.errors import DomainError
 from notifications.models import Notification
-from org.domain import DomainError
 from org.models import Membership
 from org.services import membership_create, person_move_team
 from targets import services

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from org.domain import DomainError
+from core.errors import DomainError
 from targets import selectors, services
 from targets.models import ToleranceBand
 from tests.conftest import PERSONAS
