@@ -482,6 +482,19 @@ class ScheduledJob:
         return round((self.task.expire_seconds or 0) / 3600)
 
 
+def crontab_of(task: PeriodicTask) -> domain.Crontab:
+    """The crontab fields of a periodic task (its `crontab` joined), as the domain
+    reads them."""
+    schedule = task.crontab
+    return domain.Crontab(
+        minute=schedule.minute,
+        hour=schedule.hour,
+        day_of_month=schedule.day_of_month,
+        month_of_year=schedule.month_of_year,
+        day_of_week=schedule.day_of_week,
+    )
+
+
 def scheduled_jobs(*, now: datetime.datetime | None = None) -> list[ScheduledJob]:
     """Every periodic task with a crontab (django-celery-beat's table), in the order of
     their names, with what it does, when it runs next (in CELERY_TIMEZONE), when it last
@@ -504,13 +517,7 @@ def scheduled_jobs(*, now: datetime.datetime | None = None) -> list[ScheduledJob
     descriptions = job_descriptions()
     jobs = []
     for task in tasks:
-        tab = domain.Crontab(
-            minute=task.crontab.minute,
-            hour=task.crontab.hour,
-            day_of_month=task.crontab.day_of_month,
-            month_of_year=task.crontab.month_of_year,
-            day_of_week=task.crontab.day_of_week,
-        )
+        tab = crontab_of(task)
         result = runs.get(task.latest_run_id)
         seen = [m for m in (task.last_run_at, result.finished_at if result else None) if m]
         jobs.append(

@@ -358,13 +358,7 @@ def schedule_change(
     CELERY_TIMEZONE), keeping its days; the change is recorded. Beat reads the new
     schedule at its next check (django-celery-beat notices the change)."""
     tab = job.crontab
-    current = domain.Crontab(
-        minute=tab.minute,
-        hour=tab.hour,
-        day_of_month=tab.day_of_month,
-        month_of_year=tab.month_of_year,
-        day_of_week=tab.day_of_week,
-    )
+    current = selectors.crontab_of(job)
     if current.cadence == "custom":
         raise DomainError(
             _("This job's schedule is not a time of day: change it in the administration.")

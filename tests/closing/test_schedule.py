@@ -3,7 +3,7 @@ job (django-celery-beat's table, written at `migrate` on any setup) with what it
 when it runs next and when it last ran with its result; the department enables,
 disables and times a job (recorded); administrators read; everyone else 403.
 
-The clock is the suite's: 18 November 2026, 10:00 in Asia/Shanghai."""
+The clock is moved to 18 November 2026, 10:00 in Asia/Shanghai."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from closing import selectors
 from closing.models import JobRun, ScheduleChange
 from closing.tasks import close_due_periods, run_step
 from sales.tasks import flag_missing_reports
+from tests.conftest import local_moment
 
 PAGE = reverse("closing:schedule")
 API = reverse("api-schedule-list")
@@ -26,6 +27,12 @@ REPORTS = "sales-flag-missing-reports"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine):
+    """The next runs below are read from 18 November 2026, 10:00, whatever the suite's day."""
+    time_machine.move_to(local_moment(datetime.date(2026, 11, 18)), tick=False)
 
 
 def job(name: str) -> PeriodicTask:

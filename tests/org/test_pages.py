@@ -116,10 +116,10 @@ def test_only_the_department_creates_fiscal_years(client_as, persona):
     )
 
 
-def test_a_new_fiscal_year_is_offered_after_the_latest(client_as, db):
+def test_a_new_fiscal_year_is_offered_after_the_latest(client_as, db, suite_today):
     form = client_as("department").get(reverse("periods")).context["form"]
-    # No year yet: this year, from the configured month.
-    assert form["start_year"].initial == 2026
+    # No year yet: this year (the suite's day's), from the configured month.
+    assert form["start_year"].initial == suite_today.year
     services.fiscal_year_create(start_year=2026, start_month=4)
     form = client_as("department").get(reverse("periods")).context["form"]
     assert (form["start_year"].initial, form["start_month"].initial) == (2027, 4)
