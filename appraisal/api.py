@@ -42,11 +42,8 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
-    domain_errors,
-    error_response,
     validated,
 )
-from core.errors import DomainError
 from core.permissions import require
 
 
@@ -100,17 +97,16 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         require(permissions.can_manage_templates(request.user))
         data = validated(AppraisalTemplateCreateSerializer, request)
-        with domain_errors():
-            template = services.template_create(
-                code=data["code"],
-                name=data["name"],
-                name_zh=data["name_zh"],
-                description=data["description"],
-                period_kind=data["period_kind"],
-                applies_from=data["applies_from"],
-                units=data["units"],
-                acting_user=request.user,
-            )
+        template = services.template_create(
+            code=data["code"],
+            name=data["name"],
+            name_zh=data["name_zh"],
+            description=data["description"],
+            period_kind=data["period_kind"],
+            applies_from=data["applies_from"],
+            units=data["units"],
+            acting_user=request.user,
+        )
         return Response(self._fresh(template.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -124,8 +120,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def partial_update(self, request, pk=None):
         template = self._managed(pk)
         data = _partial(AppraisalTemplateWriteSerializer, request)
-        with domain_errors():
-            services.template_update(template=template, acting_user=request.user, **data)
+        services.template_update(template=template, acting_user=request.user, **data)
         return Response(self._fresh(template.pk))
 
     @extend_schema(
@@ -140,8 +135,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def grades(self, request, pk=None):
         template = self._managed(pk)
         data = validated(GradesWriteSerializer, request)
-        with domain_errors():
-            services.bands_save(template=template, bands=data["grades"], acting_user=request.user)
+        services.bands_save(template=template, bands=data["grades"], acting_user=request.user)
         return Response(self._fresh(template.pk))
 
     @extend_schema(
@@ -162,16 +156,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def publish(self, request, pk=None):
         template = self._managed(pk)
-        try:
-            services.template_publish(template=template, acting_user=request.user)
-        except DomainError as error:
-            problems = selectors.publication_problems(template=template)
-            return error_response(
-                error,
-                code="publication_refused",
-                status_code=status.HTTP_400_BAD_REQUEST,
-                problems=problems or [str(error)],
-            )
+        services.template_publish(template=template, acting_user=request.user)
         return Response(self._fresh(template.pk))
 
     @extend_schema(
@@ -191,8 +176,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     )
     def new_version(self, request, pk=None):
         template = self._managed(pk)
-        with domain_errors():
-            draft = services.template_new_version(template=template, acting_user=request.user)
+        draft = services.template_new_version(template=template, acting_user=request.user)
         return Response(self._fresh(draft.pk), status=status.HTTP_201_CREATED)
 
 
@@ -245,8 +229,7 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         data = dict(validated(DimensionCreateSerializer, request))
         template = permissions.template_for_user(request.user, data.pop("template"))
         require(permissions.can_manage_templates(request.user))
-        with domain_errors():
-            dimension = services.dimension_save(template=template, acting_user=request.user, **data)
+        dimension = services.dimension_save(template=template, acting_user=request.user, **data)
         return Response(self._fresh(dimension.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -257,13 +240,12 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     def partial_update(self, request, pk=None):
         dimension = self._managed(pk)
         data = _partial(DimensionWriteSerializer, request)
-        with domain_errors():
-            services.dimension_save(
-                template=dimension.template,
-                dimension=dimension,
-                acting_user=request.user,
-                **data,
-            )
+        services.dimension_save(
+            template=dimension.template,
+            dimension=dimension,
+            acting_user=request.user,
+            **data,
+        )
         return Response(self._fresh(dimension.pk))
 
     @extend_schema(
@@ -273,8 +255,7 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     )
     def destroy(self, request, pk=None):
         dimension = self._managed(pk)
-        with domain_errors():
-            services.dimension_delete(dimension=dimension, acting_user=request.user)
+        services.dimension_delete(dimension=dimension, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

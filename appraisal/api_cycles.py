@@ -54,7 +54,7 @@ from appraisal.serializers_cycles import (
     ScoreAdjustInputSerializer,
     TasksSerializer,
 )
-from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, domain_errors, validated
+from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, validated
 from core.permissions import require
 from org.filters import IdFilter
 from org.models import OrgUnit
@@ -133,13 +133,12 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
     def create(self, request):
         require(permissions.can_run_cycles(request.user))
         data = validated(CycleCreateSerializer, request)
-        with domain_errors():
-            cycle = services.cycle_open(
-                template=data["template"],
-                period=data["period"],
-                units=data.get("units"),
-                acting_user=request.user,
-            )
+        cycle = services.cycle_open(
+            template=data["template"],
+            period=data["period"],
+            units=data.get("units"),
+            acting_user=request.user,
+        )
         return Response(self._detail(cycle.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -154,8 +153,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
     def compute(self, request, pk=None):
         cycle = self._cycle(pk)
         require(permissions.can_run_cycles(request.user))
-        with domain_errors():
-            count = services.cycle_compute(cycle_id=cycle.pk)
+        count = services.cycle_compute(cycle_id=cycle.pk)
         return Response(ComputeResultSerializer({"computed": count}).data)
 
     @extend_schema(
@@ -169,8 +167,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def finalise(self, request, pk=None):
         cycle = self._managed(pk)
-        with domain_errors():
-            count, problems = services.cycle_finalise(cycle=cycle, acting_user=request.user)
+        count, problems = services.cycle_finalise(cycle=cycle, acting_user=request.user)
         return Response(FinaliseResultSerializer({"finalised": count, "problems": problems}).data)
 
     @extend_schema(
@@ -184,8 +181,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def release(self, request, pk=None):
         cycle = self._managed(pk)
-        with domain_errors():
-            count = services.cycle_release(cycle=cycle, acting_user=request.user)
+        count = services.cycle_release(cycle=cycle, acting_user=request.user)
         return Response(ReleaseResultSerializer({"released": count}).data)
 
     @extend_schema(
@@ -310,13 +306,12 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         appraisal = self._appraisal(pk)
         require(permissions.can_self_assess(request.user, appraisal))
         data = validated(RatingWriteSerializer, request)
-        with domain_errors():
-            services.self_assessment_save(
-                appraisal=appraisal,
-                entries=data["entries"],
-                submit=data["submit"],
-                acting_user=request.user,
-            )
+        services.self_assessment_save(
+            appraisal=appraisal,
+            entries=data["entries"],
+            submit=data["submit"],
+            acting_user=request.user,
+        )
         return Response(self._view(appraisal.pk))
 
     @extend_schema(
@@ -333,13 +328,12 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         appraisal = self._appraisal(pk)
         require(permissions.can_rate(request.user, appraisal))
         data = validated(RatingWriteSerializer, request)
-        with domain_errors():
-            services.rating_save(
-                appraisal=appraisal,
-                entries=data["entries"],
-                submit=data["submit"],
-                acting_user=request.user,
-            )
+        services.rating_save(
+            appraisal=appraisal,
+            entries=data["entries"],
+            submit=data["submit"],
+            acting_user=request.user,
+        )
         return Response(self._view(appraisal.pk))
 
     def _peer_form(self, appraisal):
@@ -386,10 +380,9 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         require(permissions.can_peer_rate(request.user, appraisal))
         if request.method == "POST":
             data = validated(PeerRatingWriteSerializer, request)
-            with domain_errors():
-                services.peer_rating_save(
-                    appraisal=appraisal, entries=data["entries"], acting_user=request.user
-                )
+            services.peer_rating_save(
+                appraisal=appraisal, entries=data["entries"], acting_user=request.user
+            )
         return Response(self._peer_form(appraisal))
 
     @extend_schema(
@@ -405,14 +398,13 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         appraisal = self._appraisal(pk)
         require(permissions.can_manage(request.user))
         data = validated(ScoreAdjustInputSerializer, request)
-        with domain_errors():
-            services.score_adjust(
-                appraisal=appraisal,
-                dimension_id=data["dimension"],
-                new_score=data["score"],
-                reason=data["reason"],
-                acting_user=request.user,
-            )
+        services.score_adjust(
+            appraisal=appraisal,
+            dimension_id=data["dimension"],
+            new_score=data["score"],
+            reason=data["reason"],
+            acting_user=request.user,
+        )
         return Response(self._view(appraisal.pk))
 
     @extend_schema(
@@ -424,8 +416,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
     def acknowledge(self, request, pk=None):
         appraisal = self._appraisal(pk)
         require(permissions.is_own(request.user, appraisal))
-        with domain_errors():
-            services.appraisal_acknowledge(appraisal=appraisal, acting_user=request.user)
+        services.appraisal_acknowledge(appraisal=appraisal, acting_user=request.user)
         return Response(self._view(appraisal.pk))
 
     @extend_schema(
@@ -441,10 +432,9 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         appraisal = self._appraisal(pk)
         require(permissions.is_own(request.user, appraisal))
         data = validated(AppealWriteSerializer, request)
-        with domain_errors():
-            services.appraisal_appeal(
-                appraisal=appraisal, reason=data["reason"], acting_user=request.user
-            )
+        services.appraisal_appeal(
+            appraisal=appraisal, reason=data["reason"], acting_user=request.user
+        )
         return Response(self._view(appraisal.pk))
 
     @extend_schema(
@@ -461,14 +451,13 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         appraisal = self._appraisal(pk)
         require(permissions.can_manage(request.user))
         data = validated(ResolveWriteSerializer, request)
-        with domain_errors():
-            services.appeal_resolve(
-                appraisal=appraisal,
-                outcome=data["outcome"],
-                reason=data["reason"],
-                changes=data["changes"],
-                acting_user=request.user,
-            )
+        services.appeal_resolve(
+            appraisal=appraisal,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            changes=data["changes"],
+            acting_user=request.user,
+        )
         return Response(self._view(appraisal.pk))
 
 

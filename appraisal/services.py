@@ -319,12 +319,19 @@ def template_publish(
     `today` to its local date."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    template = _draft(template)
+    try:
+        template = _draft(template)
+    except DomainError as error:
+        raise DomainError(
+            error.message, code="publication_refused", data={"problems": [error.message]}
+        ) from None
     problems = selectors.publication_problems(template=template, today=today)
     if problems:
         raise DomainError(
             _("The template cannot be published yet: %(problems)s")
-            % {"problems": " ".join(problems)}
+            % {"problems": " ".join(problems)},
+            code="publication_refused",
+            data={"problems": problems},
         )
     template.status = AppraisalTemplate.Status.PUBLISHED
     template.published_at = now

@@ -36,11 +36,8 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
-    DomainRuleBroken,
-    error_response,
     validated,
 )
-from core.errors import DomainError
 from core.permissions import require
 from org.filters import IdFilter
 from org.models import Period
@@ -129,18 +126,7 @@ class PeriodCloseViewSet(ApiViewSet):
         require(permissions.can_run_closes(request.user))
         data = validated(CloseStartSerializer, request)
         period = data["period"]
-        try:
-            run = services.close_start(period=period, acting_user=request.user)
-        except services.CloseBusy as busy:
-            running = selectors.active_run(period=period)
-            return error_response(
-                busy,
-                code="conflict",
-                status_code=status.HTTP_409_CONFLICT,
-                run=running.pk if running else None,
-            )
-        except DomainError as exc:
-            raise DomainRuleBroken(str(exc)) from exc
+        run = services.close_start(period=period, acting_user=request.user)
         run = permissions.run_for_user(request.user, run.pk)
         code = status.HTTP_202_ACCEPTED if run.is_active else status.HTTP_201_CREATED
         return Response(self._detail(run), status=code)
@@ -158,20 +144,9 @@ class PeriodCloseViewSet(ApiViewSet):
     def reopen(self, request):
         require(permissions.can_run_closes(request.user))
         data = validated(CloseReopenSerializer, request)
-        try:
-            services.close_reopen(
-                period=data["period"], reason=data["reason"], acting_user=request.user
-            )
-        except services.CloseBusy as busy:
-            running = selectors.active_run(period=data["period"])
-            return error_response(
-                busy,
-                code="conflict",
-                status_code=status.HTTP_409_CONFLICT,
-                run=running.pk if running else None,
-            )
-        except DomainError as exc:
-            raise DomainRuleBroken(str(exc)) from exc
+        services.close_reopen(
+            period=data["period"], reason=data["reason"], acting_user=request.user
+        )
         period = Period.objects.select_related("fiscal_year").get(pk=data["period"].pk)
         return Response(PeriodSerializer(period, context=self.get_serializer_context()).data)
 
@@ -210,16 +185,13 @@ class ScheduleViewSet(ApiViewSet):
         job = selectors.job_for_change(pk)
         require(permissions.can_run_closes(request.user))
         data = validated(ScheduleChangeSerializer, request)
-        try:
-            services.schedule_change(
-                job=job,
-                enabled=data["enabled"],
-                hour=data["time"].hour,
-                minute=data["time"].minute,
-                acting_user=request.user,
-            )
-        except DomainError as error:
-            raise DomainRuleBroken(str(error)) from error
+        services.schedule_change(
+            job=job,
+            enabled=data["enabled"],
+            hour=data["time"].hour,
+            minute=data["time"].minute,
+            acting_user=request.user,
+        )
         fresh = next(j for j in selectors.scheduled_jobs() if j.task.pk == job.pk)
         return Response(self.get_serializer(fresh).data)
 

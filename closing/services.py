@@ -20,7 +20,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from closing import domain, pipeline, selectors
 from closing.models import ACTIVE_STATUSES, CloseRun, CloseStep, Reopening, ScheduleChange
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from org.models import FiscalYear, Period
 from org.services import period_transition
 from salesperf.celery import app as celery_app
@@ -32,8 +32,12 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
-class CloseBusy(DomainError):
-    """A close of the period is already queued or running (the API answers 409)."""
+class CloseBusy(Conflict):
+    """A close of the period, or of one within or around it, is already queued or running
+    (the API answers 409 with that close's id as `run`)."""
+
+    def __init__(self, message: str, *, run: CloseRun | None):
+        super().__init__(message, data={"run": run.pk if run else None})
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -120,7 +124,7 @@ def close_start(*, period: Period, acting_user=None, trigger: str = "manual", no
         ):
             _lost(active, now)
         else:
-            raise CloseBusy(_busy_message(active, active.period))
+            raise CloseBusy(_busy_message(active, active.period), run=active)
     steps = pipeline.plan()
     try:
         with transaction.atomic():
@@ -135,7 +139,8 @@ def close_start(*, period: Period, acting_user=None, trigger: str = "manual", no
         # Another process started one between our check and our insert.
         raise CloseBusy(
             _("A close of %(period)s is already under way. Wait until it has finished.")
-            % {"period": locked.label}
+            % {"period": locked.label},
+            run=selectors.active_run(period=locked),
         ) from None
     CloseStep.objects.bulk_create(
         CloseStep(run=run, position=i, name=step.name) for i, step in enumerate(steps, start=1)
@@ -285,7 +290,8 @@ def close_reopen(*, period: Period, reason: str, acting_user) -> Reopening:
     if busy is not None:
         raise CloseBusy(
             _("A close of %(period)s is under way; reopen it when the close has finished.")
-            % {"period": busy.period.label}
+            % {"period": busy.period.label},
+            run=busy,
         )
     user = acting_user
     first = None

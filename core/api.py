@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -27,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.serializers import ErrorSerializer
 from core.uploads import human_size
 
@@ -104,19 +103,23 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 
 class DomainRuleBroken(APIException):
-    """A service refused the change: 400 with the service's message as `detail`."""
+    """A service refused the change (a `DomainError`): 400 (409 for a `Conflict`) with the
+    error's message as `detail`, its code as `code`, the field at fault as `field` and
+    `errors`, and its data beside them."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = _("This change breaks a rule of the organisation.")
+    default_detail = _("This change breaks a rule.")
     default_code = "domain_error"
 
-
-@contextmanager
-def domain_errors():
-    try:
-        yield
-    except DomainError as error:
-        raise DomainRuleBroken(str(error)) from error
+    def __init__(self, error: DomainError):
+        super().__init__(error.message, code=error.code)
+        if isinstance(error, Conflict):
+            self.status_code = status.HTTP_409_CONFLICT
+        extra = dict(error.data)
+        if error.field:
+            extra["field"] = error.field
+            extra.setdefault("errors", [{"field": error.field, "message": error.message}])
+        self.extra = extra
 
 
 # --- the one error shape -------------------------------------------------------------------
@@ -223,7 +226,7 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = drf_exceptions.ParseError(str(exc))
     elif isinstance(exc, DomainError):
-        exc = DomainRuleBroken(str(exc))
+        exc = DomainRuleBroken(exc)
     elif isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

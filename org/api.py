@@ -29,7 +29,6 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
-    domain_errors,
     error_response,
     validated,
 )
@@ -100,15 +99,14 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     def create(self, request):
         require(permissions.can_manage_organisation(request.user))
         data = validated(UnitCreateSerializer, request)
-        with domain_errors():
-            unit = services.unit_create(
-                code=data["code"],
-                name=data["name"],
-                name_zh=data.get("name_zh", ""),
-                kind=data["kind"],
-                parent=data.get("parent"),
-                acting_user=request.user,
-            )
+        unit = services.unit_create(
+            code=data["code"],
+            name=data["name"],
+            name_zh=data.get("name_zh", ""),
+            kind=data["kind"],
+            parent=data.get("parent"),
+            acting_user=request.user,
+        )
         return Response(self._fresh(unit.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -122,8 +120,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         data = dict(validated(UnitUpdateSerializer, request))
         if "parent" not in data:
             data["parent"] = ...  # the service's "unchanged"
-        with domain_errors():
-            services.unit_update(unit=unit, acting_user=request.user, **data)
+        services.unit_update(unit=unit, acting_user=request.user, **data)
         return Response(self._fresh(unit.pk))
 
 
@@ -177,8 +174,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def create(self, request):
         require(permissions.can_manage_organisation(request.user))
         data = validated(MembershipCreateSerializer, request)
-        with domain_errors():
-            membership = services.membership_create(acting_user=request.user, **data)
+        membership = services.membership_create(acting_user=request.user, **data)
         return Response(self.output(membership), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -191,10 +187,9 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         membership = permissions.membership_for_user(request.user, pk)
         require(permissions.can_manage_organisation(request.user))
         data = validated(MembershipEndSerializer, request)
-        with domain_errors():
-            membership = services.membership_end(
-                membership=membership, end_date=data["end_date"], acting_user=request.user
-            )
+        membership = services.membership_end(
+            membership=membership, end_date=data["end_date"], acting_user=request.user
+        )
         return Response(self.output(membership))
 
 
@@ -225,12 +220,11 @@ class FiscalYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def create(self, request):
         require(permissions.can_manage_periods(request.user))
         data = validated(FiscalYearCreateSerializer, request)
-        with domain_errors():
-            fiscal_year = services.fiscal_year_create(
-                start_year=data["start_year"],
-                start_month=data["start_month"],
-                acting_user=request.user,
-            )
+        fiscal_year = services.fiscal_year_create(
+            start_year=data["start_year"],
+            start_month=data["start_month"],
+            acting_user=request.user,
+        )
         return Response(self.output(fiscal_year), status=status.HTTP_201_CREATED)
 
 

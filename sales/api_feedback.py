@@ -38,8 +38,6 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
-    domain_errors,
-    error_response,
     validated,
 )
 from core.permissions import require
@@ -62,7 +60,6 @@ from sales.serializers_feedback import (
     SatisfactionResponseSerializer,
     SatisfactionWriteSerializer,
 )
-from sales.services import RowsRefused
 
 # --- progress reports -------------------------------------------------------------------------
 
@@ -145,8 +142,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
         require(permissions.can_write_reports(user))
         data = validated(ProgressReportWriteSerializer, request)
         existed = set(ProgressReport.objects.filter(person=user).values_list("pk", flat=True))
-        with domain_errors():
-            report = services.report_save(person=user, acting_user=user, **data)
+        report = services.report_save(person=user, acting_user=user, **data)
         code = status.HTTP_200_OK if report.pk in existed else status.HTTP_201_CREATED
         return Response(self._fresh(report.pk), status=code)
 
@@ -167,14 +163,13 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         values = {name: data.get(name, getattr(report, name)) for name in services.TEXT_FIELDS}
-        with domain_errors():
-            services.report_save(
-                person=request.user,
-                period_start=report.period_start,
-                submit=data.get("submit", False),
-                acting_user=request.user,
-                **values,
-            )
+        services.report_save(
+            person=request.user,
+            period_start=report.period_start,
+            submit=data.get("submit", False),
+            acting_user=request.user,
+            **values,
+        )
         return Response(self._fresh(report.pk))
 
     @extend_schema(
@@ -186,8 +181,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
     def submit(self, request, pk=None):
         report = permissions.report_for_user(request.user, pk)
         require(permissions.can_edit_report(request.user, report))
-        with domain_errors():
-            services.report_submit(report=report, acting_user=request.user)
+        services.report_submit(report=report, acting_user=request.user)
         return Response(self._fresh(report.pk))
 
     @extend_schema(
@@ -203,10 +197,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
         report = permissions.report_for_user(request.user, pk)
         require(permissions.can_comment(request.user, report))
         data = validated(ProgressReportCommentSerializer, request)
-        with domain_errors():
-            services.report_comment(
-                report=report, comment=data["comment"], acting_user=request.user
-            )
+        services.report_comment(report=report, comment=data["comment"], acting_user=request.user)
         return Response(self._fresh(report.pk))
 
 
@@ -292,8 +283,7 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         existed = bool(external_id) and (
             SatisfactionResponse.objects.filter(external_id=external_id).exists()
         )
-        with domain_errors():
-            response = services.satisfaction_save(salesperson=salesperson, acting_user=user, **data)
+        response = services.satisfaction_save(salesperson=salesperson, acting_user=user, **data)
         code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
         return Response(self.output(self.get_queryset().get(pk=response.pk)), status=code)
 
@@ -318,17 +308,7 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         user = request.user
         require(permissions.can_import_satisfaction(user))
         data = validated(SatisfactionBulkSerializer, request)
-        try:
-            counts = services.satisfaction_bulk_upsert(data["rows"], acting_user=user)
-        except RowsRefused as refused:
-            return error_response(
-                refused,
-                code="rows_refused",
-                status_code=status.HTTP_400_BAD_REQUEST,
-                errors=[
-                    {"row": e.row, "field": e.field, "message": e.message} for e in refused.errors
-                ],
-            )
+        counts = services.satisfaction_bulk_upsert(data["rows"], acting_user=user)
         return Response(counts)
 
     @extend_schema(

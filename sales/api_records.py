@@ -44,7 +44,6 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
-    domain_errors,
     error_response,
     validated,
 )
@@ -113,18 +112,17 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         user = request.user
         require(permissions.can_enter_sales(user))
         data = validated(CustomerWriteSerializer, request)
-        with domain_errors():
-            customer = services.customer_save(
-                name=data["name"],
-                owner=data.get("owner") or user,
-                industry=data.get("industry", ""),
-                region=data.get("region", ""),
-                status=data.get("status", "prospect"),
-                became_customer_on=data.get("became_customer_on"),
-                external_id=data.get("external_id"),
-                notes=data.get("notes", ""),
-                acting_user=user,
-            )
+        customer = services.customer_save(
+            name=data["name"],
+            owner=data.get("owner") or user,
+            industry=data.get("industry", ""),
+            region=data.get("region", ""),
+            status=data.get("status", "prospect"),
+            became_customer_on=data.get("became_customer_on"),
+            external_id=data.get("external_id"),
+            notes=data.get("notes", ""),
+            acting_user=user,
+        )
         return Response(self._fresh(customer.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -142,19 +140,18 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         customer = permissions.customer_for_user(user, pk)
         require(permissions.can_change_customer(user, customer))
         data = validated(CustomerWriteSerializer, request, partial=True)
-        with domain_errors():
-            services.customer_save(
-                customer=customer,
-                name=data.get("name", customer.name),
-                owner=data.get("owner", customer.owner),
-                industry=data.get("industry", customer.industry),
-                region=data.get("region", customer.region),
-                status=data.get("status", customer.status),
-                became_customer_on=data.get("became_customer_on", customer.became_customer_on),
-                external_id=data.get("external_id", customer.external_id),
-                notes=data.get("notes", customer.notes),
-                acting_user=user,
-            )
+        services.customer_save(
+            customer=customer,
+            name=data.get("name", customer.name),
+            owner=data.get("owner", customer.owner),
+            industry=data.get("industry", customer.industry),
+            region=data.get("region", customer.region),
+            status=data.get("status", customer.status),
+            became_customer_on=data.get("became_customer_on", customer.became_customer_on),
+            external_id=data.get("external_id", customer.external_id),
+            notes=data.get("notes", customer.notes),
+            acting_user=user,
+        )
         return Response(self._fresh(customer.pk))
 
 
@@ -191,15 +188,14 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         data = validated(ContactCreateSerializer, request)
         customer = data["customer"]
         require(permissions.can_change_customer(user, customer))
-        with domain_errors():
-            contact = services.contact_save(
-                customer=customer,
-                name=data["name"],
-                title=data.get("title", ""),
-                phone=data.get("phone", ""),
-                email=data.get("email", ""),
-                acting_user=user,
-            )
+        contact = services.contact_save(
+            customer=customer,
+            name=data["name"],
+            title=data.get("title", ""),
+            phone=data.get("phone", ""),
+            email=data.get("email", ""),
+            acting_user=user,
+        )
         return Response(self.output(contact), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -212,16 +208,15 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         contact = get_object_or_404(self.get_queryset(), pk=pk)
         require(permissions.can_change_customer(user, contact.customer))
         data = validated(ContactChangeSerializer, request, partial=True)
-        with domain_errors():
-            contact = services.contact_save(
-                customer=contact.customer,
-                contact=contact,
-                name=data.get("name", contact.name),
-                title=data.get("title", contact.title),
-                phone=data.get("phone", contact.phone),
-                email=data.get("email", contact.email),
-                acting_user=user,
-            )
+        contact = services.contact_save(
+            customer=contact.customer,
+            contact=contact,
+            name=data.get("name", contact.name),
+            title=data.get("title", contact.title),
+            phone=data.get("phone", contact.phone),
+            email=data.get("email", contact.email),
+            acting_user=user,
+        )
         return Response(self.output(contact))
 
 
@@ -271,17 +266,16 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         salesperson = data.get("salesperson") or user
         if salesperson.pk != user.pk:
             require(permissions.can_manage_sales(user))
-        with domain_errors():
-            followup = services.followup_save(
-                customer=data["customer"],
-                salesperson=salesperson,
-                kind=data["kind"],
-                happened_on=data["happened_on"],
-                need=data.get("need", ""),
-                next_action=data.get("next_action", ""),
-                next_action_on=data.get("next_action_on"),
-                acting_user=user,
-            )
+        followup = services.followup_save(
+            customer=data["customer"],
+            salesperson=salesperson,
+            kind=data["kind"],
+            happened_on=data["happened_on"],
+            need=data.get("need", ""),
+            next_action=data.get("next_action", ""),
+            next_action_on=data.get("next_action_on"),
+            acting_user=user,
+        )
         return Response(self._fresh(followup.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -300,18 +294,17 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         salesperson = data.get("salesperson", followup.salesperson)
         if salesperson.pk != followup.salesperson_id:
             require(permissions.can_manage_sales(user))
-        with domain_errors():
-            services.followup_save(
-                followup=followup,
-                customer=data.get("customer", followup.customer),
-                salesperson=salesperson,
-                kind=data.get("kind", followup.kind),
-                happened_on=data.get("happened_on", followup.happened_on),
-                need=data.get("need", followup.need),
-                next_action=data.get("next_action", followup.next_action),
-                next_action_on=data.get("next_action_on", followup.next_action_on),
-                acting_user=user,
-            )
+        services.followup_save(
+            followup=followup,
+            customer=data.get("customer", followup.customer),
+            salesperson=salesperson,
+            kind=data.get("kind", followup.kind),
+            happened_on=data.get("happened_on", followup.happened_on),
+            need=data.get("need", followup.need),
+            next_action=data.get("next_action", followup.next_action),
+            next_action_on=data.get("next_action_on", followup.next_action_on),
+            acting_user=user,
+        )
         return Response(self._fresh(followup.pk))
 
     @extend_schema(
@@ -326,8 +319,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         user = request.user
         followup = permissions.followup_for_user(user, pk)
         require(permissions.can_change_followup(user, followup))
-        with domain_errors():
-            services.followup_done(followup=followup, acting_user=user)
+        services.followup_done(followup=followup, acting_user=user)
         return Response(self._fresh(followup.pk))
 
 
@@ -384,23 +376,22 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         return self.output(selectors.records_for_api(self.request.user).get(pk=pk))
 
     def _save(self, *, data, customer, credits, acting_user, record=None, external_id=None):
-        with domain_errors():
-            return services.record_save(
-                record=record,
-                date=data["date"],
-                customer=customer,
-                amount=data["amount"],
-                quantity=data.get("quantity", 0),
-                gross_margin=data.get("gross_margin", 0),
-                collected_amount=data.get("collected_amount") or 0,
-                collected_on=data.get("collected_on"),
-                product=data.get("product", ""),
-                category=data.get("category", ""),
-                credits=credits,
-                external_id=external_id,
-                confirm=data.get("confirm", False),
-                acting_user=acting_user,
-            )
+        return services.record_save(
+            record=record,
+            date=data["date"],
+            customer=customer,
+            amount=data["amount"],
+            quantity=data.get("quantity", 0),
+            gross_margin=data.get("gross_margin", 0),
+            collected_amount=data.get("collected_amount") or 0,
+            collected_on=data.get("collected_on"),
+            product=data.get("product", ""),
+            category=data.get("category", ""),
+            credits=credits,
+            external_id=external_id,
+            confirm=data.get("confirm", False),
+            acting_user=acting_user,
+        )
 
     @extend_schema(
         request=SalesRecordWriteSerializer,
@@ -502,8 +493,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         user = request.user
         record = permissions.record_for_user(user, pk)
         require(permissions.can_change_record(user, record))
-        with domain_errors():
-            services.record_cancel(record=record, acting_user=user)
+        services.record_cancel(record=record, acting_user=user)
         return Response(self._fresh(record.pk))
 
     @extend_schema(

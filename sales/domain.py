@@ -33,8 +33,7 @@ class RecordValueError(DomainError):
     collected_amount, collected_on)."""
 
     def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
+        super().__init__(message, field=field)
 
 
 # --- plausibility --------------------------------------------------------------------------
@@ -234,8 +233,7 @@ class DateRuleError(DomainError):
     """A date breaks a rule; `field` names it."""
 
     def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
+        super().__init__(message, field=field)
 
 
 def latest_allowed(today: datetime.date) -> datetime.date:

@@ -89,8 +89,7 @@ class ReportFilterError(DomainError):
     """A report's filter is wrong; `field` names it (period, start, end...)."""
 
     def __init__(self, field_name: str, message: str):
-        self.field = field_name
-        super().__init__(message)
+        super().__init__(message, field=field_name)
 
 
 def _require_scope(user) -> Q:

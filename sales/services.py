@@ -42,14 +42,17 @@ class RowsRefused(DomainError):
                 _("row %(row)s, %(field)s: %(message)s")
                 % {"row": e.row, "field": e.field, "message": e.message}
                 for e in errors[:20]
-            )
+            ),
+            code="rows_refused",
+            data={
+                "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in errors]
+            },
         )
 
 
 class _FieldProblem(DomainError):
     def __init__(self, field_name: str, message: str):
-        self.field = field_name
-        super().__init__(message)
+        super().__init__(message, field=field_name)
 
 
 # --- lookups shared by the single and the bulk write (a fixed number of queries) ---------

@@ -46,8 +46,7 @@ class FieldError(DomainError):
     """A rule about one value was broken; `field` names it."""
 
     def __init__(self, field_name: str, message: str):
-        self.field = field_name
-        super().__init__(message)
+        super().__init__(message, field=field_name)
 
 
 # --- progress reports -----------------------------------------------------------------------

@@ -36,11 +36,8 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
-    domain_errors,
-    error_response,
     validated,
 )
-from core.errors import DomainError
 from core.permissions import require
 from org import permissions as org_permissions
 from targets import permissions, selectors, services
@@ -116,8 +113,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def create(self, request):
         require(permissions.can_manage_targets(request.user))
         data = validated(MetricWriteSerializer, request)
-        with domain_errors():
-            metric = services.metric_save(acting_user=request.user, **data)
+        metric = services.metric_save(acting_user=request.user, **data)
         return Response(self.output(metric), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -129,8 +125,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         metric = get_object_or_404(self.get_queryset(), pk=pk)
         require(permissions.can_manage_targets(request.user))
         data = validated(MetricWriteSerializer, request, partial=True)
-        with domain_errors():
-            metric = services.metric_save(metric=metric, acting_user=request.user, **data)
+        metric = services.metric_save(metric=metric, acting_user=request.user, **data)
         return Response(self.output(metric))
 
 
@@ -163,13 +158,12 @@ class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def create(self, request):
         require(permissions.can_manage_targets(request.user))
         data = validated(SeasonalityProfileWriteSerializer, request)
-        with domain_errors():
-            profile = services.seasonality_save(
-                name=data["name"],
-                method=data["method"],
-                weights=data.get("weights"),
-                acting_user=request.user,
-            )
+        profile = services.seasonality_save(
+            name=data["name"],
+            method=data["method"],
+            weights=data.get("weights"),
+            acting_user=request.user,
+        )
         return Response(self.output(profile), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -186,14 +180,13 @@ class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         profile = get_object_or_404(self.get_queryset(), pk=pk)
         require(permissions.can_manage_targets(request.user))
         data = validated(SeasonalityProfileWriteSerializer, request, partial=True)
-        with domain_errors():
-            profile = services.seasonality_save(
-                profile=profile,
-                name=data.get("name", profile.name),
-                method=data.get("method", profile.method),
-                weights=data.get("weights", profile.weight_values),
-                acting_user=request.user,
-            )
+        profile = services.seasonality_save(
+            profile=profile,
+            name=data.get("name", profile.name),
+            method=data.get("method", profile.method),
+            weights=data.get("weights", profile.weight_values),
+            acting_user=request.user,
+        )
         return Response(self.output(profile))
 
 
@@ -266,16 +259,15 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             metric=data["metric"], period=data["period"], unit=unit, person=person, team=team
         )
         require(may_change(user, target))
-        with domain_errors():
-            saved = services.target_set(
-                metric=data["metric"],
-                period=data["period"],
-                value=data["value"],
-                unit=unit,
-                person=person,
-                team=team,
-                acting_user=user,
-            )
+        saved = services.target_set(
+            metric=data["metric"],
+            period=data["period"],
+            value=data["value"],
+            unit=unit,
+            person=person,
+            team=team,
+            acting_user=user,
+        )
         code = status.HTTP_200_OK if target.pk else status.HTTP_201_CREATED
         return Response(self._fresh(saved.pk), status=code)
 
@@ -288,16 +280,15 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         target = self._target(pk)
         require(may_change(request.user, target))
         data = validated(TargetValueSerializer, request)
-        with domain_errors():
-            services.target_set(
-                metric=target.metric,
-                period=target.period,
-                value=data["value"],
-                unit=target.unit,
-                person=target.person,
-                team=target.team if target.person_id else None,
-                acting_user=request.user,
-            )
+        services.target_set(
+            metric=target.metric,
+            period=target.period,
+            value=data["value"],
+            unit=target.unit,
+            person=target.person,
+            team=target.team if target.person_id else None,
+            acting_user=request.user,
+        )
         return Response(self._fresh(target.pk))
 
     @extend_schema(
@@ -314,8 +305,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         awaiting = target.is_published and target.acknowledged_at is None
         if awaiting:
             require(permissions.can_acknowledge(request.user, target))
-        with domain_errors():
-            services.target_acknowledge(target=target, acting_user=request.user)
+        services.target_acknowledge(target=target, acting_user=request.user)
         return Response(self._fresh(target.pk))
 
     @extend_schema(
@@ -337,39 +327,34 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         data = validated(CascadeSerializer, request)
         mode, profile = data["mode"], data["profile"]
         method, weights = data.get("method"), data["weights"]
-        with domain_errors():
-            if data["preview"]:
-                if mode == "org":
-                    rows = services.plan_org_split(target, method=method, weights=weights)
-                elif mode == "time":
-                    rows = services.plan_time_split(target, profile=profile)
-                else:
-                    rows = services.plan_cascade_down(
-                        target, profile, method=method, weights=weights
-                    )
-                return Response(
-                    {
-                        "preview": True,
-                        "count": len(rows),
-                        "rows": PlannedTargetSerializer(rows, many=True).data,
-                    }
-                )
+        if data["preview"]:
             if mode == "org":
-                count = services.cascade_org(
-                    target=target, method=method, weights=weights, acting_user=request.user
-                )
+                rows = services.plan_org_split(target, method=method, weights=weights)
             elif mode == "time":
-                count = services.cascade_time(
-                    target=target, profile=profile, acting_user=request.user
-                )
+                rows = services.plan_time_split(target, profile=profile)
             else:
-                count = services.cascade_down(
-                    target=target,
-                    profile=profile,
-                    method=method,
-                    weights=weights,
-                    acting_user=request.user,
-                )
+                rows = services.plan_cascade_down(target, profile, method=method, weights=weights)
+            return Response(
+                {
+                    "preview": True,
+                    "count": len(rows),
+                    "rows": PlannedTargetSerializer(rows, many=True).data,
+                }
+            )
+        if mode == "org":
+            count = services.cascade_org(
+                target=target, method=method, weights=weights, acting_user=request.user
+            )
+        elif mode == "time":
+            count = services.cascade_time(target=target, profile=profile, acting_user=request.user)
+        else:
+            count = services.cascade_down(
+                target=target,
+                profile=profile,
+                method=method,
+                weights=weights,
+                acting_user=request.user,
+            )
         return Response({"preview": False, "count": count, "rows": []})
 
     @extend_schema(
@@ -385,10 +370,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         target = self._target(pk)
         require(permissions.can_submit_allocation(request.user, target))
         data = validated(AllocationSubmitSerializer, request)
-        with domain_errors():
-            services.allocation_submit(
-                target=target, comment=data["comment"], acting_user=request.user
-            )
+        services.allocation_submit(target=target, comment=data["comment"], acting_user=request.user)
         return Response(self._fresh(target.pk))
 
     @extend_schema(
@@ -404,13 +386,12 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         target = self._target(pk)
         require(permissions.can_decide_allocation(request.user, target))
         data = validated(DecisionSerializer, request)
-        with domain_errors():
-            services.allocation_decide(
-                target=target,
-                approve=data["approve"],
-                comment=data["comment"],
-                acting_user=request.user,
-            )
+        services.allocation_decide(
+            target=target,
+            approve=data["approve"],
+            comment=data["comment"],
+            acting_user=request.user,
+        )
         return Response(self._fresh(target.pk))
 
     @extend_schema(
@@ -434,18 +415,9 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         require(permissions.can_manage_targets(request.user))
         data = validated(PublishSerializer, request)
         metric, fiscal_year = data["metric"], data["fiscal_year"]
-        try:
-            count = services.targets_publish(
-                metric=metric, fiscal_year_id=fiscal_year.pk, acting_user=request.user
-            )
-        except DomainError as error:
-            problems = services.publication_problems(metric=metric, fiscal_year_id=fiscal_year.pk)
-            return error_response(
-                error,
-                code="publication_refused",
-                status_code=status.HTTP_400_BAD_REQUEST,
-                problems=problems or [str(error)],
-            )
+        count = services.targets_publish(
+            metric=metric, fiscal_year_id=fiscal_year.pk, acting_user=request.user
+        )
         return Response({"count": count})
 
     @extend_schema(
@@ -509,25 +481,14 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         data = validated(AdjustmentRequestSerializer, request)
         target = permissions.target_for_user(request.user, data["target"])
         require(may_change(request.user, target))
-        with domain_errors():
-            try:
-                adjustment = services.adjustment_request(
-                    target=target,
-                    new_value=data["new_value"],
-                    kind=data["kind"],
-                    reason=data["reason"],
-                    effective_period=data["effective_period"],
-                    acting_user=request.user,
-                )
-            except services.EffectivePeriodRefused as refused:
-                return error_response(
-                    refused,
-                    code="invalid",
-                    status_code=status.HTTP_400_BAD_REQUEST,
-                    field=refused.field,
-                    errors=[{"field": refused.field, "message": str(refused)}],
-                    first_allowed_period=refused.first.pk if refused.first else None,
-                )
+        adjustment = services.adjustment_request(
+            target=target,
+            new_value=data["new_value"],
+            kind=data["kind"],
+            reason=data["reason"],
+            effective_period=data["effective_period"],
+            acting_user=request.user,
+        )
         return Response(self._fresh(adjustment.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -543,13 +504,12 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         adjustment = get_object_or_404(self.get_queryset(), pk=pk)
         require(permissions.can_manage_targets(request.user))
         data = validated(AdjustmentDecisionSerializer, request)
-        with domain_errors():
-            services.adjustment_decide(
-                adjustment=adjustment,
-                approve=data["approve"],
-                note=data["note"],
-                acting_user=request.user,
-            )
+        services.adjustment_decide(
+            adjustment=adjustment,
+            approve=data["approve"],
+            note=data["note"],
+            acting_user=request.user,
+        )
         return Response(self._fresh(adjustment.pk))
 
 
@@ -600,8 +560,7 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     )
     def create(self, request):
         data = validated(SalesPlanWriteSerializer, request)
-        with domain_errors():
-            plan = services.plan_save(person=request.user, acting_user=request.user, **data)
+        plan = services.plan_save(person=request.user, acting_user=request.user, **data)
         return Response(self._fresh(plan.pk))
 
     @extend_schema(
@@ -614,8 +573,7 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         plan = self._plan(pk)
         # Only the author submits; the plan's state is the service's to check.
         require(plan.person_id == request.user.pk)
-        with domain_errors():
-            services.plan_submit(plan=plan, acting_user=request.user)
+        services.plan_submit(plan=plan, acting_user=request.user)
         return Response(self._fresh(plan.pk))
 
     @extend_schema(
@@ -631,13 +589,12 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         plan = self._plan(pk)
         require(may_review(request.user, plan))
         data = validated(PlanReviewSerializer, request)
-        with domain_errors():
-            services.plan_review(
-                plan=plan,
-                approve=data["approve"],
-                comment=data["comment"],
-                acting_user=request.user,
-            )
+        services.plan_review(
+            plan=plan,
+            approve=data["approve"],
+            comment=data["comment"],
+            acting_user=request.user,
+        )
         return Response(self._fresh(plan.pk))
 
 
@@ -683,8 +640,7 @@ class ToleranceView(APIView):
     def post(self, request):
         require(permissions.can_manage_targets(request.user))
         data = validated(ToleranceWriteSerializer, request)
-        with domain_errors():
-            services.tolerance_set(acting_user=request.user, **data)
+        services.tolerance_set(acting_user=request.user, **data)
         return Response(self._state(), status=status.HTTP_201_CREATED)
 
 

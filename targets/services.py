@@ -141,11 +141,14 @@ class EffectivePeriodRefused(DomainError):
     `selectors.first_adjustable_month`). `field` names the input; `first` is the first
     month it can take effect from (None when no month can change any more)."""
 
-    field = "effective_period"
-
     def __init__(self, message: str, *, first: Period | None):
         self.first = first
-        super().__init__(message)
+        super().__init__(
+            message,
+            code="invalid",
+            field="effective_period",
+            data={"first_allowed_period": first.pk if first else None},
+        )
 
 
 # --- metrics and seasonality -------------------------------------------------------------
@@ -1372,7 +1375,11 @@ def targets_publish(*, metric: Metric, fiscal_year_id: int, acting_user) -> int:
     and months), after checking the tolerance at every node. Owners are notified."""
     problems = publication_problems(metric=metric, fiscal_year_id=fiscal_year_id)
     if problems:
-        raise DomainError(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
+        raise DomainError(
+            " ".join(problems[:5]) + (" …" if len(problems) > 5 else ""),
+            code="publication_refused",
+            data={"problems": problems},
+        )
     drafts = list(
         Target.objects.select_for_update(of=("self",))
         .filter(metric=metric, period__fiscal_year_id=fiscal_year_id, status=Target.Status.DRAFT)
