@@ -24,7 +24,6 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.urls import NoReverseMatch, reverse
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from appraisal import domain, domain_cycles
+from appraisal import permissions_cycles as access
 from appraisal.models import (
     Adjustment,
     Appraisal,
@@ -45,6 +45,7 @@ from appraisal.models import (
     ResultExport,
 )
 from core.errors import DomainError
+from core.permissions import require
 from notifications.models import Notification
 from notifications.services import notify
 from org.models import Membership, Period, Role, User
@@ -71,8 +72,7 @@ def _today(today: datetime.date | None) -> datetime.date:
 
 
 def _require_department(user) -> None:
-    if user is None or not is_department(user):
-        raise PermissionDenied
+    require(user is not None and is_department(user))
 
 
 def _person_name(user) -> str:
@@ -470,8 +470,7 @@ def self_assessment_save(
     dimensions rated by the person; saved as a draft, or submitted (every such
     dimension rated), which hands the appraisal to the supervisor."""
     appraisal = _locked(appraisal)
-    if acting_user is None or acting_user.pk != appraisal.person_id:
-        raise PermissionDenied
+    require(acting_user is not None and access.is_own(acting_user, appraisal))
     if appraisal.status != Status.OPEN:
         raise DomainError(
             _("The self-assessment is closed: the appraisal is %(status)s.")
@@ -520,16 +519,13 @@ def rating_save(
     """The supervisor's rating: {dimension id: (level or None, comment)} of the rated
     dimensions; a top or bottom level needs a comment. Submitted (every rated
     dimension rated), the appraisal is `rated` and the self-assessment closes."""
-    from appraisal.permissions_cycles import can_rate
-
     appraisal = _locked(appraisal)
     if appraisal.status not in BEFORE_RATED:
         raise DomainError(
             _("%(person)s's appraisal is already %(status)s: the rating can no longer change.")
             % {"person": _person_name(appraisal.person), "status": _status_label(appraisal.status)}
         )
-    if acting_user is None or not can_rate(acting_user, appraisal):
-        raise PermissionDenied
+    require(acting_user is not None and access.can_rate(acting_user, appraisal))
     rows = _rows_by_dimension(appraisal)
     rated = {pk: row for pk, row in rows.items() if row.dimension.method == Method.RATED}
     _unknown_entries(entries, set(rated))
@@ -569,18 +565,14 @@ def peer_rating_save(
 ) -> list[PeerRating]:
     """A teammate's ratings of the peer-rated dimensions ({dimension id: (level or None,
     comment)}; None removes an earlier rating), until the supervisor submits."""
-    from appraisal.permissions_cycles import can_peer_rate
-
     appraisal = _locked(appraisal)
-    if acting_user is None or acting_user.pk == appraisal.person_id:
-        raise PermissionDenied
+    require(acting_user is not None and not access.is_own(acting_user, appraisal))
     if appraisal.status not in BEFORE_RATED:
         raise DomainError(
             _("%(person)s's appraisal is already rated: peer ratings are closed.")
             % {"person": _person_name(appraisal.person)}
         )
-    if not can_peer_rate(acting_user, appraisal):
-        raise PermissionDenied
+    require(access.can_peer_rate(acting_user, appraisal))
     dimensions = {
         d.pk: d
         for d in Dimension.objects.filter(
@@ -930,8 +922,7 @@ def cycle_release(*, cycle: Cycle, acting_user, now: datetime.datetime | None = 
 
 def _own_released(appraisal: Appraisal, acting_user) -> Appraisal:
     appraisal = _locked(appraisal)
-    if acting_user is None or acting_user.pk != appraisal.person_id:
-        raise PermissionDenied
+    require(acting_user is not None and access.is_own(acting_user, appraisal))
     if appraisal.status != Status.RELEASED:
         raise DomainError(
             _("The appraisal is %(status)s: it can be acknowledged or appealed once released.")

@@ -20,6 +20,7 @@ from appraisal.forms import BandsForm, DimensionForm, TemplateForm
 from appraisal.models import AppraisalTemplate, Dimension
 from core.errors import DomainError
 from core.permissions import require
+from core.views import attempt, perform, submit
 
 HUNDRED = Decimal(100)
 
@@ -50,8 +51,8 @@ def explain_dimension(dimension: Dimension, language: str) -> dict:
         else:
             curve = domain.parse_curve(dimension.curve or {})
             item["curve"] = domain.describe_curve(curve, unit=_curve_unit(dimension.method))
-    except DomainError as exc:
-        item["problem"] = str(exc)
+    except DomainError as exc:  # a draft's rule is incomplete: say what is wrong
+        item["problem"] = exc.message
     return item
 
 
@@ -170,8 +171,9 @@ def template_new(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                template = services.template_create(
+            done = submit(
+                form,
+                lambda: services.template_create(
                     code=data["code"],
                     name=data["name"],
                     name_zh=data["name_zh"],
@@ -180,10 +182,10 @@ def template_new(request):
                     applies_from=data["applies_from"],
                     units=list(data["units"]),
                     acting_user=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
+                template = done.value
                 messages.success(
                     request,
                     _("The draft %(code)s is created. Add its dimensions and grades.")
@@ -207,8 +209,9 @@ def template_edit(request, pk):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                services.template_update(
+            done = submit(
+                form,
+                lambda: services.template_update(
                     template=template,
                     acting_user=request.user,
                     name=data["name"],
@@ -217,10 +220,9 @@ def template_edit(request, pk):
                     period_kind=data["period_kind"],
                     applies_from=data["applies_from"],
                     units=list(data["units"]),
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
                 messages.success(request, _("The draft is saved."))
                 return redirect("appraisal:template-detail", pk=template.pk)
         status = 400
@@ -242,16 +244,17 @@ def _dimension_page(request, template, dimension=None):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                saved = services.dimension_save(
+            done = submit(
+                form,
+                lambda: services.dimension_save(
                     template=template,
                     dimension=dimension,
                     acting_user=request.user,
                     **form.service_fields(),
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
+                saved = done.value
                 messages.success(
                     request,
                     _("The dimension %(name)s is saved.") % {"name": saved.display_name},
@@ -294,11 +297,11 @@ def dimension_delete(request, pk, dimension_pk):
     if _is_published(template):
         return _frozen(request, template)
     if request.method == "POST":
-        try:
-            services.dimension_delete(dimension=dimension, acting_user=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
+        done = perform(
+            request,
+            lambda: services.dimension_delete(dimension=dimension, acting_user=request.user),
+        )
+        if done:
             messages.success(
                 request, _("The dimension %(name)s is removed.") % {"name": dimension.display_name}
             )
@@ -320,13 +323,13 @@ def bands(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.bands_save(
+            done = submit(
+                form,
+                lambda: services.bands_save(
                     template=template, bands=form.cleaned_data["bands"], acting_user=request.user
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
                 messages.success(request, _("The grades are saved."))
                 return redirect("appraisal:template-detail", pk=template.pk)
         status = 400
@@ -345,11 +348,11 @@ def template_publish(request, pk):
     template = selectors.template_detail(template=template)
     error = ""
     if request.method == "POST":
-        try:
-            services.template_publish(template=template, acting_user=request.user)
-        except DomainError as exc:
-            error = str(exc)
-        else:
+        done = attempt(
+            lambda: services.template_publish(template=template, acting_user=request.user)
+        )
+        error = done.message
+        if done:
             messages.success(
                 request,
                 _(
@@ -375,11 +378,12 @@ def template_publish(request, pk):
 @require_POST
 def template_new_version(request, pk):
     template = _managed(request, pk)
-    try:
-        draft = services.template_new_version(template=template, acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    done = perform(
+        request, lambda: services.template_new_version(template=template, acting_user=request.user)
+    )
+    if not done:
         return redirect("appraisal:template-detail", pk=template.pk)
+    draft = done.value
     messages.success(
         request,
         _("Version %(version)s of %(code)s is a new draft. Choose the period it applies from.")

@@ -33,8 +33,8 @@ from appraisal.forms_cycles import (
     rating_levels,
 )
 from appraisal.models import Appraisal, Dimension
-from core.errors import DomainError
 from core.permissions import require
+from core.views import attempt, perform, submit
 from org.permissions import is_department, is_hr, is_supervisor
 
 
@@ -73,16 +73,17 @@ def cycle_new(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                cycle = services.cycle_open(
+            done = submit(
+                form,
+                lambda: services.cycle_open(
                     template=data["template"],
                     period=data["period"],
                     units=list(data["units"]) or None,
                     acting_user=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
+                cycle = done.value
                 messages.success(
                     request,
                     _(
@@ -112,6 +113,48 @@ def cycle_detail(request, pk):
     )
 
 
+def _run_cycle_action(request, cycle, action: str) -> list[str]:
+    """Compute, finalise or release the cycle, with the message saying what was done; the
+    appraisals a finalisation left out (their problems)."""
+    problems: list[str] = []
+    if action == "compute":
+        count = services.cycle_compute(cycle_id=cycle.pk)
+        messages.success(
+            request,
+            ngettext(
+                "The figures of %(count)s appraisal are recomputed.",
+                "The figures of %(count)s appraisals are recomputed.",
+                count,
+            )
+            % {"count": count},
+        )
+    elif action == "finalise":
+        count, problems = services.cycle_finalise(cycle=cycle, acting_user=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s appraisal is finalised.",
+                "%(count)s appraisals are finalised.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        count = services.cycle_release(cycle=cycle, acting_user=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s result is released; the person is notified and can read the "
+                "explained result.",
+                "%(count)s results are released; each person is notified and can read "
+                "the explained result.",
+                count,
+            )
+            % {"count": count},
+        )
+    return problems
+
+
 def _cycle_action(request, pk, *, action: str):
     """The confirmation page (GET) and the action (POST) of the overview's buttons."""
     cycle = access.cycle_for_user(request.user, pk)
@@ -122,47 +165,11 @@ def _cycle_action(request, pk, *, action: str):
     problems: list[str] = []
     error = ""
     if request.method == "POST":
-        try:
-            if action == "compute":
-                count = services.cycle_compute(cycle_id=cycle.pk)
-                messages.success(
-                    request,
-                    ngettext(
-                        "The figures of %(count)s appraisal are recomputed.",
-                        "The figures of %(count)s appraisals are recomputed.",
-                        count,
-                    )
-                    % {"count": count},
-                )
-            elif action == "finalise":
-                count, problems = services.cycle_finalise(cycle=cycle, acting_user=request.user)
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)s appraisal is finalised.",
-                        "%(count)s appraisals are finalised.",
-                        count,
-                    )
-                    % {"count": count},
-                )
-            else:
-                count = services.cycle_release(cycle=cycle, acting_user=request.user)
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)s result is released; the person is notified and can read the "
-                        "explained result.",
-                        "%(count)s results are released; each person is notified and can read "
-                        "the explained result.",
-                        count,
-                    )
-                    % {"count": count},
-                )
-        except DomainError as exc:
-            error = str(exc)
-        else:
-            if not problems:
-                return redirect("appraisal:cycle-detail", pk=cycle.pk)
+        done = attempt(lambda: _run_cycle_action(request, cycle, action))
+        error = done.message
+        problems = done.value or []
+        if done and not problems:
+            return redirect("appraisal:cycle-detail", pk=cycle.pk)
     return render(
         request,
         "appraisal/cycles/cycle_action.html",
@@ -293,13 +300,10 @@ def _rating_page(request, appraisal, *, kind: str, items, save, done_message):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            submit = RatingForm.submitting(request.POST)
-            try:
-                save(form.entries(), submit)
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, done_message(submit))
+            submitting = RatingForm.submitting(request.POST)
+            done = submit(form, lambda: save(form.entries(), submitting))
+            if done:
+                messages.success(request, done_message(submitting))
                 if kind == "peer":
                     return redirect("appraisal:to-rate")
                 return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
@@ -425,17 +429,17 @@ def adjust(request, pk):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                services.score_adjust(
+            done = submit(
+                form,
+                lambda: services.score_adjust(
                     appraisal=appraisal,
                     dimension_id=data["dimension"].pk,
                     new_score=data["new_score"],
                     reason=data["reason"],
                     acting_user=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
                 messages.success(
                     request,
                     _("The score of %(dimension)s is adjusted, with its reason.")
@@ -459,11 +463,10 @@ def adjust(request, pk):
 def appraisal_finalise(request, pk):
     appraisal = access.appraisal_for_user(request.user, pk)
     require(access.can_manage(request.user))
-    try:
-        services.appraisal_finalise(appraisal=appraisal, acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
+    done = perform(
+        request, lambda: services.appraisal_finalise(appraisal=appraisal, acting_user=request.user)
+    )
+    if done:
         messages.success(
             request,
             _("The appraisal of %(name)s is finalised: its result is recorded and fixed.")
@@ -477,11 +480,11 @@ def appraisal_finalise(request, pk):
 def acknowledge(request, pk):
     appraisal = access.appraisal_for_user(request.user, pk)
     require(access.is_own(request.user, appraisal))
-    try:
-        services.appraisal_acknowledge(appraisal=appraisal, acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
+    done = perform(
+        request,
+        lambda: services.appraisal_acknowledge(appraisal=appraisal, acting_user=request.user),
+    )
+    if done:
         messages.success(request, _("You have acknowledged your result."))
     return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
 
@@ -495,15 +498,15 @@ def appeal(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.appraisal_appeal(
+            done = submit(
+                form,
+                lambda: services.appraisal_appeal(
                     appraisal=appraisal,
                     reason=form.cleaned_data["reason"],
                     acting_user=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
                 messages.success(
                     request,
                     _("Your appeal is sent to the sales management department."),
@@ -525,17 +528,18 @@ def resolve(request, pk):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                result = services.appeal_resolve(
+            done = submit(
+                form,
+                lambda: services.appeal_resolve(
                     appraisal=appraisal,
                     outcome=data["outcome"],
                     reason=data["reason"],
                     changes=data["changes"],
                     acting_user=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                ),
+            )
+            if done:
+                result = done.value
                 if result is None:
                     messages.success(request, _("The appeal is resolved: the result stands."))
                 else:

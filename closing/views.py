@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from closing import permissions, selectors, services
-from core.errors import DomainError
 from core.permissions import require
+from core.views import attempt, refusal_status, submit
 from org.models import Period
 
 HISTORY_PAGE_SIZE = 25
@@ -68,18 +68,14 @@ def close_confirm(request, pk):
     error = ""
     status = 200
     if request.method == "POST":
-        try:
-            run = services.close_start(period=period, acting_user=request.user)
-        except services.CloseBusy as exc:
-            error, status = str(exc), 409
-        except DomainError as exc:
-            error, status = str(exc), 400
-        else:
+        done = attempt(lambda: services.close_start(period=period, acting_user=request.user))
+        if done:
             messages.success(
                 request,
                 _("The close of %(period)s has started.") % {"period": period.label},
             )
-            return redirect("closing:run", pk=run.pk)
+            return redirect("closing:run", pk=done.value.pk)
+        error, status = done.message, refusal_status(done.error)
         period.refresh_from_db(fields=["status"])
     return render(
         request,
@@ -152,16 +148,16 @@ def reopen(request, pk):
     period = _period(pk)
     require(permissions.can_run_closes(request.user))
     form = ReopenForm(request.POST or None)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_reopen(
+    status = 200
+    if request.method == "POST":
+        done = submit(
+            form,
+            lambda: services.close_reopen(
                 period=period, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            status = 409 if isinstance(exc, services.CloseBusy) else 400
-        else:
+            ),
+        )
+        status = refusal_status(done.error)
+        if done:
             messages.success(
                 request,
                 _("%(period)s is open again. Close it again once it is corrected.")
@@ -240,17 +236,16 @@ def schedule_change(request, pk):
     form = ScheduleForm(request.POST, prefix=f"job{job.pk}")
     if form.is_valid():
         moment = form.cleaned_data["time"]
-        try:
-            services.schedule_change(
+        if submit(
+            form,
+            lambda: services.schedule_change(
                 job=job,
                 enabled=form.cleaned_data["enabled"],
                 hour=moment.hour,
                 minute=moment.minute,
                 acting_user=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        ):
             messages.success(
                 request, _("The schedule of “%(job)s” was changed.") % {"job": job.name}
             )

@@ -1,6 +1,22 @@
-"""Helpers the views of every app share."""
+"""Helpers the views of every app share: the open-redirect guard, and the one way a page
+runs a service.
 
+A page runs a service through `attempt` (the service's refusal as a value), `submit` (a
+bound form: validated first, a refusal put beside the field it names, else on the form as a
+whole) or `perform` (a button: a refusal becomes an error message). The view then says what
+success means (a message, a redirect). Nothing reads a refusal's words to learn its field:
+`DomainError.field` names it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.errors import Conflict, DomainError
 
 
 def next_url(request, default: str) -> str:
@@ -12,3 +28,61 @@ def next_url(request, default: str) -> str:
     ):
         return candidate
     return default
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What running a service gave: its value when it `ok`, else the refusal (`error`, None
+    when a form was not valid and the service was not run)."""
+
+    ok: bool
+    value: Any = None
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def message(self) -> str:
+        return self.error.message if self.error is not None else ""
+
+
+def attempt(action: Callable[[], Any]) -> Attempt:
+    """Run `action` (a service call); a `DomainError` is returned, not raised (the
+    transaction the service ran in is already rolled back)."""
+    try:
+        value = action()
+    except DomainError as error:
+        return Attempt(ok=False, error=error)
+    return Attempt(ok=True, value=value)
+
+
+def submit(form, action: Callable[[], Any]) -> Attempt:
+    """Validate the bound `form`, then run `action`; a refusal goes on the form, beside the
+    field it names when the form has that field, else on the form as a whole."""
+    if not form.is_valid():
+        return Attempt(ok=False)
+    done = attempt(action)
+    if done.error is not None:
+        on_form(form, done.error)
+    return done
+
+
+def on_form(form, error: DomainError) -> None:
+    """Put a service's refusal on `form`: beside its field if the form has it."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def perform(request, action: Callable[[], Any]) -> Attempt:
+    """Run `action` for a button; a refusal becomes an error message on the next page."""
+    done = attempt(action)
+    if done.error is not None:
+        messages.error(request, done.message)
+    return done
+
+
+def refusal_status(error: DomainError | None) -> int:
+    """The status of a page answering a refusal: 409 for a conflict (something under way),
+    else 400 (also for a form that was not valid)."""
+    return 409 if isinstance(error, Conflict) else 400

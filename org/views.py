@@ -11,8 +11,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
 from core.permissions import require
+from core.views import perform, submit
 from org import audit, permissions, selectors, services
 from org.forms import (
     AuditFilterForm,
@@ -96,14 +96,14 @@ def person_add_membership(request, pk):
     person = permissions.person_for_user(request.user, pk)
     require(permissions.can_manage_organisation(request.user))
     form = MembershipForm(request.POST)
-    if form.is_valid():
-        try:
-            services.membership_create(user=person, acting_user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The membership was added."))
-            return redirect("person-detail", pk=person.pk)
+    if submit(
+        form,
+        lambda: services.membership_create(
+            user=person, acting_user=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, _("The membership was added."))
+        return redirect("person-detail", pk=person.pk)
     detail = selectors.person_detail(person=person)
     return render(
         request,
@@ -120,15 +120,14 @@ def membership_end(request, pk):
     require(permissions.can_manage_organisation(request.user))
     form = MembershipEndForm(request.POST)
     if form.is_valid():
-        try:
-            services.membership_end(
+        if perform(
+            request,
+            lambda: services.membership_end(
                 membership=membership,
                 end_date=form.cleaned_data["end_date"],
                 acting_user=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
+            ),
+        ):
             messages.success(request, _("The membership was ended."))
     else:
         messages.error(request, _("Enter a valid end date."))
@@ -146,16 +145,14 @@ def periods(request):
     )
     if request.method == "POST":
         require(can_manage)
-        if form.is_valid():
-            try:
-                year = services.fiscal_year_create(acting_user=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request, _("Fiscal year %(name)s was created.") % {"name": year.name}
-                )
-                return redirect("periods")
+        done = submit(
+            form, lambda: services.fiscal_year_create(acting_user=request.user, **form.cleaned_data)
+        )
+        if done:
+            messages.success(
+                request, _("Fiscal year %(name)s was created.") % {"name": done.value.name}
+            )
+            return redirect("periods")
     return render(
         request,
         "org/periods.html",

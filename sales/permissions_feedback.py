@@ -57,6 +57,16 @@ def can_write_reports(user) -> bool:
     return is_salesperson(user)
 
 
+def can_write_report_of(user, person: User) -> bool:
+    """A report is written and submitted by its author only, a salesperson."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.pk == person.pk
+        and can_write_reports(user)
+    )
+
+
 def can_see_team_reports(user) -> bool:
     """The team page: supervisors (of the units they lead) and the department."""
     return user.is_authenticated and (is_department(user) or bool(led_unit_paths(user)))

@@ -954,10 +954,10 @@ def contact_save(
 ) -> Contact:
     name = (name or "").strip()
     if not name:
-        raise DomainError(_("The contact needs a name."))
+        raise DomainError(_("The contact needs a name."), field="name")
     email = (email or "").strip()
     if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
-        raise DomainError(_("%(email)s is not an email address.") % {"email": email})
+        raise DomainError(_("%(email)s is not an email address.") % {"email": email}, field="email")
     contact = contact or Contact(customer=customer)
     if contact.customer_id != customer.pk:
         raise DomainError(_("This contact belongs to another customer."))

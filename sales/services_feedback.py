@@ -30,11 +30,13 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.permissions import require
 from notifications.models import Notification
 from notifications.services import notify
 from org.models import Period, Role, RoleAssignment, User
 from org.services import audit_as
 from sales import domain_feedback as domain
+from sales import permissions_feedback as permissions
 from sales import selectors_feedback as selectors
 from sales.models import Customer, ProgressReport, SatisfactionResponse
 from sales.services import RowError, RowsRefused
@@ -95,10 +97,7 @@ def report_save(
     report is written within its period or the grace after it; a submitted report is
     rewritten until it is commented on."""
     today = today or timezone.localdate()
-    if acting_user is None or acting_user.pk != person.pk:
-        raise DomainError(_("Only the salesperson writes their own progress report."))
-    if not person.has_role(Role.SALESPERSON):
-        raise DomainError(_("Only salespeople write progress reports."))
+    require(permissions.can_write_report_of(acting_user, person))
     frequency = selectors.report_frequency()
     if period_start is None:
         period = domain.period_containing(today, frequency)
@@ -164,8 +163,7 @@ def report_submit(
         .select_related("person")
         .get(pk=report.pk)
     )
-    if acting_user is None or report.person_id != acting_user.pk:
-        raise DomainError(_("Only the salesperson submits their own progress report."))
+    require(permissions.can_write_report_of(acting_user, report.person))
     if report.submitted_at is not None:
         raise DomainError(_("This report is already submitted."))
     domain.check_writable(selectors.report_period(report), today)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.permissions import require
 from core.spreadsheets import problems_context
+from core.views import attempt, on_form, perform, submit
 from org.permissions import is_department
 from sales import domain_feedback as domain
 from sales import imports_satisfaction as imports
@@ -112,43 +113,38 @@ def progress_write(request):
     if report is not None and report.commented_at is not None:
         messages.info(request, _("Your supervisor has commented on this report: it is locked."))
         return redirect("sales:progress-detail", pk=report.pk)
-    if report is None or report.submitted_at is None:
-        try:
-            domain.check_writable(period, today)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            if report is not None:
-                return redirect("sales:progress-detail", pk=report.pk)
-            return redirect("sales:progress-mine")
+    unsent = report is None or report.submitted_at is None
+    if unsent and not perform(request, lambda: domain.check_writable(period, today)):
+        if report is not None:
+            return redirect("sales:progress-detail", pk=report.pk)
+        return redirect("sales:progress-mine")
     initial = {}
     if report is not None:
         initial = {name: getattr(report, name) for name in services.TEXT_FIELDS}
     form = ProgressReportForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            submit = "submit" in request.POST
-            try:
-                saved = services.report_save(
-                    person=user,
-                    period_start=period.start,
-                    submit=submit,
-                    acting_user=user,
-                    today=today,
-                    **form.cleaned_data,
-                )
-            except services.FieldError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-            except DomainError as exc:
-                form.add_error(None, str(exc))
+        submitting = "submit" in request.POST
+        done = submit(
+            form,
+            lambda: services.report_save(
+                person=user,
+                period_start=period.start,
+                submit=submitting,
+                acting_user=user,
+                today=today,
+                **form.cleaned_data,
+            ),
+        )
+        if done:
+            saved = done.value
+            if submitting:
+                messages.success(request, _("Your report was submitted to your supervisor."))
+            elif saved.submitted_at is not None:
+                messages.success(request, _("Your changes to the submitted report are saved."))
             else:
-                if submit:
-                    messages.success(request, _("Your report was submitted to your supervisor."))
-                elif saved.submitted_at is not None:
-                    messages.success(request, _("Your changes to the submitted report are saved."))
-                else:
-                    messages.success(request, _("Your draft is saved. Submit it when it is ready."))
-                return redirect("sales:progress-detail", pk=saved.pk)
+                messages.success(request, _("Your draft is saved. Submit it when it is ready."))
+            return redirect("sales:progress-detail", pk=saved.pk)
         status = 400
     return render(
         request,
@@ -202,13 +198,13 @@ def progress_comment(request, pk):
     if not form.is_valid():
         messages.error(request, _("Write the comment."))
         return redirect("sales:progress-detail", pk=report.pk)
-    try:
-        services.report_comment(
+    done = perform(
+        request,
+        lambda: services.report_comment(
             report=report, comment=form.cleaned_data["comment"], acting_user=user
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
+        ),
+    )
+    if done:
         messages.success(
             request,
             _("Your comment was sent to %(person)s; the report is now locked.")
@@ -348,12 +344,9 @@ def satisfaction_new(request):
                     },
                 )
             else:
-                try:
-                    services.satisfaction_save(acting_user=user, **data)
-                except services.FieldError as exc:
-                    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-                except DomainError as exc:
-                    form.add_error(None, str(exc))
+                done = attempt(lambda: services.satisfaction_save(acting_user=user, **data))
+                if done.error is not None:
+                    on_form(form, done.error)
                 else:
                     messages.success(
                         request,

@@ -10,7 +10,6 @@ helpers below, each a fixed number of queries.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django.contrib import messages
@@ -38,7 +37,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.permissions import require
 from core.spreadsheets import problems_context
-from core.views import next_url
+from core.views import attempt, next_url, on_form, submit
 from org.models import Period, Role, User
 from org.permissions import (
     is_salesperson,
@@ -62,15 +61,6 @@ from sales.forms import (
 from sales.models import Contact, Customer, FollowUp, SalesRecord
 
 PAGE_SIZE = 50
-RECORD_FIELDS = (
-    "date",
-    "amount",
-    "quantity",
-    "gross_margin",
-    "collected_amount",
-    "collected_on",
-    "confirm",
-)
 
 
 def _is_htmx(request) -> bool:
@@ -164,14 +154,12 @@ def _sees_others(user) -> bool:
 
 
 def _show_service_error(exc: DomainError, form, credit_errors: list[str]) -> None:
-    """Put a refusal of sales.services next to the field it names."""
-    field = getattr(exc, "field", None)
-    if field == "credits":
-        credit_errors.append(str(exc))
-    elif field in RECORD_FIELDS:
-        form.add_error(field, str(exc))
+    """Put a refusal of sales.services next to the field it names (the credits have their
+    own error list)."""
+    if exc.field == "credits":
+        credit_errors.append(exc.message)
     else:
-        form.add_error(None, str(exc))
+        on_form(form, exc)
 
 
 def _record_form_page(request, *, record: SalesRecord | None):
@@ -220,8 +208,8 @@ def _record_form_page(request, *, record: SalesRecord | None):
             form.add_error(None, blocked)
             valid = False
         if valid:
-            try:
-                saved = services.record_save(
+            done = attempt(
+                lambda: services.record_save(
                     **form.values(),
                     credits=credited,
                     acting_user=user,
@@ -231,9 +219,11 @@ def _record_form_page(request, *, record: SalesRecord | None):
                         else {}
                     ),
                 )
-            except DomainError as exc:
-                _show_service_error(exc, form, credit_errors)
+            )
+            if done.error is not None:
+                _show_service_error(done.error, form, credit_errors)
             else:
+                saved = done.value
                 if any(p.pk == user.pk for p, _share in credited):
                     text = _(
                         "The sale of %(amount)s to %(customer)s is saved: your attainment is "
@@ -332,10 +322,9 @@ def record_cancel(request, pk):
     error = ""
     status = 200
     if request.method == "POST":
-        try:
-            services.record_cancel(record=record, acting_user=user)
-        except DomainError as exc:
-            error = str(exc)
+        done = attempt(lambda: services.record_cancel(record=record, acting_user=user))
+        if not done:
+            error = done.message
             status = 400
         else:
             messages.success(
@@ -469,11 +458,11 @@ def _customer_form_page(request, *, customer: Customer | None):
             values = dict(form.cleaned_data)
             if not manages:
                 values["external_id"] = customer.external_id if customer else None
-            try:
-                saved = services.customer_save(customer=customer, acting_user=user, **values)
-            except DomainError as exc:
-                form.add_error(_field_named(exc, form), str(exc))
-            else:
+            done = submit(
+                form, lambda: services.customer_save(customer=customer, acting_user=user, **values)
+            )
+            if done:
+                saved = done.value
                 messages.success(
                     request, _("The customer %(name)s is saved.") % {"name": saved.name}
                 )
@@ -492,26 +481,6 @@ def _customer_form_page(request, *, customer: Customer | None):
         },
         status=status,
     )
-
-
-def _said(message: str, template: str) -> bool:
-    """Whether a service's message is `template` (translated, its values filled in)."""
-    parts = re.split(r"%\([a-z_]+\)s", _(template))
-    return re.fullmatch(".*".join(re.escape(p) for p in parts), message, re.DOTALL) is not None
-
-
-def _field_named(exc: DomainError, form) -> str | None:
-    """The form's field a refusal of sales.services names (None: the form as a whole)."""
-    field = getattr(exc, "field", None)
-    return field if field in form.fields else None
-
-
-def _contact_error_field(message: str) -> str | None:
-    if _said(message, "%(email)s is not an email address."):
-        return "email"
-    if _said(message, "The contact needs a name."):
-        return "name"
-    return None
 
 
 @login_required
@@ -594,24 +563,22 @@ def contact_edit(request, pk, contact_pk=None):
     form = ContactForm.for_contact(contact, data, prefix=prefix)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = services.contact_save(
-                    customer=customer, contact=contact, acting_user=user, **form.cleaned_data
+        done = submit(
+            form,
+            lambda: services.contact_save(
+                customer=customer, contact=contact, acting_user=user, **form.cleaned_data
+            ),
+        )
+        if done:
+            saved = done.value
+            if _is_htmx(request):
+                return render(
+                    request,
+                    "sales/customers/_contact_row.html",
+                    {"contact": saved, "customer": customer, "may_change": True},
                 )
-            except DomainError as exc:
-                form.add_error(_contact_error_field(str(exc)), str(exc))
-            else:
-                if _is_htmx(request):
-                    return render(
-                        request,
-                        "sales/customers/_contact_row.html",
-                        {"contact": saved, "customer": customer, "may_change": True},
-                    )
-                messages.success(
-                    request, _("The contact %(name)s is saved.") % {"name": saved.name}
-                )
-                return redirect("sales:customer-detail", pk=customer.pk)
+            messages.success(request, _("The contact %(name)s is saved.") % {"name": saved.name})
+            return redirect("sales:customer-detail", pk=customer.pk)
         status = 400
     if _is_htmx(request) and contact is not None:
         return render(
@@ -697,24 +664,22 @@ def _followup_form_page(request, *, followup: FollowUp | None):
     form = FollowUpForm.for_followup(followup, data, customers=customers, customer=chosen)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            values = form.cleaned_data
-            try:
-                saved = services.followup_save(
-                    followup=followup,
-                    salesperson=followup.salesperson if followup else user,
-                    acting_user=user,
-                    **values,
-                )
-            except DomainError as exc:
-                form.add_error(_field_named(exc, form), str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("The follow-up with %(customer)s is saved.")
-                    % {"customer": saved.customer.name},
-                )
-                return redirect(next_url(request, reverse("sales:followups")))
+        done = submit(
+            form,
+            lambda: services.followup_save(
+                followup=followup,
+                salesperson=followup.salesperson if followup else user,
+                acting_user=user,
+                **form.cleaned_data,
+            ),
+        )
+        if done:
+            saved = done.value
+            messages.success(
+                request,
+                _("The follow-up with %(customer)s is saved.") % {"customer": saved.customer.name},
+            )
+            return redirect(next_url(request, reverse("sales:followups")))
         status = 400
     return render(
         request,
@@ -750,11 +715,10 @@ def followup_done(request, pk):
     user = request.user
     followup = permissions.followup_for_user(user, pk)
     require(permissions.can_change_followup(user, followup))
-    error = ""
-    try:
-        followup = services.followup_done(followup=followup, acting_user=user)
-    except DomainError as exc:
-        error = str(exc)
+    done = attempt(lambda: services.followup_done(followup=followup, acting_user=user))
+    error = done.message
+    if done:
+        followup = done.value
     if _is_htmx(request):
         followup = _followup_rows(FollowUp.objects.filter(pk=followup.pk)).get()
         return render(

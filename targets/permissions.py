@@ -141,6 +141,11 @@ def plan_for_user(user, pk) -> SalesPlan:
         raise Http404 from None
 
 
+def is_plan_author(user, person) -> bool:
+    """A plan is written and submitted by its salesperson only."""
+    return user is not None and user.is_authenticated and user.pk == person.pk
+
+
 def can_write_plan(user, plan: SalesPlan) -> bool:
     return plan.person_id == user.pk and plan.status in (
         SalesPlan.Status.DRAFT,

@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.permissions import require
 from notifications.services import notify
 from org.domain import is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
 from org.services import audit_as
-from targets import actuals, domain, selectors
+from targets import actuals, domain, permissions, selectors
 from targets.models import (
     MAX_PACE_LAG_DAYS,
     Adjustment,
@@ -161,9 +162,11 @@ def metric_save(*, metric: Metric | None = None, acting_user, **fields) -> Metri
         setattr(metric, name, value)
     metric.code = (metric.code or "").strip()
     if not metric.code or not is_slug(metric.code):
-        raise DomainError(_("A metric code uses letters, digits, hyphens and underscores only."))
+        raise DomainError(
+            _("A metric code uses letters, digits, hyphens and underscores only."), field="code"
+        )
     if not (metric.name or "").strip():
-        raise DomainError(_("A metric needs a name."))
+        raise DomainError(_("A metric needs a name."), field="name")
     for field, choices in (
         ("unit", Metric.Unit),
         ("direction", Metric.Direction),
@@ -175,7 +178,8 @@ def metric_save(*, metric: Metric | None = None, acting_user, **fields) -> Metri
                 % {
                     "field": Metric._meta.get_field(field).verbose_name,
                     "value": getattr(metric, field),
-                }
+                },
+                field=field,
             )
     lag = metric.pace_lag_days
     if not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= MAX_PACE_LAG_DAYS:
@@ -184,11 +188,14 @@ def metric_save(*, metric: Metric | None = None, acting_user, **fields) -> Metri
                 "The delay of the actuals is a whole number of days from 0 to %(most)s, "
                 "not %(value)s."
             )
-            % {"most": MAX_PACE_LAG_DAYS, "value": lag}
+            % {"most": MAX_PACE_LAG_DAYS, "value": lag},
+            field="pace_lag_days",
         )
     clash = Metric.objects.filter(code=metric.code).exclude(pk=metric.pk).exists()
     if clash:
-        raise DomainError(_("The metric code %(code)s is already used.") % {"code": metric.code})
+        raise DomainError(
+            _("The metric code %(code)s is already used.") % {"code": metric.code}, field="code"
+        )
     audit_as(metric, acting_user)
     metric.save()
     return metric
@@ -1445,20 +1452,24 @@ def _notify_published(targets: list[Target], totals: dict[tuple, Decimal]) -> No
 
 @transaction.atomic
 def target_acknowledge(*, target: Target, acting_user) -> Target:
-    from targets.permissions import can_acknowledge
-
+    """The owner acknowledges a published target, once. Anyone else: PermissionDenied."""
     target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
     if not target.is_published:
         raise DomainError(_("Only a published target can be acknowledged."))
     if target.acknowledged_at is not None:
         raise DomainError(_("This target is already acknowledged."))
-    if not can_acknowledge(acting_user, target):
-        raise DomainError(_("Only the target's owner acknowledges it."))
+    require(permissions.can_acknowledge(acting_user, target))
     target.acknowledged_at = timezone.now()
     target.acknowledged_by = acting_user
     audit_as(target, acting_user, "acknowledged")
     target.save(update_fields=["acknowledged_at", "acknowledged_by"])
     return target
+
+
+@transaction.atomic
+def targets_acknowledge(*, targets: list[Target], acting_user) -> list[Target]:
+    """Acknowledge several targets at once (a year and its parts): all of them or none."""
+    return [target_acknowledge(target=t, acting_user=acting_user) for t in targets]
 
 
 # --- adjustments -------------------------------------------------------------------------
@@ -1799,8 +1810,7 @@ def plan_save(
 ) -> SalesPlan:
     """Write or rewrite the working version of a plan. After a return, the next edit
     starts a new version; the reviewed ones stay as they were."""
-    if acting_user.pk != person.pk:
-        raise DomainError(_("Only the salesperson writes their own plan."))
+    require(permissions.is_plan_author(acting_user, person))
     if not (key_accounts or "").strip() or not (actions or "").strip():
         raise DomainError(_("A plan names its key accounts and its actions."))
     if period.status == Period.Status.CLOSED:
@@ -1840,8 +1850,7 @@ def plan_submit(*, plan: SalesPlan, acting_user) -> SalesPlan:
         .select_related("person", "period__fiscal_year")
         .get(pk=plan.pk)
     )
-    if plan.person_id != acting_user.pk:
-        raise DomainError(_("Only the salesperson submits their own plan."))
+    require(permissions.is_plan_author(acting_user, plan.person))
     if plan.status != SalesPlan.Status.DRAFT:
         raise DomainError(_("Only a draft plan can be submitted."))
     version = plan.versions.order_by("-number").first()

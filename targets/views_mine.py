@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
 from core.permissions import require
-from core.views import next_url
+from core.views import next_url, perform, submit
 from org.models import Period
 from targets import domain, permissions, selectors, services
 from targets.forms import (
@@ -91,17 +89,13 @@ def target_acknowledge(request, pk):
     # An acknowledged target answers with a message (nothing to do); anyone else
     # who may not acknowledge it is refused.
     require(permissions.can_acknowledge(request.user, target) or target.acknowledged_at is not None)
-    try:
-        with transaction.atomic():
-            if request.POST.get("parts") and target.acknowledged_at is None:
-                parts = list(selectors.unacknowledged_parts(target=target))
-            else:
-                parts = [target]
-            for part in parts:
-                services.target_acknowledge(target=part, acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    if request.POST.get("parts") and target.acknowledged_at is None:
+        parts = list(selectors.unacknowledged_parts(target=target))
     else:
+        parts = [target]
+    if perform(
+        request, lambda: services.targets_acknowledge(targets=parts, acting_user=request.user)
+    ):
         values = {"metric": target.metric.display_name, "period": target.period.label}
         if len(parts) > 1:
             message = ngettext(
@@ -139,26 +133,22 @@ def adjustment_new(request, pk):
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.adjustment_request(
-                    target=target,
-                    new_value=form.cleaned_data["new_value"],
-                    kind=form.cleaned_data["kind"],
-                    reason=form.cleaned_data["reason"],
-                    effective_period=form.cleaned_data["effective_period"],
-                    acting_user=request.user,
-                )
-            except services.EffectivePeriodRefused as exc:
-                form.add_error(exc.field, str(exc))
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("Your request was sent to the sales management department."),
-                )
-                return redirect("targets:detail", pk=target.pk)
+        if submit(
+            form,
+            lambda: services.adjustment_request(
+                target=target,
+                new_value=form.cleaned_data["new_value"],
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                effective_period=form.cleaned_data["effective_period"],
+                acting_user=request.user,
+            ),
+        ):
+            messages.success(
+                request,
+                _("Your request was sent to the sales management department."),
+            )
+            return redirect("targets:detail", pk=target.pk)
         status = 400
     return render(
         request,
@@ -195,21 +185,19 @@ def adjustment_decide(request, pk):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose to approve or to reject."))
-    else:
-        try:
-            services.adjustment_decide(
-                adjustment=adjustment,
-                approve=form.approve,
-                note=form.cleaned_data["note"],
-                acting_user=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
+    elif perform(
+        request,
+        lambda: services.adjustment_decide(
+            adjustment=adjustment,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        ),
+    ):
+        if form.approve:
+            messages.success(request, _("The adjustment is approved; the target changed."))
         else:
-            if form.approve:
-                messages.success(request, _("The adjustment is approved; the target changed."))
-            else:
-                messages.success(request, _("The adjustment is rejected."))
+            messages.success(request, _("The adjustment is rejected."))
     return redirect(next_url(request, "targets:adjustments"))
 
 
@@ -233,18 +221,17 @@ def metric_edit(request, pk=None):
     form = MetricForm.for_metric(metric, request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = services.metric_save(
-                    metric=metric, acting_user=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                form.add_error("code", str(exc))
-            else:
-                messages.success(
-                    request, _("The metric %(name)s is saved.") % {"name": saved.display_name}
-                )
-                return redirect("targets:metrics")
+        done = submit(
+            form,
+            lambda: services.metric_save(
+                metric=metric, acting_user=request.user, **form.cleaned_data
+            ),
+        )
+        if done:
+            messages.success(
+                request, _("The metric %(name)s is saved.") % {"name": done.value.display_name}
+            )
+            return redirect("targets:metrics")
         status = 400
     return render(
         request, "targets/metric_form.html", {"form": form, "metric": metric}, status=status
@@ -272,24 +259,22 @@ def seasonality_edit(request, pk=None):
     form = SeasonalityForm.for_profile(profile, request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.seasonality_save(
-                    profile=profile,
-                    name=form.cleaned_data["name"],
-                    method=form.cleaned_data["method"],
-                    weights=form.weights(),
-                    acting_user=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("The seasonality profile %(name)s is saved.")
-                    % {"name": form.cleaned_data["name"]},
-                )
-                return redirect("targets:seasonality")
+        if submit(
+            form,
+            lambda: services.seasonality_save(
+                profile=profile,
+                name=form.cleaned_data["name"],
+                method=form.cleaned_data["method"],
+                weights=form.weights(),
+                acting_user=request.user,
+            ),
+        ):
+            messages.success(
+                request,
+                _("The seasonality profile %(name)s is saved.")
+                % {"name": form.cleaned_data["name"]},
+            )
+            return redirect("targets:seasonality")
         status = 400
     return render(
         request,
@@ -372,16 +357,11 @@ def tolerance_set(request):
     is shown on the rules page with the form's errors."""
     require(permissions.can_manage_targets(request.user))
     form = ToleranceForm(request.POST)
-    if form.is_valid():
-        try:
-            services.tolerance_set(acting_user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("The tolerance band is now %(min)s %% to %(max)s %%.")
-                % dict(zip(("min", "max"), selectors.tolerance(), strict=True)),
-            )
-            return redirect(reverse("targets:rules") + "#h-tolerance")
+    if submit(form, lambda: services.tolerance_set(acting_user=request.user, **form.cleaned_data)):
+        messages.success(
+            request,
+            _("The tolerance band is now %(min)s %% to %(max)s %%.")
+            % dict(zip(("min", "max"), selectors.tolerance(), strict=True)),
+        )
+        return redirect(reverse("targets:rules") + "#h-tolerance")
     return rules(request, tolerance_form=form)

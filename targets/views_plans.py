@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
 from core.permissions import require
+from core.views import perform, submit
 from org.models import Period
 from org.permissions import is_salesperson
 from targets import permissions, selectors, services
@@ -76,24 +76,23 @@ def plan_write(request, period_pk):
     form = PlanForm.for_version(current, months, request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                plan = services.plan_save(
-                    person=user,
-                    period=period,
-                    key_accounts=form.cleaned_data["key_accounts"],
-                    actions=form.cleaned_data["actions"],
-                    pipeline=form.pipeline(),
-                    resources=form.cleaned_data["resources"],
-                    acting_user=user,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request, _("Your plan is saved. Submit it to your supervisor when it is ready.")
-                )
-                return redirect("targets:plan", pk=plan.pk)
+        done = submit(
+            form,
+            lambda: services.plan_save(
+                person=user,
+                period=period,
+                key_accounts=form.cleaned_data["key_accounts"],
+                actions=form.cleaned_data["actions"],
+                pipeline=form.pipeline(),
+                resources=form.cleaned_data["resources"],
+                acting_user=user,
+            ),
+        )
+        if done:
+            messages.success(
+                request, _("Your plan is saved. Submit it to your supervisor when it is ready.")
+            )
+            return redirect("targets:plan", pk=done.value.pk)
         status = 400
     targets = selectors.plan_targets(person=user, period=period, months=months)
     # Next to each month's pipeline input: the month's target of the first money metric.
@@ -159,11 +158,7 @@ def plan_detail(request, pk):
 def plan_submit(request, pk):
     plan = permissions.plan_for_user(request.user, pk)
     require(plan.person_id == request.user.pk)
-    try:
-        services.plan_submit(plan=plan, acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
+    if perform(request, lambda: services.plan_submit(plan=plan, acting_user=request.user)):
         messages.success(request, _("Your plan was submitted to your supervisor."))
     return redirect("targets:plan", pk=plan.pk)
 
@@ -177,16 +172,15 @@ def plan_review(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose to approve or to return the plan."))
         return redirect("targets:plan", pk=plan.pk)
-    try:
-        services.plan_review(
+    if perform(
+        request,
+        lambda: services.plan_review(
             plan=plan,
             approve=form.approve,
             comment=form.cleaned_data["note"],
             acting_user=request.user,
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
+        ),
+    ):
         if form.approve:
             messages.success(request, _("The plan is approved."))
         else:

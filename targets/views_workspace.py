@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from core.permissions import require
 from core.spreadsheets import problems_context
+from core.views import attempt
 from org import permissions as org_permissions
 from org import selectors as org_selectors
 from org.models import FiscalYear, OrgUnit, Period
@@ -130,8 +131,8 @@ def cell_edit(request):
     if form.errors:
         message = _first_error(form)
     else:
-        try:
-            services.target_set(
+        done = attempt(
+            lambda: services.target_set(
                 metric=metric,
                 period=period,
                 value=data["value"],
@@ -140,8 +141,9 @@ def cell_edit(request):
                 team=data.get("team") if person else None,
                 acting_user=request.user,
             )
-        except DomainError as exc:
-            message = str(exc)
+        )
+        if not done:
+            message = done.message
     if not _is_htmx(request):
         if message:
             messages.error(request, message)
@@ -290,11 +292,11 @@ def cascade(request, pk):
     form = CascadeForm(data, target=target, children=children, profiles=profiles)
     planned, error, summary = [], None, None
     if form.is_valid():
-        try:
-            planned = _plan(target, form.cleaned_data)
-        except DomainError as exc:
-            error = str(exc)
+        done = attempt(lambda: _plan(target, form.cleaned_data))
+        if not done:
+            error = done.message
         else:
+            planned = done.value
             summary = _preview_summary(target, planned, form.cleaned_data["mode"])
     if request.method == "POST" and form.is_valid() and error is None:
         expected = form.cleaned_data.get("preview")
@@ -304,11 +306,11 @@ def cascade(request, pk):
                 "and write again."
             )
         else:
-            try:
-                count = _write(target, form.cleaned_data, request.user)
-            except DomainError as exc:
-                error = str(exc)
+            done = attempt(lambda: _write(target, form.cleaned_data, request.user))
+            if not done:
+                error = done.message
             else:
+                count = done.value
                 messages.success(
                     request,
                     _("The cascade wrote %(count)s draft targets.") % {"count": count},
@@ -356,13 +358,15 @@ def publish(request):
     if form.is_valid():
         metric, year = form.cleaned_data["metric"], form.cleaned_data["fiscal_year"]
         if request.method == "POST":
-            try:
-                count = services.targets_publish(
+            done = attempt(
+                lambda: services.targets_publish(
                     metric=metric, fiscal_year_id=year.pk, acting_user=request.user
                 )
-            except DomainError as exc:
-                error = str(exc)
+            )
+            if not done:
+                error = done.message
             else:
+                count = done.value
                 messages.success(
                     request,
                     _(
@@ -570,8 +574,8 @@ def allocation(request, pk):
     if form.errors:
         message = _first_error(form)
     else:
-        try:
-            services.target_set(
+        done = attempt(
+            lambda: services.target_set(
                 metric=target.metric,
                 period=target.period,
                 value=form.cleaned_data["value"],
@@ -579,8 +583,9 @@ def allocation(request, pk):
                 team=target.unit,
                 acting_user=request.user,
             )
-        except DomainError as exc:
-            message = str(exc)
+        )
+        if not done:
+            message = done.message
     if not _is_htmx(request):
         if message:
             messages.error(request, message)
@@ -609,12 +614,13 @@ def allocation_submit(request, pk):
     form = AllocationSubmitForm(request.POST)
     if not form.is_valid():
         return _allocation_refused(request, target, _first_error(form), submit_form=form)
-    try:
-        services.allocation_submit(
+    done = attempt(
+        lambda: services.allocation_submit(
             target=target, acting_user=request.user, comment=form.cleaned_data["comment"]
         )
-    except DomainError as exc:
-        return _allocation_refused(request, target, str(exc), submit_form=form)
+    )
+    if not done:
+        return _allocation_refused(request, target, done.message, submit_form=form)
     messages.success(
         request, _("The allocation is submitted: the department is notified to approve it.")
     )
@@ -630,15 +636,16 @@ def allocation_decide(request, pk):
     if not form.is_valid():
         return _allocation_refused(request, target, _first_error(form), decide_form=form)
     approve = form.cleaned_data["decision"] == "approve"
-    try:
-        services.allocation_decide(
+    done = attempt(
+        lambda: services.allocation_decide(
             target=target,
             approve=approve,
             comment=form.cleaned_data["comment"],
             acting_user=request.user,
         )
-    except DomainError as exc:
-        return _allocation_refused(request, target, str(exc), decide_form=form)
+    )
+    if not done:
+        return _allocation_refused(request, target, done.message, decide_form=form)
     if approve:
         messages.success(request, _("The allocation is approved; the supervisors are notified."))
     else:

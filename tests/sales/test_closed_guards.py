@@ -338,9 +338,14 @@ def test_the_api_refuses_a_collection_date_in_a_closed_month(api_as, world):
         format="json",
     )
     assert response.status_code == 400, response.content
-    assert error_of(response) == {
-        "detail": "The collection date 2026-05-25 is in May 2026, which is closed: its "
+    message = (
+        "The collection date 2026-05-25 is in May 2026, which is closed: its "
         "collections can no longer change; a collection is dated in an open period."
+    )
+    assert error_of(response) == {
+        "detail": message,
+        "field": "collected_on",
+        "errors": [{"field": "collected_on", "message": message}],
     }
     response = client.patch(
         f"/api/v1/sales-records/{world['collected'].pk}/",
