@@ -40,7 +40,7 @@ from core.api import (
 )
 from core.permissions import require
 from org import permissions as org_permissions
-from targets import permissions, selectors, services
+from targets import cascade_planner, permissions, selectors, services
 from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
 from targets.models import (
     Metric,
@@ -329,11 +329,13 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         method, weights = data.get("method"), data["weights"]
         if data["preview"]:
             if mode == "org":
-                rows = services.plan_org_split(target, method=method, weights=weights)
+                rows = cascade_planner.plan_org_split(target, method=method, weights=weights)
             elif mode == "time":
-                rows = services.plan_time_split(target, profile=profile)
+                rows = cascade_planner.plan_time_split(target, profile=profile)
             else:
-                rows = services.plan_cascade_down(target, profile, method=method, weights=weights)
+                rows = cascade_planner.plan_cascade_down(
+                    target, profile, method=method, weights=weights
+                )
             return Response(
                 {
                     "preview": True,

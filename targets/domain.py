@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -642,3 +643,56 @@ def basis_display(text: str) -> str:
         else:
             parts.append(_(part) if part else part)
     return "; ".join(parts)
+
+
+# --- typed values ----------------------------------------------------------------------
+
+
+def english(text) -> str:
+    """Basis words are stored in English and translated when shown (basis_display)."""
+    with translation.override("en"):
+        return str(text)
+
+
+def format_value(value: Decimal, metric) -> str:
+    return f"{value:,.{metric.decimal_places}f}"
+
+
+def clean_value(raw, metric, *, label: str = "") -> Decimal:
+    """A target value as typed: a non-negative number with no more decimals than the
+    metric allows (money and percent 2, counts 0). `label` (a row, a cell, an owner)
+    starts the message when given."""
+    try:
+        return _clean_value(raw, metric)
+    except DomainError as exc:
+        if label:
+            raise DomainError(
+                _("%(label)s: %(problem)s") % {"label": label, "problem": exc}
+            ) from None
+        raise
+
+
+def _clean_value(raw, metric) -> Decimal:
+    if raw is None or not str(raw).strip():
+        raise DomainError(_("A target value is required."))
+    try:
+        value = Decimal(str(raw).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("%(value)s is not a number.") % {"value": raw}) from None
+    if not value.is_finite():
+        raise DomainError(_("%(value)s is not a number.") % {"value": raw})
+    if value < 0:
+        raise DomainError(_("A target cannot be negative."))
+    if value >= Decimal(10) ** 16:
+        raise DomainError(_("%(value)s is too large.") % {"value": raw})
+    places = metric.decimal_places
+    if value != value.quantize(quantum(places)):
+        if places == 0:
+            raise DomainError(
+                _("%(metric)s is counted in whole numbers.") % {"metric": metric.display_name}
+            )
+        raise DomainError(
+            _("%(metric)s has at most %(places)s decimals.")
+            % {"metric": metric.display_name, "places": places}
+        )
+    return value.quantize(quantum(2))

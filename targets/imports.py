@@ -47,7 +47,7 @@ from core.spreadsheets import blank as _blank
 from core.uploads import read_upload
 from org.domain import cell_text, normalise_header
 from org.models import Membership, OrgUnit, Period, User
-from targets import services
+from targets import cascade_planner, domain, services
 from targets.models import Metric, Target
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -370,7 +370,7 @@ def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
             if isinstance(raw_value, float):
                 raw_value = repr(raw_value)
             try:
-                value = services.clean_value(raw_value, metric)
+                value = domain.clean_value(raw_value, metric)
             except DomainError as exc:
                 bad(row, "value", str(exc))
                 ok = False
@@ -438,7 +438,7 @@ def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
             if problems:
                 return ImportResult(errors=problems)
             existing = _existing(lines)
-            by_metric: dict[int, list[services.PlannedTarget]] = defaultdict(list)
+            by_metric: dict[int, list[cascade_planner.PlannedTarget]] = defaultdict(list)
             metrics = {}
             for line in lines:
                 current = existing.get(line.key)
@@ -451,7 +451,7 @@ def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
                     result.updated += 1
                 metrics[line.metric.pk] = line.metric
                 by_metric[line.metric.pk].append(
-                    services.PlannedTarget(
+                    cascade_planner.PlannedTarget(
                         line.period,
                         line.unit,
                         line.person,

@@ -30,7 +30,7 @@ from core.views import attempt
 from org import permissions as org_permissions
 from org import selectors as org_selectors
 from org.models import FiscalYear, OrgUnit, Period
-from targets import domain, imports, permissions, selectors, services
+from targets import cascade_planner, domain, imports, permissions, selectors, services
 from targets.forms_workspace import (
     MODE_DOWN,
     MODE_ORG,
@@ -158,16 +158,16 @@ def cell_edit(request):
 # --- cascade preview and write ---------------------------------------------------------------
 
 
-def _plan(target: Target, data: dict) -> list[services.PlannedTarget]:
+def _plan(target: Target, data: dict) -> list[cascade_planner.PlannedTarget]:
     mode = data["mode"]
     if mode == MODE_ORG:
         method = data.get("method") or target.allocation_method
         if method == Target.Allocation.MANUAL:
-            return services.plan_typed_split(target, data["shares"] or [])
-        return services.plan_org_split(target, method=method, weights=data["shares"])
+            return cascade_planner.plan_typed_split(target, data["shares"] or [])
+        return cascade_planner.plan_org_split(target, method=method, weights=data["shares"])
     if mode == MODE_TIME:
-        return services.plan_time_split(target, profile=data.get("profile"))
-    return services.plan_cascade_down(
+        return cascade_planner.plan_time_split(target, profile=data.get("profile"))
+    return cascade_planner.plan_cascade_down(
         target, data.get("profile"), method=data.get("method") or None, weights=data["shares"]
     )
 
@@ -264,7 +264,7 @@ def cascade(request, pk):
     children = []
     if target.unit_id is not None:
         try:
-            children = services.plan_org_split(target, method=Target.Allocation.EQUAL)
+            children = cascade_planner.plan_org_split(target, method=Target.Allocation.EQUAL)
         except DomainError:
             children = []
     submitted = request.method == "POST" or "mode" in request.GET

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from org.models import OrgUnit
-from targets import services
+from targets import cascade_planner, services
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.targets.helpers_core import make_metric, make_year
 
@@ -29,7 +29,7 @@ def preview_queries(org) -> tuple[int, int]:
         metric=metric, period=year.year, unit=org.company, value="1200000", acting_user=None
     )
     with CaptureQueriesContext(connection) as ctx:
-        rows = services.plan_cascade_down(target)
+        rows = cascade_planner.plan_cascade_down(target)
     return len(ctx.captured_queries), len(rows)
 
 

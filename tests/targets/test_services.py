@@ -11,7 +11,7 @@ from core.errors import DomainError
 from notifications.models import Notification
 from org.models import Membership
 from org.services import membership_create, person_move_team
-from targets import services
+from targets import cascade_planner, services
 from targets.models import Adjustment, SalesPlan, SalesPlanVersion, Target
 from tests.factories import UserFactory
 from tests.targets.helpers_core import (
@@ -379,7 +379,7 @@ def test_a_full_cascade_reaches_every_unit_person_and_month_and_adds_up_everywhe
     newcomer = UserFactory(username="nina", roles=["salesperson"])
     membership_create(user=newcomer, unit=org.team, start_date=datetime.date(2026, 3, 1))
     company = set_(org, revenue, fy.year, "48000000.00", unit=org.company)
-    preview = services.plan_cascade_down(company, season, method="weights", weights=[60, 40])
+    preview = cascade_planner.plan_cascade_down(company, season, method="weights", weights=[60, 40])
     assert not Target.objects.exclude(pk=company.pk).exists()  # a preview writes nothing
 
     written = services.cascade_down(
