@@ -382,7 +382,7 @@ def _check_rows(made: dict) -> dict:
 # Calls timed inside the first close (a clock around each; no other overhead): the
 # snapshot's reads (live attainment) against its writes, and the notify step's e-mails.
 TIMED_CALLS = {
-    "snapshot_live_attainment": ("sales.attainment", "live_attainment"),
+    "snapshot_live_attainment": ("sales.selectors_attainment", "live_attainment"),
     "notify_emails": ("closing.notices", "send_results_ready"),
 }
 

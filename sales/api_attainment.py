@@ -30,7 +30,7 @@ from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet
 from core.permissions import require
 from org.models import Period
 from org.permissions import is_salesperson, led_unit_paths
-from sales import attainment
+from sales import selectors_attainment as attainment
 from sales.permissions_attainment import (
     can_view_dashboards,
     can_view_team_dashboards,

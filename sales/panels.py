@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from org.permissions import is_department, is_salesperson, led_unit_paths
-from sales import attainment, domain
+from sales import domain
+from sales import selectors_attainment as attainment
 from sales.permissions_attainment import can_view_dashboards, led_roots
 from sales.selectors_feedback import report_status
 

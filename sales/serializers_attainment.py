@@ -1,7 +1,7 @@
 """Input and output serializers of the attainment API (/api/v1/attainment/ and
 /api/v1/dashboards/...).
 
-The output serializers read the objects of `sales.attainment` (Attainment rows and
+The output serializers read the objects of `sales.selectors_attainment` (Attainment rows and
 the dashboards built from them); they never query. Money and counts are decimal
 strings with 2 decimals, percentages with 1 (the rounding of `sales.domain`).
 """

@@ -1,6 +1,6 @@
 """The attainment dashboards: my dashboard (and a supervisor's drill-down to one
 person), the team dashboard and the organisation dashboard. Thin: access through
-`sales.permissions_attainment`, reads through `sales.attainment`.
+`sales.permissions_attainment`, reads through `sales.selectors_attainment`.
 
 Each page takes `?period=` (a month, quarter or year period; the current month by
 default). Asked by htmx (the period selector, the sort links), a page answers with
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from core.permissions import require
 from org.permissions import is_salesperson, led_unit_paths
-from sales import attainment
+from sales import selectors_attainment as attainment
 from sales.permissions_attainment import (
     can_view_dashboards,
     can_view_team_dashboards,

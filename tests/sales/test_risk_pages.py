@@ -12,7 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from core.errors import DomainError
-from sales import attainment, panels
+from sales import panels
+from sales import selectors_attainment as attainment
 from targets import services as target_services
 from tests.conftest import local_moment
 from tests.sales import test_attainment_selectors as base
