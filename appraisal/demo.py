@@ -36,8 +36,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from appraisal import services
-from appraisal import services_cycles as cycles
+from appraisal.cycles import services as cycles
+from appraisal.cycles.permissions import can_peer_rate
 from appraisal.models import (
     Adjustment,
     Appraisal,
@@ -47,7 +47,7 @@ from appraisal.models import (
     DimensionScore,
     PeerRating,
 )
-from appraisal.permissions_cycles import can_peer_rate
+from appraisal.template import services
 from org import demo as org_demo
 from org.models import Membership, OrgUnit, Period, User
 from targets.models import Metric

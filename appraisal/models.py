@@ -4,7 +4,7 @@ the grade bands, published before the first period they apply to and then fixed.
 A template is a family of versions sharing a `code`. A draft can be edited; a
 published version never changes: an edit makes the next version, a draft that
 applies from a later period. The rules (weights adding up to 100, curves, scales,
-bands) are checked in `appraisal.domain` when a version is published. Once published,
+bands) are checked in `appraisal.template.domain` when a version is published. Once published,
 the version (all but its bookkeeping `created_at`), its population, dimensions and
 grade bands refuse change in the models (save(), delete(), QuerySet update(),
 delete(), bulk_create(), bulk_update(), units.add/remove/set/clear) and in the
@@ -277,8 +277,8 @@ class Dimension(BilingualNameMixin, TemplatePart):
         verbose_name=_("metric"),
     )
     # attainment, satisfaction and training: how the raw value becomes a score
-    # (appraisal.domain.parse_curve); rated: the levels of the scale with their
-    # written anchors (appraisal.domain.parse_scale).
+    # (appraisal.template.domain.parse_curve); rated: the levels of the scale with their
+    # written anchors (appraisal.template.domain.parse_scale).
     curve = models.JSONField(_("scoring curve"), default=dict, blank=True)
     scale = models.JSONField(_("rating scale"), default=list, blank=True)
     # rated: who rates besides the supervisor.

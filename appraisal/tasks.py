@@ -6,7 +6,7 @@ import datetime
 
 from celery import shared_task
 
-from appraisal.services_cycles import cycle_compute
+from appraisal.cycles.services import cycle_compute
 
 
 @shared_task(

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from appraisal import views, views_cycles
+from appraisal.cycles import views as views_cycles
+from appraisal.template import views
 
 app_name = "appraisal"
 

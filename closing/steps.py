@@ -249,7 +249,7 @@ def _appraisal_count(run: CloseRun) -> int:
 
 
 def _appraisal(run: CloseRun, progress: Progress) -> None:
-    from appraisal.services_cycles import cycle_compute
+    from appraisal.cycles.services import cycle_compute
 
     def handler(ids):
         for pk in ids:

@@ -3,9 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from appraisal import api as appraisal_api
-from appraisal import api_cycles as appraisal_cycles_api
-from appraisal import api_results as appraisal_results_api
+from appraisal.cycles import api as appraisal_cycles_api
+from appraisal.results import api as appraisal_results_api
+from appraisal.template import api as appraisal_api
 from closing import api as closing_api
 from notifications import api as notifications_api
 from org import api as org_api

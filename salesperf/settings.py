@@ -370,7 +370,7 @@ if not (0 < _band[0] <= _band[1]):
 TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "sales.selectors.monthly_actuals")
 
 # Cards shown at the top of the home page, in this order (see org.views.home).
-HOME_PANELS = ["sales.panels.home_panel", "appraisal.panels.home_panel"]
+HOME_PANELS = ["sales.panels.home_panel", "appraisal.results.panels.home_panel"]
 # The buttons beside each period on the periods page: the period close's (close,
 # follow a close, reopen with a reason). Periods are closed and reopened only through
 # the period close (org itself offers no way to move a period's status), so that

@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("org.urls")),
     path("targets/", include("targets.urls")),
     path("sales/", include("sales.urls")),
-    path("appraisal/results/", include("appraisal.urls_results")),
+    path("appraisal/results/", include("appraisal.results.urls")),
     path("appraisal/", include("appraisal.urls")),
     path("notifications/", include("notifications.urls")),
     path("closing/", include("closing.urls")),

@@ -31,6 +31,6 @@ def triggers(db):
 def training_recorded(monkeypatch):
     """As once the training app records participation: a template with a training
     dimension can be published (until then publication refuses it)."""
-    from appraisal import selectors
+    from appraisal.template import selectors
 
     monkeypatch.setattr(selectors, "training_data_available", lambda: True)

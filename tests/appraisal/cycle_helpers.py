@@ -24,9 +24,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from appraisal import services
-from appraisal import services_cycles as cycles
+from appraisal.cycles import services as cycles
 from appraisal.models import Appraisal, AppraisalTemplate, Cycle, Dimension
+from appraisal.template import services
 from tests.appraisal.helpers import (
     BANDS,
     LINEAR_CURVE,

@@ -11,8 +11,8 @@ import copy
 import datetime
 from decimal import Decimal
 
-from appraisal import services
 from appraisal.models import AppraisalTemplate
+from appraisal.template import services
 from org.models import FiscalYear, Period
 from org.services import fiscal_year_create
 from targets.models import Metric

@@ -1,4 +1,4 @@
-"""Pure rules of appraisal/domain.py: curves, scales, weights, bands, the weighted total
+"""Pure rules of appraisal/template/domain.py: curves, scales, weights, bands, the weighted total
 and the check of a whole template. No database."""
 
 from decimal import Decimal as D
@@ -8,8 +8,8 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal import domain
-from appraisal.domain import DimensionSpec, DomainError
+from appraisal.template import domain
+from appraisal.template.domain import DimensionSpec, DomainError
 from tests.appraisal.helpers import BANDS, LINEAR_CURVE, SATISFACTION_CURVE, SCALE
 
 LINEAR = domain.parse_curve(LINEAR_CURVE)

@@ -1,4 +1,4 @@
-"""appraisal.domain_cycles: pure rules, no database."""
+"""appraisal.cycles.domain: pure rules, no database."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import translation
 
-from appraisal import domain
-from appraisal.domain_cycles import (
+from appraisal.cycles.domain import (
     LineInput,
     appeal_deadline,
     appeal_open,
@@ -22,6 +21,7 @@ from appraisal.domain_cycles import (
     outliers,
     summary,
 )
+from appraisal.template import domain
 from core.errors import DomainError
 from tests.appraisal.helpers import BANDS, LINEAR_CURVE, SCALE
 

@@ -18,8 +18,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from appraisal import exports
-from appraisal import services_cycles as cycles
+from appraisal.cycles import services as cycles
 from appraisal.models import (
     RESULT_FROM_APPEAL,
     RESULT_FROM_FINALISATION,
@@ -32,6 +31,7 @@ from appraisal.models import (
     FinalisedError,
     PeerRating,
 )
+from appraisal.results import exports
 from core.errors import DomainError
 from tests.appraisal import cycle_helpers as ch
 

@@ -19,7 +19,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from appraisal import services
 from appraisal.models import (
     TEMPLATE_PUBLISHED,
     AppraisalTemplate,
@@ -27,6 +26,7 @@ from appraisal.models import (
     FinalisedError,
     GradeBand,
 )
+from appraisal.template import services
 from core.errors import DomainError
 from tests.appraisal.helpers import LINEAR_CURVE, TODAY, make_draft, make_published, make_year
 

@@ -1,4 +1,4 @@
-"""Who sees which appraisal templates (appraisal/permissions.py), persona by persona:
+"""Who sees which appraisal templates (appraisal/template/permissions.py), persona by persona:
 the department (and, to read, administrators) sees every version, drafts included;
 HR every published one;
 salespeople the published ones covering their team; supervisors the published ones
@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from appraisal import permissions
+from appraisal.template import permissions
 from tests.appraisal.helpers import TODAY, make_draft, make_published, make_year
 from tests.conftest import local_moment
 

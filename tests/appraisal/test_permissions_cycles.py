@@ -1,4 +1,4 @@
-"""Who sees and does what with appraisal cycles (appraisal/permissions_cycles.py),
+"""Who sees and does what with appraisal cycles (appraisal/cycles/permissions.py),
 persona by persona. The rows are built directly with the ORM (no services), so these
 rules are tested on their own:
 
@@ -17,9 +17,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
-from appraisal import permissions_cycles as perms
-from appraisal import services
+from appraisal.cycles import permissions as perms
 from appraisal.models import Appraisal, Cycle
+from appraisal.template import services
 from org.models import Membership
 from tests.appraisal.helpers import TODAY, make_draft, make_year
 

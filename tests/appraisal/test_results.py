@@ -22,8 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from appraisal import exports
 from appraisal.models import Appraisal, AppraisalResult, Cycle, ResultExport
+from appraisal.results import exports
 from org.models import Membership, User
 from tests.api_errors import field_errors
 from tests.appraisal.helpers import make_published, make_year
@@ -289,7 +289,7 @@ def test_page_lists_results_with_labels(results, client_as):
 
 
 def test_page_paginates(results, client_as, monkeypatch):
-    from appraisal import views_results
+    from appraisal.results import views as views_results
 
     monkeypatch.setattr(views_results, "ROWS_PER_PAGE", 3)
     client = client_as("department")

@@ -1,11 +1,11 @@
-"""Reads of appraisal/selectors.py: who is covered by which published version, the
+"""Reads of appraisal/template/selectors.py: who is covered by which published version, the
 list each persona sees, the problems before publishing, and fixed query counts."""
 
 import datetime
 
 import pytest
 
-from appraisal import selectors, services
+from appraisal.template import selectors, services
 from tests.appraisal.helpers import TODAY, make_draft, make_published, make_year
 
 

@@ -1,4 +1,4 @@
-"""Reads of appraisal cycles (appraisal/selectors_cycles.py): what each reader sees of
+"""Reads of appraisal cycles (appraisal/cycles/selectors.py): what each reader sees of
 a cycle and of one appraisal (ratings hidden from the person before release, peers
 only in aggregate above the minimum, the self-assessment only for the person, the
 raters and the department), the to-do lists, the calibration statistics and
@@ -18,8 +18,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from appraisal import selectors_cycles as reads
-from appraisal import services_cycles as cycles
+from appraisal.cycles import selectors as reads
+from appraisal.cycles import services as cycles
 from appraisal.models import Appraisal, DimensionScore
 from tests.appraisal import cycle_helpers as ch
 

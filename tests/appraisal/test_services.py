@@ -1,4 +1,4 @@
-"""Writes of appraisal/services.py: drafts, dimensions, bands, publication and new
+"""Writes of appraisal/template/services.py: drafts, dimensions, bands, publication and new
 versions. Every refusal names the problem; published versions never change."""
 
 import datetime
@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from appraisal import services
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
+from appraisal.template import services
 from core.errors import DomainError
 from notifications.models import Notification
 from org.models import Period

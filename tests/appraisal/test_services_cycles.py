@@ -1,4 +1,4 @@
-"""appraisal.services_cycles: the cycle workflow, its refusals and its side effects."""
+"""appraisal.cycles.services: the cycle workflow, its refusals and its side effects."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from appraisal import services_cycles as cycles
 from appraisal import tasks
+from appraisal.cycles import services as cycles
 from appraisal.models import (
     Adjustment,
     Appraisal,
@@ -138,7 +138,7 @@ def test_open_refusals(org):
         open_()
     # a version 2 applying from Q2: version 1 is no longer the one in force for Q2,
     # and version 2 does not apply to Q1
-    from appraisal import services
+    from appraisal.template import services
 
     v2 = services.template_new_version(
         template=template, acting_user=org.department, today=ch.PUBLISH_DAY

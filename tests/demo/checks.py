@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from appraisal import demo as appraisal_demo
-from appraisal import domain_cycles
+from appraisal.cycles import domain as domain_cycles
 from appraisal.models import (
     Adjustment as ScoreAdjustment,
 )

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from appraisal import demo as appraisal_demo
-from appraisal import domain, selectors
 from appraisal.models import Adjustment, AppraisalTemplate, Cycle
+from appraisal.template import domain, selectors
 from notifications.models import Notification
 from org.models import Period, User
 from tests.demo.conftest import line

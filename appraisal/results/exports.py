@@ -2,7 +2,7 @@
 API, and its files.
 
 A result row is the latest `AppraisalResult` of a finalised appraisal the reader
-may see (`appraisal.permissions_cycles.visible_appraisals`): version 1 written at
+may see (`appraisal.cycles.permissions.visible_appraisals`): version 1 written at
 finalisation, or the version an appeal resolved with a change added. The files:
 
 - CSV: a `StreamingHttpResponse` over a generator that reads the rows with
@@ -39,7 +39,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from appraisal import permissions_cycles
+from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import Appraisal, AppraisalResult, AppraisalTemplate, Dimension
 from core.spreadsheets import neutralise
 from org.models import FiscalYear, OrgUnit, Period

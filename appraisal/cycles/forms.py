@@ -3,7 +3,7 @@ services take (a template, period and units; `{dimension_id: (level, comment)}`
 entries; a dimension and a score with its reason; an appeal's reasons; an appeal's
 outcome with `{dimension_id: new score}`). The workflow rules (who may do what and
 when, a comment at the top and bottom levels, a reason for every change...) are
-checked by `appraisal.services_cycles`, whose messages the views show."""
+checked by `appraisal.cycles.services`, whose messages the views show."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appraisal import domain
-from appraisal.forms import PeriodChoiceField, UnitChoiceField
 from appraisal.models import AppraisalTemplate, Dimension
+from appraisal.template import domain
+from appraisal.template.forms import PeriodChoiceField, UnitChoiceField
 from core.errors import DomainError
 from org.models import OrgUnit, Period
 

@@ -8,8 +8,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal import domain
 from appraisal.models import AppraisalTemplate, Dimension
+from appraisal.template import domain
 from org.models import Membership
 from org.permissions import (
     active_on_q,

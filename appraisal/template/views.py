@@ -1,8 +1,8 @@
 """Pages of appraisal templates: the list, a template with its working in plain words,
 the draft editor (template, dimensions, grades), publication, new versions, and the
 salesperson's "How I will be appraised". Thin: access through
-`appraisal.permissions`, reads through `appraisal.selectors`, writes through
-`appraisal.services`; the plain-words working comes from `appraisal.domain`."""
+`appraisal.template.permissions`, reads through `appraisal.template.selectors`, writes through
+`appraisal.template.services`; the plain-words working comes from `appraisal.template.domain`."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from appraisal import domain, permissions, selectors, selectors_cycles, services
-from appraisal.forms import BandsForm, DimensionForm, TemplateForm
+from appraisal.cycles import selectors as selectors_cycles
 from appraisal.models import AppraisalTemplate, Dimension
+from appraisal.template import domain, permissions, selectors, services
+from appraisal.template.forms import BandsForm, DimensionForm, TemplateForm
 from core.errors import DomainError
 from core.permissions import require
 from core.views import attempt, perform, submit
@@ -99,7 +100,7 @@ def _frozen(request, template: AppraisalTemplate):
     """The answer to any change of a published version: 400, with the way forward."""
     return render(
         request,
-        "appraisal/frozen.html",
+        "appraisal/template/frozen.html",
         {
             "template": template,
             "message": services.frozen_message(template),
@@ -120,7 +121,7 @@ def template_list(request):
     templates = selectors.template_list(user=request.user)
     return render(
         request,
-        "appraisal/template_list.html",
+        "appraisal/template/template_list.html",
         {"templates": templates, "manages": permissions.can_manage_templates(request.user)},
     )
 
@@ -131,7 +132,7 @@ def template_detail(request, pk):
     manages = permissions.can_manage_templates(request.user)
     return render(
         request,
-        "appraisal/template_detail.html",
+        "appraisal/template/template_detail.html",
         {
             **explain(template),
             "manages": manages,
@@ -148,7 +149,7 @@ def mine(request):
     templates = selectors.templates_for_person(person=request.user)
     return render(
         request,
-        "appraisal/mine.html",
+        "appraisal/template/mine.html",
         {
             "workings": [explain(t) for t in templates],
             "today": timezone.localdate(),
@@ -194,7 +195,10 @@ def template_new(request):
                 return redirect("appraisal:template-detail", pk=template.pk)
         status = 400
     return render(
-        request, "appraisal/template_form.html", {"form": form, "template": None}, status=status
+        request,
+        "appraisal/template/template_form.html",
+        {"form": form, "template": None},
+        status=status,
     )
 
 
@@ -228,7 +232,7 @@ def template_edit(request, pk):
         status = 400
     return render(
         request,
-        "appraisal/template_form.html",
+        "appraisal/template/template_form.html",
         {"form": form, "template": template},
         status=status,
     )
@@ -263,7 +267,7 @@ def _dimension_page(request, template, dimension=None):
         status = 400
     return render(
         request,
-        "appraisal/dimension_form.html",
+        "appraisal/template/dimension_form.html",
         {
             "form": form,
             "template": template,
@@ -308,7 +312,7 @@ def dimension_delete(request, pk, dimension_pk):
         return redirect("appraisal:template-detail", pk=template.pk)
     return render(
         request,
-        "appraisal/dimension_delete.html",
+        "appraisal/template/dimension_delete.html",
         {"template": template, "dimension": dimension},
     )
 
@@ -334,7 +338,10 @@ def bands(request, pk):
                 return redirect("appraisal:template-detail", pk=template.pk)
         status = 400
     return render(
-        request, "appraisal/bands_form.html", {"form": form, "template": template}, status=status
+        request,
+        "appraisal/template/bands_form.html",
+        {"form": form, "template": template},
+        status=status,
     )
 
 
@@ -364,7 +371,7 @@ def template_publish(request, pk):
             return redirect("appraisal:template-detail", pk=template.pk)
     return render(
         request,
-        "appraisal/template_publish.html",
+        "appraisal/template/template_publish.html",
         {
             **explain(template),
             "problems": selectors.publication_problems(template=template),

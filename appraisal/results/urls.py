@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from appraisal import views_results
+from appraisal.results import views as views_results
 
 app_name = "appraisal-results"
 

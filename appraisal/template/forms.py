@@ -2,7 +2,7 @@
 services take (a curve dict, a list of scale levels, a list of grade bands); the
 rules (weights adding up to 100 %, a curve that rises, consecutive levels with an
 anchor in both languages, grades covering every score, periods not started yet...)
-are checked by `appraisal.services` and `appraisal.domain`, whose messages the
+are checked by `appraisal.template.services` and `appraisal.template.domain`, whose messages the
 views show."""
 
 from __future__ import annotations

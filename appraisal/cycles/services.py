@@ -31,8 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from appraisal import domain, domain_cycles
-from appraisal import permissions_cycles as access
+from appraisal.cycles import domain as domain_cycles
+from appraisal.cycles import permissions as access
 from appraisal.models import (
     Adjustment,
     Appraisal,
@@ -44,6 +44,7 @@ from appraisal.models import (
     PeerRating,
     ResultExport,
 )
+from appraisal.template import domain
 from core.errors import DomainError
 from core.permissions import require
 from notifications.models import Notification
@@ -355,7 +356,7 @@ def _compute_rows(
         person_id = person_of[row.appraisal_id]
         actual = target = value = count = score = None
         # The curve scores the exact value; the value is stored (and shown) with
-        # domain.RAW_PLACES decimals (see the rounding rule in appraisal.domain).
+        # domain.RAW_PLACES decimals (see the rounding rule in appraisal.template.domain).
         if dimension.method == Method.ATTAINMENT:
             found = attainment.get((("person", person_id), dimension.metric_id))
             if found is not None:

@@ -1,13 +1,13 @@
 """Input and output serializers of the appraisal cycles API (/api/v1/appraisal-cycles/,
 /api/v1/appraisals/).
 
-Output serializers only read: the querysets of `appraisal.api_cycles` join the cycle's
+Output serializers only read: the querysets of `appraisal.cycles.api` join the cycle's
 template and period, the person, the team and the raters, and the explained working
-comes from `appraisal.selectors_cycles` (already filtered to what the reader may see),
+comes from `appraisal.cycles.selectors` (already filtered to what the reader may see),
 so a page costs a fixed number of queries. Input serializers only check the shape of
 the input (types, choices, ids that exist); the workflow's rules (who may rate, when
 an appraisal can be finalised, comments required at the ends of a scale, the appeal
-window) are checked by `appraisal.services_cycles` and come back as 400 with their
+window) are checked by `appraisal.cycles.services` and come back as 400 with their
 message, which names the person, the dimension or the field.
 """
 
@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appraisal import domain, permissions_cycles
+from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import Appraisal, AppraisalTemplate, Cycle
+from appraisal.template import domain
 from core.errors import DomainError
 from org.models import OrgUnit, Period
 from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer
@@ -310,7 +311,7 @@ class AppraisalDetailSerializer(serializers.Serializer):
 class AppraisalSerializer(serializers.ModelSerializer):
     """An appraisal in a list: who, which cycle and team, where it stands; `score` and
     `grade` of the latest result where you may see the ratings (else empty).
-    Needs the queryset of `appraisal.api_cycles` (joins and the latest result)."""
+    Needs the queryset of `appraisal.cycles.api` (joins and the latest result)."""
 
     template = TemplateRefSerializer(source="cycle.template", read_only=True)
     period = PeriodRefSerializer(source="cycle.period", read_only=True)

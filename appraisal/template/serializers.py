@@ -1,12 +1,13 @@
 """Input and output serializers of the appraisal templates API (/api/v1/).
 
-Output serializers only read: they expect the querysets of `appraisal.api` (period,
+Output serializers only read: they expect the querysets of `appraisal.template.api` (period,
 population, dimensions with their metric and grade bands already joined or
 prefetched), so a page costs a fixed number of queries. Input serializers only check
 the shape of the input (types, choices, ids that exist); the rules of templates
 (weights adding up to 100 %, curves, scales, grades, periods not started, published
-versions never changing) are checked by `appraisal.services` and `appraisal.domain`
-and come back as 400 with their message, which names the field or the dimension.
+versions never changing) are checked by `appraisal.template.services` and
+`appraisal.template.domain` and come back as 400 with their message, which names the
+field or the dimension.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appraisal import domain
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
+from appraisal.template import domain
 from core.errors import DomainError
 from org.models import OrgUnit, Period
 from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer, period_kind

@@ -1,8 +1,8 @@
 """The appraisal part of the REST API under /api/v1/: appraisal templates (drafts,
 dimensions, grades, publication, new versions).
 
-Thin views, the same plumbing as `org.api`: `appraisal.permissions` decides who sees
-and does what, `appraisal.services` writes (a broken rule, `DomainError`, answers
+Thin views, the same plumbing as `org.api`: `appraisal.template.permissions` decides who sees
+and does what, `appraisal.template.services` writes (a broken rule, `DomainError`, answers
 400 with its message, which names the field or the dimension, and writes nothing),
 explicit input and output serializers.
 
@@ -26,9 +26,9 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from appraisal import permissions, selectors, services
 from appraisal.models import AppraisalTemplate, Dimension
-from appraisal.serializers import (
+from appraisal.template import permissions, selectors, services
+from appraisal.template.serializers import (
     AppraisalTemplateCreateSerializer,
     AppraisalTemplateSerializer,
     AppraisalTemplateWriteSerializer,

@@ -4,9 +4,9 @@ calibration, one appraisal's explained working, the self-assessment, the
 supervisor's and the peers' rating forms, the calibration adjustment, the
 person's acknowledgement or appeal, the department's resolution, and "To rate".
 
-Thin: access through `appraisal.permissions_cycles` (hidden → 404, visible but
-forbidden → 403), reads through `appraisal.selectors_cycles`, writes through
-`appraisal.services_cycles`, whose refusals (`DomainError`) are shown as form
+Thin: access through `appraisal.cycles.permissions` (hidden → 404, visible but
+forbidden → 403), reads through `appraisal.cycles.selectors`, writes through
+`appraisal.cycles.services`, whose refusals (`DomainError`) are shown as form
 errors."""
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from appraisal import permissions_cycles as access
-from appraisal import selectors_cycles as reads
-from appraisal import services_cycles as services
-from appraisal.forms_cycles import (
+from appraisal.cycles import permissions as access
+from appraisal.cycles import selectors as reads
+from appraisal.cycles import services
+from appraisal.cycles.forms import (
     AdjustForm,
     AppealForm,
     CycleOpenForm,

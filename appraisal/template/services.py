@@ -1,7 +1,7 @@
 """Writes to appraisal templates: drafts, their dimensions and grade bands,
 publication and new versions.
 
-Each service is atomic, checks the rules in `appraisal.domain`, records the acting
+Each service is atomic, checks the rules in `appraisal.template.domain`, records the acting
 user in the audit trail and raises `DomainError` with a message naming the field or
 the dimension. A published version is never changed: every service refuses it and
 says to make a new version (and past the services, the models and the database
@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal import domain, selectors
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
+from appraisal.template import domain, selectors
 from core.errors import DomainError
 from notifications.services import notify
 from org.domain import is_slug

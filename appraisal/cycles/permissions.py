@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from appraisal.models import FINAL_STATUSES, Appraisal, Cycle, Dimension
-from appraisal.permissions import member_team_paths
+from appraisal.template.permissions import member_team_paths
 from org.permissions import is_department, is_hr, led_unit_paths, subtree_q
 
 # The statuses in which the supervisor (and teammates) may still rate.

@@ -5,8 +5,9 @@ fixed number of queries."""
 
 from __future__ import annotations
 
-from appraisal import exports, permissions_cycles
+from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import ResultExport
+from appraisal.results import exports
 
 
 def home_panel(request):

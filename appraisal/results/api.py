@@ -6,7 +6,7 @@
 The latest result of each finalised appraisal the reader may see (version 1 from
 finalisation, or the later version an appeal resolved with a change), filtered by
 period (cycles whose period lies within it), unit (teams in its subtree) and grade;
-the same rows and files as the page (`appraisal.exports`). HR and the sales
+the same rows and files as the page (`appraisal.results.exports`). HR and the sales
 management department only (`permissions_cycles.can_export_results`): anybody else
 403, anonymous 401. Bad filters answer 400 naming the field. On the export `format`
 names the file format; its errors answer JSON.
@@ -21,8 +21,10 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 
-from appraisal import exports, permissions_cycles, services_cycles
+from appraisal.cycles import permissions as permissions_cycles
+from appraisal.cycles import services as services_cycles
 from appraisal.models import Appraisal, AppraisalTemplate
+from appraisal.results import exports
 from core.api import FORBIDDEN, INVALID, ApiViewSet
 from core.permissions import require
 from org.models import OrgUnit, Period

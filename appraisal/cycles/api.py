@@ -3,10 +3,10 @@ figures, finalise, release, calibration) and appraisals (the explained working, 
 self-assessment, the supervisor's rating, peer ratings, calibration adjustments,
 acknowledgement, appeal and its resolution).
 
-Thin views, the same plumbing as `org.api` and `appraisal.api`:
-`appraisal.permissions_cycles` decides who sees and does what,
-`appraisal.selectors_cycles` reads (the working filtered to what the reader may see),
-`appraisal.services_cycles` writes (a broken rule, `DomainError`, answers 400 with its
+Thin views, the same plumbing as `org.api` and `appraisal.template.api`:
+`appraisal.cycles.permissions` decides who sees and does what,
+`appraisal.cycles.selectors` reads (the working filtered to what the reader may see),
+`appraisal.cycles.services` writes (a broken rule, `DomainError`, answers 400 with its
 message, which names the person, the dimension or the field, and writes nothing).
 
 Access, in words:
@@ -32,11 +32,8 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from appraisal import permissions_cycles as permissions
-from appraisal import selectors_cycles as selectors
-from appraisal import services_cycles as services
-from appraisal.models import Appraisal, Cycle
-from appraisal.serializers_cycles import (
+from appraisal.cycles import permissions, selectors, services
+from appraisal.cycles.serializers import (
     AppealWriteSerializer,
     AppraisalDetailSerializer,
     AppraisalSerializer,
@@ -54,6 +51,7 @@ from appraisal.serializers_cycles import (
     ScoreAdjustInputSerializer,
     TasksSerializer,
 )
+from appraisal.models import Appraisal, Cycle
 from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, validated
 from core.permissions import require
 from org.filters import IdFilter

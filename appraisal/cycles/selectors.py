@@ -1,6 +1,6 @@
 """Reads of appraisal cycles, each in a fixed number of queries whatever the size.
 
-What a reader sees follows `appraisal.permissions_cycles`: the rows are filtered to
+What a reader sees follows `appraisal.cycles.permissions`: the rows are filtered to
 the appraisals they may see, and within an appraisal the supervisor's levels,
 comments and scores, the adjustments, the total and the grade are hidden from those
 who do not see the ratings (the person before release); the self-assessment from
@@ -26,20 +26,8 @@ from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appraisal import domain, domain_cycles
-from appraisal.domain import Band
-from appraisal.models import (
-    Adjustment,
-    Appraisal,
-    AppraisalResult,
-    Cycle,
-    Dimension,
-    DimensionScore,
-    GradeBand,
-    PeerRating,
-)
-from appraisal.permissions import member_team_paths
-from appraisal.permissions_cycles import (
+from appraisal.cycles import domain as domain_cycles
+from appraisal.cycles.permissions import (
     APPRAISAL_RELATED,
     RATING_STATUSES,
     RELEASED_STATUSES,
@@ -50,6 +38,19 @@ from appraisal.permissions_cycles import (
     visible_appraisals,
     visible_cycles,
 )
+from appraisal.models import (
+    Adjustment,
+    Appraisal,
+    AppraisalResult,
+    Cycle,
+    Dimension,
+    DimensionScore,
+    GradeBand,
+    PeerRating,
+)
+from appraisal.template import domain
+from appraisal.template.domain import Band
+from appraisal.template.permissions import member_team_paths
 from core.errors import DomainError
 from org.permissions import led_unit_paths, subtree_q
 

@@ -18,8 +18,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from appraisal import domain
-from appraisal.domain import Band, Level
+from appraisal.template import domain
+from appraisal.template.domain import Band, Level
 from core.errors import DomainError
 
 __all__ = [

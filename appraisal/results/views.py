@@ -3,9 +3,9 @@
 period, unit (its subtree) and grade, a page at a time, and the same list as a CSV
 or XLSX file.
 
-Thin: access through `appraisal.permissions_cycles.can_export_results` (HR and the
+Thin: access through `appraisal.cycles.permissions.can_export_results` (HR and the
 sales management department; anybody else 403, anonymous to the sign-in page), the
-rows and files through `appraisal.exports`. Bad filters answer 400 naming the field:
+rows and files through `appraisal.results.exports`. Bad filters answer 400 naming the field:
 on the page under the field, in an export as text.
 """
 
@@ -19,8 +19,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from appraisal import exports, permissions_cycles, services_cycles
+from appraisal.cycles import permissions as permissions_cycles
+from appraisal.cycles import services as services_cycles
 from appraisal.models import GradeBand
+from appraisal.results import exports
 from core.permissions import require
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
