@@ -7,7 +7,7 @@ four metrics (revenue, gross margin, collections, new customers) for the month c
 (June 2025) for every person and unit, 100,000 customers, and about 1,000,000 sales
 records in that month (credited to the customer's owner; one in ten split with a
 teammate), their credits and the monthly totals that the app keeps (rebuilt from the
-credits by `sales.services.totals_rebuild`, the app's own set-based repair path).
+credits by `sales.records.services.totals_rebuild`, the app's own set-based repair path).
 Tasks run in-process (no REDIS_URL), so a close runs its whole chain of steps in
 `close_start`. Then it measures, in the same run:
 
@@ -127,7 +127,7 @@ def load(people_count: int, records: int) -> dict:
     from org import domain as org_domain
     from org.models import Membership, OrgUnit, Period, RoleAssignment, User
     from org.services import fiscal_year_create, unit_create
-    from sales import services as sales_services
+    from sales.records import services as sales_services
     from targets.models import Metric, Target
 
     fiscal_year = fiscal_year_create(start_year=YEAR, start_month=1)
@@ -382,7 +382,7 @@ def _check_rows(made: dict) -> dict:
 # Calls timed inside the first close (a clock around each; no other overhead): the
 # snapshot's reads (live attainment) against its writes, and the notify step's e-mails.
 TIMED_CALLS = {
-    "snapshot_live_attainment": ("sales.selectors_attainment", "live_attainment"),
+    "snapshot_live_attainment": ("sales.attainment.selectors", "live_attainment"),
     "notify_emails": ("closing.notices", "send_results_ready"),
 }
 

@@ -107,7 +107,7 @@ def load(records: int) -> dict:
 
     from org.models import Membership, OrgUnit, Period, RoleAssignment, User
     from org.services import fiscal_year_create, unit_create
-    from sales import services as sales_services
+    from sales.records import services as sales_services
     from targets.models import Metric, Target
 
     fiscal_year = fiscal_year_create(start_year=TODAY.year, start_month=1)

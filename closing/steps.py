@@ -143,7 +143,7 @@ def snapshot_batch(
 ) -> tuple[int, int]:
     """Compute and upsert the attainment of one batch of owners: one live_attainment
     call and one upsert per kind of owner. Returns (person rows, unit rows)."""
-    from sales.selectors_attainment import live_attainment
+    from sales.attainment.selectors import live_attainment
 
     now = now or timezone.now()
     if not metrics:
@@ -189,7 +189,7 @@ def _snapshot_count(run: CloseRun) -> int:
 
 
 def _snapshot(run: CloseRun, progress: Progress) -> None:
-    from sales.selectors_attainment import active_metrics
+    from sales.attainment.selectors import active_metrics
 
     metrics = active_metrics()
     periods = list(Period.objects.filter(fiscal_year_id=run.period.fiscal_year_id))

@@ -1,7 +1,7 @@
 """Sales in the Django admin.
 
 The figures of the actuals (records, their credits and the monthly totals) change only
-through sales.services, which checks the credit split, the open periods and the dates
+through sales.records.services, which checks the credit split, the open periods and the dates
 and keeps the totals in step: the admin shows records and credits read only and does
 not list the totals. A customer is changed through services.customer_save, so the admin
 refuses what the pages and the API refuse (a customer-since date in a month that is
@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import DomainError
-from sales import services
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+from sales.records import services
 
 CUSTOMER_FIELDS = [
     "name",
@@ -122,7 +122,7 @@ class SalesRecordAdmin(NoRevertMixin, SimpleHistoryAdmin):
     search_fields = ["external_id", "customer__name", "product"]
     list_select_related = ["customer"]
     inlines = [SalesCreditInline]
-    # Records change through sales.services, which checks the credit split, the periods
+    # Records change through sales.records.services, which checks the credit split, the periods
     # and the dates and keeps the monthly totals in step; the admin only reads them.
     readonly_fields = [f.name for f in SalesRecord._meta.fields]
 

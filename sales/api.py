@@ -1,6 +1,9 @@
 """The sales app's /api/v1/ endpoints, one module per area."""
 
-from sales import api_attainment, api_feedback, api_records, api_reports
+from sales.attainment import api as api_attainment
+from sales.feedback import api as api_feedback
+from sales.records import api as api_records
+from sales.reports import api as api_reports
 
 
 def register(router) -> None:

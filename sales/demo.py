@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from org import demo as org_demo
 from org.models import FiscalYear, Membership, Period, User
-from sales import domain_feedback, services, services_feedback
+from sales.feedback import domain as domain_feedback
+from sales.feedback import services as services_feedback
 from sales.models import Customer, ProgressReport, SalesRecord, SatisfactionResponse
+from sales.records import services
 from targets.demo import COLLECTIONS_LAG_DAYS
 from targets.models import Target
 

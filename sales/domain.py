@@ -278,7 +278,7 @@ def check_not_future(day: datetime.date | None, *, field: str, today: datetime.d
 # A follow-up is logged within a year of the day it happened, and its next action is
 # planned at most a year ahead; a customer was won no earlier than 1950 (the database
 # checks that bound too). A date already stored is not judged again when other fields
-# change (sales.services).
+# change (sales.records.services).
 
 FOLLOWUP_WINDOW = datetime.timedelta(days=366)
 EARLIEST_CUSTOMER_SINCE = datetime.date(1950, 1, 1)

@@ -6,7 +6,7 @@ exactly 100. Each credit carries its share of the record's amount, margin,
 quantity and collected amount (largest-remainder rounding, so the credited parts
 add up to the record exactly), the record's dates and whether it is booked: the
 actuals are sums over credits, grouped by month, without touching the records.
-Only `sales.services` writes these rows and keeps the copies in step.
+Only `sales.records.services` writes these rows and keeps the copies in step.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class SalesRecord(models.Model):
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
-    # The month period containing `date` (set by sales.services).
+    # The month period containing `date` (set by sales.records.services).
     period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="sales_records", verbose_name=_("period")
     )
@@ -223,7 +223,7 @@ class SalesCredit(models.Model):
         OrgUnit, on_delete=models.PROTECT, related_name="sales_credits", verbose_name=_("team")
     )
     share_pct = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2)
-    # Copies kept in step by sales.services: the credited parts and the record's
+    # Copies kept in step by sales.records.services: the credited parts and the record's
     # dates and status, so the actuals aggregate credits alone.
     amount = models.DecimalField(_("credited amount"), **MONEY)
     gross_margin = models.DecimalField(_("credited gross margin"), **MONEY)
@@ -260,7 +260,7 @@ class SalesCredit(models.Model):
 
 class MonthTotal(models.Model):
     """The booked credits summed per person, team and month, kept in step by
-    sales.services in the same transaction as every credit write (by increments,
+    sales.records.services in the same transaction as every credit write (by increments,
     so concurrent writers add up): amount, margin and quantity by the month of the
     sale, collections by the month of the collection. Never edited by hand;
     `manage.py sales_totals --check` compares it with the credits and `--rebuild`

@@ -22,7 +22,7 @@ def flag_missing_reports(today: str | None = None) -> int:
     past its grace is missing. `today` (YYYY-MM-DD) is for tests and replays; by
     default the local date. Running it again sends nothing new. Returns the number of
     notifications sent."""
-    from sales.services_feedback import reports_flag_missing
+    from sales.feedback.services import reports_flag_missing
 
     day = datetime.date.fromisoformat(today) if today else None
     return reports_flag_missing(today=day)

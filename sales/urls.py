@@ -1,6 +1,9 @@
 """The sales app's pages, one module per area."""
 
-from sales import urls_dashboards, urls_feedback, urls_records, urls_reports
+from sales.attainment import urls as urls_dashboards
+from sales.feedback import urls as urls_feedback
+from sales.records import urls as urls_records
+from sales.reports import urls as urls_reports
 
 app_name = "sales"
 

@@ -367,10 +367,12 @@ except InvalidOperation as exc:
 if not (0 < _band[0] <= _band[1]):
     raise ImproperlyConfigured("The target tolerance band needs 0 < MIN_PCT <= MAX_PCT")
 # Where last year's actuals come from (a function; the sales app provides it).
-TARGETS_ACTUALS_PROVIDER = env_str("TARGETS_ACTUALS_PROVIDER", "sales.selectors.monthly_actuals")
+TARGETS_ACTUALS_PROVIDER = env_str(
+    "TARGETS_ACTUALS_PROVIDER", "sales.records.selectors.monthly_actuals"
+)
 
 # Cards shown at the top of the home page, in this order (see org.views.home).
-HOME_PANELS = ["sales.panels.home_panel", "appraisal.results.panels.home_panel"]
+HOME_PANELS = ["sales.attainment.panels.home_panel", "appraisal.results.panels.home_panel"]
 # The buttons beside each period on the periods page: the period close's (close,
 # follow a close, reopen with a reason). Periods are closed and reopened only through
 # the period close (org itself offers no way to move a period's status), so that

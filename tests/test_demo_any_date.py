@@ -88,7 +88,7 @@ def test_on_the_7th_of_a_month_the_supervisor_s_home_names_only_who_is_at_risk(c
 
     from org.models import User
     from sales import demo as sales_demo
-    from sales import selectors_attainment as attainment
+    from sales.attainment import selectors as attainment
 
     with time_machine.travel(local_moment(datetime.date(2026, 12, 7)), tick=True):
         seed()

@@ -316,9 +316,9 @@ def _compute_rows(
     """Fill the figures and scores of `rows` (in memory): attainment and satisfaction
     from the sales data as of min(today, period end), rated dimensions from the
     supervisor's level, training: no data yet. A fixed number of queries."""
+    from sales.attainment.selectors import live_attainment
     from sales.domain import exact_attainment
-    from sales.selectors_attainment import live_attainment
-    from sales.selectors_feedback import satisfaction_average_for_period
+    from sales.feedback.selectors import satisfaction_average_for_period
 
     period = cycle.period
     day = min(today, period.end_date)

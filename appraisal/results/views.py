@@ -26,7 +26,7 @@ from appraisal.results import exports
 from core.permissions import require
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
-from sales.forms_reports import FORMATS, PeriodField, UnitField, error_lines, periods
+from sales.reports.forms import FORMATS, PeriodField, UnitField, error_lines, periods
 
 ROWS_PER_PAGE = 50
 

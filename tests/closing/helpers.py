@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from org.models import Membership, OrgUnit, Period
 from org.services import fiscal_year_create
-from sales import services as sales_services
+from sales.records import services as sales_services
 from targets.models import Metric, Target
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 
@@ -151,7 +151,7 @@ def world(org):
 def grow(world, count: int, *, prefix: str = "grown", records_each: int = 2) -> list:
     """`count` more salespeople in a new team under East (members since 2020), each
     with a January revenue target and `records_each` January sales written in bulk
-    through `sales.services.records_bulk_upsert`. Returns the new people."""
+    through `sales.records.services.records_bulk_upsert`. Returns the new people."""
     org = world.org
     team = OrgUnitFactory(code=f"{prefix}-team", name=f"{prefix} team", parent=org.east)
     people = []

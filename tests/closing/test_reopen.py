@@ -37,7 +37,7 @@ def close(django_capture_on_commit_callbacks):
 
 
 def sale(world, day, amount="5"):
-    from sales import services as sales_services
+    from sales.records import services as sales_services
 
     return sales_services.record_save(
         date=day,

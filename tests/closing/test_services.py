@@ -63,7 +63,7 @@ def steps_of(run):
 
 
 def sale_in(world, day):
-    from sales import services as sales_services
+    from sales.records import services as sales_services
 
     return sales_services.record_save(
         date=day,

@@ -339,7 +339,7 @@ def test_a_reopened_quarter_recloses_on_a_worker_with_month_quarter_and_year_rec
     from decimal import Decimal
 
     from closing import services
-    from sales import services as sales_services
+    from sales.records import services as sales_services
     from tests.closing.helpers import at
 
     world = build_world(org)

@@ -36,7 +36,6 @@ from notifications.models import Notification
 from org import demo as org_demo
 from org.demo_calendar import DemoCalendar
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
-from sales import selectors as sales_selectors
 from sales.models import (
     Customer,
     FollowUp,
@@ -45,6 +44,7 @@ from sales.models import (
     SalesRecord,
     SatisfactionResponse,
 )
+from sales.records import selectors as sales_selectors
 from targets import services as target_services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
 from tests.closing.helpers import oracle, snapshot

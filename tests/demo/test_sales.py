@@ -3,9 +3,9 @@
 import pytest
 from django.utils import timezone
 
-from sales import selectors_feedback
+from sales.feedback import selectors as selectors_feedback
+from sales.feedback.services import reports_flag_missing
 from sales.models import Customer, SalesCredit, SalesRecord
-from sales.services_feedback import reports_flag_missing
 from tests.demo.conftest import line
 
 pytestmark = pytest.mark.today

@@ -4,8 +4,8 @@ from decimal import Decimal as D
 
 from org.models import Period
 from org.services import fiscal_year_create
-from sales import services
 from sales.models import Customer
+from sales.records import services
 
 
 def month(fiscal_year, number: int) -> Period:

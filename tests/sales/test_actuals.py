@@ -1,4 +1,4 @@
-"""The actuals for targets (sales.selectors, the TARGETS_ACTUALS_PROVIDER): every
+"""The actuals for targets (sales.records.selectors, the TARGETS_ACTUALS_PROVIDER): every
 metric source, per person and per unit, by month; and targets' "last year's share"
 allocation and "last year's shape" seasonality working end to end on them."""
 
@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 
 from org.models import Period
-from sales import selectors, services
 from sales.models import Customer
+from sales.records import selectors, services
 from targets import actuals, cascade_planner
 from targets import services as target_services
 from targets.models import SeasonalityProfile
@@ -54,7 +54,7 @@ def months(**values):
 def test_the_setting_names_this_provider():
     from django.conf import settings
 
-    assert settings.TARGETS_ACTUALS_PROVIDER == "sales.selectors.monthly_actuals"
+    assert settings.TARGETS_ACTUALS_PROVIDER == "sales.records.selectors.monthly_actuals"
 
 
 def test_amount_is_credited_by_share_per_person_and_month_without_cancelled(org, last_year):

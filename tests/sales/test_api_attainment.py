@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from rest_framework.test import APIClient
 
-from sales import services
+from sales.records import services
 from tests.api_errors import field_errors
 from tests.sales import test_attainment_selectors as base
 

@@ -1,4 +1,4 @@
-"""Live attainment (sales.selectors_attainment) against hand-computed numbers: credit splits,
+"""Live attainment (sales.attainment.selectors) against hand-computed numbers: credit splits,
 cancelled records left out, a unit summing its subtree, the pace shaped by the
 monthly targets, the seasonality profile or the days, the projection and the
 at-risk flag; and the reads of the dashboards built on it.
@@ -13,9 +13,10 @@ from decimal import Decimal as D
 import pytest
 
 from org.models import Membership, Period
-from sales import domain, services
-from sales import selectors_attainment as attainment
+from sales import domain
+from sales.attainment import selectors as attainment
 from sales.models import FollowUp
+from sales.records import services
 from targets.models import Metric, SeasonalityProfile, Target
 from tests.conftest import local_moment
 from tests.factories import MembershipFactory, UserFactory

@@ -21,8 +21,8 @@ from rest_framework.test import APIClient
 
 from core.errors import DomainError
 from org.models import Period
-from sales import services
 from sales.models import Customer, MonthTotal, SalesCredit, SalesRecord
+from sales.records import services
 from tests.api_errors import error_of
 from tests.factories import UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from org.models import Membership
-from sales import services
 from sales.models import FollowUp
+from sales.records import services
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales import test_attainment_selectors as base
 from tests.sales.helpers import sale
@@ -283,7 +283,9 @@ def test_the_home_card_of_a_salesperson(client_as, org, world):
         next_action="Call", next_action_on=d(2, 15),
     )  # fmt: skip
     response = client_as("salesperson").get(reverse("home"))
-    panel = next(p for t, p in response.context["panels"] if t == "sales/dashboards/panel.html")
+    panel = next(
+        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
+    )
     assert panel["mine"].actual == D("30.01")  # February
     assert panel["followups_due"] == 1
     body = response.content.decode()
@@ -292,7 +294,9 @@ def test_the_home_card_of_a_salesperson(client_as, org, world):
 
 def test_the_home_card_of_a_supervisor_counts_people_at_risk(client_as, org, world):
     response = client_as("supervisor").get(reverse("home"))
-    panel = next(p for t, p in response.context["panels"] if t == "sales/dashboards/panel.html")
+    panel = next(
+        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
+    )
     # February: sam 30.01 of 200 by mid-month is at risk; tina and sue have no target.
     assert panel["at_risk"] == 1 and panel["members"] == 3
     assert TEAM + "?sort=risk" in response.content.decode()
@@ -300,7 +304,9 @@ def test_the_home_card_of_a_supervisor_counts_people_at_risk(client_as, org, wor
 
 def test_the_home_card_of_the_department_shows_the_company(client_as, org, world):
     response = client_as("department").get(reverse("home"))
-    panel = next(p for t, p in response.context["panels"] if t == "sales/dashboards/panel.html")
+    panel = next(
+        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
+    )
     assert [c.actual for c in panel["units"]] == [D("1559.01")]  # February
     assert ORG in response.content.decode()
 
@@ -323,13 +329,17 @@ def test_the_home_card_by_persona(client_as, world, persona):
         assert response.status_code == 302
         return
     assert response.status_code == 200
-    shown = any(t == "sales/dashboards/panel.html" for t, _p in response.context["panels"])
+    shown = any(
+        t == "sales/attainment/dashboards/panel.html" for t, _p in response.context["panels"]
+    )
     assert shown == HOME_CARD[persona]
 
 
 def test_no_home_card_for_hr(client_as, world):
     response = client_as("hr").get(reverse("home"))
-    assert all(t != "sales/dashboards/panel.html" for t, _p in response.context["panels"])
+    assert all(
+        t != "sales/attainment/dashboards/panel.html" for t, _p in response.context["panels"]
+    )
 
 
 # --- end to end -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Every dashboard, the home card and every attainment endpoint run a fixed number
 of queries whatever the size of the team and the number of records: measured on
 the small fixture, then again after growing it to 40 more people and 2,000 more
-records (written in bulk through sales.services.records_bulk_upsert)."""
+records (written in bulk through sales.records.services.records_bulk_upsert)."""
 
 import datetime
 from decimal import Decimal as D
@@ -14,9 +14,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from org.models import Membership
-from sales import services
+from sales.attainment.panels import home_panel
 from sales.models import FollowUp, SalesRecord
-from sales.panels import home_panel
+from sales.records import services
 from targets.models import Target
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales import test_attainment_selectors as base

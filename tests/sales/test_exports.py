@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from sales import exports
-from sales import selectors_reports as reports
+from sales.reports import exports
+from sales.reports import selectors as reports
 from tests.sales import test_reports
 from tests.sales.helpers import customer, sale
 

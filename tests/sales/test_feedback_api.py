@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
-from sales import services_feedback as services
+from sales.feedback import services
 from sales.models import ProgressReport, SatisfactionResponse
 from tests.api_errors import field_errors
 from tests.conftest import PERSONAS

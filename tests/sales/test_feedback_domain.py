@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import DomainError
-from sales import domain_feedback as domain
-from sales.domain_feedback import MONTHLY, WEEKLY, ReportPeriod
+from sales.feedback import domain
+from sales.feedback.domain import MONTHLY, WEEKLY, ReportPeriod
 
 d = datetime.date
 days = st.dates(min_value=d(2000, 1, 1), max_value=d(2099, 12, 31))

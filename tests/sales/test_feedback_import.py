@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from sales import imports_satisfaction as imports
+from sales.feedback import imports
 from sales.models import SatisfactionResponse
 from tests.conftest import PERSONAS
 from tests.sales import test_feedback_services as feedback

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Notification
-from sales import services_feedback as services
+from sales.feedback import services
 from sales.models import ProgressReport, SatisfactionResponse
 from tests.conftest import PERSONAS
 from tests.sales import test_feedback_services as feedback

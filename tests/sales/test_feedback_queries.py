@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from org.models import Membership
-from sales.domain_feedback import previous_periods
+from sales.feedback.domain import previous_periods
 from sales.models import ProgressReport, SatisfactionResponse
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales import test_feedback_pages as pages_tests

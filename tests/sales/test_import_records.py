@@ -12,8 +12,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from org.models import Period
-from sales import imports
 from sales.models import SalesCredit, SalesRecord
+from sales.records import imports
 from tests.conftest import PERSONAS
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, set_status

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from sales.selectors_attainment import live_attainment
+from sales.attainment.selectors import live_attainment
 from targets import permissions, services
 from targets.models import Target
 from tests.factories import MembershipFactory, UserFactory

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from sales import permissions, services
+from sales.records import permissions, services
 from tests.sales.helpers import customer, make_year, sale
 
 DAY = datetime.date(2026, 3, 10)

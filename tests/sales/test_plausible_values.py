@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from core.errors import DomainError
-from sales import domain, imports, services
+from sales import domain
 from sales.models import Customer, FollowUp, SalesRecord
+from sales.records import imports, services
 from tests.sales.helpers import customer, make_year, sale
 
 DAY = datetime.date(2026, 3, 10)

@@ -1,4 +1,4 @@
-"""The sales reports' figures (sales.selectors_reports) against hand computations:
+"""The sales reports' figures (sales.reports.selectors) against hand computations:
 credited shares of split records, cancelled records left out, returns, subtree
 roll-up, collections by the day they were collected, what each persona sees, the
 date range rules, and the target variance with attainment."""
@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from org.models import Period
-from sales import permissions_reports as report_permissions
-from sales import selectors_reports as reports
-from sales import services
+from sales.records import services
+from sales.reports import permissions as report_permissions
+from sales.reports import selectors as reports
 from targets.models import Metric, Target
 from tests.sales.helpers import customer, make_year, month, sale
 

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from org.models import Membership, OrgUnit
-from sales import services
 from sales.models import SalesRecord
+from sales.records import services
 from targets.models import Target
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales import test_reports
@@ -23,7 +23,7 @@ from tests.sales.helpers import customer
 world = test_reports.world  # the fixture, shared with the selector tests
 
 # Session, user, roles, the navigation and notifications, the filter form's choices,
-# the report's lookups and aggregates, and the actuals (sales.selectors): about 17 at
+# the report's lookups and aggregates, and the actuals (sales.records.selectors): about 17 at
 # most today, whatever the size; the equality with the small fixture is the real test.
 MAX_QUERIES = 20
 
@@ -184,7 +184,7 @@ def test_reports_run_a_fixed_number_of_queries(org, world, persona, django_asser
 
 def test_the_large_fixture_changes_the_figures(org, world):
     """The large fixture really is larger where each persona looks."""
-    from sales import selectors_reports as reports
+    from sales.reports import selectors as reports
 
     span = reports.DateRange(world.year.start_date, world.year.end_date, world.year)
     before = {

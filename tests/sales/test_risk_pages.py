@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from core.errors import DomainError
-from sales import panels
-from sales import selectors_attainment as attainment
+from sales.attainment import panels
+from sales.attainment import selectors as attainment
 from targets import services as target_services
 from tests.conftest import local_moment
 from tests.sales import test_attainment_selectors as base
@@ -27,7 +27,9 @@ HOME = reverse("home")
 
 
 def sales_panel(response) -> dict:
-    return next(p for t, p in response.context["panels"] if t == "sales/dashboards/panel.html")
+    return next(
+        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
+    )
 
 
 def test_on_day_3_of_a_month_the_team_dashboard_says_too_early_to_tell(

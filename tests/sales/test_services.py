@@ -1,4 +1,4 @@
-"""Writes of sales/services.py: records with their credit split, the ERP's bulk
+"""Writes of sales/records/services.py: records with their credit split, the ERP's bulk
 upsert, cancellation, customers, contacts and follow-ups. Every refusal writes
 nothing."""
 
@@ -9,8 +9,8 @@ import pytest
 
 from core.errors import DomainError
 from org.models import Membership
-from sales import selectors, services
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+from sales.records import selectors, services
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
 

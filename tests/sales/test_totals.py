@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from sales import domain, selectors, services
+from sales import domain
 from sales.models import MonthTotal
+from sales.records import selectors, services
 from tests.sales.helpers import customer, make_year, sale
 
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sales import services
 from sales.models import Contact, Customer, FollowUp
+from sales.records import services
 from tests.conftest import PERSONAS
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, make_year, sale

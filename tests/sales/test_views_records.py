@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from org.models import Period
-from sales import services
 from sales.models import SalesCredit, SalesRecord
+from sales.records import services
 from tests.conftest import PERSONAS
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status

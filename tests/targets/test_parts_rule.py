@@ -35,7 +35,7 @@ import pytest
 
 from org.models import OrgUnit, Period
 from org.services import fiscal_year_create, membership_create
-from sales.selectors_attainment import live_attainment
+from sales.attainment.selectors import live_attainment
 from targets import services
 from targets.models import Target
 from tests.factories import OrgUnitFactory, UserFactory

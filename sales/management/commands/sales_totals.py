@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sales import selectors, services
+from sales.records import selectors, services
 
 
 class Command(BaseCommand):
