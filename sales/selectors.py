@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats
 
@@ -29,7 +29,8 @@ from org.domain import ancestor_paths, outermost_paths
 from org.models import Membership, OrgUnit, Period, User
 from org.permissions import subtree_q
 from sales import permissions as sales_permissions
-from sales.models import Contact, Customer, MonthTotal, SalesCredit, SalesRecord
+from sales.filters import CustomerFilter, FollowUpFilter, SalesRecordFilter
+from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
 from targets.models import Metric
 
 _SUMMED = {
@@ -279,43 +280,22 @@ def with_record_parts(queryset: QuerySet[SalesRecord]) -> QuerySet[SalesRecord]:
     )
 
 
-def records_filtered(
-    records: QuerySet[SalesRecord],
-    *,
-    start=None,
-    end=None,
-    person=None,
-    unit=None,
-    customer=None,
-    status: str = "",
-    text: str = "",
-) -> QuerySet[SalesRecord]:
-    """The records among `records` dated from start to end, credited (in part) to a
-    person or to a team in a unit's subtree, of a customer, in a status, whose product
-    or category contains `text`."""
-    if start:
-        records = records.filter(date__gte=start)
-    if end:
-        records = records.filter(date__lte=end)
-    if person is not None:
-        records = records.filter(
-            Exists(SalesCredit.objects.filter(record_id=OuterRef("pk"), person=person))
-        )
-    if unit is not None:
-        records = records.filter(
-            Exists(
-                SalesCredit.objects.filter(
-                    record_id=OuterRef("pk"), team__path__startswith=unit.path
-                )
-            )
-        )
-    if customer is not None:
-        records = records.filter(customer=customer)
-    if status:
-        records = records.filter(status=status)
-    if text:
-        records = records.filter(Q(product__icontains=text) | Q(category__icontains=text))
-    return records
+def records_filtered(*, user, params) -> QuerySet[SalesRecord]:
+    """The records `user` may see, narrowed by the records list's filters
+    (`SalesRecordFilter`, the API's as well) given as query parameters."""
+    return SalesRecordFilter(params, queryset=sales_permissions.visible_records(user)).qs
+
+
+def customers_filtered(*, user, params) -> QuerySet[Customer]:
+    """The customers `user` may see, narrowed by the customers list's filters
+    (`CustomerFilter`, the API's as well) given as query parameters."""
+    return CustomerFilter(params, queryset=sales_permissions.visible_customers(user)).qs
+
+
+def followups_filtered(*, user, params) -> QuerySet[FollowUp]:
+    """The follow-ups `user` may see, narrowed by the follow-ups list's filters
+    (`FollowUpFilter`, the API's as well) given as query parameters."""
+    return FollowUpFilter(params, queryset=sales_permissions.visible_followups(user)).qs
 
 
 @dataclass
