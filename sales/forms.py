@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import query_params
 from core.uploads import human_size
 from org.models import OrgUnit
 from org.selectors import with_current_team
@@ -68,21 +69,6 @@ def _decimal(label, *, required=True, help_text="", **limits):
         widget=forms.NumberInput(attrs=DECIMAL_INPUT),
         **(MONEY | limits),
     )
-
-
-def _params(**values) -> dict[str, str]:
-    """A list filter's query parameters from a filter form's values: objects by id, dates
-    as ISO dates, empty values left out."""
-    params = {}
-    for name, value in values.items():
-        if value is None or value == "":
-            continue
-        if hasattr(value, "pk"):
-            value = value.pk
-        elif isinstance(value, datetime.date):
-            value = value.isoformat()
-        params[name] = str(value)
-    return params
 
 
 # --- sales records --------------------------------------------------------------------------
@@ -230,7 +216,7 @@ class RecordFilterForm(forms.Form):
             return {}
         start, end = self.date_range()
         data = self.cleaned_data
-        return _params(
+        return query_params(
             date_from=start,
             date_to=end,
             person=data.get("person"),
@@ -339,7 +325,7 @@ class CustomerFilterForm(forms.Form):
         when the form is not valid."""
         if not self.is_bound or not self.is_valid():
             return {}
-        return _params(**{name: self.cleaned_data.get(name) for name in self.fields})
+        return query_params(**{name: self.cleaned_data.get(name) for name in self.fields})
 
 
 # --- follow-ups -------------------------------------------------------------------------------
@@ -403,7 +389,7 @@ class FollowUpFilterForm(forms.Form):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         show = data.get("show") or self.OPEN
         done = {self.OPEN: "false", self.DONE: "true"}.get(show)
-        return _params(done=done, salesperson=data.get("person"), kind=data.get("kind"))
+        return query_params(done=done, salesperson=data.get("person"), kind=data.get("kind"))
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from core import history
+from core.filters import query_params
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from targets import domain
 from targets import permissions as _permissions
+from targets.filters import TargetFilter
 from targets.models import (
     Adjustment,
     Metric,
@@ -852,16 +854,11 @@ def allocation_states(targets) -> dict[int, tuple[Decimal | None, str]]:
 
 
 def allocation_list(*, user, fiscal_year=None, metric=None, status: str = "", kind: str = ""):
-    """The team targets of `allocations_for`, filtered (one query)."""
-    qs = allocations_for(user=user)
-    if kind:
-        qs = qs.filter(period__kind=kind)
-    if fiscal_year is not None:
-        qs = qs.filter(period__fiscal_year=fiscal_year)
-    if metric is not None:
-        qs = qs.filter(metric=metric)
-    if status:
-        qs = qs.filter(allocation_status=status)
+    """The team targets of `allocations_for`, narrowed by the targets' filters
+    (`TargetFilter`, the API's): of a fiscal year, a metric, an allocation status, a kind
+    of period (one query)."""
+    params = query_params(fiscal_year=fiscal_year, metric=metric, allocation=status, kind=kind)
+    qs = TargetFilter(params, queryset=allocations_for(user=user)).qs
     return qs.order_by(
         "-period__fiscal_year__start_date",
         "metric__position",

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from sales import selectors, services
-from tests.sales.helpers import customer, make_year, sale
+from sales import selectors, services, services_feedback
+from tests.sales.helpers import customer, make_year, month, sale
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -17,8 +17,7 @@ DAY = datetime.date(2026, 3, 10)
 @pytest.fixture
 def world(org):
     """Customers, records and follow-ups of sam, tina and oscar, in two industries."""
-    make_year()
-    found = {}
+    found = {"year": make_year()}
     for key, industry, kind in (
         ("salesperson", "chemicals", "visit"),
         ("teammate", "pharma", "call"),
@@ -46,6 +45,13 @@ def world(org):
             next_action="",
             next_action_on=None,
             acting_user=person,
+        )
+        found[f"{key}_answer"] = services_feedback.satisfaction_save(
+            customer=cust,
+            salesperson=person,
+            answered_on=DAY if key != "teammate" else DAY.replace(month=2),
+            score=5 if key == "salesperson" else 3,
+            acting_user=org.department,
         )
         if key == "teammate":
             services.followup_done(followup=followup, acting_user=person)
@@ -161,3 +167,20 @@ def test_an_invalid_page_filter_is_shown_and_filters_nothing_while_the_api_refus
     client = APIClient()
     client.force_login(org.department)
     assert client.get("/api/v1/sales-records/", {"date_from": "soon"}).status_code == 400
+
+
+SATISFACTION_FILTERS = [
+    ({"period": ""}, {}),
+    ({"period": "march"}, {"answered_from": "2026-03-01", "answered_to": "2026-03-31"}),
+    ({"period": "", "person": "teammate"}, {"salesperson": "teammate"}),
+    ({"period": "", "unit": "east"}, {"unit": "east"}),
+    ({"period": "", "score": "3"}, {"score": "3"}),
+]
+
+
+@pytest.mark.parametrize(("page", "api"), SATISFACTION_FILTERS)
+def test_the_satisfaction_page_and_api_list_the_same_answers(client_as, org, world, page, api):
+    world["march"] = month(world["year"], 3)
+    page_found = page_rows(client_as("department"), "satisfaction", _ids(org, world, page))
+    api_found = api_rows(org.department, "/api/v1/satisfaction-responses/", _ids(org, world, api))
+    assert page_found == api_found
