@@ -2,8 +2,9 @@
 
 Every change to people, roles, units, memberships, fiscal years and periods is
 a historical row with the acting user, the time and a change reason. This
-module turns those rows into entries with before/after values, in a fixed
-number of queries: two per audited model plus one per kind of linked object.
+module picks the rows (of every audited model, newest first, a page at a time)
+and reads them with the one history reader (`core.history`), in a fixed number of
+queries: two per audited model plus one per kind of linked object.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import history
+from core.history import Change
 from org.models import FiscalYear, Membership, OrgUnit, Period, RoleAssignment, User
 
 AUDITED = {
@@ -32,13 +35,6 @@ ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
 
 @dataclass
-class Change:
-    field: str
-    before: str
-    after: str
-
-
-@dataclass
 class AuditEntry:
     when: datetime.datetime
     actor: User | None
@@ -53,11 +49,20 @@ class AuditEntry:
 
 
 def _tracked_fields(model):
-    hist = model.history.model
-    return [f for f in hist.tracked_fields if f.name not in HIDDEN_FIELDS]
+    return history.tracked_fields(model, hidden=HIDDEN_FIELDS)
 
 
-def _display(value, f, labels) -> str:
+def _label(obj) -> str:
+    if isinstance(obj, User):
+        return obj.username
+    if isinstance(obj, OrgUnit):
+        return obj.code
+    if isinstance(obj, Period):
+        return f"{obj.kind} {obj.number} ({obj.start_date:%Y-%m})"
+    return str(obj)
+
+
+def _display(f, value, labels) -> str:
     if value is None or value == "":
         return ""
     if f.is_relation:
@@ -125,48 +130,29 @@ def audit_entries(
     rows = rows[:limit]
 
     # Names for the linked objects, one query per kind.
-    wanted: dict[type, set] = {}
-    for key, row, prev in rows:
-        for f in _tracked_fields(AUDITED[key][0]):
-            if f.is_relation:
-                for r in (row, prev):
-                    if r is not None and getattr(r, f.attname) is not None:
-                        wanted.setdefault(f.related_model, set()).add(getattr(r, f.attname))
-    labels: dict[tuple[type, object], str] = {}
-    for model, ids in wanted.items():
-        for obj in model.objects.filter(pk__in=ids):
-            if model is User:
-                labels[(model, obj.pk)] = obj.username
-            elif model is OrgUnit:
-                labels[(model, obj.pk)] = obj.code
-            elif model is Period:
-                labels[(model, obj.pk)] = f"{obj.kind} {obj.number} ({obj.start_date:%Y-%m})"
-            else:
-                labels[(model, obj.pk)] = str(obj)
+    labels = history.linked_labels(
+        [(r, _tracked_fields(AUDITED[key][0])) for key, row, prev in rows for r in (row, prev)],
+        label=_label,
+    )
 
     entries = []
     for key, row, prev in rows:
         model, model_label = AUDITED[key]
-        changes = []
-        for f in _tracked_fields(model):
-            after = _display(getattr(row, f.attname), f, labels)
-            before_value = _display(getattr(prev, f.attname), f, labels) if prev else ""
-            if row.history_type == "-":
-                after, before_value = "", after
-            if after != before_value:
-                changes.append(Change(str(f.verbose_name), before_value, after))
+        read = history.version(
+            row, prev, fields=_tracked_fields(model), labels=labels, show=_display
+        )
         entries.append(
             AuditEntry(
-                when=row.history_date,
-                actor=row.history_user,
+                when=read.when,
+                actor=read.who,
                 model_key=key,
                 model_label=str(model_label),
                 object_id=row.id,
                 object_label=_object_label(key, row, labels),
-                action=row.history_type,
-                action_label=str(ACTIONS.get(row.history_type, row.history_type)),
-                reason=row.history_change_reason or "",
-                changes=changes,
+                action=read.kind,
+                action_label=str(ACTIONS.get(read.kind, read.kind)),
+                reason=read.reason,
+                changes=read.changes,
             )
         )
     return entries

@@ -1,4 +1,5 @@
-"""Query-string filters of the targets API (django-filter).
+"""The one filter definition of each targets list (django-filter), used by the API
+(through `core.api.StrictFilterBackend`) and by the pages' selectors alike.
 
 Filters only narrow a queryset that `targets.permissions` already limited to what
 the user may see; an id of a hidden object simply matches nothing.
@@ -34,10 +35,25 @@ class TargetFilter(filters.FilterSet):
     person = IdFilter(field_name="person_id", label=_("owning person id"))
     team = IdFilter(field_name="team_id", label=_("team id (people's targets in that team)"))
     status = filters.ChoiceFilter(choices=Target.Status.choices, label=_("status"))
+    allocation = filters.ChoiceFilter(
+        field_name="allocation_status",
+        choices=Target.AllocationStatus.choices,
+        label=_("allocation status"),
+    )
 
     class Meta:
         model = Target
-        fields = ["metric", "period", "fiscal_year", "kind", "unit", "person", "team", "status"]
+        fields = [
+            "metric",
+            "period",
+            "fiscal_year",
+            "kind",
+            "unit",
+            "person",
+            "team",
+            "status",
+            "allocation",
+        ]
 
 
 class AdjustmentFilter(filters.FilterSet):

@@ -11,9 +11,12 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
+from core import history
+from core.filters import query_params
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from targets import domain
 from targets import permissions as _permissions
+from targets.filters import TargetFilter
 from targets.models import (
     Adjustment,
     Metric,
@@ -476,31 +479,26 @@ class HistoryEntry:
 def target_history(*, target: Target) -> list[HistoryEntry]:
     """Every recorded version of a target, newest first, with the value before and
     after each change, who made it and why. One query."""
-    records = list(
+    read = history.versions(
         target.history.select_related("history_user").order_by("history_date", "history_id")
     )
-    entries: list[HistoryEntry] = []
-    previous = None
-    for record in records:
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=record.history_user,
-                created=previous is None,
-                old_value=previous.value if previous is not None else None,
-                new_value=record.value,
-                old_status=previous.status if previous is not None else "",
-                new_status=record.status,
-                acknowledged=bool(
-                    record.acknowledged_at
-                    and (previous is None or previous.acknowledged_at is None)
-                ),
-                reason=reason_label(record.history_change_reason),
-            )
+    return [
+        HistoryEntry(
+            when=version.when,
+            who=version.who,
+            created=version.previous is None,
+            old_value=version.previous.value if version.previous is not None else None,
+            new_value=version.row.value,
+            old_status=version.previous.status if version.previous is not None else "",
+            new_status=version.row.status,
+            acknowledged=bool(
+                version.row.acknowledged_at
+                and (version.previous is None or version.previous.acknowledged_at is None)
+            ),
+            reason=reason_label(version.reason),
         )
-        previous = record
-    entries.reverse()
-    return entries
+        for version in read
+    ]
 
 
 @dataclass
@@ -856,16 +854,11 @@ def allocation_states(targets) -> dict[int, tuple[Decimal | None, str]]:
 
 
 def allocation_list(*, user, fiscal_year=None, metric=None, status: str = "", kind: str = ""):
-    """The team targets of `allocations_for`, filtered (one query)."""
-    qs = allocations_for(user=user)
-    if kind:
-        qs = qs.filter(period__kind=kind)
-    if fiscal_year is not None:
-        qs = qs.filter(period__fiscal_year=fiscal_year)
-    if metric is not None:
-        qs = qs.filter(metric=metric)
-    if status:
-        qs = qs.filter(allocation_status=status)
+    """The team targets of `allocations_for`, narrowed by the targets' filters
+    (`TargetFilter`, the API's): of a fiscal year, a metric, an allocation status, a kind
+    of period (one query)."""
+    params = query_params(fiscal_year=fiscal_year, metric=metric, allocation=status, kind=kind)
+    qs = TargetFilter(params, queryset=allocations_for(user=user)).qs
     return qs.order_by(
         "-period__fiscal_year__start_date",
         "metric__position",

@@ -20,7 +20,6 @@ requests 401.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -42,9 +41,9 @@ from core.api import (
 )
 from core.permissions import require
 from org import permissions as org_permissions
-from org.filters import IdFilter
 from org.models import Period
 from sales.feedback import permissions, selectors, services
+from sales.feedback.filters import ProgressReportFilter, SatisfactionFilter
 from sales.feedback.serializers import (
     ProgressReportCommentSerializer,
     ProgressReportSerializer,
@@ -60,28 +59,6 @@ from sales.feedback.serializers import (
 from sales.models import ProgressReport, SatisfactionResponse
 
 # --- progress reports -------------------------------------------------------------------------
-
-
-class ProgressReportFilter(filters.FilterSet):
-    person = IdFilter(field_name="person_id", label=_("person id"))
-    frequency = filters.ChoiceFilter(choices=ProgressReport.Frequency.choices, label=_("frequency"))
-    period_start = filters.DateFilter(label=_("first day of the period"))
-    since = filters.DateFilter(
-        field_name="period_start", lookup_expr="gte", label=_("periods starting on or after")
-    )
-    until = filters.DateFilter(
-        field_name="period_start", lookup_expr="lte", label=_("periods starting on or before")
-    )
-    submitted = filters.BooleanFilter(
-        field_name="submitted_at",
-        lookup_expr="isnull",
-        exclude=True,
-        label=_("true: submitted ones; false: drafts"),
-    )
-
-    class Meta:
-        model = ProgressReport
-        fields = ["person", "frequency", "period_start", "since", "until", "submitted"]
 
 
 @extend_schema_view(
@@ -200,32 +177,6 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
 
 
 # --- satisfaction -------------------------------------------------------------------------------
-
-
-class SatisfactionFilter(filters.FilterSet):
-    salesperson = IdFilter(field_name="salesperson_id", label=_("salesperson id"))
-    customer = IdFilter(field_name="customer_id", label=_("customer id"))
-    period = IdFilter(field_name="period_id", label=_("month period id"))
-    answered_from = filters.DateFilter(
-        field_name="answered_on", lookup_expr="gte", label=_("answered on or after")
-    )
-    answered_to = filters.DateFilter(
-        field_name="answered_on", lookup_expr="lte", label=_("answered on or before")
-    )
-    score = filters.NumberFilter(label=_("score"))
-    external_id = filters.CharFilter(label=_("external id"))
-
-    class Meta:
-        model = SatisfactionResponse
-        fields = [
-            "salesperson",
-            "customer",
-            "period",
-            "answered_from",
-            "answered_to",
-            "score",
-            "external_id",
-        ]
 
 
 @extend_schema_view(

@@ -21,10 +21,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from core.filters import query_params
 from org.models import Membership, OrgUnit, Period, Role, RoleAssignment, User
 from org.permissions import active_on_q, is_department, led_unit_paths, subtree_q
 from sales.feedback import domain
 from sales.feedback.domain import ReportPeriod, ReportState
+from sales.feedback.filters import SatisfactionFilter
 from sales.feedback.permissions import visible_satisfaction
 from sales.models import ProgressReport, SatisfactionResponse
 
@@ -378,6 +380,12 @@ def satisfaction_average_for_period(*, person_ids, period: Period) -> dict[int, 
     return satisfaction_average(person_ids=person_ids, start=period.start_date, end=period.end_date)
 
 
+def satisfaction_filtered(*, user, params) -> QuerySet[SatisfactionResponse]:
+    """The responses `user` may see, narrowed by the satisfaction list's filters
+    (`SatisfactionFilter`, the API's as well) given as query parameters."""
+    return SatisfactionFilter(params, queryset=visible_satisfaction(user)).qs
+
+
 def satisfaction_for(
     user,
     *,
@@ -388,27 +396,20 @@ def satisfaction_for(
     customer=None,
     score: int | None = None,
 ) -> QuerySet[SatisfactionResponse]:
-    """The responses a user may see, narrowed by the filters (never widened)."""
-    responses = visible_satisfaction(user)
-    if start is not None:
-        responses = responses.filter(answered_on__gte=start)
-    if end is not None:
-        responses = responses.filter(answered_on__lte=end)
-    if person is not None:
-        responses = responses.filter(salesperson_id=person.pk)
-    if customer is not None:
-        responses = responses.filter(customer_id=customer.pk)
-    if score is not None:
-        responses = responses.filter(score=score)
-    if unit is not None:
-        in_unit = Membership.objects.filter(
-            unit__path__startswith=unit.path,
-            kind=Membership.Kind.MEMBER,
-            user_id=OuterRef("salesperson_id"),
-            start_date__lte=OuterRef("answered_on"),
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("answered_on")))
-        responses = responses.filter(Exists(in_unit))
-    return responses
+    """The responses a user may see, narrowed by the filters (never widened): answered
+    from `start` to `end`, about a person or the members of a unit (or below) on the day
+    of the answer, from a customer, of a score."""
+    return satisfaction_filtered(
+        user=user,
+        params=query_params(
+            answered_from=start,
+            answered_to=end,
+            unit=unit,
+            salesperson=person,
+            customer=customer,
+            score=score,
+        ),
+    )
 
 
 @dataclass

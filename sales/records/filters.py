@@ -1,4 +1,7 @@
-"""Query-string filters of the sales records API (django-filter).
+"""The one filter definition of each sales list (django-filter), used by its page and
+by the API alike: the API through `core.api.StrictFilterBackend`, the pages through the
+selectors (`sales.records.selectors.records_filtered` and its siblings), whose filter forms
+only offer the choices and hand their values over as these filters' parameters.
 
 Filters only narrow a queryset that `sales.records.permissions` already limited to what the
 user may see; an id of a hidden object simply matches nothing (no 400 that would
@@ -15,10 +18,17 @@ from django_filters import rest_framework as filters
 
 from org.filters import IdFilter
 from org.models import OrgUnit, Period
-from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
+from sales.models import (
+    Contact,
+    Customer,
+    FollowUp,
+    SalesCredit,
+    SalesRecord,
+)
 
 
 class CustomerFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label=_("name or external id contains"))
     status = filters.ChoiceFilter(choices=Customer.Status.choices, label=_("status"))
     owner = IdFilter(field_name="owner_id", label=_("owner id"))
     industry = filters.CharFilter(lookup_expr="iexact", label=_("industry"))
@@ -26,7 +36,13 @@ class CustomerFilter(filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["status", "owner", "industry", "region"]
+        fields = ["q", "status", "owner", "industry", "region"]
+
+    def filter_q(self, queryset, name, value: str):
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(Q(name__icontains=text) | Q(external_id__icontains=text))
 
 
 class ContactFilter(filters.FilterSet):
@@ -86,6 +102,7 @@ class SalesRecordFilter(filters.FilterSet):
     product = filters.CharFilter(lookup_expr="icontains", label=_("product contains"))
     category = filters.CharFilter(lookup_expr="iexact", label=_("category"))
     external_id = filters.CharFilter(label=_("external id"))
+    q = filters.CharFilter(method="filter_q", label=_("product or category contains"))
 
     class Meta:
         model = SalesRecord
@@ -100,7 +117,14 @@ class SalesRecordFilter(filters.FilterSet):
             "product",
             "category",
             "external_id",
+            "q",
         ]
+
+    def filter_q(self, queryset, name, value: str):
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(Q(product__icontains=text) | Q(category__icontains=text))
 
     def filter_period(self, queryset, name, value: int):
         # Subqueries, no extra round trip; an unknown id yields NULL, so nothing.

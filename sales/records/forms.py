@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import query_params
 from core.uploads import human_size
 from org.models import OrgUnit
 from org.selectors import with_current_team
@@ -208,6 +209,23 @@ class RecordFilterForm(forms.Form):
             return first, following - datetime.timedelta(days=1)
         return self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
 
+    def filter_params(self) -> dict[str, str]:
+        """The chosen values as the parameters of `sales.records.filters.SalesRecordFilter` (a
+        month as its first and last day); nothing when the form is not valid."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        start, end = self.date_range()
+        data = self.cleaned_data
+        return query_params(
+            date_from=start,
+            date_to=end,
+            person=data.get("person"),
+            team=data.get("team"),
+            customer=data.get("customer"),
+            status=data.get("status"),
+            q=data.get("q"),
+        )
+
 
 # --- customers and contacts ----------------------------------------------------------------
 
@@ -302,6 +320,13 @@ class CustomerFilterForm(forms.Form):
         self.fields["industry"].choices = [("", _("Any industry"))] + [(i, i) for i in industries]
         self.fields["region"].choices = [("", _("Any region"))] + [(r, r) for r in regions]
 
+    def filter_params(self) -> dict[str, str]:
+        """The chosen values as the parameters of `sales.records.filters.CustomerFilter`; nothing
+        when the form is not valid."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return query_params(**{name: self.cleaned_data.get(name) for name in self.fields})
+
 
 # --- follow-ups -------------------------------------------------------------------------------
 
@@ -357,6 +382,14 @@ class FollowUpFilterForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
+
+    def filter_params(self) -> dict[str, str]:
+        """The chosen values as the parameters of `sales.records.filters.FollowUpFilter`: not done
+        yet unless told otherwise, the salesperson, the kind."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        show = data.get("show") or self.OPEN
+        done = {self.OPEN: "false", self.DONE: "true"}.get(show)
+        return query_params(done=done, salesperson=data.get("person"), kind=data.get("kind"))
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -21,15 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import formats
 
+from core import history
 from org.domain import ancestor_paths, outermost_paths
-from org.models import Membership, OrgUnit, Period, User
+from org.models import Membership, OrgUnit, Period
 from org.permissions import subtree_q
-from sales.models import Contact, Customer, MonthTotal, SalesCredit, SalesRecord
+from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
 from sales.records import permissions as sales_permissions
+from sales.records.filters import CustomerFilter, FollowUpFilter, SalesRecordFilter
 from targets.models import Metric
 
 _SUMMED = {
@@ -279,43 +280,22 @@ def with_record_parts(queryset: QuerySet[SalesRecord]) -> QuerySet[SalesRecord]:
     )
 
 
-def records_filtered(
-    records: QuerySet[SalesRecord],
-    *,
-    start=None,
-    end=None,
-    person=None,
-    unit=None,
-    customer=None,
-    status: str = "",
-    text: str = "",
-) -> QuerySet[SalesRecord]:
-    """The records among `records` dated from start to end, credited (in part) to a
-    person or to a team in a unit's subtree, of a customer, in a status, whose product
-    or category contains `text`."""
-    if start:
-        records = records.filter(date__gte=start)
-    if end:
-        records = records.filter(date__lte=end)
-    if person is not None:
-        records = records.filter(
-            Exists(SalesCredit.objects.filter(record_id=OuterRef("pk"), person=person))
-        )
-    if unit is not None:
-        records = records.filter(
-            Exists(
-                SalesCredit.objects.filter(
-                    record_id=OuterRef("pk"), team__path__startswith=unit.path
-                )
-            )
-        )
-    if customer is not None:
-        records = records.filter(customer=customer)
-    if status:
-        records = records.filter(status=status)
-    if text:
-        records = records.filter(Q(product__icontains=text) | Q(category__icontains=text))
-    return records
+def records_filtered(*, user, params) -> QuerySet[SalesRecord]:
+    """The records `user` may see, narrowed by the records list's filters
+    (`SalesRecordFilter`, the API's as well) given as query parameters."""
+    return SalesRecordFilter(params, queryset=sales_permissions.visible_records(user)).qs
+
+
+def customers_filtered(*, user, params) -> QuerySet[Customer]:
+    """The customers `user` may see, narrowed by the customers list's filters
+    (`CustomerFilter`, the API's as well) given as query parameters."""
+    return CustomerFilter(params, queryset=sales_permissions.visible_customers(user)).qs
+
+
+def followups_filtered(*, user, params) -> QuerySet[FollowUp]:
+    """The follow-ups `user` may see, narrowed by the follow-ups list's filters
+    (`FollowUpFilter`, the API's as well) given as query parameters."""
+    return FollowUpFilter(params, queryset=sales_permissions.visible_followups(user)).qs
 
 
 @dataclass
@@ -361,21 +341,6 @@ def record_totals(records: QuerySet[SalesRecord], *, person=None, unit=None, own
     return totals
 
 
-@dataclass
-class Change:
-    field: str
-    old: object
-    new: object
-
-
-@dataclass
-class Version:
-    when: object
-    who: User | None
-    kind: str  # "+", "~", "-"
-    changes: list[Change]
-
-
 _SHOWN_FIELDS = (
     "date",
     "customer",
@@ -391,51 +356,17 @@ _SHOWN_FIELDS = (
 )
 
 
-def record_history(record: SalesRecord) -> list[Version]:
+def _customer_name(customer: Customer) -> str:
+    return customer.name
+
+
+def record_history(record: SalesRecord) -> list[history.Version]:
     """The record's versions, newest first, with what changed in each. Two queries."""
-    versions = list(
-        record.history.select_related("history_user").order_by("history_date", "history_id")
+    return history.versions(
+        record.history.select_related("history_user").order_by("history_date", "history_id"),
+        fields=history.tracked_fields(SalesRecord, only=_SHOWN_FIELDS),
+        label=_customer_name,
     )
-    customer_ids = {v.customer_id for v in versions}
-    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
-    statuses = dict(SalesRecord.Status.choices)
-    labels = {f.name: f.verbose_name for f in SalesRecord._meta.fields}
-
-    def shown(name, value):
-        if name == "customer":
-            return names.get(value, value)
-        if name == "status":
-            return statuses.get(value, value)
-        if isinstance(value, Decimal):
-            return formats.number_format(value, decimal_pos=2, force_grouping=True)
-        if isinstance(value, datetime.date):
-            return formats.date_format(value, "SHORT_DATE_FORMAT")
-        return value
-
-    out = []
-    previous = None
-    for version in versions:
-        changes = []
-        for name in _SHOWN_FIELDS:
-            attname = "customer_id" if name == "customer" else name
-            new = getattr(version, attname)
-            old = getattr(previous, attname) if previous is not None else None
-            if previous is None or old != new:
-                if previous is None and new in (None, ""):
-                    continue
-                changes.append(
-                    Change(
-                        labels[name],
-                        shown(name, old) if previous is not None else None,
-                        shown(name, new),
-                    )
-                )
-        out.append(
-            Version(version.history_date, version.history_user, version.history_type, changes)
-        )
-        previous = version
-    out.reverse()
-    return out
 
 
 def credit_history(record: SalesRecord):

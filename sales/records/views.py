@@ -114,20 +114,9 @@ def record_list(request):
     form = RecordFilterForm(
         request.GET or None, people=_sales_people(user), units=units, customers=customers
     )
-    records = permissions.visible_records(user)
+    records = selectors.records_filtered(user=user, params=form.filter_params())
     filters = form.cleaned_data if form.is_valid() else {}
-    start, end = form.date_range() if filters else (None, None)
     person, unit = filters.get("person"), filters.get("team")
-    records = selectors.records_filtered(
-        records,
-        start=start,
-        end=end,
-        person=person,
-        unit=unit,
-        customer=filters.get("customer"),
-        status=filters.get("status") or "",
-        text=(filters.get("q") or "").strip(),
-    )
     own = None if _sees_others(user) else user
     totals = selectors.record_totals(records, person=person, unit=unit, own=own)
     page = Paginator(
@@ -409,16 +398,7 @@ def customer_list(request):
         industries=_distinct(visible, "industry"),
         regions=_distinct(visible, "region"),
     )
-    customers = visible
-    filters = form.cleaned_data if form.is_valid() else {}
-    if filters.get("q"):
-        text = filters["q"].strip()
-        customers = customers.filter(Q(name__icontains=text) | Q(external_id__icontains=text))
-    for name in ("status", "industry", "region"):
-        if filters.get(name):
-            customers = customers.filter(**{name: filters[name]})
-    if filters.get("owner") is not None:
-        customers = customers.filter(owner=filters["owner"])
+    customers = selectors.customers_filtered(user=user, params=form.filter_params())
     today = timezone.localdate()
     due = (
         FollowUp.objects.filter(FollowUp.due_q(today), customer=OuterRef("pk"))
@@ -621,17 +601,7 @@ def followup_list(request):
     user = request.user
     require(_uses_sales(user))
     form = FollowUpFilterForm(request.GET or None, people=_sales_people(user))
-    filters = form.cleaned_data if form.is_valid() else {}
-    followups = permissions.visible_followups(user)
-    show = filters.get("show") or FollowUpFilterForm.OPEN
-    if show == FollowUpFilterForm.OPEN:
-        followups = followups.filter(done=False)
-    elif show == FollowUpFilterForm.DONE:
-        followups = followups.filter(done=True)
-    if filters.get("person") is not None:
-        followups = followups.filter(salesperson=filters["person"])
-    if filters.get("kind"):
-        followups = followups.filter(kind=filters["kind"])
+    followups = selectors.followups_filtered(user=user, params=form.filter_params())
     rows = _followup_rows(followups).order_by("group", "next_action_on", "-happened_on", "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
