@@ -42,6 +42,7 @@ from core.api import (
     error_response,
     validated,
 )
+from core.imports import RowsRefused
 from core.permissions import require
 from org import permissions as org_permissions
 from org.filters import IdFilter
@@ -62,7 +63,6 @@ from sales.serializers_feedback import (
     SatisfactionResponseSerializer,
     SatisfactionWriteSerializer,
 )
-from sales.services import RowsRefused
 
 # --- progress reports -------------------------------------------------------------------------
 

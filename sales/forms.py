@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.uploads import human_size
 from org.models import OrgUnit
 from org.selectors import with_current_team
 from sales.models import Customer, FollowUp, SalesRecord
@@ -357,23 +355,3 @@ class FollowUpFilterForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-
-
-# --- import -----------------------------------------------------------------------------------
-
-
-class RecordsImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("A CSV file (UTF-8) or an XLSX workbook (its first sheet)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.SALES_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s, the most an import accepts.")
-                % {"size": human_size(settings.SALES_IMPORT_MAX_BYTES)}
-            )
-        return upload

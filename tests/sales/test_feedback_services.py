@@ -10,13 +10,13 @@ from decimal import Decimal as D
 import pytest
 
 from core.errors import DomainError
+from core.imports import RowsRefused
 from notifications.models import Notification
 from org.models import Membership
 from sales import selectors_feedback as selectors
 from sales import services_feedback as services
 from sales import tasks
 from sales.models import ProgressReport, SatisfactionResponse
-from sales.services import RowsRefused
 from tests.conftest import local_moment
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, set_status
