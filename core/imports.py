@@ -4,8 +4,8 @@ or the problems that stop it, each named by sheet, row and column.
 An import declares its tables (`Layout`: the columns, each a `Column` with its type)
 and calls its app's bulk service with the rows; the pipeline does the rest:
 
-1. `read_upload` reads the upload within a size limit;
-2. `read_tables` parses the file (CSV, or the sheets of a workbook: the first sheet
+1. `read_file` reads the upload within a size limit (`read_upload`) and
+   (`read_tables`) parses the file (CSV, or the sheets of a workbook: the first sheet
    for a one-table import, the sheets named after the tables otherwise), checks each
    header row against its layout and collects the data rows (blank rows are skipped,
    the row numbers are the spreadsheet's: the header is row 1);
@@ -230,8 +230,8 @@ class Column:
     `required`: the header must name it; `needed`: every row must give a value (the
     message `missing`, if given, says why); `type`: text (at most `max_length`
     characters), decimal (empty is `default`), date (YYYY-MM-DD or a date cell) or
-    choice (one of `choices`, any case; empty is `default`). A column of type None is
-    read by the import itself."""
+    choice (one of `choices`, any case; empty is `default`; the message `invalid`, if
+    given, names a wrong value). A column of type None is read by the import itself."""
 
     name: str
     help: str = ""
@@ -242,6 +242,7 @@ class Column:
     choices: tuple[str, ...] = ()
     default: object = None
     missing: str | None = None
+    invalid: str | None = None  # the message of a value not among the choices
 
     def read(self, row: Row) -> object:
         """The cell of `row` as the declared type; raises CellError."""
@@ -266,9 +267,12 @@ class Column:
         text = row.text(self.name)
         if self.type == CHOICE:
             if text.lower() not in self.choices:
+                message = self.invalid or _(
+                    "Unknown %(column)s “%(value)s”. Use one of: %(choices)s."
+                )
                 raise CellError(
                     self.name,
-                    _("Unknown %(column)s “%(value)s”. Use one of: %(choices)s.")
+                    str(message)
                     % {"column": self.name, "value": text, "choices": ", ".join(self.choices)},
                 )
             return text.lower()
@@ -425,6 +429,21 @@ def read_tables(
     if problem:
         return [], [problem]
     return _tables([(layout, sheet, records)])
+
+
+def read_file(
+    upload,
+    *,
+    filename: str,
+    layouts: Sequence[Layout],
+    kind: str | None = None,
+    max_bytes: int | None = None,
+) -> tuple[list[Table], list[ImportIssue]]:
+    """`read_upload`, then `read_tables`: the tables of an uploaded file, or its problems."""
+    data, problems = read_upload(upload, max_bytes=max_bytes)
+    if problems:
+        return [], problems
+    return read_tables(data, filename=filename, layouts=layouts, kind=kind, max_bytes=max_bytes)
 
 
 def _any_of(layouts: Sequence[Layout]) -> str:

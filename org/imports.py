@@ -34,17 +34,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.imports import (
+    CHOICE,
+    DATE,
     Column,
     ImportIssue,
     ImportResult,
     Layout,
     Row,
     Table,
-    cell_text,
     chunks,
-    parse_date_cell,
-    read_tables,
-    read_upload,
+    read_file,
     refused_by_database,
 )
 from core.spreadsheets import csv_file, template_workbook
@@ -66,82 +65,92 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     UNITS: (
         Column(
             "code",
+            gettext_lazy("Unique code: letters, digits, hyphens and underscores (at most 40)."),
             required=True,
             type=None,
-            help=gettext_lazy(
-                "Unique code: letters, digits, hyphens and underscores (at most 40)."
-            ),
-        ),
-        Column("name", required=True, type=None, help=gettext_lazy("Name of the unit.")),
-        Column(
-            "name_zh", required=False, type=None, help=gettext_lazy("Chinese name of the unit.")
         ),
         Column(
-            "kind", required=True, type=None, help=gettext_lazy("company, region, branch or team.")
+            "name",
+            gettext_lazy("Name of the unit."),
+            required=True,
+            needed=True,
+            max_length=200,
+            missing=gettext_lazy("The name is empty."),
+        ),
+        Column("name_zh", gettext_lazy("Chinese name of the unit."), max_length=200),
+        Column(
+            "kind",
+            gettext_lazy("company, region, branch or team."),
+            required=True,
+            type=CHOICE,
+            choices=tuple(OrgUnit.Kind.values),
+            needed=True,
+            invalid=gettext_lazy("Unknown unit kind “%(value)s”. Use one of: %(choices)s."),
         ),
         Column(
             "parent_code",
-            required=False,
-            type=None,
-            help=gettext_lazy(
+            gettext_lazy(
                 "Code of the unit above: an existing unit or one in the same file. "
                 "Empty for a top-level unit."
             ),
+            type=None,
         ),
     ),
     USERS: (
-        Column("username", required=True, type=None, help=gettext_lazy("Sign-in name, unique.")),
-        Column("first_name", required=False, type=None, help=gettext_lazy("Given name.")),
-        Column("last_name", required=False, type=None, help=gettext_lazy("Family name.")),
-        Column("email", required=False, type=None, help=gettext_lazy("E-mail address.")),
         Column(
-            "employee_no", required=False, type=None, help=gettext_lazy("Employee number, unique.")
+            "username",
+            gettext_lazy("Sign-in name, unique."),
+            required=True,
+            needed=True,
+            max_length=150,
+            missing=gettext_lazy("The username is empty."),
         ),
+        Column("first_name", gettext_lazy("Given name."), max_length=150),
+        Column("last_name", gettext_lazy("Family name."), max_length=150),
+        Column("email", gettext_lazy("E-mail address."), type=None),
+        Column("employee_no", gettext_lazy("Employee number, unique."), max_length=32),
         Column(
             "roles",
-            required=False,
+            gettext_lazy("Separated by ; or ,: salesperson, supervisor, department, hr, admin."),
             type=None,
-            help=gettext_lazy(
-                "Separated by ; or ,: salesperson, supervisor, department, hr, admin."
-            ),
         ),
-        Column(
-            "language",
-            required=False,
-            type=None,
-            help=gettext_lazy("en or zh-hans; empty for the default."),
-        ),
+        Column("language", gettext_lazy("en or zh-hans; empty for the default."), type=None),
     ),
     MEMBERSHIPS: (
         Column(
             "username",
+            gettext_lazy("An existing user or one in the same workbook."),
             required=True,
-            type=None,
-            help=gettext_lazy("An existing user or one in the same workbook."),
+            needed=True,
+            missing=gettext_lazy("The username is empty."),
         ),
         Column(
             "unit_code",
+            gettext_lazy("An existing unit or one in the same workbook."),
             required=True,
-            type=None,
-            help=gettext_lazy("An existing unit or one in the same workbook."),
+            needed=True,
+            missing=gettext_lazy("The unit code is empty."),
         ),
         Column(
             "kind",
-            required=False,
-            type=None,
-            help=gettext_lazy("member (the default) or supervisor."),
+            gettext_lazy("member (the default) or supervisor."),
+            type=CHOICE,
+            choices=tuple(Membership.Kind.values),
+            default=Membership.Kind.MEMBER,
+            invalid=gettext_lazy("Unknown membership kind “%(value)s”. Use one of: %(choices)s."),
         ),
         Column(
             "start_date",
+            gettext_lazy("First day, YYYY-MM-DD or a date cell."),
             required=True,
-            type=None,
-            help=gettext_lazy("First day, YYYY-MM-DD or a date cell."),
+            type=DATE,
+            needed=True,
+            missing=gettext_lazy("The start date is empty."),
         ),
         Column(
             "end_date",
-            required=False,
-            type=None,
-            help=gettext_lazy("Last day (inclusive), YYYY-MM-DD or a date cell; empty if open."),
+            gettext_lazy("Last day (inclusive), YYYY-MM-DD or a date cell; empty if open."),
+            type=DATE,
         ),
     ),
 }
@@ -158,16 +167,18 @@ def _is_actor_administrator(acting_user) -> bool:
     return acting_user is not None and permissions.is_administrator(acting_user)
 
 
-def _is_actor_administrator(acting_user) -> bool:
-    return acting_user is not None and permissions.is_administrator(acting_user)
-
-
 class _Validator:
     def __init__(self, tables: list[Table], acting_user) -> None:
         self.tables = {t.kind: t for t in tables}
         self.acting_user = acting_user
         self.problems: list[ImportIssue] = []
         self.plan = services.OrganisationPlan(kinds=[t.kind for t in tables])
+        # The declared cells of every table, read as their types (rows without a bad cell).
+        self.cells: dict[str, dict[int, dict]] = {}
+        for table in tables:
+            good, problems = table.layout.check(table)
+            self.problems += problems
+            self.cells[table.kind] = {row.number: values for row, values in good}
 
     def add(self, table: Table, row: Row | None, column: str, message: str) -> None:
         self.problems.append(ImportIssue(row.number if row else None, column, message, table.sheet))
@@ -222,8 +233,10 @@ class _Validator:
         file_codes = {r.text("code") for r in table.rows} - {""}
         first_row_of: dict[str, int] = {}
         parsed: list[services.UnitUpsert] = []
+        cells = self.cells[UNITS]
         for row in table.rows:
-            ok = True
+            values = cells.get(row.number)
+            ok = values is not None
             code = row.text("code")
             if not code:
                 self.add(table, row, "code", _("The unit code is empty."))
@@ -251,24 +264,6 @@ class _Validator:
                 ok = False
             else:
                 first_row_of[code] = row.number
-            name = row.text("name")
-            if not name:
-                self.add(table, row, "name", _("The name is empty."))
-                ok = False
-            ok &= self._max_length(table, row, "name", name, 200)
-            name_zh = row.text("name_zh") if has_zh else None
-            if name_zh:
-                ok &= self._max_length(table, row, "name_zh", name_zh, 200)
-            kind = row.text("kind").lower()
-            if kind not in OrgUnit.Kind.values:
-                self.add(
-                    table,
-                    row,
-                    "kind",
-                    _("Unknown unit kind “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": row.text("kind"), "choices": ", ".join(OrgUnit.Kind.values)},
-                )
-                ok = False
             parent_code = (row.text("parent_code") or None) if has_parent else None
             if parent_code is not None and not (
                 parent_code in file_codes or parent_code in plan.all_units
@@ -280,9 +275,9 @@ class _Validator:
                     services.UnitUpsert(
                         row=row,
                         code=code,
-                        name=name,
-                        name_zh=name_zh,
-                        kind=kind,
+                        name=values["name"],
+                        name_zh=values["name_zh"] if has_zh else None,
+                        kind=values["kind"],
                         parent_code=parent_code,
                         parent_given=has_parent,
                         existing=plan.all_units.get(code),
@@ -328,18 +323,6 @@ class _Validator:
             "There is no unit with the code %(code)s, neither in the organisation nor in this file."
         ) % {"code": code}
 
-    def _max_length(self, table: Table, row: Row, column: str, value: str, limit: int) -> bool:
-        if len(value) > limit:
-            self.add(
-                table,
-                row,
-                column,
-                _("The value is too long: at most %(limit)s characters, not %(length)s.")
-                % {"limit": limit, "length": len(value)},
-            )
-            return False
-        return True
-
     # -- users
 
     def _check_users(self, table: Table) -> None:
@@ -347,14 +330,13 @@ class _Validator:
         first_row_of: dict[str, int] = {}
         employee_rows: dict[str, int] = {}
         parsed: list[services.UserUpsert] = []
+        cells = self.cells[USERS]
         for row in table.rows:
-            ok = True
+            cell = cells.get(row.number)
+            ok = cell is not None
             username = row.text("username")
             key = username.lower()
-            if not username:
-                self.add(table, row, "username", _("The username is empty."))
-                ok = False
-            else:
+            if username:
                 try:
                     _USERNAME_VALIDATOR(username)
                 except ValidationError:
@@ -369,7 +351,6 @@ class _Validator:
                         % {"username": username},
                     )
                     ok = False
-                ok &= self._max_length(table, row, "username", username, 150)
                 if key in first_row_of:
                     self.add(
                         table,
@@ -383,10 +364,8 @@ class _Validator:
                     first_row_of[key] = row.number
             values: dict[str, object] = {}
             for column in ("first_name", "last_name"):
-                if table.has(column):
-                    text = row.text(column)
-                    ok &= self._max_length(table, row, column, text, 150)
-                    values[column] = text
+                if table.has(column) and cell is not None:
+                    values[column] = cell[column]
             if table.has("email"):
                 email = row.text("email")
                 if email:
@@ -405,7 +384,6 @@ class _Validator:
                 values["email"] = email
             if table.has("employee_no"):
                 number = row.text("employee_no")
-                ok &= self._max_length(table, row, "employee_no", number, 32)
                 if number and number in employee_rows:
                     self.add(
                         table,
@@ -542,16 +520,14 @@ class _Validator:
             if USERS in self.tables
             else set()
         )
-        has_kind, has_end = table.has("kind"), table.has("end_date")
         parsed: list[services.MembershipUpsert] = []
+        cells = self.cells[MEMBERSHIPS]
         for row in table.rows:
-            ok = True
+            values = cells.get(row.number)
+            ok = values is not None
             username = row.text("username")
             user_key = username.lower()
-            if not username:
-                self.add(table, row, "username", _("The username is empty."))
-                ok = False
-            elif user_key not in plan.users_by_key and user_key not in file_users:
+            if username and user_key not in plan.users_by_key and user_key not in file_users:
                 self.add(
                     table,
                     row,
@@ -564,65 +540,32 @@ class _Validator:
                 )
                 ok = False
             unit_code = row.text("unit_code")
-            if not unit_code:
-                self.add(table, row, "unit_code", _("The unit code is empty."))
-                ok = False
-            elif unit_code not in plan.all_units and unit_code not in file_units:
+            if unit_code not in plan.all_units and unit_code not in file_units:
                 self.add(table, row, "unit_code", self._unknown_unit(unit_code))
                 ok = False
-            kind = (row.text("kind").lower() if has_kind else "") or Membership.Kind.MEMBER
-            if kind not in Membership.Kind.values:
-                self.add(
-                    table,
-                    row,
-                    "kind",
-                    _("Unknown membership kind “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": row.text("kind"), "choices": ", ".join(Membership.Kind.values)},
-                )
-                ok = False
-            start, start_ok = self._date(table, row, "start_date")
-            if start_ok and start is None:
-                self.add(table, row, "start_date", _("The start date is empty."))
-                start_ok = False
-            end, end_ok = self._date(table, row, "end_date") if has_end else (None, True)
-            if not (start_ok and end_ok):
-                ok = False
-            elif end is not None and end < start:
-                self.add(
-                    table,
-                    row,
-                    "end_date",
-                    _("The end date %(end)s is before the start date %(start)s.")
-                    % {"end": end.isoformat(), "start": start.isoformat()},
-                )
-                ok = False
+            if values is not None:
+                start, end = values["start_date"], values.get("end_date")
+                if end is not None and end < start:
+                    self.add(
+                        table,
+                        row,
+                        "end_date",
+                        _("The end date %(end)s is before the start date %(start)s.")
+                        % {"end": end.isoformat(), "start": start.isoformat()},
+                    )
+                    ok = False
             if ok:
                 parsed.append(
                     services.MembershipUpsert(
                         row=row,
                         user_key=user_key,
                         unit_code=unit_code,
-                        kind=kind,
+                        kind=values.get("kind", Membership.Kind.MEMBER),
                         start=start,
                         end=end,
                     )
                 )
         self._match_and_check_overlaps(table, parsed)
-
-    def _date(self, table: Table, row: Row, column: str) -> tuple[datetime.date | None, bool]:
-        """(the date or None for an empty cell, whether the cell was readable)."""
-        raw = row.values.get(column)
-        try:
-            return parse_date_cell(raw), True
-        except ValueError:
-            self.add(
-                table,
-                row,
-                column,
-                _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2025-01-31.")
-                % {"value": cell_text(raw)},
-            )
-            return None, False
 
     def _match_and_check_overlaps(
         self, table: Table, parsed: list[services.MembershipUpsert]
@@ -756,11 +699,8 @@ def import_organisation(upload, *, filename: str, kind: str | None, acting_user)
     workbook's single, otherwise named sheet) contains. Returns the problems found,
     or the counts created/updated/unchanged per kind.
     """
-    data, problems = read_upload(upload)
-    if problems:
-        return ImportResult(errors=problems)
     kind = (kind or "").strip().lower() or None
-    tables, problems = read_tables(data, filename=filename, layouts=LAYOUTS, kind=kind)
+    tables, problems = read_file(upload, filename=filename, layouts=LAYOUTS, kind=kind)
     if problems:
         return ImportResult(errors=problems)
     if not tables:

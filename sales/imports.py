@@ -45,8 +45,7 @@ from core.imports import (
     chunks,
     issues_of,
     read_decimal,
-    read_tables,
-    read_upload,
+    read_file,
     refused_by_database,
 )
 from core.spreadsheets import csv_file, template_workbook
@@ -414,11 +413,9 @@ def _sorted(problems: list[ImportIssue]) -> list[ImportIssue]:
 
 def import_records(upload, *, filename: str, acting_user) -> ImportResult:
     """Parse, check and, if every row is right, write; nothing is written otherwise."""
-    limit = settings.SALES_IMPORT_MAX_BYTES
-    data, problems = read_upload(upload, max_bytes=limit)
-    if problems:
-        return ImportResult(errors=problems)
-    tables, problems = read_tables(data, filename=filename, layouts=[LAYOUT], max_bytes=limit)
+    tables, problems = read_file(
+        upload, filename=filename, layouts=[LAYOUT], max_bytes=settings.SALES_IMPORT_MAX_BYTES
+    )
     if problems:
         return ImportResult(errors=problems)
     read, problems = read_rows(tables[0])

@@ -21,8 +21,7 @@ from core.imports import (
     Layout,
     RowsRefused,
     issues_of,
-    read_tables,
-    read_upload,
+    read_file,
 )
 from core.spreadsheets import csv_file
 from sales import services_feedback as services
@@ -64,11 +63,9 @@ LAYOUT = Layout(
 
 def import_satisfaction(upload, *, filename: str, acting_user) -> ImportResult:
     """Check the whole file, then write every response, or nothing."""
-    limit = settings.SALES_IMPORT_MAX_BYTES
-    data, problems = read_upload(upload, max_bytes=limit)
-    if problems:
-        return ImportResult(errors=problems)
-    tables, problems = read_tables(data, filename=filename, layouts=[LAYOUT], max_bytes=limit)
+    tables, problems = read_file(
+        upload, filename=filename, layouts=[LAYOUT], max_bytes=settings.SALES_IMPORT_MAX_BYTES
+    )
     if problems:
         return ImportResult(errors=problems)
     rows = tables[0].rows

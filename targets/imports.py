@@ -49,8 +49,7 @@ from core.imports import (
     blank,
     cell_text,
     chunks,
-    read_tables,
-    read_upload,
+    read_file,
     refused_by_database,
 )
 from core.spreadsheets import csv_file, neutralise
@@ -353,10 +352,7 @@ def _existing(lines: list[_Line]) -> dict[tuple, Target]:
 
 def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
     """Parse, validate and, if every row is right, write; nothing is written otherwise."""
-    data, problems = read_upload(upload)
-    if problems:
-        return ImportResult(errors=problems)
-    tables, problems = read_tables(data, filename=filename, layouts=[LAYOUT])
+    tables, problems = read_file(upload, filename=filename, layouts=[LAYOUT])
     if problems:
         return ImportResult(errors=problems)
     rows = tables[0].rows
