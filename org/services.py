@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.imports import chunks
 from org import domain
 from org.models import FiscalYear, Membership, OrgUnit, Period, Role, RoleAssignment, User
 from org.permissions import active_on_q
@@ -419,26 +420,9 @@ def organisation_bulk_apply(
     """Write a checked plan: units (top-down), then users and their roles, then
     memberships. Returns {"units": {"created": n, "updated": n, "unchanged": n}, ...}
     for the kinds of the plan."""
-    actor = acting_user if getattr(acting_user, "pk", None) else None
-    audit = _Audit(actor, reason[:100])
-    return _write(plan, audit)
-
-
-def _chunks(values, size: int = 900):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _write(plan: OrganisationPlan, audit: _Audit) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    if "units" in plan.kinds:
-        counts["units"] = _write_units(plan, audit)
-    if "users" in plan.kinds:
-        counts["users"] = _write_users(plan, audit)
-    if "memberships" in plan.kinds:
-        counts["memberships"] = _write_memberships(plan, audit)
-    return counts
+    audit = _Audit(acting_user if getattr(acting_user, "pk", None) else None, reason[:100])
+    writers = {"units": _write_units, "users": _write_users, "memberships": _write_memberships}
+    return {kind: writers[kind](plan, audit) for kind in writers if kind in plan.kinds}
 
 
 def _history_kwargs(audit: _Audit) -> dict:
@@ -557,7 +541,7 @@ def _write_users(plan: OrganisationPlan, audit: _Audit) -> dict[str, int]:
             setattr(user, attr, value)
         changed_fields |= set(diff)
         changed.append(user)
-    for chunk in _chunks(clear_numbers):
+    for chunk in chunks(clear_numbers):
         # Free the numbers first so two people can swap theirs (not audited: transient).
         User.objects.filter(pk__in=chunk).update(employee_no=None)
     if changed:
