@@ -120,16 +120,16 @@ def test_a_file_that_cannot_be_read_is_refused_whole(data, name, words):
 
 
 @pytest.mark.parametrize(
-    ("rows", "column", "words"),
+    ("data", "column", "words"),
     [
-        ([["code"], ["a"]], "amount", "lacks the column(s) amount"),
-        ([["code", "amount", "code"], ["a", "1", "b"]], "code", "names code twice"),
-        ([["code", "amount"]], "", "header row but no things"),
-        ([[""], [None]], "", "no header row"),
+        (csv_bytes([["code"], ["a"]]), "amount", "lacks the column(s) amount"),
+        (csv_bytes([["code", "amount", "code"], ["a", "1", "b"]]), "code", "names code twice"),
+        (csv_bytes([["code", "amount"]]), "", "header row but no things"),
+        (b"\r\n,\r\n", "", "no header row"),
     ],
 )
-def test_header_problems_name_the_columns(rows, column, words):
-    tables, issues = read(csv_bytes(rows) if rows != [[""], [None]] else b"\r\n,\r\n")
+def test_header_problems_name_the_columns(data, column, words):
+    tables, issues = read(data)
     assert tables == []
     assert words in issues[0].message and issues[0].column == column
 
