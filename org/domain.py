@@ -151,7 +151,7 @@ def parse_roles(raw: str, known: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 # --- import helpers ---------------------------------------------------------------
-# Pure helpers of the organisation import (org/imports.py).
+# Pure helpers of the organisation import (org/imports.py); the cells are read by core.imports.
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -159,59 +159,6 @@ _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 def is_slug(value: str) -> bool:
     """Letters, digits, hyphens and underscores only (what a unit code may hold)."""
     return bool(value) and all(ch in _SLUG_CHARS for ch in value)
-
-
-def normalise_header(value: object) -> str:
-    """A header cell as a column name: trimmed, lower case, inner spaces as underscores."""
-    if value is None:
-        return ""
-    return "_".join(str(value).strip().lower().split())
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet cell as trimmed text (1001.0 -> "1001", a date -> "2024-01-31")."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def parse_date_cell(value: object) -> datetime.date | None:
-    """A date from a real date cell or from YYYY-MM-DD text; None for an empty cell.
-
-    Raises ValueError for anything else (another text format, a number, a date
-    with a time of day).
-    """
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        if value.time() != datetime.time(0, 0):
-            raise ValueError("a date with a time of day")
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("not a date")
-    text = value.strip()
-    if not text:
-        return None
-    parts = text.split("-")
-    if (
-        len(parts) != 3
-        or [len(p) for p in parts] != [4, 2, 2]
-        or not all(p.isascii() and p.isdigit() for p in parts)
-    ):
-        raise ValueError("not YYYY-MM-DD")
-    return datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def parent_cycles(parents: dict[str, str | None]) -> dict[str, list[str]]:

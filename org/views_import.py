@@ -12,18 +12,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import ImportUploadForm
+from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.spreadsheets import problems_context
+from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.uploads import human_size
 from org import imports, permissions
 
 
-class OrgImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        help_text=gettext_lazy("A CSV file (UTF-8) or an XLSX workbook."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
+class OrgImportForm(ImportUploadForm):
+    """The file, and what a CSV file (or a workbook's single sheet) holds."""
+
     kind = forms.ChoiceField(
         label=gettext_lazy("The file contains"),
         choices=[
@@ -37,14 +36,10 @@ class OrgImportForm(forms.Form):
         ),
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.ORG_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s, the most an import accepts.")
-                % {"size": human_size(settings.ORG_IMPORT_MAX_BYTES)}
-            )
-        return upload
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args, help_text=gettext_lazy("A CSV file (UTF-8) or an XLSX workbook."), **kwargs
+        )
 
 
 def _summary(filename: str, counts: dict[str, dict[str, int]]) -> str:
@@ -61,7 +56,7 @@ def _summary(filename: str, counts: dict[str, dict[str, int]]) -> str:
 @require_http_methods(["GET", "POST"])
 def org_import(request):
     require(permissions.can_manage_organisation(request.user))
-    errors: list[imports.ImportIssue] = []
+    errors: list[ImportIssue] = []
     if request.method == "POST":
         form = OrgImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -80,7 +75,7 @@ def org_import(request):
         form = OrgImportForm()
     context = {
         "form": form,
-        **problems_context(errors),
+        **problems_context(errors, sheets=True),
         "tables": [
             {"kind": kind, "label": imports.KIND_LABELS[kind], "columns": imports.COLUMNS[kind]}
             for kind in imports.KINDS
@@ -107,6 +102,6 @@ def org_import_template(request, kind: str):
 def org_import_template_xlsx(request):
     """A workbook with one sheet per kind of table, each with its header row."""
     require(permissions.can_manage_organisation(request.user))
-    response = HttpResponse(imports.template_workbook(), content_type=imports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(imports.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="organisation-import.xlsx"'
     return response

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -228,25 +227,6 @@ class AllocationFilterForm(forms.Form):
         choices=[("", gettext_lazy("Any status")), *Target.AllocationStatus.choices],
         required=False,
     )
-
-
-class TargetsImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        help_text=gettext_lazy("A CSV file (UTF-8) or an XLSX workbook (the first sheet)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def clean_file(self):
-        from core.uploads import human_size
-
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.ORG_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s, the most an import accepts.")
-                % {"size": human_size(settings.ORG_IMPORT_MAX_BYTES)}
-            )
-        return upload
 
 
 class ExportForm(forms.Form):

@@ -2,8 +2,8 @@
 
 Import, in three steps inside one transaction:
 
-1. `parse_file` reads the header row and the data rows (CSV, or the first sheet of a
-   workbook);
+1. `core.imports` reads the header row and the data rows (CSV, or the first sheet of
+   a workbook) of the columns declared here;
 2. `validate` looks up everything the rows name in a fixed number of queries and
    checks every row, collecting every problem (row, column, message);
 3. only when no row has a problem, the targets are written as drafts through
@@ -23,7 +23,6 @@ that a spreadsheet would read as a formula prefixed with a quote.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
@@ -31,7 +30,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -42,128 +40,64 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.errors import DomainError
-from core.spreadsheets import ImportIssue, ImportResult, neutralise, read_records, unquote
-from core.spreadsheets import blank as _blank
-from core.uploads import read_upload
-from org.domain import cell_text, normalise_header
+from core.imports import (
+    Column,
+    ImportIssue,
+    ImportResult,
+    Layout,
+    Row,
+    blank,
+    cell_text,
+    chunks,
+    read_file,
+    refused_by_database,
+)
+from core.spreadsheets import csv_file, neutralise
 from org.models import Membership, OrgUnit, Period, User
 from targets import cascade_planner, domain, services
 from targets.models import Metric, Target
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_LOOKUP_CHUNK = 900
-
 UNIT = "unit"
 PERSON = "person"
 
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    help: str
-
-
 COLUMNS: tuple[Column, ...] = (
-    Column("metric", gettext_lazy("The metric's code, e.g. revenue.")),
+    Column("metric", gettext_lazy("The metric's code, e.g. revenue."), required=True, type=None),
     Column(
         "period",
         gettext_lazy(
             "A fiscal year by its name (FY2026), a quarter as the year's name, a space and "
             "Q1 to Q4 (FY2026 Q1), or a month as YYYY-MM (2026-03)."
         ),
+        required=True,
+        type=None,
     ),
-    Column("owner_type", gettext_lazy("unit or person.")),
-    Column("owner", gettext_lazy("A unit's code, or a person's username.")),
+    Column("owner_type", gettext_lazy("unit or person."), required=True, type=None),
+    Column(
+        "owner", gettext_lazy("A unit's code, or a person's username."), required=True, type=None
+    ),
     Column(
         "value",
         gettext_lazy(
             "Zero or more; money and percentages with at most 2 decimals, counts in whole "
             "numbers. No thousands separators in a CSV file."
         ),
+        required=True,
+        type=None,
+    ),
+    Column(
+        "team",
+        gettext_lazy(
+            "Optional, for a person: the code of the team whose part this is (a person who "
+            "moved has a part in each team they were in). Empty: the team they were last in "
+            "during the period."
+        ),
+        type=None,
     ),
 )
-TEAM = Column(
-    "team",
-    gettext_lazy(
-        "Optional, for a person: the code of the team whose part this is (a person who "
-        "moved has a part in each team they were in). Empty: the team they were last in "
-        "during the period."
-    ),
-)
-HEADER = [c.name for c in COLUMNS]
-READ = [*HEADER, TEAM.name]
-EXPORT_HEADER = [*HEADER, "status", "owner_name", TEAM.name]
-
-
-@dataclass
-class Row:
-    number: int
-    values: dict[str, object]
-
-    def text(self, column: str) -> str:
-        # An exported cell neutralised against formulas: take the quote off again.
-        return unquote(cell_text(self.values.get(column)))
-
-
-# --- step 1: parsing ------------------------------------------------------------------
-
-
-def parse_file(data: bytes, *, filename: str) -> tuple[list[Row], list[ImportIssue]]:
-    records, problems = read_records(
-        data, filename=filename, max_bytes=settings.ORG_IMPORT_MAX_BYTES
-    )
-    if problems:
-        return [], problems
-    return _rows(records)
-
-
-def _rows(records) -> tuple[list[Row], list[ImportIssue]]:
-    records = iter(records)
-    header = None
-    for _number, record in records:
-        if all(_blank(cell) for cell in record):
-            continue
-        header = [normalise_header(cell) for cell in record]
-        break
-    if header is None:
-        return [], [
-            ImportIssue(None, "", _("The file has no header row: the first row names the columns."))
-        ]
-    problems = []
-    missing = [name for name in HEADER if name not in header]
-    if missing:
-        problems.append(
-            ImportIssue(
-                1,
-                "",
-                _("The header row lacks the column(s) %(columns)s.")
-                % {"columns": ", ".join(missing)},
-            )
-        )
-    doubled = sorted({name for name in header if name and header.count(name) > 1})
-    if doubled:
-        problems.append(
-            ImportIssue(
-                1,
-                "",
-                _("The header row names %(columns)s twice.") % {"columns": ", ".join(doubled)},
-            )
-        )
-    if problems:
-        return [], problems
-    rows = []
-    for number, record in records:
-        if all(_blank(cell) for cell in record):
-            continue
-        values = {}
-        for index, cell in enumerate(record):
-            name = header[index] if index < len(header) else ""
-            if name in READ:
-                values[name] = cell.strip() if isinstance(cell, str) else cell
-        rows.append(Row(number, values))
-    if not rows:
-        problems.append(ImportIssue(None, "", _("The file has a header row but no targets.")))
-    return rows, problems
+LAYOUT = Layout("targets", COLUMNS, empty=gettext_lazy("The file has a header row but no targets."))
+HEADER = [c.name for c in COLUMNS if c.required]
+READ = LAYOUT.names
+EXPORT_HEADER = [*HEADER, "status", "owner_name", "team"]
 
 
 # --- step 2: validation -----------------------------------------------------------------
@@ -209,12 +143,6 @@ class _Periods:
         return self.years.get(text.lower())
 
 
-def _chunks(values):
-    values = list(values)
-    for start in range(0, len(values), _LOOKUP_CHUNK):
-        yield values[start : start + _LOOKUP_CHUNK]
-
-
 @dataclass
 class _Line:
     row: Row
@@ -249,15 +177,15 @@ def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
     unit_codes |= {r.text("team").lower() for r in rows if r.text("team")}
     usernames = {r.text("owner").lower() for r in rows if r.text("owner_type").lower() == PERSON}
     units: dict[str, OrgUnit] = {}
-    for chunk in _chunks(unit_codes):
+    for chunk in chunks(unit_codes):
         for unit in OrgUnit.objects.annotate(key=Lower("code")).filter(key__in=chunk):
             units[unit.key] = unit
     people: dict[str, User] = {}
-    for chunk in _chunks(usernames):
+    for chunk in chunks(usernames):
         for user in User.objects.annotate(key=Lower("username")).filter(key__in=chunk):
             people[user.key] = user
     memberships: dict[int, list[Membership]] = defaultdict(list)
-    for chunk in _chunks([u.pk for u in people.values()]):
+    for chunk in chunks([u.pk for u in people.values()]):
         for m in (
             Membership.objects.filter(user_id__in=chunk, kind=Membership.Kind.MEMBER)
             .select_related("unit")
@@ -355,7 +283,7 @@ def validate(rows: list[Row]) -> tuple[list[_Line], list[ImportIssue]]:
                     ok = False
         value = None
         raw_value = row.values.get("value")
-        if _blank(raw_value):
+        if blank(raw_value):
             bad(row, "value", _("The value is missing."))
             ok = False
         elif isinstance(raw_value, str) and "," in raw_value:
@@ -424,12 +352,10 @@ def _existing(lines: list[_Line]) -> dict[tuple, Target]:
 
 def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
     """Parse, validate and, if every row is right, write; nothing is written otherwise."""
-    data, problems = read_upload(upload)
-    if problems:
-        return ImportResult(errors=[ImportIssue(None, "", p.message) for p in problems])
-    rows, problems = parse_file(data, filename=filename)
+    tables, problems = read_file(upload, filename=filename, layouts=[LAYOUT])
     if problems:
         return ImportResult(errors=problems)
+    rows = tables[0].rows
     reason = f"import: {filename}"[:100]
     result = ImportResult()
     try:
@@ -468,20 +394,9 @@ def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
                     reason=reason,
                 )
     except DomainError as exc:
-        return ImportResult(errors=[ImportIssue(None, "", str(exc))])
+        return ImportResult.refused(str(exc))
     except (IntegrityError, OperationalError):
-        return ImportResult(
-            errors=[
-                ImportIssue(
-                    None,
-                    "",
-                    _(
-                        "The database refused the import, probably because the targets "
-                        "changed at the same time. Nothing was written; please try again."
-                    ),
-                )
-            ]
-        )
+        return ImportResult.refused(refused_by_database("targets"))
     return result
 
 
@@ -508,12 +423,7 @@ def export_rows(targets) -> list[list]:
 
 
 def export_csv(targets) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(export_rows(targets))
-    # With a byte order mark, spreadsheets open the file as UTF-8 (Chinese names).
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return csv_file(EXPORT_HEADER, export_rows(targets))
 
 
 def export_xlsx(targets) -> bytes:
@@ -536,6 +446,4 @@ def export_xlsx(targets) -> bytes:
 
 
 def template_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(HEADER)
-    return out.getvalue().encode("utf-8")
+    return csv_file(HEADER, bom=False)

@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.forms import ImportUploadForm
+from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.spreadsheets import problems_context
+from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.views import attempt
 from org import permissions as org_permissions
 from org import selectors as org_selectors
@@ -43,7 +45,6 @@ from targets.forms_workspace import (
     ExportForm,
     MemberValueForm,
     PublishForm,
-    TargetsImportForm,
     WorkspaceForm,
 )
 from targets.models import Metric, SeasonalityProfile, Target
@@ -399,10 +400,10 @@ def targets_import(request):
         response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="targets.csv"'
         return response
-    errors: list[imports.ImportIssue] = []
+    errors: list[ImportIssue] = []
     status = 200
     if request.method == "POST":
-        form = TargetsImportForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             result = imports.import_targets(upload, filename=upload.name, acting_user=request.user)
@@ -424,14 +425,14 @@ def targets_import(request):
             errors = result.errors
         status = 400
     else:
-        form = TargetsImportForm()
+        form = ImportUploadForm()
     return render(
         request,
         "targets/import.html",
         {
             "form": form,
             **problems_context(errors),
-            "columns": [*imports.COLUMNS, imports.TEAM],
+            "columns": imports.COLUMNS,
         },
         status=status,
     )
@@ -453,9 +454,7 @@ def targets_export(request):
     targets = selectors.export_targets(user=user, fiscal_year=year, metric=metric)
     name = f"targets-{year.name}" + (f"-{metric.code}" if metric else "")
     if form.cleaned_data.get("format") == "xlsx":
-        response = HttpResponse(
-            imports.export_xlsx(targets), content_type=imports.XLSX_CONTENT_TYPE
-        )
+        response = HttpResponse(imports.export_xlsx(targets), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     else:
         response = HttpResponse(imports.export_csv(targets), content_type="text/csv; charset=utf-8")

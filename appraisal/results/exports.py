@@ -41,9 +41,9 @@ from openpyxl.styles import Font
 
 from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import Appraisal, AppraisalResult, AppraisalTemplate, Dimension
-from core.spreadsheets import neutralise
+from core.spreadsheets import XLSX_CONTENT_TYPE, neutralise
 from org.models import FiscalYear, OrgUnit, Period
-from targets.imports import XLSX_CONTENT_TYPE, period_code
+from targets.imports import period_code
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"

@@ -4,13 +4,11 @@ input; the rules are the services' (`sales.feedback.services`)."""
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.uploads import human_size
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q, is_department, led_unit_paths, subtree_q
 from sales.feedback.domain import SCORE_MAX, SCORE_MIN
@@ -166,23 +164,6 @@ class SatisfactionFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = scope_units(user)
         self.fields["person"].queryset = people
-
-
-class SatisfactionImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        help_text=gettext_lazy("A CSV file (UTF-8) or an XLSX workbook (the first sheet)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.SALES_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s, the most an import accepts.")
-                % {"size": human_size(settings.SALES_IMPORT_MAX_BYTES)}
-            )
-        return upload
 
 
 def people_filter_queryset(user):

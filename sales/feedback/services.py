@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.imports import check_rows
 from core.permissions import require
 from notifications.models import Notification
 from notifications.services import notify
@@ -37,7 +38,6 @@ from org.models import Period, Role, RoleAssignment, User
 from org.services import audit_as
 from sales.feedback import domain, permissions, selectors
 from sales.models import Customer, ProgressReport, SatisfactionResponse
-from sales.records.services import RowError, RowsRefused
 
 TEXT_FIELDS = ("progress", "customer_feedback", "problems", "help_needed")
 
@@ -501,80 +501,57 @@ def satisfaction_bulk_upsert(
             )
         )
     }
-    errors: list[RowError] = []
-    parsed: list[dict | None] = []
-    for index, row in enumerate(rows, start=1):
-        try:
-            if not isinstance(row, dict):
-                raise FieldError("row", _("A row is a set of named values."))
-            key = _text(row.get("customer"))
-            if not key:
-                raise FieldError("customer", _("The customer is missing."))
-            customer = by_id.get(key)
-            if customer is None:
-                named = by_name.get(key.lower(), [])
-                if len(named) > 1:
-                    raise FieldError(
-                        "customer",
-                        _("Several customers are named %(name)s: give the external id.")
-                        % {"name": key},
-                    )
-                if not named:
-                    raise FieldError("customer", _("Unknown customer: %(name)s.") % {"name": key})
-                customer = named[0]
-            username = _text(row.get("salesperson"))
-            if not username:
-                raise FieldError("salesperson", _("The salesperson is missing."))
-            if username not in people:
+
+    def parse(row: dict) -> dict:
+        key = _text(row.get("customer"))
+        if not key:
+            raise FieldError("customer", _("The customer is missing."))
+        customer = by_id.get(key)
+        if customer is None:
+            named = by_name.get(key.lower(), [])
+            if len(named) > 1:
                 raise FieldError(
-                    "salesperson", _("Unknown salesperson: %(name)s.") % {"name": username}
+                    "customer",
+                    _("Several customers are named %(name)s: give the external id.")
+                    % {"name": key},
                 )
-            day = _parse_day(row.get("answered_on"))
-            if day is None:
-                raise FieldError("answered_on", _("The date is missing."))
-            parsed.append(
-                {
-                    "customer": customer,
-                    "salesperson": people[username],
-                    "answered_on": day,
-                    "score": row.get("score"),
-                    "comment": _text(row.get("comment")),
-                    "external_id": _text(row.get("external_id")) or None,
-                }
+            if not named:
+                raise FieldError("customer", _("Unknown customer: %(name)s.") % {"name": key})
+            customer = named[0]
+        username = _text(row.get("salesperson"))
+        if not username:
+            raise FieldError("salesperson", _("The salesperson is missing."))
+        if username not in people:
+            raise FieldError(
+                "salesperson", _("Unknown salesperson: %(name)s.") % {"name": username}
             )
-        except FieldError as exc:
-            errors.append(RowError(index, exc.field, str(exc)))
-            parsed.append(None)
-    seen: dict[str, int] = {}
-    for index, data in enumerate(parsed, start=1):
-        if data and data["external_id"]:
-            if data["external_id"] in seen:
-                errors.append(
-                    RowError(
-                        index,
-                        "external_id",
-                        _("External id %(id)s is also in row %(row)s.")
-                        % {"id": data["external_id"], "row": seen[data["external_id"]]},
-                    )
-                )
-            seen.setdefault(data["external_id"], index)
-    valid = [d for d in parsed if d]
-    found = _sat_load(
-        [d["answered_on"] for d in valid], {d["external_id"] for d in valid if d["external_id"]}
+        day = _parse_day(row.get("answered_on"))
+        if day is None:
+            raise FieldError("answered_on", _("The date is missing."))
+        return {
+            "customer": customer,
+            "salesperson": people[username],
+            "answered_on": day,
+            "score": row.get("score"),
+            "comment": _text(row.get("comment")),
+            "external_id": _text(row.get("external_id")) or None,
+        }
+
+    def load(valid: list[dict]) -> _SatLookups:
+        return _sat_load(
+            [d["answered_on"] for d in valid],
+            {d["external_id"] for d in valid if d["external_id"]},
+        )
+
+    prepared = check_rows(
+        rows,
+        parse=parse,
+        load=load,
+        prepare=lambda data, found: _sat_prepare(data, found, acting_user, today),
+        problem=FieldError,
     )
-    new, changed = [], []
-    for index, data in enumerate(parsed, start=1):
-        if data is None:
-            continue
-        try:
-            response, is_new = _sat_prepare(data, found, acting_user, today)
-        except FieldError as exc:
-            errors.append(RowError(index, exc.field, str(exc)))
-            continue
-        (new if is_new else changed).append(response)
-    if errors:
-        errors.sort(key=lambda e: e.row)
-        raise RowsRefused(errors)
+    new = [response for response, is_new in prepared if is_new]
+    changed = [response for response, is_new in prepared if not is_new]
     if new:
         bulk_create_with_history(
             new, SatisfactionResponse, default_user=acting_user, batch_size=500

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.forms import ImportUploadForm
+from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.spreadsheets import problems_context
 from core.views import attempt, on_form, perform, submit
 from org.permissions import is_department
 from sales.feedback import domain, imports, permissions, selectors, services
@@ -29,7 +31,6 @@ from sales.feedback.forms import (
     ProgressReportForm,
     SatisfactionFilterForm,
     SatisfactionForm,
-    SatisfactionImportForm,
     TeamFilterForm,
     people_filter_queryset,
 )
@@ -368,10 +369,11 @@ def satisfaction_import(request):
         response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="satisfaction.csv"'
         return response
-    errors: list[imports.ImportIssue] = []
+    errors: list[ImportIssue] = []
     status = 200
+    max_bytes = settings.SALES_IMPORT_MAX_BYTES
     if request.method == "POST":
-        form = SatisfactionImportForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES, max_bytes=max_bytes)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             result = imports.import_satisfaction(upload, filename=upload.name, acting_user=user)
@@ -385,7 +387,7 @@ def satisfaction_import(request):
             errors = result.errors
         status = 400
     else:
-        form = SatisfactionImportForm()
+        form = ImportUploadForm(max_bytes=max_bytes)
     return render(
         request,
         "sales/feedback/satisfaction/import.html",

@@ -47,6 +47,7 @@ from core.api import (
     error_response,
     validated,
 )
+from core.imports import RowsRefused
 from core.permissions import require
 from org.models import User
 from sales.models import SalesRecord
@@ -555,7 +556,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
                 ]
         try:
             result = services.records_bulk_upsert(checked, acting_user=user)
-        except services.RowsRefused as exc:
+        except RowsRefused as exc:
             shape_bad = {e["row"] for e in errors}
             errors += [
                 {"row": e.row, "field": e.field, "message": e.message}

@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import query_params
-from core.uploads import human_size
 from org.models import OrgUnit
 from org.selectors import with_current_team
 from sales.models import Customer, FollowUp, SalesRecord
@@ -390,23 +388,3 @@ class FollowUpFilterForm(forms.Form):
         show = data.get("show") or self.OPEN
         done = {self.OPEN: "false", self.DONE: "true"}.get(show)
         return query_params(done=done, salesperson=data.get("person"), kind=data.get("kind"))
-
-
-# --- import -----------------------------------------------------------------------------------
-
-
-class RecordsImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("A CSV file (UTF-8) or an XLSX workbook (its first sheet)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.SALES_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s, the most an import accepts.")
-                % {"size": human_size(settings.SALES_IMPORT_MAX_BYTES)}
-            )
-        return upload

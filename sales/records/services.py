@@ -19,35 +19,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.imports import check_rows
 from org.models import Membership, Period, User
 from org.services import audit_as
 from sales import domain
 from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # 1-based position in the rows given
-    field: str
-    message: str
-
-
-class RowsRefused(DomainError):
-    """Some rows are bad; nothing was written. `errors` names each row and field."""
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__(
-            "; ".join(
-                _("row %(row)s, %(field)s: %(message)s")
-                % {"row": e.row, "field": e.field, "message": e.message}
-                for e in errors[:20]
-            ),
-            code="rows_refused",
-            data={
-                "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in errors]
-            },
-        )
 
 
 class _FieldProblem(DomainError):
@@ -661,84 +637,60 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
     } - {""}
     customers = {c.external_id: c for c in Customer.objects.filter(external_id__in=customer_ids)}
     people = {u.username: u for u in User.objects.filter(username__in=usernames)}
-    errors: list[RowError] = []
-    parsed: list[dict | None] = []
-    for index, row in enumerate(rows, start=1):
-        try:
-            if not isinstance(row, dict):
-                raise _FieldProblem("row", _("A row is a set of named values."))
-            if not isinstance(row.get("credits"), list | tuple) or not all(
-                isinstance(c, dict) for c in row["credits"]
-            ):
-                raise _FieldProblem(
-                    "credits", _("Give the credits as a list of salespeople and shares.")
-                )
-            day = _parse_date(row.get("date"), "date")
-            if day is None:
-                raise _FieldProblem("date", _("The date is missing."))
-            collected_on = _parse_date(row.get("collected_on"), "collected_on")
-            key = str(row.get("customer") or "").strip()
-            if key not in customers:
-                raise _FieldProblem("customer", _("Unknown customer: %(id)s.") % {"id": key or "—"})
-            credits = []
-            for credit in row.get("credits") or []:
-                name = str(credit.get("person") or "").strip()
-                if name not in people:
-                    raise _FieldProblem(
-                        "credits", _("Unknown salesperson: %(name)s.") % {"name": name or "—"}
-                    )
-                credits.append((people[name], credit.get("share_pct")))
-            parsed.append(
-                {
-                    "date": day,
-                    "customer": customers[key],
-                    "amount": row.get("amount"),
-                    "quantity": row.get("quantity", 0),
-                    "gross_margin": row.get("gross_margin", 0),
-                    "collected_amount": row.get("collected_amount") or 0,
-                    "collected_on": collected_on,
-                    "product": row.get("product") or "",
-                    "category": row.get("category") or "",
-                    "credits": credits,
-                    "external_id": str(row.get("external_id") or "").strip() or None,
-                    "status": str(row.get("status") or "").strip().lower() or None,
-                    "confirm": _confirmed(row.get("confirm")),
-                }
+
+    def parse(row: dict) -> dict:
+        if not isinstance(row.get("credits"), list | tuple) or not all(
+            isinstance(c, dict) for c in row["credits"]
+        ):
+            raise _FieldProblem(
+                "credits", _("Give the credits as a list of salespeople and shares.")
             )
-        except _FieldProblem as exc:
-            errors.append(RowError(index, exc.field, str(exc)))
-            parsed.append(None)
-    seen: dict[str, int] = {}
-    for index, data in enumerate(parsed, start=1):
-        if data and data["external_id"]:
-            if data["external_id"] in seen:
-                errors.append(
-                    RowError(
-                        index,
-                        "external_id",
-                        _("External id %(id)s is also in row %(row)s.")
-                        % {"id": data["external_id"], "row": seen[data["external_id"]]},
-                    )
+        day = _parse_date(row.get("date"), "date")
+        if day is None:
+            raise _FieldProblem("date", _("The date is missing."))
+        collected_on = _parse_date(row.get("collected_on"), "collected_on")
+        key = str(row.get("customer") or "").strip()
+        if key not in customers:
+            raise _FieldProblem("customer", _("Unknown customer: %(id)s.") % {"id": key or "—"})
+        credits = []
+        for credit in row.get("credits") or []:
+            name = str(credit.get("person") or "").strip()
+            if name not in people:
+                raise _FieldProblem(
+                    "credits", _("Unknown salesperson: %(name)s.") % {"name": name or "—"}
                 )
-            seen.setdefault(data["external_id"], index)
-    valid = [d for d in parsed if d]
-    found = _load(
-        [d for v in valid for d in (v["date"], v["collected_on"])],
-        {p.pk for d in valid for p, _s in d["credits"]},
-        [d["external_id"] for d in valid if d["external_id"]],
-        lock=True,
+            credits.append((people[name], credit.get("share_pct")))
+        return {
+            "date": day,
+            "customer": customers[key],
+            "amount": row.get("amount"),
+            "quantity": row.get("quantity", 0),
+            "gross_margin": row.get("gross_margin", 0),
+            "collected_amount": row.get("collected_amount") or 0,
+            "collected_on": collected_on,
+            "product": row.get("product") or "",
+            "category": row.get("category") or "",
+            "credits": credits,
+            "external_id": str(row.get("external_id") or "").strip() or None,
+            "status": str(row.get("status") or "").strip().lower() or None,
+            "confirm": _confirmed(row.get("confirm")),
+        }
+
+    def load(valid: list[dict]) -> _Lookups:
+        return _load(
+            [d for v in valid for d in (v["date"], v["collected_on"])],
+            {p.pk for d in valid for p, _s in d["credits"]},
+            [d["external_id"] for d in valid if d["external_id"]],
+            lock=True,
+        )
+
+    prepared: list[_Prepared] = check_rows(
+        rows,
+        parse=parse,
+        load=load,
+        prepare=lambda data, found: _prepare(data, found, acting_user),
+        problem=_FieldProblem,
     )
-    prepared: list[_Prepared] = []
-    for index, data in enumerate(parsed, start=1):
-        if data is None:
-            continue
-        try:
-            prepared.append(_prepare(data, found, acting_user))
-        except _FieldProblem as exc:
-            errors.append(RowError(index, exc.field, str(exc)))
-    if errors:
-        errors.sort(key=lambda e: e.row)
-        raise RowsRefused(errors)
     new = [p.record for p in prepared if p.is_new]
     changed = [p.record for p in prepared if not p.is_new]
     if new:

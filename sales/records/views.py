@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -35,8 +36,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.forms import ImportUploadForm
+from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.spreadsheets import problems_context
+from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.views import attempt, next_url, on_form, submit
 from org.models import Period, Role, User
 from org.permissions import (
@@ -56,7 +59,6 @@ from sales.records.forms import (
     FollowUpForm,
     RecordFilterForm,
     RecordForm,
-    RecordsImportForm,
     credit_formset,
 )
 
@@ -341,13 +343,14 @@ def records_import(request):
         if template == "csv":
             response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
         else:
-            response = HttpResponse(imports.template_xlsx(), content_type=imports.XLSX_CONTENT_TYPE)
+            response = HttpResponse(imports.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="sales-records.{template}"'
         return response
-    errors: list[imports.ImportIssue] = []
+    errors: list[ImportIssue] = []
     status = 200
+    max_bytes = settings.SALES_IMPORT_MAX_BYTES
     if request.method == "POST":
-        form = RecordsImportForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES, max_bytes=max_bytes)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             result = imports.import_records(upload, filename=upload.name, acting_user=request.user)
@@ -361,7 +364,7 @@ def records_import(request):
             errors = result.errors
         status = 400
     else:
-        form = RecordsImportForm()
+        form = ImportUploadForm(max_bytes=max_bytes)
     return render(
         request,
         "sales/records/import.html",

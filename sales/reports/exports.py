@@ -24,9 +24,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from core.spreadsheets import neutralise
+from core.spreadsheets import XLSX_CONTENT_TYPE, neutralise
 from sales.reports import selectors as reports
-from targets.imports import XLSX_CONTENT_TYPE, period_code
+from targets.imports import period_code
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"

@@ -742,7 +742,7 @@ def test_xlsx_template_round_trips(page, client_as, org):
 
 
 def test_parse_date_cell():
-    from org.domain import parse_date_cell
+    from core.imports import parse_date_cell
 
     assert parse_date_cell(None) is None
     assert parse_date_cell("  ") is None
@@ -764,7 +764,8 @@ def test_parse_date_cell():
 
 
 def test_parent_cycles_and_cells():
-    from org.domain import cell_text, is_slug, normalise_header, parent_cycles
+    from core.imports import cell_text, normalise_header
+    from org.domain import is_slug, parent_cycles
 
     assert parent_cycles({"a": None, "b": "a", "c": "b"}) == {}
     assert parent_cycles({"a": "b", "b": "a", "c": "a"}) == {"a": ["a", "b"], "b": ["b", "a"]}

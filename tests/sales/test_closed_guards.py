@@ -20,6 +20,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.errors import DomainError
+from core.imports import RowsRefused
 from org.models import Period
 from sales.models import Customer, MonthTotal, SalesCredit, SalesRecord
 from sales.records import services
@@ -205,7 +206,7 @@ def test_a_sale_whose_collection_is_in_a_closed_month_is_not_cancelled(org, worl
         "the sale can no longer be cancelled; book the return as a negative record",
         lambda: services.record_cancel(record=world["collected"], acting_user=org.department),
     )
-    with pytest.raises(services.RowsRefused) as refused:
+    with pytest.raises(RowsRefused) as refused:
         services.records_bulk_upsert([bulk_row("R-1", status="cancelled")], org.department)
     assert [(e.row, e.field) for e in refused.value.errors] == [(1, "status")]
     assert "can no longer be cancelled" in refused.value.errors[0].message

@@ -11,12 +11,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from core.errors import DomainError
+from core.imports import RowsRefused
 from notifications.models import Notification
 from org.models import Membership
 from sales import tasks
 from sales.feedback import selectors, services
 from sales.models import ProgressReport, SatisfactionResponse
-from sales.records.services import RowsRefused
 from tests.conftest import local_moment
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, set_status

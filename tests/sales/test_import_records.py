@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from core.spreadsheets import XLSX_CONTENT_TYPE
 from org.models import Period
 from sales.models import SalesCredit, SalesRecord
 from sales.records import imports
@@ -147,7 +148,7 @@ def test_the_templates_are_an_empty_file_with_the_columns(client_as, world):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [imports.TEMPLATE_HEADER]
     response = client.get(IMPORT, {"template": "xlsx"})
-    assert response["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[1]] == imports.TEMPLATE_HEADER
     # Filling in the template and importing it works.

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from core.errors import DomainError
+from core.imports import RowsRefused
 from sales import domain
 from sales.models import Customer, FollowUp, SalesRecord
 from sales.records import imports, services
@@ -177,7 +178,7 @@ def test_the_bulk_push_reports_the_row_and_takes_a_confirm_flag(org, world):
             "credits": [{"person": org.salesperson.username, "share_pct": "100"}],
         } | more  # fmt: skip
 
-    with pytest.raises(services.RowsRefused) as refused:
+    with pytest.raises(RowsRefused) as refused:
         services.records_bulk_upsert([row(1), row(2, amount="100")], org.department)
     assert [(e.row, e.field) for e in refused.value.errors] == [(1, "confirm")]
     assert shown(org, org.salesperson) in refused.value.errors[0].message

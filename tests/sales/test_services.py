@@ -8,6 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from core.errors import DomainError
+from core.imports import RowsRefused
 from org.models import Membership
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
 from sales.records import selectors, services
@@ -211,7 +212,7 @@ def test_a_bulk_with_bad_rows_names_each_row_and_field_and_writes_nothing(org, y
         "not a row",
     ]
     before = counts()
-    with pytest.raises(services.RowsRefused) as refused:
+    with pytest.raises(RowsRefused) as refused:
         services.records_bulk_upsert(rows, org.department)
     assert counts() == before
     found = {(e.row, e.field): e.message for e in refused.value.errors}
@@ -367,7 +368,7 @@ def test_a_cancelled_record_pushed_again_stays_cancelled_unless_the_row_says_boo
 
 
 def test_an_unknown_status_is_refused_by_row_and_field(org, year, globex):
-    with pytest.raises(services.RowsRefused) as refused:
+    with pytest.raises(RowsRefused) as refused:
         services.records_bulk_upsert([_pushed(org, status="lost")], org.department)
     assert [(e.row, e.field) for e in refused.value.errors] == [(1, "status")]
     assert not SalesRecord.objects.exists()
@@ -408,7 +409,7 @@ def test_a_bulk_row_dated_in_the_future_is_named(org, year, globex, time_machine
     time_machine.move_to(NOW)
     before = counts()
     rows = [row(1, date="2026-03-20"), row(2, collected_amount="10", collected_on="2026-04-01")]
-    with pytest.raises(services.RowsRefused) as refused:
+    with pytest.raises(RowsRefused) as refused:
         services.records_bulk_upsert(rows, org.department)
     assert [(e.row, e.field) for e in refused.value.errors] == [(1, "date"), (2, "collected_on")]
     assert "the latest date allowed is 2026-03-11" in refused.value.errors[0].message
