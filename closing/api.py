@@ -38,8 +38,8 @@ from core.api import (
     ApiViewSet,
     validated,
 )
+from core.filters import IdFilter
 from core.permissions import require
-from org.filters import IdFilter
 from org.models import Period
 from org.serializers import PeriodSerializer
 

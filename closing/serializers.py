@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from closing.models import CloseRun, CloseStep, JobRun
+from core.serializers import EnumField
 from org.models import Period
-from org.serializers import EnumField, UserRefSerializer, period_kind, period_status
+from org.serializers import UserRefSerializer, period_kind, period_status
 
 
 def run_status(**kwargs):

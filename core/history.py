@@ -154,3 +154,16 @@ def versions(
     found = [version(row, prev, fields=fields, labels=labels, show=show) for row, prev in pairs]
     found.reverse()
     return found
+
+
+# --- writing: who makes the next change, and why -------------------------------------
+
+
+def audit_as(instance, acting_user, reason: str = "") -> None:
+    """Tell simple-history who makes the next change to `instance`, and why.
+
+    Every app's services call this before saving an audited model."""
+    if acting_user is not None and getattr(acting_user, "pk", None):
+        instance._history_user = acting_user
+    if reason:
+        instance._change_reason = reason[:100]

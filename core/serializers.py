@@ -1,6 +1,10 @@
-"""The one shape of an API error, for the schema."""
+"""What every app's serializers share: the one shape of an API error (for the schema),
+enum fields named as their own schema components, non-empty id lists documented as such,
+and related-id fields limited to what the requesting user may see."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from rest_framework import serializers
 
 
@@ -61,3 +65,60 @@ class ErrorSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("An adjustment refused for its period: the first period it may take effect."),
     )
+
+
+class EnumField(serializers.ChoiceField):
+    """A choice field documented as its own named enum component.
+
+    Several models have a `kind` (units, memberships, periods); named components
+    keep the OpenAPI schema free of enum-name collisions without global settings.
+    """
+
+    def __init__(self, choices, *, enum_name: str, **kwargs):
+        self.enum_name = enum_name
+        super().__init__(choices, **kwargs)
+
+
+class EnumFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = EnumField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = build_choice_field(field)
+        schema.pop("x-spec-enum-id", None)
+        component = ResolvedComponent(
+            name=field.enum_name,
+            type=ResolvedComponent.SCHEMA,
+            object=field.enum_name,
+            schema=schema,
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+class NonEmptyListSchema(OpenApiSerializerFieldExtension):
+    """A list of related ids that may not be empty (`allow_empty=False`) says so in the
+    schema (`minItems: 1`); drf-spectacular leaves it out."""
+
+    target_class = "rest_framework.relations.ManyRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_empty and schema.get("type") == "array":
+            schema.setdefault("minItems", 1)
+        return schema
+
+
+class VisibleChoicesMixin:
+    """Limit related-id fields to what the requesting user may see: an unseen id is
+    "does not exist", the same as a missing one."""
+
+    visible = {}  # field name -> function(user) returning the visible queryset
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            for name, visible in self.visible.items():
+                self.fields[name].queryset = visible(request.user)

@@ -153,13 +153,6 @@ def parse_roles(raw: str, known: Iterable[str]) -> tuple[list[str], list[str]]:
 # --- import helpers ---------------------------------------------------------------
 # Pure helpers of the organisation import (org/imports.py); the cells are read by core.imports.
 
-_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-
-
-def is_slug(value: str) -> bool:
-    """Letters, digits, hyphens and underscores only (what a unit code may hold)."""
-    return bool(value) and all(ch in _SLUG_CHARS for ch in value)
-
 
 def parent_cycles(parents: dict[str, str | None]) -> dict[str, list[str]]:
     """Units that would end up inside themselves, each with its loop.

@@ -7,31 +7,14 @@ would tell it exists).
 
 from __future__ import annotations
 
-from django import forms
 from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
 
+from core.filters import IdFilter
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
 from org.selectors_api import today
-
-# The largest id a database may hold (SQLite and PostgreSQL's bigint): a larger number
-# names nothing, and is refused rather than sent to the database (where it overflows).
-MAX_ID = 2**63 - 1
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdFilter(filters.NumberFilter):
-    """An integer id from 1 (NumberFilter would also take 1.5), documented as such."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class UnitFilter(filters.FilterSet):

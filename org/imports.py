@@ -47,6 +47,7 @@ from core.imports import (
     refused_by_database,
 )
 from core.spreadsheets import csv_file, template_workbook
+from core.text import is_slug
 from org import domain, permissions, services
 from org.models import Membership, OrgUnit, Role, RoleAssignment, User
 
@@ -241,7 +242,7 @@ class _Validator:
             if not code:
                 self.add(table, row, "code", _("The unit code is empty."))
                 ok = False
-            elif not domain.is_slug(code) or len(code) > 40:
+            elif not is_slug(code) or len(code) > 40:
                 self.add(
                     table,
                     row,

@@ -16,21 +16,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.history import audit_as
 from core.imports import chunks
 from org import domain
 from org.models import FiscalYear, Membership, OrgUnit, Period, Role, RoleAssignment, User
 from org.permissions import active_on_q
-
-
-def audit_as(instance, acting_user, reason: str = "") -> None:
-    """Tell simple-history who makes the next change to `instance`, and why.
-
-    Every app's services call this before saving an audited model."""
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        instance._history_user = acting_user
-    if reason:
-        instance._change_reason = reason[:100]
-
 
 # --- people and roles ----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from org.filters import IdFilter
+from core.filters import IdFilter
 from org.models import Period
 from targets.models import Adjustment, Metric, SalesPlan, Target
 

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import EnumField
 from org.models import FiscalYear, Period
-from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer, period_kind
+from org.serializers import UnitRefSerializer, UserRefSerializer, period_kind
 from targets.models import (
     Adjustment,
     Metric,

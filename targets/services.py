@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.history import audit_as
 from core.permissions import require
+from core.text import is_slug
 from notifications.services import notify
-from org.domain import is_slug
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
-from org.services import audit_as
 from targets import cascade_planner, domain, permissions, selectors
 from targets.models import (
     MAX_PACE_LAG_DAYS,

@@ -53,8 +53,8 @@ from appraisal.cycles.serializers import (
 )
 from appraisal.models import Appraisal, Cycle
 from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, validated
+from core.filters import IdFilter
 from core.permissions import require
-from org.filters import IdFilter
 from org.models import OrgUnit
 
 # --- cycles ------------------------------------------------------------------------------------

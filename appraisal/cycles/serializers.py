@@ -22,8 +22,9 @@ from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import Appraisal, AppraisalTemplate, Cycle
 from appraisal.template import domain
 from core.errors import DomainError
+from core.serializers import EnumField
 from org.models import OrgUnit, Period
-from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer
+from org.serializers import UnitRefSerializer, UserRefSerializer
 from targets.serializers import PeriodRefSerializer
 
 

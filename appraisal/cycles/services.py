@@ -46,12 +46,12 @@ from appraisal.models import (
 )
 from appraisal.template import domain
 from core.errors import DomainError
+from core.history import audit_as
 from core.permissions import require
 from notifications.models import Notification
 from notifications.services import notify
 from org.models import Membership, Period, Role, User
 from org.permissions import active_on_q, is_department, subtree_q
-from org.services import audit_as
 from salesperf.celery import app as celery_app
 
 Status = Appraisal.Status

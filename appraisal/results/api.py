@@ -27,9 +27,10 @@ from appraisal.models import Appraisal, AppraisalTemplate
 from appraisal.results import exports
 from core.api import FORBIDDEN, INVALID, ApiViewSet
 from core.permissions import require
+from core.serializers import EnumField
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
-from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer
+from org.serializers import UnitRefSerializer, UserRefSerializer
 from targets.serializers import PeriodRefSerializer
 
 FILE_FORMATS = [("csv", "CSV"), ("xlsx", "XLSX")]

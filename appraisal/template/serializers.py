@@ -21,8 +21,9 @@ from rest_framework import serializers
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
 from appraisal.template import domain
 from core.errors import DomainError
+from core.serializers import EnumField
 from org.models import OrgUnit, Period
-from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer, period_kind
+from org.serializers import UnitRefSerializer, UserRefSerializer, period_kind
 from targets.models import Metric
 from targets.serializers import MetricRefSerializer, PeriodRefSerializer
 

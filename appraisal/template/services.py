@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
 from appraisal.template import domain, selectors
 from core.errors import DomainError
+from core.history import audit_as
+from core.text import is_slug
 from notifications.services import notify
-from org.domain import is_slug
 from org.models import Membership, OrgUnit, Period, Role
 from org.permissions import subtree_q
-from org.services import audit_as
 from targets.models import Metric
 
 TEMPLATE_FIELDS = ("name", "name_zh", "description", "period_kind", "applies_from", "units")

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import EnumField
 from org.models import Period
-from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer
+from org.serializers import UnitRefSerializer, UserRefSerializer
 from sales import domain
 from targets.serializers import (
     PeriodRefSerializer,

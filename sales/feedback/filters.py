@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from org.filters import IdFilter
+from core.filters import IdFilter
 from org.models import Membership, OrgUnit
 from sales.models import ProgressReport, SatisfactionResponse
 

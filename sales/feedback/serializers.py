@@ -14,7 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from org.serializers import EnumField, UserRefSerializer
+from core.serializers import EnumField
+from org.serializers import UserRefSerializer
 from sales.feedback import domain
 from sales.feedback.selectors import report_period, state_of
 from sales.models import Customer, ProgressReport, SatisfactionResponse

@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.history import audit_as
 from core.imports import check_rows
 from core.permissions import require
 from notifications.models import Notification
 from notifications.services import notify
 from org.models import Period, Role, RoleAssignment, User
-from org.services import audit_as
 from sales.feedback import domain, permissions, selectors
 from sales.models import Customer, ProgressReport, SatisfactionResponse
 

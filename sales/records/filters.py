@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from org.filters import IdFilter
+from core.filters import IdFilter
 from org.models import OrgUnit, Period
 from sales.models import (
     Contact,

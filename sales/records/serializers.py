@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import EnumField, VisibleChoicesMixin
 from org.models import User
 from org.permissions import visible_people
-from org.serializers import EnumField, UnitRefSerializer, UserRefSerializer, VisibleChoicesMixin
+from org.serializers import UnitRefSerializer, UserRefSerializer
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
 from sales.records.permissions import visible_customers
 from targets.serializers import PeriodRefSerializer, typed_value

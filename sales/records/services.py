@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import DomainError
+from core.history import audit_as
 from core.imports import check_rows
 from org.models import Membership, Period, User
-from org.services import audit_as
 from sales import domain
 from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.serializers import EnumField
 from org.models import OrgUnit, Period
-from org.serializers import EnumField, UnitRefSerializer
+from org.serializers import UnitRefSerializer
 from sales.reports import permissions as report_permissions
 from sales.reports import selectors as reports
 from targets.models import Metric

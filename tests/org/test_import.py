@@ -765,7 +765,8 @@ def test_parse_date_cell():
 
 def test_parent_cycles_and_cells():
     from core.imports import cell_text, normalise_header
-    from org.domain import is_slug, parent_cycles
+    from core.text import is_slug
+    from org.domain import parent_cycles
 
     assert parent_cycles({"a": None, "b": "a", "c": "b"}) == {}
     assert parent_cycles({"a": "b", "b": "a", "c": "a"}) == {"a": ["a", "b"], "b": ["b", "a"]}
