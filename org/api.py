@@ -1,7 +1,7 @@
 """The organisation part of the REST API under /api/v1/.
 
 Thin views: `org.permissions` decides who sees and does what (a hidden object
-answers 404, a visible one with a forbidden action 403), `org.selectors_api`
+answers 404, a visible one with a forbidden action 403), `org.selectors`
 reads, `org.services` writes (a broken rule, `DomainError`, answers 400 with
 its message), and every endpoint has explicit input and output serializers.
 
@@ -34,7 +34,7 @@ from core.api import (
 )
 from core.permissions import require
 from core.serializers import ErrorSerializer
-from org import permissions, selectors_api, services
+from org import permissions, selectors, services
 from org.filters import MembershipFilter, PeriodFilter, PersonFilter, UnitFilter
 from org.serializers import (
     FiscalYearCreateSerializer,
@@ -62,7 +62,7 @@ class MeView(APIView):
     @extend_schema(tags=["me"], responses={200: MeSerializer})
     def get(self, request):
         user = request.user
-        memberships = selectors_api.current_memberships_of(user)
+        memberships = selectors.current_memberships_of(user)
         return Response(
             MeSerializer(
                 user, context={"request": request, "current_memberships": memberships}
@@ -86,7 +86,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     ordering = ["path"]
 
     def get_queryset(self):
-        return selectors_api.units_for_api(self.request.user)
+        return selectors.units_for_api(self.request.user)
 
     def _fresh(self, pk):
         return self.output(self.get_queryset().get(pk=pk))
@@ -140,7 +140,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     ordering = ["username"]
 
     def get_queryset(self):
-        return selectors_api.people_for_api(self.request.user)
+        return selectors.people_for_api(self.request.user)
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -158,10 +158,10 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     ordering = ["user__username", "start_date", "pk"]
 
     def get_queryset(self):
-        return selectors_api.memberships_for_api(self.request.user)
+        return selectors.memberships_for_api(self.request.user)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": selectors_api.today()}
+        return {**super().get_serializer_context(), "today": selectors.today()}
 
     @extend_schema(
         request=MembershipCreateSerializer,
@@ -208,7 +208,7 @@ class FiscalYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     ordering = ["-start_date"]
 
     def get_queryset(self):
-        return selectors_api.fiscal_years_for_api()
+        return selectors.fiscal_years_for_api()
 
     @extend_schema(
         request=FiscalYearCreateSerializer,
@@ -240,7 +240,7 @@ class PeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     ordering = ["start_date", "-end_date", "pk"]
 
     def get_queryset(self):
-        return selectors_api.periods_for_api()
+        return selectors.periods_for_api()
 
     @extend_schema(
         request=None,

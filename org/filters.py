@@ -14,7 +14,7 @@ from django_filters import rest_framework as filters
 from core.filters import IdFilter
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
-from org.selectors_api import today
+from org.selectors import today
 
 
 class UnitFilter(filters.FilterSet):

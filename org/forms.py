@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ImportUploadForm
+from org import imports
 from org.audit import AUDITED
 from org.models import Membership, OrgUnit, Role
 
@@ -65,3 +67,23 @@ class AuditFilterForm(forms.Form):
         self.fields["model"].choices = [("", _("Everything"))] + [
             (key, label) for key, (_model, label) in AUDITED.items()
         ]
+
+
+class OrgImportForm(ImportUploadForm):
+    """The file, and what a CSV file (or a workbook's single sheet) holds."""
+
+    kind = forms.ChoiceField(
+        label=_("The file contains"),
+        choices=[
+            ("", _("(workbook: taken from the sheet names)")),
+            *imports.KIND_CHOICES,
+        ],
+        required=False,
+        help_text=_(
+            "Needed for a CSV file, and for a workbook with a single sheet that is not named "
+            "units, users or memberships."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, help_text=_("A CSV file (UTF-8) or an XLSX workbook."), **kwargs)

@@ -1,6 +1,6 @@
 """Input and output serializers of the organisation API (/api/v1/).
 
-Output serializers only read: they expect the querysets of `org.selectors_api`
+Output serializers only read: they expect the querysets of `org.selectors`
 (related rows already joined or prefetched) so a page costs a fixed number of
 queries. Input serializers only validate: the views hand the cleaned data to
 `org.services`.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from org import views, views_import
+from org import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,15 +14,15 @@ urlpatterns = [
         name="person-add-membership",
     ),
     path("org/memberships/<int:pk>/end/", views.membership_end, name="membership-end"),
-    path("org/import/", views_import.org_import, name="org-import"),
+    path("org/import/", views.org_import, name="org-import"),
     path(
         "org/import/template/<str:kind>.csv",
-        views_import.org_import_template,
+        views.org_import_template,
         name="org-import-template",
     ),
     path(
         "org/import/template.xlsx",
-        views_import.org_import_template_xlsx,
+        views.org_import_template_xlsx,
         name="org-import-template-xlsx",
     ),
     path("periods/", views.periods, name="periods"),

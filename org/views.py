@@ -5,20 +5,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.imports import ImportIssue, problems_context
 from core.permissions import require
+from core.spreadsheets import XLSX_CONTENT_TYPE
+from core.uploads import human_size
 from core.views import perform, submit
-from org import audit, permissions, selectors, services
+from org import audit, imports, permissions, selectors, services
 from org.forms import (
     AuditFilterForm,
     FiscalYearForm,
     MembershipEndForm,
     MembershipForm,
+    OrgImportForm,
     PeopleFilterForm,
 )
 
@@ -188,3 +193,71 @@ def audit_log(request):
         "org/audit_log.html",
         {"form": form, "entries": entries, "next_query": next_query},
     )
+
+
+# --- the organisation import and its template files (department and administrators) ---
+
+
+def _summary(filename: str, counts: dict[str, dict[str, int]]) -> str:
+    parts = [
+        _("%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+        % {"kind": imports.KIND_LABELS[kind], **counts[kind]}
+        for kind in imports.KINDS
+        if kind in counts
+    ]
+    return _("Imported %(file)s. %(counts)s.") % {"file": filename, "counts": "; ".join(parts)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_import(request):
+    require(permissions.can_manage_organisation(request.user))
+    errors: list[ImportIssue] = []
+    if request.method == "POST":
+        form = OrgImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = imports.import_organisation(
+                upload,
+                filename=upload.name,
+                kind=form.cleaned_data["kind"] or None,
+                acting_user=request.user,
+            )
+            if result.ok:
+                messages.success(request, _summary(upload.name, result.counts))
+                return redirect("org-import")
+            errors = result.errors
+    else:
+        form = OrgImportForm()
+    context = {
+        "form": form,
+        **problems_context(errors, sheets=True),
+        "tables": [
+            {"kind": kind, "label": imports.KIND_LABELS[kind], "columns": imports.COLUMNS[kind]}
+            for kind in imports.KINDS
+        ],
+        "max_size": human_size(settings.ORG_IMPORT_MAX_BYTES),
+    }
+    return render(request, "org/import.html", context)
+
+
+@login_required
+@require_GET
+def org_import_template(request, kind: str):
+    """A CSV file with the header row of one kind of table."""
+    require(permissions.can_manage_organisation(request.user))
+    if kind not in imports.KINDS:
+        raise Http404
+    response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def org_import_template_xlsx(request):
+    """A workbook with one sheet per kind of table, each with its header row."""
+    require(permissions.can_manage_organisation(request.user))
+    response = HttpResponse(imports.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="organisation-import.xlsx"'
+    return response
