@@ -11,10 +11,12 @@ from notifications import api as notifications_api
 from org import api as org_api
 from sales import api as sales_api
 from targets import api as targets_api
+from targets.plans import api as plans_api
 
 router = DefaultRouter()
 org_api.register(router)
 targets_api.register(router)
+plans_api.register(router)
 notifications_api.register(router)
 sales_api.register(router)
 appraisal_api.register(router)

@@ -41,10 +41,9 @@ from core.api import (
 from core.permissions import require
 from org import permissions as org_permissions
 from targets import cascade_planner, permissions, selectors, services
-from targets.filters import AdjustmentFilter, MetricFilter, SalesPlanFilter, TargetFilter
+from targets.filters import AdjustmentFilter, MetricFilter, TargetFilter
 from targets.models import (
     Metric,
-    SalesPlan,
     SeasonalityProfile,
     Target,
 )
@@ -59,13 +58,10 @@ from targets.serializers import (
     MetricSerializer,
     MetricWriteSerializer,
     PlannedTargetSerializer,
-    PlanReviewSerializer,
     PublicationProblemsSerializer,
     PublicationRefusedSerializer,
     PublishedSerializer,
     PublishSerializer,
-    SalesPlanSerializer,
-    SalesPlanWriteSerializer,
     SeasonalityProfileSerializer,
     SeasonalityProfileWriteSerializer,
     TargetSerializer,
@@ -518,88 +514,6 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 # --- personal sales plans --------------------------------------------------------------------
 
 
-def may_review(user, plan: SalesPlan) -> bool:
-    """`can_review_plan` apart from the plan's state (which is the service's 400)."""
-    if plan.status == SalesPlan.Status.SUBMITTED:
-        return permissions.can_review_plan(user, plan)
-    probe = SalesPlan(pk=plan.pk, person=plan.person, period=plan.period)
-    probe.status = SalesPlan.Status.SUBMITTED
-    return permissions.can_review_plan(user, probe)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "Personal sales plans you may see (your own; a supervisor also their people's; "
-            "the department all), each with its versions, newest first."
-        )
-    ),
-    retrieve=extend_schema(responses={200: SalesPlanSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["sales plans"])
-class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    serializer_class = SalesPlanSerializer
-    filterset_class = SalesPlanFilter
-    ordering_fields = ["updated_at", "period__start_date", "status"]
-    ordering = ["-period__start_date", "person__username", "pk"]
-
-    def get_queryset(self):
-        return selectors.plans_for_api(self.request.user)
-
-    def _fresh(self, pk):
-        return self.output(selectors.plans_for_api(self.request.user).get(pk=pk))
-
-    def _plan(self, pk) -> SalesPlan:
-        return permissions.plan_for_user(self.request.user, pk)
-
-    @extend_schema(
-        request=SalesPlanWriteSerializer,
-        responses={200: SalesPlanSerializer, 400: INVALID},
-        description=_(
-            "Write your own plan for a period: creates it, or rewrites its working version "
-            "(after a return, a new version; reviewed versions are kept)."
-        ),
-    )
-    def create(self, request):
-        data = validated(SalesPlanWriteSerializer, request)
-        plan = services.plan_save(person=request.user, acting_user=request.user, **data)
-        return Response(self._fresh(plan.pk))
-
-    @extend_schema(
-        request=None,
-        responses={200: SalesPlanSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
-        description=_("Submit your own draft plan to your supervisor."),
-    )
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        plan = self._plan(pk)
-        # Only the author submits; the plan's state is the service's to check.
-        require(plan.person_id == request.user.pk)
-        services.plan_submit(plan=plan, acting_user=request.user)
-        return Response(self._fresh(plan.pk))
-
-    @extend_schema(
-        request=PlanReviewSerializer,
-        responses={200: SalesPlanSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
-        description=_(
-            "Approve or return (with a comment) a submitted plan: the person's supervisor "
-            "or the department, never its author."
-        ),
-    )
-    @action(detail=True, methods=["post"])
-    def review(self, request, pk=None):
-        plan = self._plan(pk)
-        require(may_review(request.user, plan))
-        data = validated(PlanReviewSerializer, request)
-        services.plan_review(
-            plan=plan,
-            approve=data["approve"],
-            comment=data["comment"],
-            acting_user=request.user,
-        )
-        return Response(self._fresh(plan.pk))
-
-
 # --- the tolerance band --------------------------------------------------------------------
 
 
@@ -653,4 +567,3 @@ def register(router) -> None:
     )
     router.register("targets", TargetViewSet, basename="api-target")
     router.register("adjustments", AdjustmentViewSet, basename="api-adjustment")
-    router.register("plans", SalesPlanViewSet, basename="api-plan")

@@ -20,6 +20,7 @@ from org import demo as org_demo
 from org.models import FiscalYear, OrgUnit, Period, User
 from targets import services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
+from targets.plans import services as plan_services
 
 DEPARTMENT = "dept.zhou"
 
@@ -248,7 +249,7 @@ def _plans(*, year: Period, today: datetime.date) -> int:
         pipeline = {str(m.pk): str(Decimal(180000 + 60000 * i)) for i, m in enumerate(months)}
 
         def save(key_accounts: str, actions: str, person=person, pipeline=pipeline):
-            return services.plan_save(
+            return plan_services.plan_save(
                 person=person,
                 period=quarter,
                 key_accounts=key_accounts,
@@ -264,13 +265,13 @@ def _plans(*, year: Period, today: datetime.date) -> int:
             "Site visits in the first month; product demo with the application engineer; "
             "quotation before the quarter's last month.",
         )
-        plan = services.plan_submit(plan=plan, acting_user=person)
+        plan = plan_services.plan_submit(plan=plan, acting_user=person)
         if outcome == "approved":
-            services.plan_review(
+            plan_services.plan_review(
                 plan=plan, approve=True, comment="Good plan.", acting_user=supervisor
             )
         elif outcome == "returned":
-            plan = services.plan_review(
+            plan = plan_services.plan_review(
                 plan=plan,
                 approve=False,
                 comment="Add the university hospital tender and a date for each step.",
@@ -280,8 +281,8 @@ def _plans(*, year: Period, today: datetime.date) -> int:
                 "Provincial People's Hospital; City CDC; Zhejiang University Hospital tender.",
                 "Visits in week 2; demo in week 5; tender documents by week 8.",
             )
-            plan = services.plan_submit(plan=plan, acting_user=person)
-            services.plan_review(
+            plan = plan_services.plan_submit(plan=plan, acting_user=person)
+            plan_services.plan_review(
                 plan=plan,
                 approve=False,
                 comment="The pipeline for the last month looks too high: explain it.",

@@ -12,7 +12,7 @@ from django_filters import rest_framework as filters
 
 from core.filters import IdFilter
 from org.models import Period
-from targets.models import Adjustment, Metric, SalesPlan, Target
+from targets.models import Adjustment, Metric, Target
 
 
 class MetricFilter(filters.FilterSet):
@@ -64,13 +64,3 @@ class AdjustmentFilter(filters.FilterSet):
     class Meta:
         model = Adjustment
         fields = ["target", "status", "kind"]
-
-
-class SalesPlanFilter(filters.FilterSet):
-    person = IdFilter(field_name="person_id", label=_("person id"))
-    period = IdFilter(field_name="period_id", label=_("period id"))
-    status = filters.ChoiceFilter(choices=SalesPlan.Status.choices, label=_("status"))
-
-    class Meta:
-        model = SalesPlan
-        fields = ["person", "period", "status"]

@@ -16,7 +16,7 @@ from django.http import Http404
 
 from org import permissions as org_permissions
 from org.permissions import is_department, led_unit_paths, subtree_q
-from targets.models import Adjustment, SalesPlan, Target
+from targets.models import Adjustment, Target
 
 
 def can_manage_targets(user) -> bool:
@@ -111,55 +111,6 @@ def can_request_adjustment(user, target: Target) -> bool:
 
 def visible_adjustments(user) -> QuerySet[Adjustment]:
     return Adjustment.objects.filter(target__in=visible_targets(user))
-
-
-def visible_plans(user) -> QuerySet[SalesPlan]:
-    if not user.is_authenticated:
-        return SalesPlan.objects.none()
-    if is_department(user):
-        return SalesPlan.objects.all()
-    condition = Q(person=user)
-    paths = led_unit_paths(user)
-    if paths:
-        from org.models import Membership
-
-        # The people who were members of a led unit during the plan's period.
-        led_member = Membership.objects.filter(
-            subtree_q(paths, "unit__path"),
-            kind=Membership.Kind.MEMBER,
-            user_id=OuterRef("person_id"),
-            start_date__lte=OuterRef("period__end_date"),
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__start_date")))
-        condition |= Q(Exists(led_member))
-    return SalesPlan.objects.filter(condition)
-
-
-def plan_for_user(user, pk) -> SalesPlan:
-    try:
-        return visible_plans(user).select_related("person", "period__fiscal_year").get(pk=pk)
-    except (SalesPlan.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
-def is_plan_author(user, person) -> bool:
-    """A plan is written and submitted by its salesperson only."""
-    return user is not None and user.is_authenticated and user.pk == person.pk
-
-
-def can_write_plan(user, plan: SalesPlan) -> bool:
-    return plan.person_id == user.pk and plan.status in (
-        SalesPlan.Status.DRAFT,
-        SalesPlan.Status.RETURNED,
-    )
-
-
-def can_review_plan(user, plan: SalesPlan) -> bool:
-    """The person's supervisor (or one above), never the author; or the department."""
-    if plan.person_id == user.pk or plan.status != SalesPlan.Status.SUBMITTED:
-        return False
-    if can_manage_targets(user):
-        return True
-    return bool(led_unit_paths(user)) and visible_plans(user).filter(pk=plan.pk).exists()
 
 
 def can_submit_allocation(user, target: Target) -> bool:

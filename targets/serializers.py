@@ -23,7 +23,6 @@ from targets.models import (
     Adjustment,
     Metric,
     SalesPlan,
-    SalesPlanVersion,
     SeasonalityProfile,
     Target,
     ToleranceBand,
@@ -503,69 +502,6 @@ class AdjustmentDecisionSerializer(serializers.Serializer):
 
 
 # --- personal sales plans ----------------------------------------------------------------------
-
-
-class SalesPlanVersionSerializer(serializers.ModelSerializer):
-    pipeline = serializers.DictField(
-        child=serializers.CharField(),
-        read_only=True,
-        help_text=_("Expected pipeline by month: {month period id: amount}."),
-    )
-    created_by = UserRefSerializer(read_only=True)
-    reviewed_by = UserRefSerializer(read_only=True, allow_null=True)
-    decision = plan_decision(read_only=True)
-
-    class Meta:
-        model = SalesPlanVersion
-        fields = [
-            "number",
-            "key_accounts",
-            "actions",
-            "pipeline",
-            "resources",
-            "created_by",
-            "created_at",
-            "submitted_at",
-            "reviewed_by",
-            "reviewed_at",
-            "decision",
-            "review_comment",
-        ]
-        read_only_fields = fields
-
-
-class SalesPlanSerializer(serializers.ModelSerializer):
-    person = UserRefSerializer(read_only=True)
-    period = PeriodRefSerializer(read_only=True)
-    status = plan_status(read_only=True)
-    versions = SalesPlanVersionSerializer(
-        many=True, read_only=True, help_text=_("Newest first; earlier versions are kept.")
-    )
-
-    class Meta:
-        model = SalesPlan
-        fields = ["id", "person", "period", "status", "created_at", "updated_at", "versions"]
-        read_only_fields = fields
-
-
-class SalesPlanWriteSerializer(serializers.Serializer):
-    period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all(), label=_("period"))
-    key_accounts = serializers.CharField(allow_blank=True, label=_("key accounts"))
-    actions = serializers.CharField(allow_blank=True, label=_("actions"))
-    pipeline = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, allow_null=True),
-        required=False,
-        default=dict,
-        label=_("expected pipeline by month"),
-        help_text=_("{month period id: amount} for months within the plan's period."),
-    )
-    resources = serializers.CharField(
-        required=False, allow_blank=True, default="", label=_("resources needed")
-    )
-
-
-class PlanReviewSerializer(DecisionSerializer):
-    pass
 
 
 class ToleranceBandSerializer(serializers.ModelSerializer):

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from targets import views_mine, views_plans, views_workspace
+from targets import views_mine, views_workspace
+from targets.plans import views as views_plans
 
 app_name = "targets"
 

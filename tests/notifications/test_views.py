@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notify
-from targets import services as target_services
+from targets.plans import services as plan_services
 from tests.targets.helpers_mine import publish_targets
 
 PARAMS = {"metric": "Revenue", "period": "FY2026", "value": "100.00", "unit": ""}
@@ -138,7 +138,7 @@ def test_a_submitted_plan_is_listed_to_the_supervisor_only(
     data = publish_targets(org)
     quarter = data.fy.quarters[0]
     with django_capture_on_commit_callbacks(execute=True):
-        plan = target_services.plan_save(
+        plan = plan_services.plan_save(
             person=org.salesperson,
             period=quarter,
             key_accounts="A",
@@ -146,7 +146,7 @@ def test_a_submitted_plan_is_listed_to_the_supervisor_only(
             pipeline={},
             acting_user=org.salesperson,
         )
-        target_services.plan_submit(plan=plan, acting_user=org.salesperson)
+        plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
     text = f"submitted a sales plan for {quarter.label}"
     assert text in client_as("supervisor").get(reverse("notifications:list")).content.decode()
     for persona in ("salesperson", "teammate", "other_supervisor", "hr"):

@@ -12,6 +12,7 @@ from org import services as org_services
 from org.models import Period
 from targets import services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
+from targets.plans import services as plan_services
 from tests.api_errors import field_errors
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -1236,7 +1237,7 @@ def test_a_bad_plan_is_refused_and_nothing_is_written(api_as, world, overrides, 
 
 @pytest.fixture
 def sams_plan(world, org):
-    plan = services.plan_save(
+    plan = plan_services.plan_save(
         person=org.salesperson,
         period=world.year,
         key_accounts="Acme",
@@ -1244,7 +1245,7 @@ def sams_plan(world, org):
         pipeline={},
         acting_user=org.salesperson,
     )
-    return services.plan_submit(plan=plan, acting_user=org.salesperson)
+    return plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
 
 
 PLANS_VISIBLE = {
@@ -1292,7 +1293,7 @@ def test_an_approved_plan_cannot_be_reviewed_again(api_as, sams_plan):
 
 @pytest.mark.parametrize(("persona", "status"), [("supervisor", 403), ("teammate", 404)])
 def test_only_the_author_submits_a_plan(api_as, world, org, persona, status):
-    plan = services.plan_save(
+    plan = plan_services.plan_save(
         person=org.salesperson,
         period=world.year,
         key_accounts="Acme",

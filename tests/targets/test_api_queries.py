@@ -13,6 +13,7 @@ from notifications.services import notify
 from org.models import Membership
 from targets import services
 from targets.models import SalesPlan, Target
+from targets.plans import services as plan_services
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.targets import test_api
 from tests.targets.test_api import period_of
@@ -36,7 +37,7 @@ def busy(org, world):
         effective_period=period_of(world.fy, "month", 4),
         acting_user=org.department,
     )
-    plan = services.plan_save(
+    plan = plan_services.plan_save(
         person=org.salesperson,
         period=world.year,
         key_accounts="Acme",
@@ -44,7 +45,7 @@ def busy(org, world):
         pipeline={str(period_of(world.fy, "month", 1).pk): "10"},
         acting_user=org.salesperson,
     )
-    services.plan_submit(plan=plan, acting_user=org.salesperson)
+    plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
     notify(recipient_ids=[org.salesperson.pk], kind="plan_approved", params={"period": "FY"})
     january = period_of(world.fy, "month", 1)
     for person, team in [
@@ -105,7 +106,7 @@ def grow(org, world, teams: int = 10, people_per_team: int = 4) -> None:
                 effective_period=months[6],
                 acting_user=org.department,
             )
-            plan = services.plan_save(
+            plan = plan_services.plan_save(
                 person=person,
                 period=world.year,
                 key_accounts="Accounts",
@@ -113,11 +114,11 @@ def grow(org, world, teams: int = 10, people_per_team: int = 4) -> None:
                 pipeline={str(months[0].pk): "5"},
                 acting_user=person,
             )
-            services.plan_submit(plan=plan, acting_user=person)
-            services.plan_review(
+            plan_services.plan_submit(plan=plan, acting_user=person)
+            plan_services.plan_review(
                 plan=plan, approve=False, comment="More", acting_user=org.department
             )
-            services.plan_save(
+            plan_services.plan_save(
                 person=person,
                 period=world.year,
                 key_accounts="Accounts 2",

@@ -11,6 +11,8 @@ from django.http import Http404
 from org.models import Membership
 from targets import permissions, services
 from targets.models import Metric, Target
+from targets.plans import permissions as plan_permissions
+from targets.plans import services as plan_services
 from tests.targets.helpers_core import make_metric, make_year
 
 
@@ -221,7 +223,7 @@ def plans(org, world):
     fy, *_ = world
 
     def write(person):
-        plan = services.plan_save(
+        plan = plan_services.plan_save(
             person=person,
             period=fy.quarters[0],
             key_accounts="A hospital",
@@ -229,7 +231,7 @@ def plans(org, world):
             pipeline={},
             acting_user=person,
         )
-        return services.plan_submit(plan=plan, acting_user=person)
+        return plan_services.plan_submit(plan=plan, acting_user=person)
 
     return {"sam": write(org.salesperson), "sue": write(org.supervisor), "fy": fy}
 
@@ -248,7 +250,8 @@ def plans(org, world):
 )
 def test_who_sees_a_salespersons_plan(org, plans, persona, sees):
     assert (
-        permissions.visible_plans(getattr(org, persona)).filter(pk=plans["sam"].pk).exists() is sees
+        plan_permissions.visible_plans(getattr(org, persona)).filter(pk=plans["sam"].pk).exists()
+        is sees
     )
 
 
@@ -257,7 +260,7 @@ def test_a_supervisor_does_not_see_the_plan_of_someone_who_had_left_their_team(o
         end_date=datetime.date(2025, 12, 31)
     )
     fy = plans["fy"]
-    plan = services.plan_save(
+    plan = plan_services.plan_save(
         person=org.teammate,
         period=fy.quarters[0],
         key_accounts="x",
@@ -265,8 +268,8 @@ def test_a_supervisor_does_not_see_the_plan_of_someone_who_had_left_their_team(o
         pipeline={},
         acting_user=org.teammate,
     )
-    assert not permissions.visible_plans(org.supervisor).filter(pk=plan.pk).exists()
-    assert permissions.visible_plans(org.teammate).filter(pk=plan.pk).exists()
+    assert not plan_permissions.visible_plans(org.supervisor).filter(pk=plan.pk).exists()
+    assert plan_permissions.visible_plans(org.teammate).filter(pk=plan.pk).exists()
 
 
 @pytest.mark.parametrize(
@@ -282,18 +285,18 @@ def test_a_supervisor_does_not_see_the_plan_of_someone_who_had_left_their_team(o
     ],
 )
 def test_who_reviews_a_submitted_plan(org, plans, persona, may):
-    assert permissions.can_review_plan(getattr(org, persona), plans["sam"]) is may
+    assert plan_permissions.can_review_plan(getattr(org, persona), plans["sam"]) is may
 
 
 def test_nobody_may_review_their_own_plan_but_the_one_above_may(org, plans):
-    assert not permissions.can_review_plan(org.supervisor, plans["sue"])
-    assert permissions.can_review_plan(org.regional, plans["sue"])
+    assert not plan_permissions.can_review_plan(org.supervisor, plans["sue"])
+    assert plan_permissions.can_review_plan(org.regional, plans["sue"])
 
 
 def test_a_plan_that_is_not_submitted_is_not_reviewed_and_only_its_author_writes_it(org, plans):
-    plan = services.plan_review(
+    plan = plan_services.plan_review(
         plan=plans["sam"], approve=False, comment="more", acting_user=org.supervisor
     )
-    assert not permissions.can_review_plan(org.supervisor, plan)
-    assert permissions.can_write_plan(org.salesperson, plan)
-    assert not permissions.can_write_plan(org.supervisor, plan)
+    assert not plan_permissions.can_review_plan(org.supervisor, plan)
+    assert plan_permissions.can_write_plan(org.salesperson, plan)
+    assert not plan_permissions.can_write_plan(org.supervisor, plan)

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from notifications.models import Notification
-from targets import services
 from targets.models import SalesPlan, SalesPlanVersion
+from targets.plans import services as plan_services
 from tests.conftest import PERSONAS
 from tests.factories import MembershipFactory, UserFactory
 from tests.targets.helpers_mine import publish_targets
@@ -286,7 +286,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
     for n in range(people):
         person = UserFactory(username=f"seller-{n}", roles=["salesperson"])
         MembershipFactory(user=person, unit=org.team)
-        plan = services.plan_save(
+        plan = plan_services.plan_save(
             person=person,
             period=quarter,
             key_accounts="A",
@@ -294,7 +294,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
             pipeline={},
             acting_user=person,
         )
-        services.plan_submit(plan=plan, acting_user=person)
+        plan_services.plan_submit(plan=plan, acting_user=person)
     for persona in ("supervisor", "department", "salesperson"):
         client = client_as(persona)
         with django_assert_max_num_queries(12):
@@ -306,7 +306,7 @@ def test_the_plan_page_runs_a_fixed_number_of_queries(
     client_as, org, quarter, django_assert_max_num_queries, rounds
 ):
     for n in range(rounds):
-        plan = services.plan_save(
+        plan = plan_services.plan_save(
             person=org.salesperson,
             period=quarter,
             key_accounts=f"A{n}",
@@ -314,8 +314,10 @@ def test_the_plan_page_runs_a_fixed_number_of_queries(
             pipeline={},
             acting_user=org.salesperson,
         )
-        services.plan_submit(plan=plan, acting_user=org.salesperson)
-        services.plan_review(plan=plan, approve=False, comment="again", acting_user=org.supervisor)
+        plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
+        plan_services.plan_review(
+            plan=plan, approve=False, comment="again", acting_user=org.supervisor
+        )
     client = client_as("supervisor")
     with django_assert_max_num_queries(14):
         response = client.get(reverse("targets:plan", args=[plan.pk]))

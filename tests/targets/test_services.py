@@ -13,6 +13,7 @@ from org.models import Membership
 from org.services import membership_create, person_move_team
 from targets import cascade_planner, services
 from targets.models import Adjustment, SalesPlan, SalesPlanVersion, Target
+from targets.plans import services as plan_services
 from tests.factories import UserFactory
 from tests.targets.helpers_core import (
     SEASON,
@@ -1057,7 +1058,7 @@ def test_a_target_in_quarters_only_changes_no_quarter_holding_a_closed_month(org
 
 def _save(org, fy, person=None, **kw):
     person = person or org.salesperson
-    return services.plan_save(
+    return plan_services.plan_save(
         person=person,
         period=kw.pop("period", fy.quarters[0]),
         key_accounts=kw.pop("key_accounts", "Shanghai General Hospital"),
@@ -1115,26 +1116,26 @@ def test_submitting_a_plan_notifies_the_supervisor_and_freezes_it(
 ):
     plan = _save(org, fy)
     with pytest.raises(PermissionDenied):
-        services.plan_submit(plan=plan, acting_user=org.supervisor)
+        plan_services.plan_submit(plan=plan, acting_user=org.supervisor)
     with django_capture_on_commit_callbacks(execute=True):
-        plan = services.plan_submit(plan=plan, acting_user=org.salesperson)
+        plan = plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
     assert plan.status == SalesPlan.Status.SUBMITTED
     note = Notification.objects.get(kind="plan_submitted")
     assert note.recipient == org.supervisor and note.url.endswith(f"/plans/{plan.pk}/")
     with pytest.raises(DomainError, match="cannot be edited now"):
         _save(org, fy)
     with pytest.raises(DomainError, match="Only a draft plan"):
-        services.plan_submit(plan=plan, acting_user=org.salesperson)
+        plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
 
 
 def test_a_returned_plan_keeps_its_version_and_the_next_save_starts_version_two(
     org, fy, django_capture_on_commit_callbacks
 ):
-    plan = services.plan_submit(plan=_save(org, fy), acting_user=org.salesperson)
+    plan = plan_services.plan_submit(plan=_save(org, fy), acting_user=org.salesperson)
     with pytest.raises(DomainError, match="Say what to change"):
-        services.plan_review(plan=plan, approve=False, comment="", acting_user=org.supervisor)
+        plan_services.plan_review(plan=plan, approve=False, comment="", acting_user=org.supervisor)
     with django_capture_on_commit_callbacks(execute=True):
-        plan = services.plan_review(
+        plan = plan_services.plan_review(
             plan=plan, approve=False, comment="Add the Suzhou lab", acting_user=org.supervisor
         )
     assert plan.status == SalesPlan.Status.RETURNED
@@ -1150,9 +1151,9 @@ def test_a_returned_plan_keeps_its_version_and_the_next_save_starts_version_two(
     assert v1.reviewed_by == org.supervisor and v1.submitted_at is not None
     assert v2.submitted_at is None and v2.decision == ""
 
-    plan = services.plan_submit(plan=plan, acting_user=org.salesperson)
+    plan = plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
     with django_capture_on_commit_callbacks(execute=True):
-        plan = services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
+        plan = plan_services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
     assert plan.status == SalesPlan.Status.APPROVED
     assert plan.versions.get(number=2).decision == "approved"
     assert Notification.objects.filter(recipient=org.salesperson, kind="plan_approved").exists()
@@ -1161,17 +1162,17 @@ def test_a_returned_plan_keeps_its_version_and_the_next_save_starts_version_two(
 
 
 def test_nobody_reviews_their_own_plan(org, fy):
-    plan = services.plan_submit(
+    plan = plan_services.plan_submit(
         plan=_save(org, fy, person=org.supervisor), acting_user=org.supervisor
     )
     with pytest.raises(DomainError, match="Nobody reviews their own plan"):
-        services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
+        plan_services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
 
 
 def test_only_a_submitted_plan_is_reviewed(org, fy):
     plan = _save(org, fy)
     with pytest.raises(DomainError, match="Only a submitted plan"):
-        services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
+        plan_services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
 
 
 # --- notifications ------------------------------------------------------------------------------
@@ -1195,10 +1196,12 @@ def test_every_notification_sent_reads_as_a_whole_sentence(
             services.adjustment_decide(
                 adjustment=adjustment, approve=approve, note="noted", acting_user=org.department
             )
-        plan = services.plan_submit(plan=_save(org, fy), acting_user=org.salesperson)
-        services.plan_review(plan=plan, approve=False, comment="more", acting_user=org.supervisor)
-        plan = services.plan_submit(plan=_save(org, fy), acting_user=org.salesperson)
-        services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
+        plan = plan_services.plan_submit(plan=_save(org, fy), acting_user=org.salesperson)
+        plan_services.plan_review(
+            plan=plan, approve=False, comment="more", acting_user=org.supervisor
+        )
+        plan = plan_services.plan_submit(plan=_save(org, fy), acting_user=org.salesperson)
+        plan_services.plan_review(plan=plan, approve=True, acting_user=org.supervisor)
     kinds = set(Notification.objects.values_list("kind", flat=True))
     assert kinds == {
         "allocation_submitted",

@@ -16,15 +16,18 @@ from core.permissions import require
 from core.views import perform, submit
 from org.models import Period
 from org.permissions import is_salesperson
-from targets import permissions, selectors, services
-from targets.forms import DecisionForm, PlanForm
+from targets.forms import DecisionForm
 from targets.models import SalesPlan
+from targets.plans import permissions as plan_permissions
+from targets.plans import selectors as plan_selectors
+from targets.plans import services as plan_services
+from targets.plans.forms import PlanForm
 
 
 @login_required
 def plan_list(request):
     user = request.user
-    plans = selectors.plans_with_versions(user=user)
+    plans = plan_selectors.plans_with_versions(user=user)
     mine = list(plans.filter(person=user))
     others = Paginator(plans.exclude(person=user), 50).get_page(request.GET.get("page"))
     to_write = []
@@ -32,11 +35,13 @@ def plan_list(request):
         own_periods = {p.period_id: p for p in mine}
         to_write = [
             (period, own_periods.get(period.pk))
-            for period in selectors.plan_periods_to_write(user=user, today=timezone.localdate())
+            for period in plan_selectors.plan_periods_to_write(
+                user=user, today=timezone.localdate()
+            )
         ]
     return render(
         request,
-        "targets/plan_list.html",
+        "targets/plans/plan_list.html",
         {"mine": mine, "others": others, "to_write": to_write},
     )
 
@@ -59,10 +64,10 @@ def plan_write(request, period_pk):
         .select_related("person", "period__fiscal_year")
         .first()
     )
-    months = selectors.plan_months(period=period)
-    versions = selectors.plan_versions(plan=plan, months=months) if plan else []
+    months = plan_selectors.plan_months(period=period)
+    versions = plan_selectors.plan_versions(plan=plan, months=months) if plan else []
     current = versions[0] if versions else None
-    editable = plan is None or permissions.can_write_plan(user, plan)
+    editable = plan is None or plan_permissions.can_write_plan(user, plan)
     if not editable:
         # Submitted or approved: read-only; the plan page shows it.
         if request.method == "POST":
@@ -78,7 +83,7 @@ def plan_write(request, period_pk):
     if request.method == "POST":
         done = submit(
             form,
-            lambda: services.plan_save(
+            lambda: plan_services.plan_save(
                 person=user,
                 period=period,
                 key_accounts=form.cleaned_data["key_accounts"],
@@ -94,16 +99,16 @@ def plan_write(request, period_pk):
             )
             return redirect("targets:plan", pk=done.value.pk)
         status = 400
-    targets = selectors.plan_targets(person=user, period=period, months=months)
+    targets = plan_selectors.plan_targets(person=user, period=period, months=months)
     # Next to each month's pipeline input: the month's target of the first money metric.
-    money = selectors.money_targets(targets)
+    money = plan_selectors.money_targets(targets)
     pipeline_rows = [
         (field, money.months[index] if money else None)
         for index, field in enumerate(form.pipeline_fields)
     ]
     return render(
         request,
-        "targets/plan_form.html",
+        "targets/plans/plan_form.html",
         {
             "period": period,
             "plan": plan,
@@ -123,16 +128,16 @@ def plan_write(request, period_pk):
 
 @login_required
 def plan_detail(request, pk):
-    plan = permissions.plan_for_user(request.user, pk)
-    months = selectors.plan_months(period=plan.period)
-    targets = selectors.plan_targets(person=plan.person, period=plan.period, months=months)
-    money = selectors.money_targets(targets)
-    versions = selectors.plan_versions(plan=plan, months=months, money=money)
+    plan = plan_permissions.plan_for_user(request.user, pk)
+    months = plan_selectors.plan_months(period=plan.period)
+    targets = plan_selectors.plan_targets(person=plan.person, period=plan.period, months=months)
+    money = plan_selectors.money_targets(targets)
+    versions = plan_selectors.plan_versions(plan=plan, months=months, money=money)
     current = versions[0] if versions else None
     is_owner = plan.person_id == request.user.pk
     return render(
         request,
-        "targets/plan_detail.html",
+        "targets/plans/plan_detail.html",
         {
             "plan": plan,
             "versions": versions,
@@ -142,12 +147,12 @@ def plan_detail(request, pk):
             "targets": targets,
             "money": money,
             "is_owner": is_owner,
-            "can_write": permissions.can_write_plan(request.user, plan),
+            "can_write": plan_permissions.can_write_plan(request.user, plan),
             "can_submit": is_owner
             and plan.status == SalesPlan.Status.DRAFT
             and current is not None
             and current.submitted_at is None,
-            "can_review": permissions.can_review_plan(request.user, plan),
+            "can_review": plan_permissions.can_review_plan(request.user, plan),
             "review_form": DecisionForm(),
         },
     )
@@ -156,9 +161,9 @@ def plan_detail(request, pk):
 @login_required
 @require_POST
 def plan_submit(request, pk):
-    plan = permissions.plan_for_user(request.user, pk)
+    plan = plan_permissions.plan_for_user(request.user, pk)
     require(plan.person_id == request.user.pk)
-    if perform(request, lambda: services.plan_submit(plan=plan, acting_user=request.user)):
+    if perform(request, lambda: plan_services.plan_submit(plan=plan, acting_user=request.user)):
         messages.success(request, _("Your plan was submitted to your supervisor."))
     return redirect("targets:plan", pk=plan.pk)
 
@@ -166,15 +171,15 @@ def plan_submit(request, pk):
 @login_required
 @require_POST
 def plan_review(request, pk):
-    plan = permissions.plan_for_user(request.user, pk)
-    require(permissions.can_review_plan(request.user, plan))
+    plan = plan_permissions.plan_for_user(request.user, pk)
+    require(plan_permissions.can_review_plan(request.user, plan))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose to approve or to return the plan."))
         return redirect("targets:plan", pk=plan.pk)
     if perform(
         request,
-        lambda: services.plan_review(
+        lambda: plan_services.plan_review(
             plan=plan,
             approve=form.approve,
             comment=form.cleaned_data["note"],
