@@ -50,8 +50,8 @@ from appraisal.models import (
 from appraisal.template import services
 from org import demo as org_demo
 from org.models import Membership, OrgUnit, Period, User
+from targets.catalogue.services import metric_save
 from targets.models import Metric
-from targets.services import metric_save
 
 DEPARTMENT = "dept.zhou"
 CODE = "sales-performance"

@@ -11,10 +11,12 @@ from notifications import api as notifications_api
 from org import api as org_api
 from sales import api as sales_api
 from targets import api as targets_api
+from targets.catalogue import api as catalogue_api
 from targets.plans import api as plans_api
 
 router = DefaultRouter()
 org_api.register(router)
+catalogue_api.register(router)
 targets_api.register(router)
 plans_api.register(router)
 notifications_api.register(router)
@@ -27,6 +29,6 @@ closing_api.register(router)
 urlpatterns = [
     path("me/", org_api.MeView.as_view(), name="api-me"),
     path("auth/token/", org_api.ObtainTokenView.as_view(), name="api-token"),
-    path("tolerance/", targets_api.ToleranceView.as_view(), name="api-tolerance"),
+    path("tolerance/", catalogue_api.ToleranceView.as_view(), name="api-tolerance"),
     path("", include(router.urls)),
 ]

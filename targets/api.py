@@ -24,14 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.api import (
-    AUTHENTICATION,
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
@@ -41,10 +37,8 @@ from core.api import (
 from core.permissions import require
 from org import permissions as org_permissions
 from targets import cascade_planner, permissions, selectors, services
-from targets.filters import AdjustmentFilter, MetricFilter, TargetFilter
+from targets.filters import AdjustmentFilter, TargetFilter
 from targets.models import (
-    Metric,
-    SeasonalityProfile,
     Target,
 )
 from targets.serializers import (
@@ -55,20 +49,14 @@ from targets.serializers import (
     CascadeResultSerializer,
     CascadeSerializer,
     DecisionSerializer,
-    MetricSerializer,
-    MetricWriteSerializer,
     PlannedTargetSerializer,
     PublicationProblemsSerializer,
     PublicationRefusedSerializer,
     PublishedSerializer,
     PublishSerializer,
-    SeasonalityProfileSerializer,
-    SeasonalityProfileWriteSerializer,
     TargetSerializer,
     TargetSetSerializer,
     TargetValueSerializer,
-    ToleranceSerializer,
-    ToleranceWriteSerializer,
 )
 
 DEPARTMENT_ONLY = _("Sales management department only.")
@@ -86,104 +74,7 @@ def may_change(user, target: Target) -> bool:
 # --- metrics -------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("The metrics catalogue (every signed-in user).")),
-    retrieve=extend_schema(responses={200: MetricSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["metrics"])
-class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    serializer_class = MetricSerializer
-    filterset_class = MetricFilter
-    search_fields = ["code", "name", "name_zh"]
-    ordering_fields = ["position", "code", "name"]
-    ordering = ["position", "code"]
-
-    def get_queryset(self):
-        return Metric.objects.all()
-
-    @extend_schema(
-        request=MetricWriteSerializer,
-        responses={201: MetricSerializer, 400: INVALID, 403: FORBIDDEN},
-        description=_("Add a metric (sales management department)."),
-    )
-    def create(self, request):
-        require(permissions.can_manage_targets(request.user))
-        data = validated(MetricWriteSerializer, request)
-        metric = services.metric_save(acting_user=request.user, **data)
-        return Response(self.output(metric), status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=MetricWriteSerializer(partial=True),
-        responses={200: MetricSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
-        description=_("Change a metric (sales management department)."),
-    )
-    def partial_update(self, request, pk=None):
-        metric = get_object_or_404(self.get_queryset(), pk=pk)
-        require(permissions.can_manage_targets(request.user))
-        data = validated(MetricWriteSerializer, request, partial=True)
-        metric = services.metric_save(metric=metric, acting_user=request.user, **data)
-        return Response(self.output(metric))
-
-
 # --- seasonality profiles ------------------------------------------------------------------
-
-
-@extend_schema_view(
-    list=extend_schema(description=_("Seasonality profiles (every signed-in user).")),
-    retrieve=extend_schema(responses={200: SeasonalityProfileSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["seasonality profiles"])
-class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    serializer_class = SeasonalityProfileSerializer
-    filter_backends = [SearchFilter, OrderingFilter]
-    search_fields = ["name"]
-    ordering_fields = ["name", "method"]
-    ordering = ["name"]
-
-    def get_queryset(self):
-        return SeasonalityProfile.objects.all()
-
-    @extend_schema(
-        request=SeasonalityProfileWriteSerializer,
-        responses={201: SeasonalityProfileSerializer, 400: INVALID, 403: FORBIDDEN},
-        description=_(
-            "Add a profile (sales management department). Custom weights that do not add "
-            "up to 100 % are refused with 400."
-        ),
-    )
-    def create(self, request):
-        require(permissions.can_manage_targets(request.user))
-        data = validated(SeasonalityProfileWriteSerializer, request)
-        profile = services.seasonality_save(
-            name=data["name"],
-            method=data["method"],
-            weights=data.get("weights"),
-            acting_user=request.user,
-        )
-        return Response(self.output(profile), status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=SeasonalityProfileWriteSerializer(partial=True),
-        responses={
-            200: SeasonalityProfileSerializer,
-            400: INVALID,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
-        description=_("Change a profile (sales management department)."),
-    )
-    def partial_update(self, request, pk=None):
-        profile = get_object_or_404(self.get_queryset(), pk=pk)
-        require(permissions.can_manage_targets(request.user))
-        data = validated(SeasonalityProfileWriteSerializer, request, partial=True)
-        profile = services.seasonality_save(
-            profile=profile,
-            name=data.get("name", profile.name),
-            method=data.get("method", profile.method),
-            weights=data.get("weights", profile.weight_values),
-            acting_user=request.user,
-        )
-        return Response(self.output(profile))
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -517,53 +408,6 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 # --- the tolerance band --------------------------------------------------------------------
 
 
-class ToleranceView(APIView):
-    """The cascade's tolerance band: read by everyone signed in, set by the department
-    (a new version, kept with its reason)."""
-
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-
-    def _state(self):
-        history = selectors.tolerance_history()
-        low, high = selectors.tolerance()
-        return ToleranceSerializer(
-            {
-                "min_pct": low,
-                "max_pct": high,
-                "source": "set" if history else "settings",
-                "history": history,
-            }
-        ).data
-
-    @extend_schema(
-        tags=["targets"],
-        responses={200: ToleranceSerializer},
-        description=_("The tolerance band in force and its versions, newest first."),
-    )
-    def get(self, request):
-        return Response(self._state())
-
-    @extend_schema(
-        tags=["targets"],
-        request=ToleranceWriteSerializer,
-        responses={201: ToleranceSerializer, 400: INVALID, 403: FORBIDDEN},
-        description=_(
-            "Set a new tolerance band (sales management department), in force from now "
-            "for allocations and publications."
-        ),
-    )
-    def post(self, request):
-        require(permissions.can_manage_targets(request.user))
-        data = validated(ToleranceWriteSerializer, request)
-        services.tolerance_set(acting_user=request.user, **data)
-        return Response(self._state(), status=status.HTTP_201_CREATED)
-
-
 def register(router) -> None:
-    router.register("metrics", MetricViewSet, basename="api-metric")
-    router.register(
-        "seasonality-profiles", SeasonalityProfileViewSet, basename="api-seasonality-profile"
-    )
     router.register("targets", TargetViewSet, basename="api-target")
     router.register("adjustments", AdjustmentViewSet, basename="api-adjustment")

@@ -19,6 +19,7 @@ from decimal import Decimal
 from org import demo as org_demo
 from org.models import FiscalYear, OrgUnit, Period, User
 from targets import services
+from targets.catalogue import services as catalogue_services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
 from targets.plans import services as plan_services
 
@@ -85,7 +86,7 @@ def _metrics(dept: User) -> dict[str, Metric]:
     metrics = {m.code: m for m in Metric.objects.filter(code__in=[row[0] for row in METRICS])}
     for position, (code, name, name_zh, unit, source, description) in enumerate(METRICS):
         if code not in metrics:
-            metrics[code] = services.metric_save(
+            metrics[code] = catalogue_services.metric_save(
                 acting_user=dept,
                 code=code,
                 name=name,
@@ -102,13 +103,13 @@ def _metrics(dept: User) -> dict[str, Metric]:
 def _profiles(dept: User, start_month: int) -> dict[str, SeasonalityProfile]:
     profiles = {p.name: p for p in SeasonalityProfile.objects.all()}
     if EQUAL_PROFILE not in profiles:
-        profiles[EQUAL_PROFILE] = services.seasonality_save(
+        profiles[EQUAL_PROFILE] = catalogue_services.seasonality_save(
             name=EQUAL_PROFILE, method=SeasonalityProfile.Method.EQUAL, acting_user=dept
         )
     if SEASON_PROFILE not in profiles:
         # Fiscal month 1 is the calendar month the fiscal year starts in.
         weights = [SEASON_BY_CALENDAR_MONTH[(start_month - 1 + i) % 12] for i in range(12)]
-        profiles[SEASON_PROFILE] = services.seasonality_save(
+        profiles[SEASON_PROFILE] = catalogue_services.seasonality_save(
             name=SEASON_PROFILE,
             method=SeasonalityProfile.Method.CUSTOM,
             weights=weights,

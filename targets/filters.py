@@ -12,16 +12,7 @@ from django_filters import rest_framework as filters
 
 from core.filters import IdFilter
 from org.models import Period
-from targets.models import Adjustment, Metric, Target
-
-
-class MetricFilter(filters.FilterSet):
-    is_active = filters.BooleanFilter(label=_("active"))
-    unit = filters.ChoiceFilter(choices=Metric.Unit.choices, label=_("unit"))
-
-    class Meta:
-        model = Metric
-        fields = ["is_active", "unit"]
+from targets.models import Adjustment, Target
 
 
 class TargetFilter(filters.FilterSet):

@@ -4,13 +4,16 @@ by `targets.services` and `targets.domain`, whose messages the views show."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.conf import settings
 from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Period
-from targets.models import MAX_PACE_LAG_DAYS, Adjustment, Metric, SeasonalityProfile
+from org.models import FiscalYear, OrgUnit, Period, User
+from targets.models import Adjustment, Metric, SeasonalityProfile, Target
 
 
 class PeriodChoiceField(forms.ModelChoiceField):
@@ -71,99 +74,246 @@ class DecisionForm(forms.Form):
         return self.cleaned_data["decision"] == "approve"
 
 
-class ToleranceForm(forms.Form):
-    min_pct = forms.DecimalField(
-        label=_("Lowest share (%)"), max_digits=6, decimal_places=2, min_value=50, max_value=100
-    )
-    max_pct = forms.DecimalField(
-        label=_("Highest share (%)"), max_digits=6, decimal_places=2, min_value=100, max_value=200
-    )
-    reason = forms.CharField(
-        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class MetricForm(forms.Form):
-    code = forms.SlugField(
-        label=_("Code"),
-        max_length=40,
-        help_text=_("Short identifier used in imports, exports and the API, e.g. revenue."),
-    )
-    name = forms.CharField(label=_("Name (English)"), max_length=100)
-    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100)
-    unit = forms.ChoiceField(label=_("Unit of measure"), choices=Metric.Unit.choices)
-    direction = forms.ChoiceField(label=_("Direction"), choices=Metric.Direction.choices)
-    source = forms.ChoiceField(label=_("Actual computed as"), choices=Metric.Source.choices)
-    description = forms.CharField(
-        label=_("What it measures"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    position = forms.IntegerField(label=_("Position in lists"), min_value=0, initial=0)
-    pace_lag_days = forms.IntegerField(
-        label=_("Actuals arrive late by (days)"),
-        min_value=0,
-        max_value=MAX_PACE_LAG_DAYS,
-        initial=0,
-        required=False,
-        help_text=_(
-            "About how many days after the event its actuals are entered (0: at once; "
-            "collections often a week or more). The dashboards take the pace and the "
-            "projection as of that many days ago."
-        ),
-    )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-
-    def clean_pace_lag_days(self) -> int:
-        """Left empty: the actuals arrive at once (0 days)."""
-        return self.cleaned_data.get("pace_lag_days") or 0
-
-    @classmethod
-    def for_metric(cls, metric: Metric | None, data=None):
-        initial = None
-        if metric is not None:
-            initial = {name: getattr(metric, name) for name in cls.base_fields}
-        return cls(data, initial=initial)
-
-
 def fiscal_month_names(start_month: int | None = None) -> list[str]:
     """Month names in fiscal order (month 1 of the fiscal year first)."""
     start = start_month or settings.FISCAL_YEAR_START_MONTH
     return [MONTHS[(start - 1 + i) % 12 + 1] for i in range(12)]
 
 
-class SeasonalityForm(forms.Form):
-    name = forms.CharField(label=_("Profile name"), max_length=100)
-    method = forms.ChoiceField(
-        label=_("Method"),
-        choices=SeasonalityProfile.Method.choices,
-        widget=forms.RadioSelect,
-    )
+def _period_choices(years) -> list:
+    """Periods grouped by fiscal year: the year, its quarters, then its months."""
+    groups = []
+    for year in years:
+        options = []
+        if year.year_period is not None:
+            options.append((year.year_period.pk, year.year_period.label))
+        options += [(q.pk, q.label) for q in year.quarters]
+        options += [(m.pk, m.label) for m in year.months]
+        groups.append((year.name, options))
+    return groups
 
-    def __init__(self, *args, **kwargs):
+
+class WorkspaceForm(forms.Form):
+    """Which metric and period the workspace shows (the lists come from the view)."""
+
+    metric = forms.TypedChoiceField(label=gettext_lazy("Metric"), coerce=int)
+    period = forms.TypedChoiceField(label=gettext_lazy("Period"), coerce=int)
+
+    def __init__(self, *args, metrics, years, **kwargs):
         super().__init__(*args, **kwargs)
-        for index, month in enumerate(fiscal_month_names(), start=1):
-            self.fields[f"weight_{index}"] = forms.DecimalField(
-                label=month,
-                required=False,
-                max_digits=7,
-                decimal_places=4,
-                widget=forms.NumberInput(
-                    attrs={"step": "any", "inputmode": "decimal", "class": "js-weight"}
-                ),
+        self.metrics = {m.pk: m for m in metrics}
+        self.periods = {
+            p.pk: p for y in years for p in [y.year_period, *y.quarters, *y.months] if p is not None
+        }
+        self.fields["metric"].choices = [(m.pk, m.display_name) for m in metrics]
+        self.fields["period"].choices = _period_choices(years)
+
+    def clean(self):
+        data = super().clean()
+        if "metric" in data:
+            data["metric"] = self.metrics[data["metric"]]
+        if "period" in data:
+            data["period"] = self.periods[data["period"]]
+        return data
+
+
+class CellEditForm(forms.Form):
+    """One value typed in a workspace cell (the value itself is checked by the service)."""
+
+    metric = forms.ModelChoiceField(queryset=Metric.objects.all())
+    period = forms.ModelChoiceField(queryset=Period.objects.select_related("fiscal_year"))
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), required=False)
+    person = forms.ModelChoiceField(queryset=User.objects.all(), required=False)
+    team = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), required=False)
+    value = forms.CharField(max_length=40, required=False, strip=True)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("unit")) == bool(data.get("person")):
+            raise forms.ValidationError(_("A target belongs to a unit or to a person."))
+        if not data.get("value"):
+            self.add_error("value", _("Type a value."))
+        return data
+
+
+class MemberValueForm(forms.Form):
+    """A member's value typed on the allocation page."""
+
+    person = forms.IntegerField()
+    value = forms.CharField(max_length=40, required=False, strip=True)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("value"):
+            self.add_error("value", _("Type a value."))
+        return data
+
+
+MODE_ORG = "org"
+
+
+MODE_TIME = "time"
+
+
+MODE_DOWN = "down"
+
+
+MODE_CHOICES = [
+    (MODE_ORG, gettext_lazy("One level down the organisation")),
+    (MODE_TIME, gettext_lazy("Over time: quarters and months")),
+    (MODE_DOWN, gettext_lazy("Full cascade: every unit, person and month below")),
+]
+
+
+class CascadeForm(forms.Form):
+    """How to cascade a target. For 'weights' and 'typed in', one `share_<n>` field per
+    unit or person one level down (in the order of the children passed in)."""
+
+    mode = forms.ChoiceField(label=gettext_lazy("Cascade"), widget=forms.RadioSelect)
+    method = forms.ChoiceField(
+        label=gettext_lazy("Allocation method"), choices=Target.Allocation.choices, required=False
+    )
+    profile = forms.ModelChoiceField(
+        label=gettext_lazy("Seasonality profile"),
+        queryset=SeasonalityProfile.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Equal months"),
+    )
+    preview = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, target: Target, children: list, profiles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.children = children
+        modes = []
+        for value, label in MODE_CHOICES:
+            if value == MODE_ORG and target.unit_id is None:
+                continue
+            if value == MODE_TIME and target.period.kind != Period.Kind.YEAR:
+                continue
+            if value == MODE_DOWN and (
+                target.unit_id is None or target.period.kind != Period.Kind.YEAR
+            ):
+                continue
+            modes.append((value, label))
+        self.fields["mode"].choices = modes
+        if profiles is not None:
+            self.fields["profile"].queryset = profiles
+        for index, child in enumerate(children):
+            self.fields[f"share_{index}"] = forms.CharField(
+                label=child.owner_label, required=False, max_length=40
             )
 
     @property
-    def weight_fields(self):
-        return [self[f"weight_{i}"] for i in range(1, 13)]
+    def share_fields(self):
+        return [self[f"share_{i}"] for i in range(len(self.children))]
 
-    def weights(self) -> list:
-        """The twelve weights as typed (an empty month counts as 0)."""
-        return [self.cleaned_data.get(f"weight_{i}") or 0 for i in range(1, 13)]
+    def clean(self):
+        data = super().clean()
+        method = data.get("method") or ""
+        data["shares"] = None
+        mode = data.get("mode")
+        blank = not any((data.get(f"share_{i}") or "").strip() for i in range(len(self.children)))
+        if method == Target.Allocation.WEIGHTS and blank:
+            # No weights given: the service keeps the proportions of the current targets.
+            return data
+        if (mode == MODE_ORG and method == Target.Allocation.MANUAL) or (
+            mode in (MODE_ORG, MODE_DOWN) and method == Target.Allocation.WEIGHTS
+        ):
+            shares = []
+            for index in range(len(self.children)):
+                raw = (data.get(f"share_{index}") or "").strip()
+                if not raw:
+                    self.add_error(
+                        f"share_{index}",
+                        _("Give a weight.")
+                        if method == Target.Allocation.WEIGHTS
+                        else _("Type a value."),
+                    )
+                elif method == Target.Allocation.WEIGHTS:
+                    try:
+                        weight = Decimal(raw.replace(",", ""))
+                    except InvalidOperation:
+                        weight = None
+                    if weight is None or not weight.is_finite() or weight < 0:
+                        self.add_error(
+                            f"share_{index}",
+                            _("A weight is a number of zero or more, not “%(value)s”.")
+                            % {"value": raw},
+                        )
+                    else:
+                        raw = str(weight)
+                shares.append(raw)
+            data["shares"] = shares
+        return data
 
-    @classmethod
-    def for_profile(cls, profile: SeasonalityProfile | None, data=None):
-        initial = None
-        if profile is not None:
-            initial = {"name": profile.name, "method": profile.method}
-            for index, weight in enumerate(profile.weights, start=1):
-                initial[f"weight_{index}"] = weight
-        return cls(data, initial=initial)
+
+class PublishForm(forms.Form):
+    metric = forms.ModelChoiceField(
+        label=gettext_lazy("Metric"), queryset=Metric.objects.filter(is_active=True)
+    )
+    fiscal_year = forms.ModelChoiceField(
+        label=gettext_lazy("Fiscal year"), queryset=FiscalYear.objects.all()
+    )
+
+
+class AllocationSubmitForm(forms.Form):
+    comment = forms.CharField(
+        label=gettext_lazy("Comment for the department (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AllocationDecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("return", gettext_lazy("Return"))]
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment (required to return)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AllocationFilterForm(forms.Form):
+    fiscal_year = forms.ModelChoiceField(
+        label=gettext_lazy("Fiscal year"),
+        queryset=FiscalYear.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All years"),
+    )
+    metric = forms.ModelChoiceField(
+        label=gettext_lazy("Metric"),
+        queryset=Metric.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All metrics"),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Periods"),
+        choices=[("", gettext_lazy("All periods")), *Period.Kind.choices],
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Allocation"),
+        choices=[("", gettext_lazy("Any status")), *Target.AllocationStatus.choices],
+        required=False,
+    )
+
+
+class ExportForm(forms.Form):
+    fiscal_year = forms.ModelChoiceField(
+        label=gettext_lazy("Fiscal year"), queryset=FiscalYear.objects.all()
+    )
+    metric = forms.ModelChoiceField(
+        label=gettext_lazy("Metric"),
+        queryset=Metric.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All metrics"),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[("csv", "CSV"), ("xlsx", "XLSX")],
+        required=False,
+    )

@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
@@ -16,36 +15,15 @@ from core.filters import query_params
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from targets import domain
 from targets import permissions as _permissions
+from targets.catalogue.selectors import tolerance
 from targets.filters import TargetFilter
 from targets.models import (
     Adjustment,
     Metric,
     SalesPlan,
     Target,
-    ToleranceBand,
 )
 from targets.permissions import visible_targets
-
-
-def _plain(value: Decimal) -> Decimal:
-    """100.00 as 100 and 97.50 as 97.5 (as the settings give them), for messages."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
-
-
-def tolerance() -> tuple[Decimal, Decimal]:
-    """The tolerance band in force, in % of the parent: the latest the department set
-    (`ToleranceBand`), else the TARGET_TOLERANCE_* settings. One query."""
-    latest = ToleranceBand.objects.values_list("min_pct", "max_pct").first()
-    if latest is not None:
-        return _plain(latest[0]), _plain(latest[1])
-    return Decimal(settings.TARGET_TOLERANCE_MIN_PCT), Decimal(settings.TARGET_TOLERANCE_MAX_PCT)
-
-
-def tolerance_history(limit: int = 20) -> list[ToleranceBand]:
-    """The band's versions, newest first, with who set them."""
-    return list(ToleranceBand.objects.select_related("created_by")[:limit])
 
 
 @dataclass
@@ -297,7 +275,7 @@ def allocations_for(*, user) -> QuerySet[Target]:
     )
 
 
-# --- my targets & plans helpers (views_mine, views_plans) ---------------------------------
+# --- my targets -----------------------------------------------------------------------------
 
 
 def fiscal_years() -> list[FiscalYear]:
@@ -620,7 +598,7 @@ def adjustments_for(*, user) -> QuerySet:
     )
 
 
-# --- workspace helpers (views_workspace)
+# --- the workspace
 
 
 def active_metrics() -> list[Metric]:

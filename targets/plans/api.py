@@ -1,4 +1,5 @@
-"""DOCSTRING targets.plans.api"""
+"""The personal sales plans API (/api/v1/plans/): thin, through the plans' permissions,
+selectors and services."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DOCSTRING targets.plans.filters"""
+"""The one filter definition of the sales plans list (django-filter), used by the API."""
 
 from __future__ import annotations
 

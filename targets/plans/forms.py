@@ -1,4 +1,5 @@
-"""DOCSTRING targets.plans.forms"""
+"""The form of a personal sales plan. It only reads and shapes input; the rules live in
+the plans' services."""
 
 from __future__ import annotations
 

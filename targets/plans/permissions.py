@@ -1,4 +1,4 @@
-"""DOCSTRING targets.plans.permissions"""
+"""Who sees, writes and reviews personal sales plans (hidden → 404, forbidden → 403)."""
 
 from __future__ import annotations
 

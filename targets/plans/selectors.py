@@ -1,4 +1,5 @@
-"""DOCSTRING targets.plans.selectors"""
+"""Reads of personal sales plans: the plans a user may see, the periods to write, a
+plan's targets and versions, in a fixed number of queries."""
 
 from __future__ import annotations
 

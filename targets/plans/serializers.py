@@ -1,4 +1,4 @@
-"""DOCSTRING targets.plans.serializers"""
+"""Input and output serializers of the personal sales plans API (/api/v1/plans/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""DOCSTRING targets.plans.services"""
+"""Writes of personal sales plans: a salesperson writes and submits their plan for a
+period; a supervisor (or the department) approves it or returns it with a comment. Each
+write is atomic and audited; the author is checked by `targets.plans.permissions`."""
 
 from __future__ import annotations
 

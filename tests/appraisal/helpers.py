@@ -15,8 +15,8 @@ from appraisal.models import AppraisalTemplate
 from appraisal.template import services
 from org.models import FiscalYear, Period
 from org.services import fiscal_year_create
+from targets.catalogue.services import metric_save
 from targets.models import Metric
-from targets.services import metric_save
 
 TODAY = datetime.date(2025, 12, 1)
 

@@ -46,6 +46,7 @@ from sales.models import (
 )
 from sales.records import selectors as sales_selectors
 from targets import services as target_services
+from targets.catalogue import services as catalogue_services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
 from tests.closing.helpers import oracle, snapshot
 
@@ -111,7 +112,7 @@ def check_targets(calendar: DemoCalendar) -> None:
     assert all(m.name_zh and m.description for m in metrics.values())
     profile = SeasonalityProfile.objects.get(name="Instrument sales season")
     assert len(profile.weight_values) == 12 and sum(profile.weight_values) == 100
-    low, high = target_services.tolerance()
+    low, high = catalogue_services.tolerance()
     years = list(FiscalYear.objects.order_by("start_date"))
     for fiscal_year in years:
         year = fiscal_year.periods.get(kind="year")

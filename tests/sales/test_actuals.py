@@ -12,6 +12,7 @@ from sales.models import Customer
 from sales.records import selectors, services
 from targets import actuals, cascade_planner
 from targets import services as target_services
+from targets.catalogue import services as catalogue_services
 from targets.models import SeasonalityProfile
 from tests.factories import UserFactory
 from tests.sales.helpers import customer, make_year, sale
@@ -24,7 +25,7 @@ def d(month, day=10):
 
 
 def metric(source, unit="currency"):
-    return target_services.metric_save(
+    return catalogue_services.metric_save(
         acting_user=None, code=source, name=source, name_zh=source, unit=unit, source=source
     )
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from core.errors import DomainError
 from sales.attainment import panels
 from sales.attainment import selectors as attainment
-from targets import services as target_services
+from targets.catalogue import services as catalogue_services
 from tests.conftest import local_moment
 from tests.sales import test_attainment_selectors as base
 
@@ -180,7 +180,7 @@ def test_the_department_sets_a_metric_s_lag_within_its_bounds(client_as, world):
     assert world.revenue.pace_lag_days == 10
     assert client.post(url, data | {"pace_lag_days": "46"}).status_code == 400
     with pytest.raises(DomainError, match="from 0 to 45"):
-        target_services.metric_save(metric=world.revenue, acting_user=None, pace_lag_days=90)
+        catalogue_services.metric_save(metric=world.revenue, acting_user=None, pace_lag_days=90)
     world.revenue.refresh_from_db()
     assert world.revenue.pace_lag_days == 10
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from org.models import FiscalYear, OrgUnit, Period
 from org.services import fiscal_year_create, period_transition
-from targets import services
+from targets.catalogue import services as catalogue_services
 from targets.models import Metric, Target
 
 SEASON = ["5", "6", "9", "7", "8", "10", "7", "8", "10", "8", "9", "13"]
@@ -44,7 +44,7 @@ def make_metric(code: str = "revenue", unit: str = "currency", *, acting_user=No
         "new_customers": ("New customers", "新客户数", "new_customers"),
     }
     name, name_zh, source = names.get(code, (code.title(), code, "amount"))
-    return services.metric_save(
+    return catalogue_services.metric_save(
         acting_user=acting_user,
         code=code,
         name=name,

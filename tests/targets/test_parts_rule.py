@@ -37,6 +37,7 @@ from org.models import OrgUnit, Period
 from org.services import fiscal_year_create, membership_create
 from sales.attainment.selectors import live_attainment
 from targets import services
+from targets.catalogue import services as catalogue_services
 from targets.models import Target
 from tests.factories import OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, sale
@@ -156,7 +157,7 @@ def world(db):
             people[username] = UserFactory(username=username, roles=["salesperson"])
         membership_create(user=people[username], unit=teams[team], start_date=first, end_date=last)
     metric = make_metric("revenue", acting_user=dept)
-    profile = services.seasonality_save(
+    profile = catalogue_services.seasonality_save(
         name="Scenario", method="custom", weights=SEASON, acting_user=dept
     )
     region_year = services.target_set(

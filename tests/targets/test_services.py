@@ -12,6 +12,7 @@ from notifications.models import Notification
 from org.models import Membership
 from org.services import membership_create, person_move_team
 from targets import cascade_planner, services
+from targets.catalogue import services as catalogue_services
 from targets.models import Adjustment, SalesPlan, SalesPlanVersion, Target
 from targets.plans import services as plan_services
 from tests.factories import UserFactory
@@ -42,7 +43,7 @@ def customers(db):
 
 @pytest.fixture
 def season(org):
-    return services.seasonality_save(
+    return catalogue_services.seasonality_save(
         name="Instrument season", method="custom", weights=SEASON, acting_user=org.department
     )
 
@@ -85,14 +86,14 @@ def test_a_seasonality_profile_not_summing_to_100_is_refused_and_not_saved(org):
     from targets.models import SeasonalityProfile
 
     with pytest.raises(DomainError, match="these add up to 101 %"):
-        services.seasonality_save(
+        catalogue_services.seasonality_save(
             name="Bad", method="custom", weights=[*SEASON[:11], "14"], acting_user=org.department
         )
     assert not SeasonalityProfile.objects.exists()
 
 
 def test_an_equal_profile_keeps_no_weights(org):
-    profile = services.seasonality_save(
+    profile = catalogue_services.seasonality_save(
         name="Flat", method="equal", weights=SEASON, acting_user=org.department
     )
     assert profile.weights == []
@@ -352,7 +353,7 @@ def test_only_an_annual_target_is_split_over_time(org, fy, revenue):
 
 
 def test_last_years_shape_without_actuals_is_refused(org, fy, revenue):
-    profile = services.seasonality_save(
+    profile = catalogue_services.seasonality_save(
         name="Like last year", method="last_year", acting_user=org.department
     )
     year = set_(org, revenue, fy.year, "100", unit=org.company)
@@ -655,7 +656,7 @@ def test_the_time_check_runs_a_fixed_number_of_queries(org, fy, revenue, django_
 
 
 def test_a_persons_new_year_value_is_spread_over_their_quarters_and_months(org, fy, revenue):
-    season = services.seasonality_save(
+    season = catalogue_services.seasonality_save(
         name="Season", method="custom", weights=SEASON, acting_user=org.department
     )
     year = set_(org, revenue, fy.year, "1200", person=org.salesperson)

@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from core.errors import DomainError
-from targets import selectors, services
+from targets import services
+from targets.catalogue import selectors as catalogue_selectors
+from targets.catalogue import services as catalogue_services
 from targets.models import ToleranceBand
 from tests.conftest import PERSONAS
 from tests.factories import UserFactory
@@ -21,22 +23,22 @@ API = reverse("api-tolerance")
 
 
 def _set(org, low, high, reason="Wider band for the new year's cascade"):
-    return services.tolerance_set(
+    return catalogue_services.tolerance_set(
         min_pct=D(low), max_pct=D(high), reason=reason, acting_user=org.department
     )
 
 
 def test_without_a_band_set_the_settings_apply(db, settings):
     settings.TARGET_TOLERANCE_MIN_PCT, settings.TARGET_TOLERANCE_MAX_PCT = "100", "110"
-    assert selectors.tolerance() == (D(100), D(110))
-    assert services.tolerance() == (D(100), D(110))
+    assert catalogue_selectors.tolerance() == (D(100), D(110))
+    assert catalogue_services.tolerance() == (D(100), D(110))
 
 
 def test_the_latest_band_applies_and_the_earlier_ones_are_kept(org):
     _set(org, "95", "105")
     _set(org, "100", "120", reason="Allow more over-allocation")
-    assert selectors.tolerance() == (D(100), D(120))
-    assert [(b.min_pct, b.max_pct, b.reason) for b in selectors.tolerance_history()] == [
+    assert catalogue_selectors.tolerance() == (D(100), D(120))
+    assert [(b.min_pct, b.max_pct, b.reason) for b in catalogue_selectors.tolerance_history()] == [
         (D(100), D(120), "Allow more over-allocation"),
         (D(95), D(105), "Wider band for the new year's cascade"),
     ]
@@ -108,7 +110,7 @@ def test_the_department_sets_the_band_on_the_page(client_as, org):
     assert "Change the tolerance band" in client.get(RULES).content.decode()
     response = client.post(SET, {"min_pct": "98", "max_pct": "112", "reason": "Board decision"})
     assert response.status_code == 302
-    assert selectors.tolerance() == (D(98), D(112))
+    assert catalogue_selectors.tolerance() == (D(98), D(112))
     page = client.get(response.url).content.decode()
     assert "The tolerance band is now 98 % to 112 %." in page
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from notifications.models import Notification
 from org.models import Period
 from org.services import fiscal_year_create
-from targets import services
+from targets.catalogue import services as catalogue_services
 from targets.models import Metric, SeasonalityProfile, Target
 from tests.conftest import PERSONAS
 
@@ -388,7 +388,7 @@ def test_a_weight_that_is_not_a_number_is_refused(client_as, org, tree):
 
 def test_an_annual_target_is_split_over_time_by_a_profile(client_as, org, tree, fy):
     weights = ["5", "5", "10", "10", "10", "10", "5", "5", "10", "10", "10", "10"]
-    profile = services.seasonality_save(
+    profile = catalogue_services.seasonality_save(
         name="Spring", method="custom", weights=weights, acting_user=None
     )
     client = client_as("department")

@@ -1,5 +1,6 @@
-"""The department's cascade workspace, cascade preview and publication; the supervisors'
-bottom-up allocation; import and export of targets.
+"""Pages of the targets themselves: my targets, one target with its history,
+acknowledgement and adjustments; the department's cascade workspace, cascade preview and
+publication; the supervisors' bottom-up allocation; import and export of targets.
 
 Thin: access through `permissions`, reads through `selectors`, writes through
 `services`. Refusals (DomainError) are shown on the page with status 400 and write
@@ -21,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
@@ -28,26 +30,29 @@ from core.forms import ImportUploadForm
 from core.imports import ImportIssue, problems_context
 from core.permissions import require
 from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.views import attempt
+from core.views import attempt, next_url, perform, submit
 from org import permissions as org_permissions
 from org import selectors as org_selectors
 from org.models import FiscalYear, OrgUnit, Period
 from targets import cascade_planner, domain, imports, permissions, selectors, services
-from targets.forms_workspace import (
+from targets.catalogue import services as catalogue_services
+from targets.forms import (
     MODE_DOWN,
     MODE_ORG,
     MODE_TIME,
+    AdjustmentForm,
     AllocationDecideForm,
     AllocationFilterForm,
     AllocationSubmitForm,
     CascadeForm,
     CellEditForm,
+    DecisionForm,
     ExportForm,
     MemberValueForm,
     PublishForm,
     WorkspaceForm,
 )
-from targets.models import Metric, SeasonalityProfile, Target
+from targets.models import Adjustment, Metric, SeasonalityProfile, Target
 
 
 def _is_htmx(request) -> bool:
@@ -73,7 +78,7 @@ def _first_error(form) -> str:
 
 
 def _workspace_rows_context(metric: Metric, period: Period, *, error=None) -> dict:
-    low, high = services.tolerance()
+    low, high = catalogue_services.tolerance()
     return {
         "metric": metric,
         "period": period,
@@ -206,7 +211,7 @@ def _preview_summary(target: Target, planned, mode: str) -> dict:
         "published": sum(1 for p in planned if p.published),
     }
     if mode == MODE_ORG:
-        low, high = services.tolerance()
+        low, high = catalogue_services.tolerance()
         total = sum((p.value for p in planned), start=target.value * 0)
         summary["total"] = total
         summary["state"] = domain.allocation_state(target.value, total, low, high)
@@ -328,7 +333,7 @@ def cascade(request, pk):
         "digest": _digest(planned) if planned else "",
         "mode": context_mode,
         "places": target.metric.decimal_places,
-        "low_high": services.tolerance(),
+        "low_high": catalogue_services.tolerance(),
         "share_rows": list(zip(children, form.share_fields, strict=True)),
         "pivot": _pivot(target, planned) if planned and context_mode == MODE_DOWN else None,
     }
@@ -650,3 +655,165 @@ def allocation_decide(request, pk):
     else:
         messages.success(request, _("The allocation is returned; the supervisors are notified."))
     return redirect("targets:allocation", pk=target.pk)
+
+
+@login_required
+def my_targets(request):
+    years = selectors.fiscal_years()
+    today = timezone.localdate()
+    chosen = request.GET.get("year")
+    fiscal_year = next((y for y in years if str(y.pk) == chosen), None) if chosen else None
+    if chosen and fiscal_year is None:
+        raise Http404
+    fiscal_year = fiscal_year or selectors.fiscal_year_on(years, today)
+    page = (
+        selectors.my_targets_page(user=request.user, fiscal_year=fiscal_year, today=today)
+        if fiscal_year is not None
+        else None
+    )
+    return render(
+        request,
+        "targets/mine.html",
+        {"years": years, "fiscal_year": fiscal_year, "page": page, "today": today},
+    )
+
+
+@login_required
+def target_detail(request, pk):
+    target = permissions.target_for_user(request.user, pk)
+    adjustments = selectors.target_adjustments(target=target)
+    return render(
+        request,
+        "targets/detail.html",
+        {
+            "target": target,
+            "history": selectors.target_history(target=target),
+            "adjustments": adjustments,
+            "changes": selectors.adjustment_changes(adjustments),
+            "can_acknowledge": permissions.can_acknowledge(request.user, target),
+            "can_request_adjustment": permissions.can_request_adjustment(request.user, target)
+            and not any(a.status == Adjustment.Status.PENDING for a in adjustments),
+            "leads": permissions.leads_target(request.user, target),
+            "manages": permissions.can_manage_targets(request.user),
+            "can_decide": permissions.can_manage_targets(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def target_acknowledge(request, pk):
+    """Acknowledge a published target; with `parts=1` also its unacknowledged quarters
+    and months (one click for a whole year). Only the owner (a person, or the
+    supervisor of a unit)."""
+    target = permissions.target_for_user(request.user, pk)
+    # An acknowledged target answers with a message (nothing to do); anyone else
+    # who may not acknowledge it is refused.
+    require(permissions.can_acknowledge(request.user, target) or target.acknowledged_at is not None)
+    if request.POST.get("parts") and target.acknowledged_at is None:
+        parts = list(selectors.unacknowledged_parts(target=target))
+    else:
+        parts = [target]
+    if perform(
+        request, lambda: services.targets_acknowledge(targets=parts, acting_user=request.user)
+    ):
+        values = {"metric": target.metric.display_name, "period": target.period.label}
+        if len(parts) > 1:
+            message = ngettext(
+                "You acknowledged %(count)d target: "
+                "your %(metric)s target for %(period)s and its parts.",
+                "You acknowledged %(count)d targets: "
+                "your %(metric)s target for %(period)s and its parts.",
+                len(parts),
+            ) % {"count": len(parts), **values}
+        else:
+            message = _("You acknowledged your %(metric)s target for %(period)s.") % values
+        messages.success(request, message)
+    return redirect(next_url(request, reverse("targets:detail", args=[target.pk])))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adjustment_new(request, pk):
+    target = permissions.target_for_user(request.user, pk)
+    require(permissions.can_request_adjustment(request.user, target))
+    first = selectors.first_adjustable_month(period=target.period)
+    periods = selectors.adjustment_periods(target=target, first=first)
+    offered = list(periods)
+    form = AdjustmentForm(
+        request.POST or None,
+        periods=periods,
+        first=first,
+        initial={
+            "new_value": target.value,
+            "effective_period": offered[0].pk if offered else None,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if submit(
+            form,
+            lambda: services.adjustment_request(
+                target=target,
+                new_value=form.cleaned_data["new_value"],
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                effective_period=form.cleaned_data["effective_period"],
+                acting_user=request.user,
+            ),
+        ):
+            messages.success(
+                request,
+                _("Your request was sent to the sales management department."),
+            )
+            return redirect("targets:detail", pk=target.pk)
+        status = 400
+    return render(
+        request,
+        "targets/adjustment_form.html",
+        {"target": target, "form": form, "has_periods": bool(offered), "first": first},
+        status=status,
+    )
+
+
+@login_required
+def adjustment_list(request):
+    page = Paginator(selectors.adjustments_for(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "targets/adjustment_list.html",
+        {
+            "page": page,
+            "changes": selectors.adjustment_changes(page.object_list),
+            "can_decide": permissions.can_manage_targets(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def adjustment_decide(request, pk):
+    try:
+        adjustment = permissions.visible_adjustments(request.user).get(pk=pk)
+    except Adjustment.DoesNotExist:
+        raise Http404 from None
+    require(permissions.can_manage_targets(request.user))
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or to reject."))
+    elif perform(
+        request,
+        lambda: services.adjustment_decide(
+            adjustment=adjustment,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        ),
+    ):
+        if form.approve:
+            messages.success(request, _("The adjustment is approved; the target changed."))
+        else:
+            messages.success(request, _("The adjustment is rejected."))
+    return redirect(next_url(request, "targets:adjustments"))
