@@ -7,14 +7,14 @@ would tell it exists).
 
 from __future__ import annotations
 
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from core.filters import IdFilter
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q
-from org.selectors import today
 
 
 class UnitFilter(filters.FilterSet):
@@ -37,21 +37,46 @@ class UnitFilter(filters.FilterSet):
 
 
 class PersonFilter(filters.FilterSet):
+    """The people list's one filter definition: the API's, and the people page's (through
+    `org.selectors.people_list`, its form handing its values over as these parameters)."""
+
+    q = filters.CharFilter(
+        method="filter_q", label=_("user name, first or last name or employee number contains")
+    )
     role = filters.ChoiceFilter(choices=Role.choices, method="filter_role", label=_("role"))
     unit = IdFilter(method="filter_unit", label=_("current member of the unit id"))
+    within = IdFilter(
+        method="filter_within",
+        label=_("currently in the unit with this id or a unit below it (any membership kind)"),
+    )
 
     class Meta:
         model = User
-        fields = ["role", "unit"]
+        fields = ["q", "role", "unit", "within"]
+
+    def filter_q(self, queryset, name, value: str):
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(employee_no__icontains=value)
+        )
 
     def filter_role(self, queryset, name, value: str):
         return queryset.filter(role_assignments__role=value)
 
     def filter_unit(self, queryset, name, value: int):
         members = Membership.objects.filter(
-            active_on_q(today()), unit_id=value, kind=Membership.Kind.MEMBER
+            active_on_q(timezone.localdate()), unit_id=value, kind=Membership.Kind.MEMBER
         )
         return queryset.filter(pk__in=members.values("user_id"))
+
+    def filter_within(self, queryset, name, value: int):
+        root_path = OrgUnit.objects.filter(pk=value).values("path")[:1]
+        inside = Membership.objects.filter(
+            active_on_q(timezone.localdate()), unit__path__startswith=Subquery(root_path)
+        )
+        return queryset.filter(pk__in=inside.values("user_id"))
 
 
 class MembershipFilter(filters.FilterSet):

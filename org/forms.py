@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import query_params
 from core.forms import ImportUploadForm
 from org import imports
 from org.audit import AUDITED
@@ -33,6 +34,12 @@ class PeopleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.none()
         self.fields["role"].choices = [("", _("Any role")), *Role.choices]
+
+    def filter_params(self) -> dict[str, str]:
+        """The chosen values as the parameters of `org.filters.PersonFilter` (the unit: its
+        people now, of any membership kind, in it or below)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return query_params(q=data.get("q"), within=data.get("unit"), role=data.get("role"))
 
 
 class MembershipForm(forms.Form):

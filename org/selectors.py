@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from org import permissions
+from org.filters import PersonFilter
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
 from org.permissions import active_on_q
 
@@ -89,27 +90,13 @@ def unit_detail(*, user, unit: OrgUnit, on: datetime.date | None = None) -> Unit
     return UnitDetail(unit, ancestors, children, supervisors, members, past)
 
 
-def people_list(
-    *, user, search: str = "", unit: OrgUnit | None = None, role: str = ""
-) -> QuerySet[User]:
-    """People `user` may see, with roles and current team prefetched (fixed queries)."""
+def people_list(*, user, params) -> QuerySet[User]:
+    """The active people `user` may see, narrowed by the people list's filters
+    (`org.filters.PersonFilter`, the API's as well) given as query parameters, with roles
+    and current team prefetched (fixed queries)."""
     day = timezone.localdate()
-    qs = permissions.visible_people(user, day).filter(is_active=True)
-    if search:
-        qs = qs.filter(
-            Q(username__icontains=search)
-            | Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(employee_no__icontains=search)
-        )
-    if unit is not None:
-        qs = qs.filter(
-            pk__in=Membership.objects.filter(
-                active_on_q(day), unit__path__startswith=unit.path
-            ).values("user_id")
-        )
-    if role:
-        qs = qs.filter(role_assignments__role=role)
+    visible = permissions.visible_people(user, day).filter(is_active=True)
+    qs = PersonFilter(params, queryset=visible).qs
     return qs.order_by("last_name", "first_name", "username").prefetch_related(
         "role_assignments",
         Prefetch(

@@ -61,13 +61,7 @@ def unit_detail(request, pk):
 def people_list(request):
     units = permissions.visible_units(request.user).order_by("path")
     form = PeopleFilterForm(request.GET or None, units=units)
-    filters = form.cleaned_data if form.is_valid() else {}
-    people = selectors.people_list(
-        user=request.user,
-        search=filters.get("q") or "",
-        unit=filters.get("unit"),
-        role=filters.get("role") or "",
-    )
+    people = selectors.people_list(user=request.user, params=form.filter_params())
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

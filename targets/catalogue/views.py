@@ -32,7 +32,9 @@ def metric_list(request):
     manages = permissions.can_manage_targets(request.user)
     if not manages:
         metrics = metrics.filter(is_active=True)
-    return render(request, "targets/catalogue/metric_list.html", {"metrics": metrics, "manages": manages})
+    return render(
+        request, "targets/catalogue/metric_list.html", {"metrics": metrics, "manages": manages}
+    )
 
 
 @login_required
@@ -56,7 +58,10 @@ def metric_edit(request, pk=None):
             return redirect("targets:metrics")
         status = 400
     return render(
-        request, "targets/catalogue/metric_form.html", {"form": form, "metric": metric}, status=status
+        request,
+        "targets/catalogue/metric_form.html",
+        {"form": form, "metric": metric},
+        status=status,
     )
 
 
