@@ -30,6 +30,11 @@ def next_url(request, default: str) -> str:
     return default
 
 
+def is_htmx(request) -> bool:
+    """Whether htmx sent the request (it then wants a part of the page, not the page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """What running a service gave: its value when it `ok`, else the refusal (`error`, None

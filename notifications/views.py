@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.views import is_htmx
 from notifications import selectors, services
 
 
@@ -30,6 +31,6 @@ def mark_read(request):
         services.notifications_mark_read(user=request.user, ids=ids)
     else:
         services.notifications_mark_read(user=request.user)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "notifications/_list.html", {"page": _page(request)})
     return redirect("notifications:list")

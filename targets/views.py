@@ -30,7 +30,7 @@ from core.forms import ImportUploadForm
 from core.imports import ImportIssue, problems_context
 from core.permissions import require
 from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.views import attempt, next_url, perform, submit
+from core.views import attempt, is_htmx, next_url, perform, submit
 from org import permissions as org_permissions
 from org import selectors as org_selectors
 from org.models import FiscalYear, OrgUnit, Period
@@ -53,10 +53,6 @@ from targets.forms import (
     WorkspaceForm,
 )
 from targets.models import Adjustment, Metric, SeasonalityProfile, Target
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _require_department(user) -> None:
@@ -150,7 +146,7 @@ def cell_edit(request):
         )
         if not done:
             message = done.message
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if message:
             messages.error(request, message)
         else:
@@ -590,7 +586,7 @@ def allocation(request, pk):
         )
         if not done:
             message = done.message
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if message:
             messages.error(request, message)
         else:

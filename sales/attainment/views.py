@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.permissions import require
+from core.views import is_htmx
 from org.permissions import is_salesperson, led_unit_paths
 from sales.attainment import selectors as attainment
 from sales.attainment.permissions import (
@@ -38,10 +39,7 @@ def _choice(request, today):
 def _render(request, page: str, context: dict):
     """The whole page, or only its body for htmx (but the whole page when htmx
     restores its history)."""
-    partial = (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
+    partial = is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
     template = (
         f"sales/attainment/dashboards/_{page}_body.html"
         if partial

@@ -40,7 +40,7 @@ from core.forms import ImportUploadForm
 from core.imports import ImportIssue, problems_context
 from core.permissions import require
 from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.views import attempt, next_url, on_form, submit
+from core.views import attempt, is_htmx, next_url, on_form, submit
 from org.models import Period, Role, User
 from org.permissions import (
     is_salesperson,
@@ -63,10 +63,6 @@ from sales.records.forms import (
 )
 
 PAGE_SIZE = 50
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _query_without_page(request) -> str:
@@ -556,7 +552,7 @@ def contact_edit(request, pk, contact_pk=None):
         )
         if done:
             saved = done.value
-            if _is_htmx(request):
+            if is_htmx(request):
                 return render(
                     request,
                     "sales/records/customers/_contact_row.html",
@@ -565,7 +561,7 @@ def contact_edit(request, pk, contact_pk=None):
             messages.success(request, _("The contact %(name)s is saved.") % {"name": saved.name})
             return redirect("sales:customer-detail", pk=customer.pk)
         status = 400
-    if _is_htmx(request) and contact is not None:
+    if is_htmx(request) and contact is not None:
         return render(
             request,
             "sales/records/customers/_contact_form.html",
@@ -694,7 +690,7 @@ def followup_done(request, pk):
     error = done.message
     if done:
         followup = done.value
-    if _is_htmx(request):
+    if is_htmx(request):
         followup = _followup_rows(FollowUp.objects.filter(pk=followup.pk)).get()
         return render(
             request,
