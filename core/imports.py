@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -182,10 +181,10 @@ def chunks(values: Iterable, size: int = LOOKUP_CHUNK):
 # --- step 1: the upload -----------------------------------------------------------------------
 
 
-def read_upload(upload, *, max_bytes: int | None = None) -> tuple[bytes, list[ImportIssue]]:
-    """The bytes of an uploaded file (or bytes), refusing more than `max_bytes`
-    (ORG_IMPORT_MAX_BYTES unless given)."""
-    limit = settings.ORG_IMPORT_MAX_BYTES if max_bytes is None else max_bytes
+def read_upload(upload, *, max_bytes: int) -> tuple[bytes, list[ImportIssue]]:
+    """The bytes of an uploaded file (or bytes), refusing more than `max_bytes` (each import
+    names its own limit, a setting of its app)."""
+    limit = max_bytes
     too_big = [ImportIssue(None, "", too_large_message(limit))]
     if isinstance(upload, bytes | bytearray):
         data = bytes(upload)
@@ -387,7 +386,7 @@ def read_tables(
     filename: str,
     layouts: Sequence[Layout],
     kind: str | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int,
 ) -> tuple[list[Table], list[ImportIssue]]:
     """The tables of a CSV file (UTF-8, comma, semicolon or tab) or an XLSX workbook, their
     headers checked, or every problem that stops the file.
@@ -395,7 +394,7 @@ def read_tables(
     With one layout, a CSV file or a workbook's first sheet is that table. With several,
     a workbook's sheets are named after them, and `kind` names the table of a CSV file
     or of a workbook's single, otherwise named sheet."""
-    limit = settings.ORG_IMPORT_MAX_BYTES if max_bytes is None else max_bytes
+    limit = max_bytes  # an XLSX file's unpacked size is bounded by a multiple of it
     by_name = {layout.name: layout for layout in layouts}
     several = len(layouts) > 1
     if several and kind is not None and kind not in by_name:
@@ -437,7 +436,7 @@ def read_file(
     filename: str,
     layouts: Sequence[Layout],
     kind: str | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int,
 ) -> tuple[list[Table], list[ImportIssue]]:
     """`read_upload`, then `read_tables`: the tables of an uploaded file, or its problems."""
     data, problems = read_upload(upload, max_bytes=max_bytes)

@@ -54,6 +54,11 @@ class PersonFilter(filters.FilterSet):
         model = User
         fields = ["q", "role", "unit", "within"]
 
+    def __init__(self, data=None, queryset=None, *, day=None, **kwargs):
+        # "Current" means on `day`: the caller's day (one clock read per request), else today.
+        super().__init__(data, queryset, **kwargs)
+        self.day = day or timezone.localdate()
+
     def filter_q(self, queryset, name, value: str):
         return queryset.filter(
             Q(username__icontains=value)
@@ -67,14 +72,14 @@ class PersonFilter(filters.FilterSet):
 
     def filter_unit(self, queryset, name, value: int):
         members = Membership.objects.filter(
-            active_on_q(timezone.localdate()), unit_id=value, kind=Membership.Kind.MEMBER
+            active_on_q(self.day), unit_id=value, kind=Membership.Kind.MEMBER
         )
         return queryset.filter(pk__in=members.values("user_id"))
 
     def filter_within(self, queryset, name, value: int):
         root_path = OrgUnit.objects.filter(pk=value).values("path")[:1]
         inside = Membership.objects.filter(
-            active_on_q(timezone.localdate()), unit__path__startswith=Subquery(root_path)
+            active_on_q(self.day), unit__path__startswith=Subquery(root_path)
         )
         return queryset.filter(pk__in=inside.values("user_id"))
 

@@ -701,7 +701,13 @@ def import_organisation(upload, *, filename: str, kind: str | None, acting_user)
     or the counts created/updated/unchanged per kind.
     """
     kind = (kind or "").strip().lower() or None
-    tables, problems = read_file(upload, filename=filename, layouts=LAYOUTS, kind=kind)
+    tables, problems = read_file(
+        upload,
+        filename=filename,
+        layouts=LAYOUTS,
+        kind=kind,
+        max_bytes=settings.ORG_IMPORT_MAX_BYTES,
+    )
     if problems:
         return ImportResult(errors=problems)
     if not tables:

@@ -96,7 +96,7 @@ def people_list(*, user, params) -> QuerySet[User]:
     and current team prefetched (fixed queries)."""
     day = timezone.localdate()
     visible = permissions.visible_people(user, day).filter(is_active=True)
-    qs = PersonFilter(params, queryset=visible).qs
+    qs = PersonFilter(params, queryset=visible, day=day).qs
     return qs.order_by("last_name", "first_name", "username").prefetch_related(
         "role_assignments",
         Prefetch(

@@ -353,7 +353,7 @@ HEALTH_TOKEN = env_str("HEALTH_TOKEN")
 FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
 if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
     raise ImproperlyConfigured("FISCAL_YEAR_START_MONTH must be between 1 and 12")
-# Largest organisation file accepted by the import (bytes).
+# Largest organisation or targets file accepted by the imports (bytes).
 ORG_IMPORT_MAX_BYTES = env_int("ORG_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 
 # Children's targets may add up to between these percentages of their parent's

@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -352,7 +353,9 @@ def _existing(lines: list[_Line]) -> dict[tuple, Target]:
 
 def import_targets(upload, *, filename: str, acting_user) -> ImportResult:
     """Parse, validate and, if every row is right, write; nothing is written otherwise."""
-    tables, problems = read_file(upload, filename=filename, layouts=[LAYOUT])
+    tables, problems = read_file(
+        upload, filename=filename, layouts=[LAYOUT], max_bytes=settings.ORG_IMPORT_MAX_BYTES
+    )
     if problems:
         return ImportResult(errors=problems)
     rows = tables[0].rows

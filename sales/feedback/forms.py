@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from org.models import Membership, OrgUnit, Period, Role, User
 from org.permissions import active_on_q, is_department, led_unit_paths, subtree_q
 from sales.feedback.domain import SCORE_MAX, SCORE_MIN
-from sales.feedback.permissions import satisfaction_people
+from sales.feedback.permissions import can_enter_satisfaction_for, satisfaction_people
 from sales.models import Customer
 from sales.records.permissions import visible_customers
 
@@ -129,6 +129,19 @@ class SatisfactionForm(forms.Form):
         self.fields["salesperson"].queryset = satisfaction_people(user).order_by(
             "last_name", "first_name", "username"
         )
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        person, day = data.get("salesperson"), data.get("answered_on")
+        if person and day and not can_enter_satisfaction_for(self.user, person, day):
+            # The service refuses it too (403); here it is said beside the field.
+            self.add_error(
+                "salesperson",
+                _("%(person)s was not in a team you lead on %(date)s.")
+                % {"person": person.display_name, "date": day.isoformat()},
+            )
+        return data
 
 
 class SatisfactionFilterForm(forms.Form):

@@ -429,6 +429,9 @@ def satisfaction_save(
         acting_user,
         today,
     )
+    if acting_user is not None:
+        # Who may record it (the department, or a supervisor of the person's team that day).
+        require(permissions.can_enter_satisfaction_for(acting_user, salesperson, answered_on))
     audit_as(response, acting_user)
     response.save()
     return response

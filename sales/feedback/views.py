@@ -329,33 +329,21 @@ def satisfaction_new(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            if not permissions.can_enter_satisfaction_for(
-                user, data["salesperson"], data["answered_on"]
-            ):
-                form.add_error(
-                    "salesperson",
-                    _("%(person)s was not in a team you lead on %(date)s.")
+            done = attempt(lambda: services.satisfaction_save(acting_user=user, **data))
+            if done.error is not None:
+                on_form(form, done.error)
+            else:
+                messages.success(
+                    request,
+                    _("The response of %(customer)s about %(person)s is saved.")
                     % {
+                        "customer": data["customer"].name,
                         "person": data["salesperson"].display_name,
-                        "date": data["answered_on"].isoformat(),
                     },
                 )
-            else:
-                done = attempt(lambda: services.satisfaction_save(acting_user=user, **data))
-                if done.error is not None:
-                    on_form(form, done.error)
-                else:
-                    messages.success(
-                        request,
-                        _("The response of %(customer)s about %(person)s is saved.")
-                        % {
-                            "customer": data["customer"].name,
-                            "person": data["salesperson"].display_name,
-                        },
-                    )
-                    if "another" in request.POST:
-                        return redirect("sales:satisfaction-new")
-                    return redirect("sales:satisfaction")
+                if "another" in request.POST:
+                    return redirect("sales:satisfaction-new")
+                return redirect("sales:satisfaction")
         status = 400
     return render(request, "sales/feedback/satisfaction/new.html", {"form": form}, status=status)
 

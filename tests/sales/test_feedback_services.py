@@ -388,6 +388,15 @@ def test_satisfaction_refusals(org, fb):
     assert not SatisfactionResponse.objects.exists()
 
 
+def test_the_service_refuses_a_supervisor_of_another_team(org, fb):
+    # The page and the API check it first; the service refuses every other caller too.
+    with pytest.raises(PermissionDenied):
+        answer(org.other_supervisor, org.salesperson, fb=fb)
+    with pytest.raises(PermissionDenied):
+        answer(org.salesperson, org.teammate, fb=fb)
+    assert not SatisfactionResponse.objects.exists()
+
+
 def test_the_same_external_id_updates_the_response(org, fb, clock):
     first = answer(org.department, org.salesperson, fb=fb, external_id="S-1")
     again = answer(org.department, org.salesperson, score=2, fb=fb, external_id="S-1")
