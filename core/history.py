@@ -12,11 +12,11 @@ but the labels of linked objects: one query per kind of linked object.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
 from django.utils import formats
 
 KINDS = ("+", "~", "-")
@@ -58,10 +58,12 @@ def linked_labels(
     rows: Iterable[tuple[object | None, Sequence[Field]]],
     *,
     label: Callable[[Model], str] = str,
+    querysets: Mapping[type[Model], QuerySet] | None = None,
 ) -> Labels:
     """The labels of the objects that the rows' foreign keys among their fields point to
     (rows given with their fields; a missing row is None), one query per kind of linked
-    object: {(model, pk): label(object)}."""
+    object: {(model, pk): label(object)}. `querysets` reads a kind through its own queryset
+    (what its label needs selected with it)."""
     wanted: dict[type[Model], set] = {}
     for row, fields in rows:
         if row is None:
@@ -71,7 +73,8 @@ def linked_labels(
                 wanted.setdefault(f.related_model, set()).add(getattr(row, f.attname))
     labels: Labels = {}
     for model, ids in wanted.items():
-        for obj in model._default_manager.filter(pk__in=ids):
+        source = (querysets or {}).get(model, model._default_manager.all())
+        for obj in source.filter(pk__in=ids):
             labels[(model, obj.pk)] = label(obj)
     return labels
 

@@ -58,7 +58,7 @@ def _label(obj) -> str:
     if isinstance(obj, OrgUnit):
         return obj.code
     if isinstance(obj, Period):
-        return f"{obj.kind} {obj.number} ({obj.start_date:%Y-%m})"
+        return obj.label  # read with its fiscal year (LINKED_QUERYSETS)
     return str(obj)
 
 
@@ -94,7 +94,7 @@ def _object_label(model_key: str, row, labels) -> str:
         return row.name
     if model_key == "period":
         year = labels.get((FiscalYear, row.fiscal_year_id), "")
-        return f"{year} {row.kind} {row.number}"
+        return Period.label_of(row.kind, row.number, row.start_date, year)
     return str(row.pk)
 
 
@@ -133,6 +133,7 @@ def audit_entries(
     labels = history.linked_labels(
         [(r, _tracked_fields(AUDITED[key][0])) for key, row, prev in rows for r in (row, prev)],
         label=_label,
+        querysets={Period: Period.objects.select_related("fiscal_year")},
     )
 
     entries = []

@@ -229,7 +229,12 @@ class Period(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     number = models.PositiveSmallIntegerField(_("number"))
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent period"),
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -270,11 +275,17 @@ class Period(models.Model):
 
     @property
     def label(self) -> str:
-        if self.kind == self.Kind.YEAR:
-            return self.fiscal_year.name
-        if self.kind == self.Kind.QUARTER:
-            return f"{self.fiscal_year.name} Q{self.number}"
-        return formats.date_format(self.start_date, "YEAR_MONTH_FORMAT")
+        return self.label_of(self.kind, self.number, self.start_date, self.fiscal_year.name)
+
+    @classmethod
+    def label_of(cls, kind: str, number: int, start_date: datetime.date, year_name: str) -> str:
+        """A period's name as people say it: the fiscal year's name, "FY2026 Q4", or the
+        month in the reader's language ("October 2026", "2026年10月")."""
+        if kind == cls.Kind.YEAR:
+            return year_name
+        if kind == cls.Kind.QUARTER:
+            return f"{year_name} Q{number}"
+        return formats.date_format(start_date, "YEAR_MONTH_FORMAT")
 
     @property
     def is_closed(self) -> bool:

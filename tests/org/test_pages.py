@@ -226,3 +226,17 @@ def test_the_history_of_one_object(client_as, org):
     )
     entries = response.context["entries"]
     assert entries and all(e.object_id == org.team.pk for e in entries)
+
+
+def test_the_history_names_periods_as_people_say_them(client_as, march):
+    # "March 2026" and "FY2026 Q1", not "month 3" or "quarter 1 (2026-01)"; in Chinese too.
+    year_name = march.fiscal_year.name
+    for language, month_label in [("en", "March 2026"), ("zh-hans", "2026年3月")]:
+        client = client_as("department")
+        client.cookies["django_language"] = language
+        response = client.get(reverse("audit-log"), {"model": "period", "object": march.pk})
+        created = next(e for e in response.context["entries"] if e.action == "+")
+        assert created.object_label == month_label
+        changes = {c.field: c.after for c in created.changes}
+        parent_field = "parent period" if language == "en" else "上级期间"
+        assert changes[parent_field] == f"{year_name} Q1"
