@@ -1,5 +1,5 @@
 """The layering the README describes, checked on the source: apps import downwards only
-(core ← org ← notifications ← targets ← sales ← appraisal ← closing), core imports no app,
+(core ← org ← notifications ← targets ← sales ← appraisal ← rewards ← closing), core imports no app,
 and no module imports another that imports it back, not even inside a function."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "org", "notifications", "targets", "sales", "appraisal", "closing"]
+LAYERS = ["core", "org", "notifications", "targets", "sales", "appraisal", "rewards", "closing"]
 
 
 def _modules() -> dict[str, Path]:
