@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from salesperf.views import ApiDocsView, ApiSchemaView, HealthView
+from salesperf.views import ApiDocsView, ApiSchemaView, HealthView, favicon
 
 health_checks: list = ["health_check.checks.Database", "health_check.checks.Cache"]
 if settings.REDIS_URL:
@@ -30,4 +30,5 @@ urlpatterns = [
     path("api/schema/", ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", HealthView.as_view(checks=health_checks), name="health"),
+    path("favicon.ico", favicon),  # unnamed: public, and no page of the access matrix
 ]

@@ -12,13 +12,20 @@ import asyncio
 import hmac
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from health_check.views import HealthCheckView, MediaType
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 UP, DOWN = "up", "down"
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's):
+    the site's icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def _has_health_token(request) -> bool:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.staticfiles import finders
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -102,3 +104,11 @@ def test_a_log_line_is_printed_once():
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("one line") == 1, done.stderr
+
+
+def test_the_favicon_is_the_sites_icon_for_pages_that_name_none(client):
+    # The admin's pages name no icon, so browsers ask for /favicon.ico.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg") and "favicon" in response["Location"]
+    assert finders.find("favicon.svg")
