@@ -9,7 +9,9 @@ dora is the sales management department, harry is HR, ada an administrator,
 rita leads the EAST region (so both east teams).
 """
 
+import contextlib
 import datetime
+import functools
 import os
 import types
 import zoneinfo
@@ -17,7 +19,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.test import Client
+from django.db import connections, transaction
+from django.test import Client, override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -56,6 +59,36 @@ def local_moment(day: datetime.date, hour: int = 10, minute: int = 0) -> datetim
     """`day` at hour:minute in the project's time zone (settings.TIME_ZONE)."""
     zone = zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zone)
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextlib.contextmanager
+def built_once(django_db_blocker, today: datetime.date):
+    """For data built once for a whole module or package (Django's TestCase.setUpTestData
+    pattern): `with built_once(...) as building:`, build inside `with building():` (the
+    clock pinned on `today` at 10:00, the fast password hasher), then yield; all of it is
+    in a transaction on every database, rolled back on leaving."""
+
+    @contextlib.contextmanager
+    def building():
+        with (
+            time_machine.travel(local_moment(today), tick=True),
+            override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        ):
+            yield
+
+    with django_db_blocker.unblock():
+        atomics = {alias: transaction.atomic(using=alias) for alias in connections}
+        for atomic in atomics.values():
+            atomic.__enter__()
+        try:
+            yield building
+        finally:
+            for alias, atomic in reversed(atomics.items()):
+                transaction.set_rollback(True, using=alias)
+                atomic.__exit__(None, None, None)
 
 
 def pytest_report_header(config):
@@ -97,7 +130,7 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -122,57 +155,54 @@ def org(db):
     return make_org()
 
 
+# The organisation of the module docstring, in the order it is built (the primary keys
+# follow it). Units: attribute -> (code, name, kind, parent's attribute).
+ORG_UNITS = {
+    "company": ("acme", "ACME", OrgUnit.Kind.COMPANY, None),
+    "east": ("east", "East", OrgUnit.Kind.REGION, "company"),
+    "south": ("south", "South", OrgUnit.Kind.REGION, "company"),
+    "team": ("t-east-1", "East Team 1", OrgUnit.Kind.TEAM, "east"),
+    "team2": ("t-east-2", "East Team 2", OrgUnit.Kind.TEAM, "east"),
+    "other_team": ("t-south-1", "South Team 1", OrgUnit.Kind.TEAM, "south"),
+}
+# People: attribute -> (username, roles).
+ORG_PEOPLE = {
+    "salesperson": ("sam", ["salesperson"]),
+    "teammate": ("tina", ["salesperson"]),
+    "east2_person": ("eve", ["salesperson"]),
+    "other_salesperson": ("oscar", ["salesperson"]),
+    "supervisor": ("sue", ["supervisor", "salesperson"]),
+    "other_supervisor": ("otto", ["supervisor"]),
+    "regional": ("rita", ["supervisor"]),
+    "department": ("dora", ["department"]),
+    "hr": ("harry", ["hr"]),
+    "admin": ("ada", ["admin"]),
+}
+# Memberships: (person, unit, kind).
+ORG_MEMBERSHIPS = [
+    ("salesperson", "team", Membership.Kind.MEMBER),
+    ("teammate", "team", Membership.Kind.MEMBER),
+    ("supervisor", "team", Membership.Kind.MEMBER),
+    ("east2_person", "team2", Membership.Kind.MEMBER),
+    ("other_salesperson", "other_team", Membership.Kind.MEMBER),
+    ("supervisor", "team", Membership.Kind.SUPERVISOR),
+    ("other_supervisor", "other_team", Membership.Kind.SUPERVISOR),
+    ("regional", "east", Membership.Kind.SUPERVISOR),
+]
+
+
 def make_org() -> types.SimpleNamespace:
     """The small organisation of the module docstring (the `org` fixture; tests/api builds
     it once per module)."""
-    company = OrgUnitFactory(code="acme", name="ACME", kind=OrgUnit.Kind.COMPANY)
-    east = OrgUnitFactory(code="east", name="East", kind=OrgUnit.Kind.REGION, parent=company)
-    south = OrgUnitFactory(code="south", name="South", kind=OrgUnit.Kind.REGION, parent=company)
-    team = OrgUnitFactory(code="t-east-1", name="East Team 1", parent=east)
-    team2 = OrgUnitFactory(code="t-east-2", name="East Team 2", parent=east)
-    other_team = OrgUnitFactory(code="t-south-1", name="South Team 1", parent=south)
-
-    salesperson = UserFactory(username="sam", roles=["salesperson"])
-    teammate = UserFactory(username="tina", roles=["salesperson"])
-    east2_person = UserFactory(username="eve", roles=["salesperson"])
-    other_salesperson = UserFactory(username="oscar", roles=["salesperson"])
-    supervisor = UserFactory(username="sue", roles=["supervisor", "salesperson"])
-    other_supervisor = UserFactory(username="otto", roles=["supervisor"])
-    regional = UserFactory(username="rita", roles=["supervisor"])
-    department = UserFactory(username="dora", roles=["department"])
-    hr = UserFactory(username="harry", roles=["hr"])
-    admin = UserFactory(username="ada", roles=["admin"])
-
-    for person, unit in [
-        (salesperson, team),
-        (teammate, team),
-        (supervisor, team),
-        (east2_person, team2),
-        (other_salesperson, other_team),
-    ]:
-        MembershipFactory(user=person, unit=unit)
-    MembershipFactory(user=supervisor, unit=team, kind=Membership.Kind.SUPERVISOR)
-    MembershipFactory(user=other_supervisor, unit=other_team, kind=Membership.Kind.SUPERVISOR)
-    MembershipFactory(user=regional, unit=east, kind=Membership.Kind.SUPERVISOR)
-
-    return types.SimpleNamespace(
-        company=company,
-        east=east,
-        south=south,
-        team=team,
-        team2=team2,
-        other_team=other_team,
-        salesperson=salesperson,
-        teammate=teammate,
-        east2_person=east2_person,
-        other_salesperson=other_salesperson,
-        supervisor=supervisor,
-        other_supervisor=other_supervisor,
-        regional=regional,
-        department=department,
-        hr=hr,
-        admin=admin,
-    )
+    org = types.SimpleNamespace()
+    for attribute, (code, name, kind, parent) in ORG_UNITS.items():
+        parent_unit = getattr(org, parent) if parent else None
+        setattr(org, attribute, OrgUnitFactory(code=code, name=name, kind=kind, parent=parent_unit))
+    for attribute, (username, roles) in ORG_PEOPLE.items():
+        setattr(org, attribute, UserFactory(username=username, roles=roles))
+    for person, unit, kind in ORG_MEMBERSHIPS:
+        MembershipFactory(user=getattr(org, person), unit=getattr(org, unit), kind=kind)
+    return org
 
 
 PERSONAS = [
@@ -185,6 +215,14 @@ PERSONAS = [
     "hr",
     "anonymous",
 ]
+SIGNED_IN = PERSONAS[:-1]
+
+
+def by_persona(others, /, *, personas=PERSONAS, **named) -> dict:
+    """{persona: outcome} for every persona of `personas` (PERSONAS): those named as
+    given, the others `others`; e.g. by_persona(404, salesperson=200, anonymous=302)."""
+    assert set(named) <= set(personas), set(named) - set(personas)
+    return {persona: named.get(persona, others) for persona in personas}
 
 
 @pytest.fixture
@@ -198,14 +236,37 @@ def docs_client(db):
     return client
 
 
+def signed_in_as(org, persona: str, client_class=Client):
+    """A `client_class` client signed in (session) as that persona of `org` (anonymous:
+    none)."""
+    client = client_class()
+    if persona != "anonymous":
+        client.force_login(getattr(org, persona))
+    return client
+
+
 @pytest.fixture
 def client_as(org):
     """client_as("supervisor") -> a Client signed in as that persona (anonymous: none)."""
+    return functools.partial(signed_in_as, org)
 
-    def make(persona: str) -> Client:
-        client = Client()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
 
-    return make
+@pytest.fixture
+def api_as(org):
+    """api_as("supervisor") -> an APIClient signed in (session) as that persona."""
+    from rest_framework.test import APIClient
+
+    return functools.partial(signed_in_as, org, client_class=APIClient)
+
+
+def api_authenticated_as(org, persona: str):
+    """An APIClient authenticated (force_authenticate) as a fresh object of that persona's
+    user, nothing cached on it from an earlier request (anonymous: none)."""
+    from rest_framework.test import APIClient
+
+    from org.models import User
+
+    client = APIClient()
+    if persona != "anonymous":
+        client.force_authenticate(User.objects.get(pk=getattr(org, persona).pk))
+    return client

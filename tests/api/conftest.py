@@ -16,19 +16,16 @@ import types
 from decimal import Decimal as D
 
 import pytest
-import time_machine
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connections, transaction
-from django.test import TestCase, override_settings
+from django.db import close_old_connections
+from django.test import TestCase
 from rest_framework.authtoken.models import Token
 
 from notifications.services import notify
 from org.models import Membership
-from tests.conftest import local_moment, make_org
+from tests.conftest import built_once, make_org
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales.helpers import customer, make_year, sale
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # persona name -> attribute of the world's organisation (None: anonymous)
 PERSONAS = {
@@ -89,22 +86,10 @@ def build_world(today: datetime.date) -> types.SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, suite_today):
-    with django_db_blocker.unblock():
-        atomics = {alias: transaction.atomic(using=alias) for alias in connections}
-        for atomic in atomics.values():
-            atomic.__enter__()
-        try:
-            with (
-                time_machine.travel(local_moment(suite_today), tick=True),
-                override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-                TestCase.captureOnCommitCallbacks(execute=True),
-            ):
-                built = build_world(suite_today)
-            yield built
-        finally:
-            for alias, atomic in reversed(atomics.items()):
-                transaction.set_rollback(True, using=alias)
-                atomic.__exit__(None, None, None)
+    with built_once(django_db_blocker, suite_today) as building:
+        with building(), TestCase.captureOnCommitCallbacks(execute=True):
+            built = build_world(suite_today)
+        yield built
 
 
 @pytest.fixture

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
 
 from appraisal.models import AppraisalTemplate
 from appraisal.template import services
 from org.models import FiscalYear, Period
 from org.services import fiscal_year_create
-from targets.catalogue.services import metric_save
 from targets.models import Metric
+from tests.targets import helpers_core as core_helpers
+from tests.targets.helpers_core import Year
 
 TODAY = datetime.date(2025, 12, 1)
 
@@ -48,21 +53,6 @@ BANDS = [
 ]
 
 
-class Year:
-    """A fiscal year with its periods at hand: .year, .quarters[0..3], .months[0..11]."""
-
-    def __init__(self, fiscal_year: FiscalYear):
-        self.fiscal_year = fiscal_year
-        periods = list(fiscal_year.periods.select_related("fiscal_year"))
-        self.year = next(p for p in periods if p.kind == Period.Kind.YEAR)
-        self.quarters = sorted(
-            (p for p in periods if p.kind == Period.Kind.QUARTER), key=lambda p: p.number
-        )
-        self.months = sorted(
-            (p for p in periods if p.kind == Period.Kind.MONTH), key=lambda p: p.number
-        )
-
-
 def make_year(start_year: int = 2026) -> Year:
     """The fiscal year starting in January of `start_year` (made once, then reused)."""
     existing = FiscalYear.objects.filter(start_date=datetime.date(start_year, 1, 1)).first()
@@ -70,18 +60,12 @@ def make_year(start_year: int = 2026) -> Year:
 
 
 def make_metric(code: str = "revenue", *, acting_user=None) -> Metric:
+    """The metric `code` (made once through the catalogue, then reused)."""
     existing = Metric.objects.filter(code=code).first()
     if existing:
         return existing
-    names = {
-        "revenue": ("Revenue", "营业收入", "amount"),
-        "new_customers": ("New customers", "新客户数", "new_customers"),
-    }
-    name, name_zh, source = names.get(code, (code.title(), code, "amount"))
     unit = "count" if code == "new_customers" else "currency"
-    return metric_save(
-        acting_user=acting_user, code=code, name=name, name_zh=name_zh, unit=unit, source=source
-    )
+    return core_helpers.make_metric(code, unit, acting_user=acting_user)
 
 
 def dimension_specs(metric: Metric) -> list[dict]:
@@ -162,3 +146,24 @@ def make_published(org, *, today: datetime.date = TODAY, **kwargs) -> AppraisalT
     return services.template_publish(
         template=template, acting_user=kwargs.get("acting_user") or org.department, today=today
     )
+
+
+# --- raw SQL, past the models, against the database triggers ------------------------------
+
+
+def sql_refused(sql: str, params=(), message: str | None = None) -> None:
+    """`sql` fails with an IntegrityError (whose message contains `message`)."""
+    match = re.escape(message) if message else None
+    with (
+        pytest.raises(IntegrityError, match=match),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+
+
+def sql_runs(sql: str, params=()) -> int:
+    """`sql` runs; how many rows it touched."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -12,6 +12,7 @@ a result released through the API is within its appeal window.
 """
 
 import datetime
+import functools
 import types
 from decimal import Decimal
 
@@ -20,10 +21,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from appraisal.models import Adjustment, Appraisal, AppraisalResult, Cycle, PeerRating
-from org.models import Membership, User
+from org.models import User
 from tests.api_errors import field_errors
 from tests.appraisal import cycle_helpers as ch
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.conftest import api_authenticated_as
+from tests.factories import MembershipFactory, grow_teams
 
 PEOPLE = {
     "salesperson": "sam",
@@ -37,14 +39,7 @@ MAX_API_QUERIES = 12
 
 @pytest.fixture
 def api_as(org):
-    def make(persona):
-        client = APIClient()
-        if persona != "anonymous":
-            # A fresh user object: nothing cached on it from an earlier request.
-            client.force_authenticate(User.objects.get(pk=getattr(org, persona).pk))
-        return client
-
-    return make
+    return functools.partial(api_authenticated_as, org)
 
 
 @pytest.fixture
@@ -687,14 +682,8 @@ def test_resolving_without_an_appeal_is_refused(api_as, released):
 
 def grow(org, teams: int = 4, people: int = 4) -> None:
     """More teams (each with its supervisor) and salespeople under EAST and SOUTH."""
-    for n in range(teams):
-        parent = org.east if n % 2 else org.south
-        team = OrgUnitFactory(code=f"grow-{n}", name=f"Grown {n}", parent=parent)
-        lead = UserFactory(username=f"lead-{n}", roles=["supervisor"])
-        MembershipFactory(user=lead, unit=team, kind=Membership.Kind.SUPERVISOR)
-        for i in range(people):
-            person = UserFactory(username=f"p-{n}-{i}", roles=["salesperson"])
-            MembershipFactory(user=person, unit=team)
+    for team, _lead, person, _i in grow_teams(org, teams, people):
+        MembershipFactory(user=person, unit=team)
 
 
 def progress(org, cycle, *, finalise_on: datetime.date) -> Appraisal:

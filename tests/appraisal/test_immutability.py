@@ -15,7 +15,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from appraisal.cycles import services as cycles
@@ -34,6 +34,7 @@ from appraisal.models import (
 from appraisal.results import exports
 from core.errors import DomainError
 from tests.appraisal import cycle_helpers as ch
+from tests.appraisal.helpers import sql_refused, sql_runs
 
 Status = Appraisal.Status
 
@@ -167,42 +168,26 @@ def test_services_refuse_a_finalised_appraisal(org, world):
 # --- raw SQL: the database triggers ---------------------------------------------------------
 
 
-def _refused(sql: str, params=(), message: str | None = None) -> None:
-    match = re.escape(message) if message else None
-    with (
-        pytest.raises(IntegrityError, match=match),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-
-
-def _runs(sql: str, params=()) -> int:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def test_raw_sql_refused_on_a_finalised_appraisal(org, world, triggers):
     _cycle, sam, _tina, teamwork = world
     now = timezone.now()
     result_id = sam.results.get().pk
     # results: never changed, never deleted
-    _refused("UPDATE appraisal_appraisalresult SET grade = 'S' WHERE id = %s", [result_id])
-    _refused("DELETE FROM appraisal_appraisalresult WHERE id = %s", [result_id])
+    sql_refused("UPDATE appraisal_appraisalresult SET grade = 'S' WHERE id = %s", [result_id])
+    sql_refused("DELETE FROM appraisal_appraisalresult WHERE id = %s", [result_id])
     # working rows of a finalised appraisal
-    _refused("UPDATE appraisal_dimensionscore SET score = 1 WHERE appraisal_id = %s", [sam.pk])
-    _refused("DELETE FROM appraisal_dimensionscore WHERE appraisal_id = %s", [sam.pk])
-    _refused("UPDATE appraisal_peerrating SET level = 1 WHERE appraisal_id = %s", [sam.pk])
-    _refused("DELETE FROM appraisal_peerrating WHERE appraisal_id = %s", [sam.pk])
-    _refused("UPDATE appraisal_adjustment SET reason = 'x' WHERE appraisal_id = %s", [sam.pk])
-    _refused("DELETE FROM appraisal_adjustment WHERE appraisal_id = %s", [sam.pk])
-    _refused(
+    sql_refused("UPDATE appraisal_dimensionscore SET score = 1 WHERE appraisal_id = %s", [sam.pk])
+    sql_refused("DELETE FROM appraisal_dimensionscore WHERE appraisal_id = %s", [sam.pk])
+    sql_refused("UPDATE appraisal_peerrating SET level = 1 WHERE appraisal_id = %s", [sam.pk])
+    sql_refused("DELETE FROM appraisal_peerrating WHERE appraisal_id = %s", [sam.pk])
+    sql_refused("UPDATE appraisal_adjustment SET reason = 'x' WHERE appraisal_id = %s", [sam.pk])
+    sql_refused("DELETE FROM appraisal_adjustment WHERE appraisal_id = %s", [sam.pk])
+    sql_refused(
         "INSERT INTO appraisal_peerrating (appraisal_id, dimension_id, rater_id, level, "
         "comment, rated_at) VALUES (%s, %s, %s, 2, '', %s)",
         [sam.pk, teamwork.pk, org.supervisor.pk, now],
     )
-    _refused(
+    sql_refused(
         "INSERT INTO appraisal_adjustment (appraisal_id, dimension_id, old_score, new_score, "
         "reason, adjusted_by_id, adjusted_at) VALUES (%s, %s, NULL, 1, 'late', %s, %s)",
         [sam.pk, teamwork.pk, org.department.pk, now],
@@ -218,8 +203,8 @@ def test_raw_sql_refused_on_a_finalised_appraisal(org, world, triggers):
         ("rated_at", now),
         ("self_submitted_at", now),
     ]:
-        _refused(f"UPDATE appraisal_appraisal SET {column} = %s WHERE id = %s", [value, sam.pk])
-    _refused("DELETE FROM appraisal_appraisal WHERE id = %s", [sam.pk])
+        sql_refused(f"UPDATE appraisal_appraisal SET {column} = %s WHERE id = %s", [value, sam.pk])
+    sql_refused("DELETE FROM appraisal_appraisal WHERE id = %s", [sam.pk])
     # nothing changed
     assert ch.reload(sam).finalised_at is not None
     assert sam.results.get().grade == AppraisalResult.objects.get(pk=result_id).grade
@@ -230,7 +215,7 @@ def test_raw_sql_allowed_where_it_should_be(org, world, triggers):
     _cycle, sam, tina, teamwork = world
     # a finalised appraisal's workflow columns move on
     assert (
-        _runs(
+        sql_runs(
             "UPDATE appraisal_appraisal SET status = 'released', released_at = %s WHERE id = %s",
             [ch.RELEASE_NOW, sam.pk],
         )
@@ -238,18 +223,18 @@ def test_raw_sql_allowed_where_it_should_be(org, world, triggers):
     )
     # an appraisal still in progress: its rows change freely
     assert (
-        _runs(
+        sql_runs(
             "UPDATE appraisal_dimensionscore SET comment = 'x' WHERE appraisal_id = %s", [tina.pk]
         )
         == 4
     )
-    _runs(
+    sql_runs(
         "INSERT INTO appraisal_peerrating (appraisal_id, dimension_id, rater_id, level, "
         "comment, rated_at) VALUES (%s, %s, %s, 2, '', %s)",
         [tina.pk, teamwork.pk, org.salesperson.pk, timezone.now()],
     )
-    assert _runs("DELETE FROM appraisal_peerrating WHERE appraisal_id = %s", [tina.pk]) == 1
-    assert _runs(
+    assert sql_runs("DELETE FROM appraisal_peerrating WHERE appraisal_id = %s", [tina.pk]) == 1
+    assert sql_runs(
         "UPDATE appraisal_appraisal SET unit_id = %s WHERE id = %s", [org.team.pk, tina.pk]
     )
 
@@ -376,32 +361,32 @@ def test_raw_sql_inserts_only_the_versions_the_workflow_writes(org, world, trigg
     now, dora = timezone.now(), org.department.pk
     sam = ch.release(org, sam)
     # released, never appealed
-    _refused(NO_LINK, [sam.pk, 2, now, dora], RESULT_FROM_APPEAL)
-    _refused(LINKED, [sam.pk, 2, ch.RESOLVE_NOW, now, dora], RESULT_FROM_APPEAL)
-    _refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
-    _refused(NO_LINK, [sam.pk, 1, now, dora], RESULT_NEXT_VERSION)
-    _refused(LINKED, [sam.pk, 3, ch.RESOLVE_NOW, now, dora], RESULT_NEXT_VERSION)
+    sql_refused(NO_LINK, [sam.pk, 2, now, dora], RESULT_FROM_APPEAL)
+    sql_refused(LINKED, [sam.pk, 2, ch.RESOLVE_NOW, now, dora], RESULT_FROM_APPEAL)
+    sql_refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
+    sql_refused(NO_LINK, [sam.pk, 1, now, dora], RESULT_NEXT_VERSION)
+    sql_refused(LINKED, [sam.pk, 3, ch.RESOLVE_NOW, now, dora], RESULT_NEXT_VERSION)
     # not finalised: not even version 1
-    _refused(NO_LINK, [tina.pk, 1, now, dora], RESULT_FROM_FINALISATION)
+    sql_refused(NO_LINK, [tina.pk, 1, now, dora], RESULT_FROM_FINALISATION)
     # appealed, then resolved as upheld: still nothing
-    _runs(
+    sql_runs(
         "UPDATE appraisal_appraisal SET status = 'appealed', appealed_at = %s, "
         "appeal_reason = 'Too low.' WHERE id = %s",
         [ch.APPEAL_NOW, sam.pk],
     )
-    _refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
-    _runs(
+    sql_refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
+    sql_runs(
         "UPDATE appraisal_appraisal SET status = 'resolved', resolved_at = %s, "
         "resolution = 'upheld', resolution_reason = 'Confirmed.' WHERE id = %s",
         [ch.RESOLVE_NOW, sam.pk],
     )
-    _refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
+    sql_refused(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora], RESULT_FROM_APPEAL)
     # resolved with a change: the next version, naming that resolution, once
-    _runs("UPDATE appraisal_appraisal SET resolution = 'changed' WHERE id = %s", [sam.pk])
-    _refused(NO_LINK, [sam.pk, 2, now, dora], RESULT_FROM_APPEAL)
-    _refused(OWN_RESOLUTION, [sam.pk, 3, sam.pk, now, dora], RESULT_NEXT_VERSION)
-    assert _runs(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora]) == 1
-    _refused(OWN_RESOLUTION, [sam.pk, 3, sam.pk, now, dora], RESULT_ONE_PER_APPEAL)
+    sql_runs("UPDATE appraisal_appraisal SET resolution = 'changed' WHERE id = %s", [sam.pk])
+    sql_refused(NO_LINK, [sam.pk, 2, now, dora], RESULT_FROM_APPEAL)
+    sql_refused(OWN_RESOLUTION, [sam.pk, 3, sam.pk, now, dora], RESULT_NEXT_VERSION)
+    assert sql_runs(OWN_RESOLUTION, [sam.pk, 2, sam.pk, now, dora]) == 1
+    sql_refused(OWN_RESOLUTION, [sam.pk, 3, sam.pk, now, dora], RESULT_ONE_PER_APPEAL)
     assert _versions(sam) == [1, 2]
     assert AppraisalResult.objects.get(appraisal=sam, version=2).appeal_resolved_at == (
         ch.reload(sam).resolved_at
@@ -416,9 +401,9 @@ def test_delete_without_where_is_refused(org, world, triggers):
     does PostgreSQL's)."""
     _cycle, sam, _tina, _teamwork = world
     before = (AppraisalResult.objects.count(), DimensionScore.objects.count())
-    _refused("DELETE FROM appraisal_appraisalresult", message=MESSAGE_RESULT)
+    sql_refused("DELETE FROM appraisal_appraisalresult", message=MESSAGE_RESULT)
     for table in ("dimensionscore", "peerrating", "adjustment", "appraisal"):
-        _refused(f"DELETE FROM appraisal_{table}", message=MESSAGE_ROW)
+        sql_refused(f"DELETE FROM appraisal_{table}", message=MESSAGE_ROW)
     assert (AppraisalResult.objects.count(), DimensionScore.objects.count()) == before
     assert ch.reload(sam).finalised_at is not None
 
@@ -426,7 +411,7 @@ def test_delete_without_where_is_refused(org, world, triggers):
 def _settle_foreign_keys() -> None:
     """The test's rows were written in its transaction: PostgreSQL refuses to TRUNCATE
     a table with deferred foreign key checks still pending, so run them now."""
-    _runs("SET CONSTRAINTS ALL IMMEDIATE")
+    sql_runs("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 @pytest.mark.parametrize(
@@ -447,7 +432,7 @@ def test_truncate_is_refused_while_a_table_holds_final_rows(
 ):
     _cycle, sam, _tina, _teamwork = world
     _settle_foreign_keys()
-    _refused(statement, message=message)
+    sql_refused(statement, message=message)
     assert sam.results.count() == 1
     assert DimensionScore.objects.filter(appraisal=sam).count() == 4
     assert ch.reload(sam).finalised_at is not None
@@ -459,6 +444,6 @@ def test_truncate_passes_where_nothing_is_final(org, triggers):
     cycle = ch.make_cycle(org)  # every appraisal open, no result
     assert DimensionScore.objects.exists()
     _settle_foreign_keys()
-    _runs("TRUNCATE appraisal_peerrating, appraisal_adjustment, appraisal_dimensionscore")
-    _runs("TRUNCATE appraisal_appraisal CASCADE")
+    sql_runs("TRUNCATE appraisal_peerrating, appraisal_adjustment, appraisal_dimensionscore")
+    sql_runs("TRUNCATE appraisal_appraisal CASCADE")
     assert not Appraisal.objects.filter(cycle=cycle).exists()

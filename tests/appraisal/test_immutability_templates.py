@@ -16,7 +16,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from appraisal.models import (
@@ -28,7 +28,15 @@ from appraisal.models import (
 )
 from appraisal.template import services
 from core.errors import DomainError
-from tests.appraisal.helpers import LINEAR_CURVE, TODAY, make_draft, make_published, make_year
+from tests.appraisal.helpers import (
+    LINEAR_CURVE,
+    TODAY,
+    make_draft,
+    make_published,
+    make_year,
+    sql_refused,
+    sql_runs,
+)
 
 Units = AppraisalTemplate.units.through
 
@@ -230,18 +238,7 @@ def test_publishing_records_the_moment_given(org):
 
 
 def _refused(sql: str, params=()) -> None:
-    with (
-        pytest.raises(IntegrityError, match=re.escape(TEMPLATE_PUBLISHED)),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-
-
-def _runs(sql: str, params=()) -> int:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    sql_refused(sql, params, TEMPLATE_PUBLISHED)
 
 
 def test_raw_sql_refused_on_a_published_version(org, versions, triggers):
@@ -330,27 +327,31 @@ def test_raw_sql_allowed_where_it_should_be(org, versions, triggers):
     # the bookkeeping created_at of a published version
     drafted = timezone.now() - datetime.timedelta(days=30)
     assert (
-        _runs(
+        sql_runs(
             "UPDATE appraisal_appraisaltemplate SET created_at = %s WHERE id = %s", [drafted, v1.pk]
         )
         == 1
     )
     # a draft: its columns, dimensions, bands and population
-    assert _runs("UPDATE appraisal_appraisaltemplate SET name = 'Next' WHERE id = %s", [v2.pk]) == 1
-    assert _runs("UPDATE appraisal_dimension SET weight = 1 WHERE template_id = %s", [v2.pk]) == 4
-    assert _runs("DELETE FROM appraisal_gradeband WHERE template_id = %s", [v2.pk]) == 5
-    _runs(
+    assert (
+        sql_runs("UPDATE appraisal_appraisaltemplate SET name = 'Next' WHERE id = %s", [v2.pk]) == 1
+    )
+    assert (
+        sql_runs("UPDATE appraisal_dimension SET weight = 1 WHERE template_id = %s", [v2.pk]) == 4
+    )
+    assert sql_runs("DELETE FROM appraisal_gradeband WHERE template_id = %s", [v2.pk]) == 5
+    sql_runs(
         "INSERT INTO appraisal_gradeband (template_id, grade, min_score, label, label_zh) "
         "VALUES (%s, 'A', 0, '', '')",
         [v2.pk],
     )
-    _runs(
+    sql_runs(
         "INSERT INTO appraisal_appraisaltemplate_units (appraisaltemplate_id, orgunit_id) "
         "VALUES (%s, %s)",
         [v2.pk, org.east.pk],
     )
     assert (
-        _runs(
+        sql_runs(
             "DELETE FROM appraisal_appraisaltemplate_units WHERE appraisaltemplate_id = %s "
             "AND orgunit_id = %s",
             [v2.pk, org.east.pk],
@@ -359,7 +360,7 @@ def test_raw_sql_allowed_where_it_should_be(org, versions, triggers):
     )
     # its publication; from then on it is fixed
     assert (
-        _runs(
+        sql_runs(
             "UPDATE appraisal_appraisaltemplate SET status = 'published', published_at = %s "
             "WHERE id = %s",
             [timezone.now(), v2.pk],
@@ -374,8 +375,8 @@ def test_raw_sql_allowed_where_it_should_be(org, versions, triggers):
         ("appraisal_gradeband", "template_id"),
         ("appraisal_appraisaltemplate_units", "appraisaltemplate_id"),
     ):
-        _runs(f"DELETE FROM {table} WHERE {column} = %s", [v3.pk])
-    assert _runs("DELETE FROM appraisal_appraisaltemplate WHERE id = %s", [v3.pk]) == 1
+        sql_runs(f"DELETE FROM {table} WHERE {column} = %s", [v3.pk])
+    assert sql_runs("DELETE FROM appraisal_appraisaltemplate WHERE id = %s", [v3.pk]) == 1
 
 
 def test_the_template_services_run_with_the_triggers(org, triggers, training_recorded):
@@ -419,7 +420,7 @@ def test_the_template_services_run_with_the_triggers(org, triggers, training_rec
 def _settle_foreign_keys() -> None:
     """The test's rows were written in its transaction: PostgreSQL refuses to TRUNCATE
     a table with deferred foreign key checks still pending, so run them now."""
-    _runs("SET CONSTRAINTS ALL IMMEDIATE")
+    sql_runs("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 @pytest.mark.parametrize(
@@ -447,6 +448,6 @@ def test_truncate_passes_while_every_version_is_a_draft(org, triggers):
     make_year()
     make_draft(org)
     _settle_foreign_keys()
-    _runs("TRUNCATE appraisal_gradeband, appraisal_appraisaltemplate_units")
-    _runs("TRUNCATE appraisal_appraisaltemplate CASCADE")
+    sql_runs("TRUNCATE appraisal_gradeband, appraisal_appraisaltemplate_units")
+    sql_runs("TRUNCATE appraisal_appraisaltemplate CASCADE")
     assert not AppraisalTemplate.objects.exists()

@@ -107,21 +107,13 @@ def count_endpoints(org, world, assert_max):
     return counts
 
 
-def test_every_page_costs_the_same_few_queries_small_and_large(
-    org, world, django_assert_max_num_queries
+@pytest.mark.parametrize("count", [count_pages, count_endpoints], ids=["pages", "endpoints"])
+def test_every_page_and_endpoint_costs_the_same_few_queries_small_and_large(
+    org, world, django_assert_max_num_queries, count
 ):
-    small = count_pages(org, world, django_assert_max_num_queries)
+    small = count(org, world, django_assert_max_num_queries)
     grow(org, world)
-    large = count_pages(org, world, django_assert_max_num_queries)
-    assert large == small
-
-
-def test_every_endpoint_costs_the_same_few_queries_small_and_large(
-    org, world, django_assert_max_num_queries
-):
-    small = count_endpoints(org, world, django_assert_max_num_queries)
-    grow(org, world)
-    large = count_endpoints(org, world, django_assert_max_num_queries)
+    large = count(org, world, django_assert_max_num_queries)
     assert large == small
 
 

@@ -391,40 +391,43 @@ def test_an_attainment_without_a_metric_or_a_complete_curve_is_refused(client_as
     assert not empty_draft.dimensions.exists()
 
 
-def test_a_bad_curve_comes_back_with_the_domain_message_naming_the_dimension(
-    client_as, empty_draft
-):
-    response = client_as("department").post(
-        url("dimension-new", empty_draft.pk),
-        dimension_post(
-            name="Sat",
-            method="satisfaction",
-            curve_kind="linear",
-            floor="4",
-            floor_score="0",
-            target="3",
-            target_score="100",
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param(
+            {
+                "name": "Sat",
+                "method": "satisfaction",
+                "curve_kind": "linear",
+                "floor": "4",
+                "floor_score": "0",
+                "target": "3",
+                "target_score": "100",
+            },
+            "Sat: Linear curve: the target must be above the floor.",
+            id="a_bad_curve_comes_back_with_the_domain_message_naming_the_dimension",
         ),
+        pytest.param(
+            {
+                "name": "Team",
+                "method": "rated",
+                "level_score_1": "50",
+                "level_anchor_1": "OK",
+                "level_anchor_zh_1": "可以",
+                "level_score_2": "100",
+                "level_anchor_2": "Great",
+            },
+            "level 2",
+            id="a_scale_anchor_missing_in_chinese_is_refused_naming_the_level",
+        ),
+    ],
+)
+def test_a_bad_dimension_is_refused_with_its_message(client_as, empty_draft, fields, message):
+    response = client_as("department").post(
+        url("dimension-new", empty_draft.pk), dimension_post(**fields)
     )
     assert response.status_code == 400
-    assert "Sat: Linear curve: the target must be above the floor." in response.content.decode()
-
-
-def test_a_scale_anchor_missing_in_chinese_is_refused_naming_the_level(client_as, empty_draft):
-    response = client_as("department").post(
-        url("dimension-new", empty_draft.pk),
-        dimension_post(
-            name="Team",
-            method="rated",
-            level_score_1="50",
-            level_anchor_1="OK",
-            level_anchor_zh_1="可以",
-            level_score_2="100",
-            level_anchor_2="Great",
-        ),
-    )
-    assert response.status_code == 400
-    assert "level 2" in response.content.decode()
+    assert message in response.content.decode()
 
 
 def test_the_department_edits_and_removes_a_dimension(client_as, world):

@@ -24,6 +24,7 @@ unit. `snapshot(period)` reads what the close wrote, in the same shape.
 from __future__ import annotations
 
 import datetime
+import functools
 import types
 from collections import defaultdict
 from decimal import Decimal
@@ -36,7 +37,13 @@ from org.models import Membership, OrgUnit, Period
 from org.services import fiscal_year_create
 from sales.records import services as sales_services
 from targets.models import Metric, Target
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OrgUnitFactory,
+    UserFactory,
+    make_target,
+    revenue_metric,
+)
 
 D = Decimal
 
@@ -81,16 +88,7 @@ def _sale(day, customer, amount, credits, *, margin="0", acting_user=None):
     )
 
 
-def _target(metric, period, value, *, unit=None, person=None, team=None):
-    return Target.objects.create(
-        metric=metric,
-        period=period,
-        unit=unit,
-        person=person,
-        team=team,
-        value=D(value),
-        status="published",
-    )
+_target = functools.partial(make_target, status="published")
 
 
 def build_world(org) -> types.SimpleNamespace:
@@ -101,9 +99,7 @@ def build_world(org) -> types.SimpleNamespace:
     w.q1 = period_of(fy, "quarter", 1)
     w.jan, w.feb, w.mar = (period_of(fy, "month", n) for n in (1, 2, 3))
     w.month = w.jan
-    w.revenue = Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="收入", unit="currency", source="amount"
-    )
+    w.revenue = revenue_metric()
     w.margin = Metric.objects.create(
         code="margin",
         name="Gross margin",
@@ -146,6 +142,15 @@ def build_world(org) -> types.SimpleNamespace:
 @pytest.fixture
 def world(org):
     return build_world(org)
+
+
+NOW = at(AFTER_JANUARY)  # January has ended, February has not
+
+
+@pytest.fixture
+def clock(time_machine):
+    """The clock stopped at NOW."""
+    time_machine.move_to(NOW, tick=False)
 
 
 def grow(world, count: int, *, prefix: str = "grown", records_each: int = 2) -> list:

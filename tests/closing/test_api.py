@@ -12,48 +12,32 @@ clock is pinned on 3 February 2026, so January has ended and February has not.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from closing.models import CloseRun, PersonAttainment, Reopening
-from org.models import Period, User
+from org.models import Period
 from tests.api_errors import field_errors
+from tests.closing import helpers
 from tests.closing.helpers import (
-    AFTER_JANUARY,
-    at,
-    build_world,
     oracle,
     snapshot,
 )
 from tests.closing.test_views import OUTSIDERS, STEPS, make_run
+from tests.conftest import api_authenticated_as
 
-NOW = at(AFTER_JANUARY)
-
+world = helpers.world
+clock = helpers.clock
 # The close's tasks run in-process even when REDIS_URL is set (as in CI).
-pytestmark = pytest.mark.usefixtures("eager_tasks")
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def world(org):
-    return build_world(org)
+pytestmark = pytest.mark.usefixtures("eager_tasks", "clock")
 
 
 @pytest.fixture
 def api_as(org):
-    def make(persona):
-        client = APIClient()
-        if persona != "anonymous":
-            # A fresh user object: nothing cached on it from an earlier request.
-            client.force_authenticate(User.objects.get(pk=getattr(org, persona).pk))
-        return client
-
-    return make
+    return functools.partial(api_authenticated_as, org)
 
 
 def runs_url(pk=None):

@@ -17,8 +17,7 @@ from closing.models import CloseRun, CloseStep, PersonAttainment, UnitAttainment
 from closing.pipeline import Progress, Step
 from tests.closing import helpers
 from tests.closing.helpers import (
-    AFTER_JANUARY,
-    at,
+    NOW,
     grow,
     oracle,
     snapshot,
@@ -27,7 +26,6 @@ from tests.closing.helpers import (
 world = helpers.world
 pytestmark = pytest.mark.usefixtures("eager_tasks")
 
-NOW = at(AFTER_JANUARY)
 
 # The whole close of a month, tasks eager, e-mails sent: measured once, then the same
 # number for ten times the people (one batch each). Raise it only with a reason.

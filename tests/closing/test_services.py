@@ -29,7 +29,7 @@ from notifications.models import Notification
 from org.models import Period
 from tests.closing import helpers
 from tests.closing.helpers import (
-    AFTER_JANUARY,
+    NOW,
     at,
     d,
     grow,
@@ -40,8 +40,6 @@ from tests.closing.helpers import (
 
 world = helpers.world
 pytestmark = pytest.mark.usefixtures("eager_tasks")
-
-NOW = at(AFTER_JANUARY)
 
 
 @pytest.fixture

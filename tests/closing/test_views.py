@@ -21,15 +21,13 @@ from django.urls import reverse
 from closing.models import CloseRun, CloseStep, PersonAttainment, Reopening
 from org.models import FiscalYear, Period
 from org.services import fiscal_year_create
+from tests.closing import helpers
 from tests.closing.helpers import (
-    AFTER_JANUARY,
-    at,
-    build_world,
+    NOW,
     oracle,
     snapshot,
 )
 
-NOW = at(AFTER_JANUARY)
 STEPS = ["freeze", "snapshot", "appraisal", "notify", "finish"]
 OUTSIDERS = [
     "salesperson",  # sam
@@ -42,18 +40,10 @@ OUTSIDERS = [
     "hr",  # harry
 ]
 
+world = helpers.world
+clock = helpers.clock
 # The close's tasks run in-process even when REDIS_URL is set (as in CI).
-pytestmark = pytest.mark.usefixtures("eager_tasks")
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def world(org):
-    return build_world(org)
+pytestmark = pytest.mark.usefixtures("eager_tasks", "clock")
 
 
 def url(name, *args):

@@ -2,13 +2,11 @@
 files and workbooks (a table per sheet), the header check, the declared columns read
 by one row validator, and the bulk services' row check. No database."""
 
-import csv
 import datetime
 import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 
 from core.errors import DomainError
 from core.forms import ImportUploadForm
@@ -23,6 +21,7 @@ from core.imports import (
     read_tables,
     read_upload,
 )
+from tests.files import csv_bytes, xlsx_bytes
 
 COLUMNS = (
     Column("code", required=True, needed=True, max_length=5),
@@ -33,24 +32,6 @@ COLUMNS = (
 )
 THINGS = Layout("things", COLUMNS, empty="The file has a header row but no things.")
 PETS = Layout("pets", (Column("name", required=True),), strict=True)
-
-
-def csv_bytes(rows):
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(sheets):
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def read(data, name="f.csv", layouts=(THINGS,), kind=None):

@@ -14,14 +14,10 @@ import io
 import types
 
 import pytest
-import time_machine
-from django.db import connections, transaction
-from django.test import TestCase, override_settings
+from django.test import TestCase
 
 from org import demo as org_demo
-from tests.conftest import local_moment
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as tests/conftest.py
+from tests.conftest import built_once
 
 
 def seed(*, today=None) -> str:
@@ -42,23 +38,12 @@ def line(out: str, prefix: str) -> str:
 @pytest.fixture(scope="package")
 def demo(django_db_setup, django_db_blocker, suite_today):
     """types.SimpleNamespace(out, today, calendar) of the demo seeded on the suite's day."""
-    with django_db_blocker.unblock():
-        atomics = {alias: transaction.atomic(using=alias) for alias in connections}
-        for atomic in atomics.values():
-            atomic.__enter__()
-        try:
-            with (
-                time_machine.travel(local_moment(suite_today), tick=True),
-                override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-            ):
-                out = seed()
-            yield types.SimpleNamespace(
-                out=out, today=suite_today, calendar=org_demo.calendar(suite_today)
-            )
-        finally:
-            for alias, atomic in reversed(atomics.items()):
-                transaction.set_rollback(True, using=alias)
-                atomic.__exit__(None, None, None)
+    with built_once(django_db_blocker, suite_today) as building:
+        with building():
+            out = seed()
+        yield types.SimpleNamespace(
+            out=out, today=suite_today, calendar=org_demo.calendar(suite_today)
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -10,17 +10,6 @@ from tests.api_errors import field_errors
 
 
 @pytest.fixture
-def api_as(org):
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
-
-
-@pytest.fixture
 def inbox(org):
     """Two notifications for sam (one already read), one for tina."""
     params = {"metric": "Revenue", "period": "FY2026", "value": "100.00", "unit": ""}

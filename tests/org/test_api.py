@@ -17,19 +17,6 @@ ALL_PEOPLE = {"sam", "tina", "eve", "oscar", "sue", "otto", "rita", "dora", "har
 
 
 @pytest.fixture
-def api_as(org):
-    """api_as("supervisor") -> an APIClient signed in (session) as that persona."""
-
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
-
-
-@pytest.fixture
 def calendar(db):
     """FY2025 and FY2026 (calendar years), each with 4 quarters and 12 months."""
     return [

@@ -3,13 +3,11 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from org import services
 from org.models import Membership, OrgUnit
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.api_queries import client_for, count
+from tests.factories import MembershipFactory, UserFactory, grow_teams
 
 # Generous enough for auth (session + user + roles + led units) and pagination,
 # far below one query per row.
@@ -18,20 +16,14 @@ MAX_QUERIES = 12
 
 def grow(org, teams: int = 12, people_per_team: int = 4) -> None:
     """Many more teams under EAST and SOUTH, with members, supervisors, history."""
-    for n in range(teams):
-        parent = org.east if n % 2 else org.south
-        team = OrgUnitFactory(code=f"grow-{n}", name=f"Grown {n}", parent=parent)
-        lead = UserFactory(username=f"lead-{n}", roles=["supervisor"])
-        MembershipFactory(user=lead, unit=team, kind=Membership.Kind.SUPERVISOR)
-        for i in range(people_per_team):
-            person = UserFactory(username=f"p-{n}-{i}", roles=["salesperson"])
-            MembershipFactory(
-                user=person,
-                unit=team,
-                start_date=datetime.date(2019, 1, 1),
-                end_date=datetime.date(2019, 12, 31),
-            )
-            MembershipFactory(user=person, unit=team)
+    for team, _lead, person, _i in grow_teams(org, teams, people_per_team):
+        MembershipFactory(
+            user=person,
+            unit=team,
+            start_date=datetime.date(2019, 1, 1),
+            end_date=datetime.date(2019, 12, 31),
+        )
+        MembershipFactory(user=person, unit=team)
     # More supervisors on the fixture's units too, so their supervisor lists grow.
     for i in range(3):
         extra = UserFactory(username=f"co-lead-{i}", roles=["supervisor"])
@@ -39,19 +31,6 @@ def grow(org, teams: int = 12, people_per_team: int = 4) -> None:
         MembershipFactory(user=extra, unit=org.east, kind=Membership.Kind.SUPERVISOR)
     for year in (2027, 2028, 2029):
         services.fiscal_year_create(start_year=year, start_month=1)
-
-
-def count(client: APIClient, method: str, url: str, data=None) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as ctx:
-        response = getattr(client, method)(url, data or {}, format="json")
-    assert response.status_code in (200, 201), (url, response.status_code, response.content)
-    return len(ctx.captured_queries), response
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 # (url, grows): `grows` when the department sees more rows after `grow`.

@@ -1,17 +1,17 @@
 """The organisation import: parsing, whole-file validation, upsert, audit and the page."""
 
-import csv
 import datetime
 import io
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from org import imports
 from org.models import Membership, OrgUnit, RoleAssignment, User
 from tests.factories import MembershipFactory, UserFactory
+from tests.files import csv_bytes, xlsx_bytes
 
 UNIT_HEADER = ["code", "name", "name_zh", "kind", "parent_code"]
 USER_HEADER = ["username", "first_name", "last_name", "email", "employee_no", "roles", "language"]
@@ -19,25 +19,6 @@ MEMBERSHIP_HEADER = ["username", "unit_code", "kind", "start_date", "end_date"]
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def csv_bytes(rows, *, bom=False, delimiter=","):
-    out = io.StringIO()
-    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(sheets):
-    """sheets: {"title": [[header...], [row...], ...]} -> XLSX bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def snapshot():

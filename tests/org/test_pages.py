@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from org import services
 from org.models import Membership, Period
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 
 LOGIN = "login"
 
@@ -30,16 +30,7 @@ def test_pages_every_signed_in_person_can_open(client_as, persona, name):
     expect(client_as(persona).get(reverse(name)), ALL_OK[persona])
 
 
-OWN_TEAM = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 200,
-    "anonymous": LOGIN,
-}
+OWN_TEAM = by_persona(200, other_salesperson=404, other_supervisor=404, anonymous=LOGIN)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -147,16 +138,14 @@ def test_the_periods_page_offers_no_way_around_the_close(client_as, march):
 
 # --- memberships -------------------------------------------------------------------------------
 
-ADD_MEMBERSHIP = {
-    "salesperson": 403,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 403,
-    "other_supervisor": 404,
-    "department": 302,
-    "hr": 403,
-    "anonymous": LOGIN,
-}
+ADD_MEMBERSHIP = by_persona(
+    404,
+    salesperson=403,
+    supervisor=403,
+    department=302,
+    hr=403,
+    anonymous=LOGIN,
+)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

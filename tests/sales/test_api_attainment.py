@@ -1,13 +1,10 @@
 """The attainment API (/api/v1/attainment/ and /api/v1/dashboards/...): the numbers,
 who may ask for what per persona, bad input naming the parameter, and the schema."""
 
-from decimal import Decimal as D
-
 import pytest
-from rest_framework.test import APIClient
 
-from sales.records import services
 from tests.api_errors import field_errors
+from tests.conftest import by_persona
 from tests.sales import test_attainment_selectors as base
 
 world = base.world  # FY2026, today pinned to 14 February 2026
@@ -18,17 +15,6 @@ ATTAINMENT = "/api/v1/attainment/"
 MINE = "/api/v1/dashboards/mine/"
 TEAM = "/api/v1/dashboards/team/"
 ORG = "/api/v1/dashboards/org/"
-
-
-@pytest.fixture
-def api_as(org):
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
 
 
 def person_url(person):
@@ -97,16 +83,7 @@ def test_a_salesperson_does_not_get_their_draft_target(api_as, org, world):
 
 # --- who may ask for what ----------------------------------------------------------------------
 
-SELF = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 200,
-    "supervisor": 200,
-    "other_supervisor": 200,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 401,
-}
+SELF = by_persona(200, hr=403, anonymous=401)
 SAM = SELF | {"teammate": 404, "other_salesperson": 404, "other_supervisor": 404}
 TEAM_1 = SELF | {
     "salesperson": 403,
@@ -240,15 +217,7 @@ def test_the_org_dashboard(api_as, org, world):
 def test_a_sale_through_the_service_shows_at_once(api_as, org, world):
     client = api_as("salesperson")
     before = client.get(MINE, {"period": world.q1.pk}).json()["cards"][0]["actual"]
-    services.record_save(
-        date=d(2, 13),
-        customer=world.globex,
-        amount=D("69.99"),
-        quantity=D(1),
-        gross_margin=D(0),
-        credits=[(org.salesperson, D(100))],
-        acting_user=org.salesperson,
-    )
+    base.sams_sale(org, world, d(2, 13), "69.99")
     after = client.get(MINE, {"period": world.q1.pk}).json()["cards"][0]
     assert (before, after["actual"], after["pace_variance"]) == ("130.01", "200.00", "0.00")
     assert after["at_risk"] is False

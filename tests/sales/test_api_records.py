@@ -17,6 +17,7 @@ from org.models import Membership, Period
 from sales.models import Contact, Customer, FollowUp, MonthTotal, SalesCredit, SalesRecord
 from sales.records import services
 from tests.api_errors import error_of, field_errors
+from tests.api_queries import client_for, count
 from tests.conftest import PERSONAS
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
@@ -26,19 +27,6 @@ PEOPLE = ("salesperson", "teammate", "east2_person", "other_salesperson")
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api_as(org):
-    """api_as("supervisor") -> an APIClient signed in (session) as that persona."""
-
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
 
 
 @pytest.fixture
@@ -267,6 +255,19 @@ def test_customer_filters(api_as, world, org):
     assert client.get("/api/v1/customers/?status=asleep").status_code == 400
 
 
+# Who may change one of sam's things (his customer, its contact, his sale): sam, his
+# supervisor and the department; to the others it does not exist.
+SAMS_TO_CHANGE = [
+    ("salesperson", 200),
+    ("supervisor", 200),
+    ("department", 200),
+    ("teammate", 404),
+    ("other_salesperson", 404),
+    ("other_supervisor", 404),
+    ("hr", 404),
+]
+
+
 @pytest.mark.parametrize(
     ("persona", "owner", "status"),
     [
@@ -303,18 +304,7 @@ def test_who_adds_a_customer_for_whom(api_as, world, org, persona, owner, status
         assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("persona", "status"),
-    [
-        ("salesperson", 200),
-        ("supervisor", 200),
-        ("department", 200),
-        ("teammate", 404),
-        ("other_salesperson", 404),
-        ("other_supervisor", 404),
-        ("hr", 404),
-    ],
-)
+@pytest.mark.parametrize(("persona", "status"), SAMS_TO_CHANGE)
 def test_who_changes_sams_customer(api_as, world, persona, status):
     sams = world["salesperson_customer"]
     before = snapshot()
@@ -448,18 +438,7 @@ def test_who_adds_a_contact_to_sams_customer(api_as, world, persona, status):
         assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("persona", "status"),
-    [
-        ("salesperson", 200),
-        ("supervisor", 200),
-        ("department", 200),
-        ("teammate", 404),
-        ("other_salesperson", 404),
-        ("other_supervisor", 404),
-        ("hr", 404),
-    ],
-)
+@pytest.mark.parametrize(("persona", "status"), SAMS_TO_CHANGE)
 def test_who_changes_a_contact_of_sams_customer(api_as, world, persona, status):
     contact = world["salesperson_contact"]
     before = snapshot()
@@ -937,18 +916,7 @@ def test_an_external_id_of_a_hidden_record_is_404_and_leaves_it_alone(api_as, wo
 # --- sales records: changing and cancelling -------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("persona", "status"),
-    [
-        ("salesperson", 200),
-        ("supervisor", 200),
-        ("department", 200),
-        ("teammate", 404),
-        ("other_salesperson", 404),
-        ("other_supervisor", 404),
-        ("hr", 404),
-    ],
-)
+@pytest.mark.parametrize(("persona", "status"), SAMS_TO_CHANGE)
 def test_who_changes_sams_record(api_as, world, persona, status):
     record = world["salesperson_record"]
     before = snapshot()
@@ -1051,18 +1019,7 @@ def test_malformed_changes_name_the_field(api_as, world):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("persona", "status"),
-    [
-        ("salesperson", 200),
-        ("supervisor", 200),
-        ("department", 200),
-        ("teammate", 404),
-        ("other_salesperson", 404),
-        ("other_supervisor", 404),
-        ("hr", 404),
-    ],
-)
+@pytest.mark.parametrize(("persona", "status"), SAMS_TO_CHANGE)
 def test_who_cancels_sams_record(api_as, world, org, persona, status):
     record = world["salesperson_record"]
     before = snapshot()
@@ -1364,19 +1321,6 @@ def grow(org, world, teams: int = 6, people_per_team: int = 4, sales_each: int =
             )
         )
     services.records_bulk_upsert(rows, acting_user=org.department)
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def count(client, method: str, url: str, data=None):
-    with CaptureQueriesContext(connection) as ctx:
-        response = getattr(client, method)(url, data or {}, format="json")
-    assert response.status_code in (200, 201), (url, response.status_code, response.content)
-    return len(ctx.captured_queries), response
 
 
 READS = [

@@ -7,6 +7,7 @@ The fixture `world` is shared with the dashboard and API tests. Today is pinned 
 14 February 2026: day 45 of the 90 days of Q1, day 14 of February's 28."""
 
 import datetime
+import functools
 import types
 from decimal import Decimal as D
 
@@ -17,9 +18,15 @@ from sales import domain
 from sales.attainment import selectors as attainment
 from sales.models import FollowUp
 from sales.records import services
-from targets.models import Metric, SeasonalityProfile, Target
+from targets.models import SeasonalityProfile
 from tests.conftest import local_moment
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    make_target,
+    new_customers_metric,
+    revenue_metric,
+)
 from tests.sales.helpers import customer, make_year, sale
 
 TODAY = datetime.date(2026, 2, 14)
@@ -42,16 +49,33 @@ def period(fy, kind, number=1) -> Period:
     )
 
 
-def target(metric, period_, value, *, unit=None, person=None, team=None, status="published", **kw):
-    return Target.objects.create(
-        metric=metric,
-        period=period_,
-        unit=unit,
-        person=person,
-        team=team,
-        value=D(value),
-        status=status,
-        **kw,
+target = functools.partial(make_target, status="published")
+
+
+def sams_follow_up(org, world, next_action, due, *, kind="call", happened_on=None, **fields):
+    """A follow-up of sam's with Globex (on 1 February unless said) whose next action is
+    due on `due`."""
+    return FollowUp.objects.create(
+        customer=world.globex,
+        salesperson=org.salesperson,
+        kind=kind,
+        happened_on=happened_on or d(2, 1),
+        next_action=next_action,
+        next_action_on=due,
+        **fields,
+    )
+
+
+def sams_sale(org, world, day, amount, margin="0"):
+    """A sale to Globex, all sam's, saved through the service (as the entry form does)."""
+    return services.record_save(
+        date=day,
+        customer=world.globex,
+        amount=D(amount),
+        quantity=D(1),
+        gross_margin=D(margin),
+        credits=[(org.salesperson, D(100))],
+        acting_user=org.salesperson,
     )
 
 
@@ -73,17 +97,8 @@ def world(org, pinned_today):
     q1 = period(fy, "quarter", 1)
     year = period(fy, "year")
     jan, feb, mar = (period(fy, "month", n) for n in (1, 2, 3))
-    revenue = Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="收入", unit="currency", source="amount"
-    )
-    customers = Metric.objects.create(
-        code="customers",
-        name="New customers",
-        name_zh="新客户",
-        unit="count",
-        source="new_customers",
-        position=1,
-    )
+    revenue = revenue_metric()
+    customers = new_customers_metric()
     profile = SeasonalityProfile.objects.create(
         name="Front-loaded", method="custom", weights=["30", "30", "40"] + ["0"] * 9
     )
@@ -341,18 +356,9 @@ def test_members_are_the_people_in_the_subtree_during_the_period(org, world):
 
 
 def test_the_person_dashboard(org, world):
-    FollowUp.objects.create(
-        customer=world.globex, salesperson=org.salesperson, kind="call", happened_on=d(2, 1),
-        next_action="Call back", next_action_on=d(2, 20),
-    )  # fmt: skip
-    FollowUp.objects.create(
-        customer=world.globex, salesperson=org.salesperson, kind="visit", happened_on=d(2, 1),
-        next_action="Visit", next_action_on=d(3, 1),
-    )  # fmt: skip
-    FollowUp.objects.create(
-        customer=world.globex, salesperson=org.salesperson, kind="visit", happened_on=d(1, 1),
-        next_action="Overdue", next_action_on=d(2, 1), done=True,
-    )  # fmt: skip
+    sams_follow_up(org, world, "Call back", d(2, 20))
+    sams_follow_up(org, world, "Visit", d(3, 1), kind="visit")
+    sams_follow_up(org, world, "Overdue", d(2, 1), kind="visit", happened_on=d(1, 1), done=True)
     choice = attainment.period_choice(today=TODAY, period_id=world.q1.pk)
     dash = attainment.person_dashboard(
         viewer=org.salesperson, person=org.salesperson, choice=choice, today=TODAY

@@ -17,7 +17,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from core.errors import DomainError
 from core.imports import RowsRefused
@@ -26,8 +25,9 @@ from sales.models import Customer, MonthTotal, SalesCredit, SalesRecord
 from sales.records import services
 from tests.api_errors import error_of
 from tests.factories import UserFactory
+from tests.files import csv_bytes
 from tests.sales.helpers import customer, make_year, month, sale, set_status
-from tests.sales.test_import_records import csv_bytes, errors, post
+from tests.sales.test_import_records import errors, post
 
 NOW = "2026-06-15 10:00 +08:00"
 APRIL_10 = datetime.date(2026, 4, 10)
@@ -318,16 +318,6 @@ def test_an_active_customer_without_a_date_needs_today_open(org, world):
 
 
 # --- the API -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api_as(org):
-    def make(persona):
-        client = APIClient()
-        client.force_login(getattr(org, persona))
-        return client
-
-    return make
 
 
 def test_the_api_refuses_a_collection_date_in_a_closed_month(api_as, world):

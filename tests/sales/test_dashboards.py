@@ -11,8 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from org.models import Membership
-from sales.models import FollowUp
-from sales.records import services
+from tests.conftest import by_persona
 from tests.factories import MembershipFactory, UserFactory
 from tests.sales import test_attainment_selectors as base
 from tests.sales.helpers import sale
@@ -36,16 +35,7 @@ def q1(world):
 
 # --- who opens what ---------------------------------------------------------------------------
 
-MINE_STATUS = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 200,
-    "supervisor": 200,
-    "other_supervisor": 200,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 302,
-}
+MINE_STATUS = by_persona(200, hr=403, anonymous=302)
 # sam's dashboard: himself, his supervisor, the department.
 PERSON_STATUS = MINE_STATUS | {"teammate": 404, "other_salesperson": 404, "other_supervisor": 404}
 LEADERS_ONLY = MINE_STATUS | {"salesperson": 403, "teammate": 403, "other_salesperson": 403}
@@ -139,14 +129,8 @@ def test_the_supervisor_sees_a_draft_with_its_status(client_as, org, world):
 
 
 def test_follow_ups_due_and_report_status(client_as, org, world):
-    FollowUp.objects.create(
-        customer=world.globex, salesperson=org.salesperson, kind="call", happened_on=d(2, 1),
-        next_action="Send the quote", next_action_on=d(2, 12),
-    )  # fmt: skip
-    FollowUp.objects.create(
-        customer=world.globex, salesperson=org.salesperson, kind="call", happened_on=d(2, 1),
-        next_action="Far away", next_action_on=d(3, 30),
-    )  # fmt: skip
+    base.sams_follow_up(org, world, "Send the quote", d(2, 12))
+    base.sams_follow_up(org, world, "Far away", d(3, 30))
     response = client_as("salesperson").get(MINE)
     body = response.content.decode()
     assert "Send the quote" in body and "overdue" in body and "Far away" not in body
@@ -277,15 +261,17 @@ def test_without_a_fiscal_year_the_pages_say_so(client_as, org, db):
 # --- the home card ----------------------------------------------------------------------------
 
 
-def test_the_home_card_of_a_salesperson(client_as, org, world):
-    FollowUp.objects.create(
-        customer=world.globex, salesperson=org.salesperson, kind="call", happened_on=d(2, 1),
-        next_action="Call", next_action_on=d(2, 15),
-    )  # fmt: skip
-    response = client_as("salesperson").get(reverse("home"))
-    panel = next(
+def sales_panel(response) -> dict:
+    """The context of the sales card on the home page."""
+    return next(
         p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
     )
+
+
+def test_the_home_card_of_a_salesperson(client_as, org, world):
+    base.sams_follow_up(org, world, "Call", d(2, 15))
+    response = client_as("salesperson").get(reverse("home"))
+    panel = sales_panel(response)
     assert panel["mine"].actual == D("30.01")  # February
     assert panel["followups_due"] == 1
     body = response.content.decode()
@@ -294,9 +280,7 @@ def test_the_home_card_of_a_salesperson(client_as, org, world):
 
 def test_the_home_card_of_a_supervisor_counts_people_at_risk(client_as, org, world):
     response = client_as("supervisor").get(reverse("home"))
-    panel = next(
-        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
-    )
+    panel = sales_panel(response)
     # February: sam 30.01 of 200 by mid-month is at risk; tina and sue have no target.
     assert panel["at_risk"] == 1 and panel["members"] == 3
     assert TEAM + "?sort=risk" in response.content.decode()
@@ -304,9 +288,7 @@ def test_the_home_card_of_a_supervisor_counts_people_at_risk(client_as, org, wor
 
 def test_the_home_card_of_the_department_shows_the_company(client_as, org, world):
     response = client_as("department").get(reverse("home"))
-    panel = next(
-        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
-    )
+    panel = sales_panel(response)
     assert [c.actual for c in panel["units"]] == [D("1559.01")]  # February
     assert ORG in response.content.decode()
 
@@ -349,15 +331,7 @@ def test_a_sale_moves_the_salesperson_s_dashboard_at_once(client_as, org, world)
     client = client_as("salesperson")
     before = client.get(MINE, q1(world)).context["d"].cards[0]
     assert before.actual == D("130.01") and before.at_risk
-    services.record_save(
-        date=d(2, 14),
-        customer=world.globex,
-        amount=D("500"),
-        quantity=D(1),
-        gross_margin=D(100),
-        credits=[(org.salesperson, D(100))],
-        acting_user=org.salesperson,
-    )
+    base.sams_sale(org, world, d(2, 14), "500", margin="100")
     response = client.get(MINE, q1(world))
     after = response.context["d"].cards[0]
     assert after.actual == D("630.01")

@@ -18,7 +18,7 @@ from sales.attainment.panels import home_panel
 from sales.models import FollowUp, SalesRecord
 from sales.records import services
 from targets.models import Target
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory, make_target
 from tests.sales import test_attainment_selectors as base
 
 world = base.world
@@ -45,9 +45,7 @@ def grow(org, world, *, teams=6, people_per_team=5, records=2000):
             )
             lead = UserFactory(username=f"lead-{n}", roles=["supervisor"])
             MembershipFactory(user=lead, unit=team, kind=Membership.Kind.SUPERVISOR)
-            Target.objects.create(
-                metric=world.revenue, period=world.q1, unit=team, value=D(5000), status="published"
-            )
+            make_target(world.revenue, world.q1, 5000, unit=team, status="published")
         for i in range(people_per_team * (2 if n == teams else 1)):
             person = UserFactory(username=f"grown-{n}-{i}", roles=["salesperson"])
             MembershipFactory(user=person, unit=team, start_date=datetime.date(2020, 1, 1))

@@ -6,32 +6,18 @@ rule's message and write nothing; every endpoint is in the OpenAPI schema."""
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from notifications.models import Notification
 from sales.feedback import services
 from sales.models import ProgressReport, SatisfactionResponse
 from tests.api_errors import field_errors
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, SIGNED_IN, by_persona
 from tests.sales import test_feedback_services as feedback
 from tests.sales.helpers import month, set_status
 
 d = datetime.date
-clock = feedback.clock  # the fixtures, shared with the service tests
-fb = feedback.fb
 write = feedback.write
 LAST_WEEK, THIS_WEEK = feedback.LAST_WEEK, feedback.THIS_WEEK
-
-
-@pytest.fixture
-def api_as(org):
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
 
 
 @pytest.fixture
@@ -149,15 +135,14 @@ def test_report_filters(api_as, data, org):
 # --- progress reports: writing ----------
 
 
-CREATE = {
-    "salesperson": 201,
-    "teammate": 200,  # rewrites the draft of this week
-    "other_salesperson": 201,
-    "supervisor": 201,
-    "other_supervisor": 403,
-    "department": 403,
-    "hr": 403,
-}
+CREATE = by_persona(
+    403,
+    salesperson=201,
+    teammate=200,  # rewrites the draft of this week
+    other_salesperson=201,
+    supervisor=201,
+    personas=SIGNED_IN,
+)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -189,16 +174,14 @@ def test_writing_the_previous_week_after_its_grace_is_refused(api_as, data):
     assert snapshot() == before
 
 
-UPDATE = {
+UPDATE = by_persona(
     # persona: PATCH sam's report
-    "salesperson": 200,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 403,
-    "other_supervisor": 404,
-    "department": 403,
-    "hr": 404,
-}
+    404,
+    salesperson=200,
+    supervisor=403,
+    department=403,
+    personas=SIGNED_IN,
+)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -235,15 +218,7 @@ def test_submitting_a_draft(api_as, data):
     )
 
 
-COMMENT = {
-    "salesperson": 403,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 404,
-}
+COMMENT = by_persona(404, salesperson=403, supervisor=200, department=200, personas=SIGNED_IN)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -298,16 +273,15 @@ def test_who_sees_which_response(api_as, data, persona):
     assert detail.status_code == (200 if "about_sam" in SEEN[persona] else 404)
 
 
-ENTER = {
+ENTER = by_persona(
     # persona: a response about sam
-    "salesperson": 403,  # about themselves, and not a supervisor
-    "teammate": 403,
-    "other_salesperson": 403,
-    "supervisor": 201,
-    "other_supervisor": 400,  # sam's customer is hidden from otto: "does not exist"
-    "department": 201,
-    "hr": 403,
-}
+    403,
+    salesperson=403,  # about themselves, and not a supervisor
+    supervisor=201,
+    other_supervisor=400,  # sam's customer is hidden from otto: "does not exist"
+    department=201,
+    personas=SIGNED_IN,
+)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -393,15 +367,7 @@ def test_a_response_in_a_closed_month_or_with_a_bad_score_is_refused(api_as, dat
     assert snapshot() == before
 
 
-BULK = {
-    "salesperson": 403,
-    "teammate": 403,
-    "other_salesperson": 403,
-    "supervisor": 403,
-    "other_supervisor": 403,
-    "department": 200,
-    "hr": 403,
-}
+BULK = by_persona(403, department=200, personas=SIGNED_IN)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -14,11 +14,7 @@ from openpyxl import Workbook
 from sales.feedback import imports
 from sales.models import SatisfactionResponse
 from tests.conftest import PERSONAS
-from tests.sales import test_feedback_services as feedback
 from tests.sales.helpers import month, set_status
-
-clock = feedback.clock  # the fixtures, shared with the service tests
-fb = feedback.fb
 
 HEADER = "customer,salesperson,answered_on,score,comment,external_id\n"
 GOOD = HEADER + (

@@ -13,13 +13,11 @@ from django.urls import reverse
 from notifications.models import Notification
 from sales.feedback import services
 from sales.models import ProgressReport, SatisfactionResponse
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.sales import test_feedback_services as feedback
 from tests.sales.helpers import month, set_status
 
 d = datetime.date
-clock = feedback.clock  # the fixtures, shared with the service tests
-fb = feedback.fb
 write = feedback.write
 LAST_WEEK, THIS_WEEK = feedback.LAST_WEEK, feedback.THIS_WEEK
 
@@ -101,16 +99,7 @@ def test_a_draft_is_its_authors_alone(client_as, pages, persona):
     expect(response, expected)
 
 
-COMMENT = {
-    "salesperson": 403,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 302,
-    "other_supervisor": 404,
-    "department": 302,
-    "hr": 404,
-    "anonymous": "login",
-}
+COMMENT = by_persona(404, salesperson=403, supervisor=302, department=302, anonymous="login")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

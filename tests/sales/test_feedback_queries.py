@@ -11,22 +11,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from org.models import Membership
 from sales.feedback.domain import previous_periods
 from sales.models import ProgressReport, SatisfactionResponse
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.factories import MembershipFactory, grow_teams
 from tests.sales import test_feedback_pages as pages_tests
-from tests.sales import test_feedback_services as feedback
+from tests.sales.conftest import WEDNESDAY
 from tests.sales.helpers import customer, month
 
-clock = feedback.clock  # the fixtures, shared with the other feedback tests
-fb = feedback.fb
 pages = pages_tests.pages
 
 MAX_PAGE_QUERIES = 16
 MAX_API_QUERIES = 12
 d = datetime.date
-WEDNESDAY = feedback.WEDNESDAY
 
 
 def grow(org, fb, teams: int = 8, people_per_team: int = 5) -> None:
@@ -36,39 +32,33 @@ def grow(org, fb, teams: int = 8, people_per_team: int = 5) -> None:
     march = month(fb.year, 3)
     cust = customer(org.department, "Grown customer", external_id="GROWN")
     submitted = timezone.now()
-    for n in range(teams):
-        parent = org.east if n % 2 else org.south
-        team = OrgUnitFactory(code=f"grow-{n}", name=f"Grown {n}", parent=parent)
-        lead = UserFactory(username=f"lead-{n}", roles=["supervisor"])
-        MembershipFactory(user=lead, unit=team, kind=Membership.Kind.SUPERVISOR)
-        for i in range(people_per_team):
-            person = UserFactory(username=f"p-{n}-{i}", roles=["salesperson"])
-            MembershipFactory(user=person, unit=team)
-            ProgressReport.objects.bulk_create(
-                ProgressReport(
-                    person=person,
-                    frequency="weekly",
-                    period_start=w.start,
-                    period_end=w.end,
-                    progress="Work",
-                    submitted_at=submitted if (i + k) % 3 else None,
-                    read_at=submitted if k % 2 else None,
-                    commented_at=submitted if k % 4 == 0 else None,
-                    commented_by=lead if k % 4 == 0 else None,
-                    supervisor_comment="Fine" if k % 4 == 0 else "",
-                )
-                for k, w in enumerate(weeks)
+    for team, lead, person, i in grow_teams(org, teams, people_per_team):
+        MembershipFactory(user=person, unit=team)
+        ProgressReport.objects.bulk_create(
+            ProgressReport(
+                person=person,
+                frequency="weekly",
+                period_start=w.start,
+                period_end=w.end,
+                progress="Work",
+                submitted_at=submitted if (i + k) % 3 else None,
+                read_at=submitted if k % 2 else None,
+                commented_at=submitted if k % 4 == 0 else None,
+                commented_by=lead if k % 4 == 0 else None,
+                supervisor_comment="Fine" if k % 4 == 0 else "",
             )
-            SatisfactionResponse.objects.bulk_create(
-                SatisfactionResponse(
-                    customer=cust,
-                    salesperson=person,
-                    period=march,
-                    answered_on=d(2026, 3, 1 + s),
-                    score=1 + (s + i) % 5,
-                )
-                for s in range(3)
+            for k, w in enumerate(weeks)
+        )
+        SatisfactionResponse.objects.bulk_create(
+            SatisfactionResponse(
+                customer=cust,
+                salesperson=person,
+                period=march,
+                answered_on=d(2026, 3, 1 + s),
+                score=1 + (s + i) % 5,
             )
+            for s in range(3)
+        )
     # sam's own older weeks, and more responses about him and his teammate
     ProgressReport.objects.bulk_create(
         ProgressReport(

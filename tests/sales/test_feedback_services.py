@@ -17,43 +17,14 @@ from org.models import Membership
 from sales import tasks
 from sales.feedback import selectors, services
 from sales.models import ProgressReport, SatisfactionResponse
-from tests.conftest import local_moment
 from tests.factories import MembershipFactory, UserFactory
-from tests.sales.helpers import customer, make_year, month, set_status
+from tests.sales.conftest import WEDNESDAY
+from tests.sales.helpers import customer, month, set_status
 
 d = datetime.date
-WEDNESDAY = d(2026, 3, 11)
+
 THIS_WEEK = d(2026, 3, 9)
 LAST_WEEK = d(2026, 3, 2)
-
-
-@pytest.fixture
-def clock(time_machine):
-    """clock(day, hour=10) stops the clock at that local time."""
-
-    def set_to(day: datetime.date, hour: int = 10):
-        moment = local_moment(day, hour)
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    set_to(WEDNESDAY)
-    return set_to
-
-
-@pytest.fixture
-def fb(org, clock, settings):
-    """FY2026 and two customers with external ids (C-1 owned by sam, C-2 by oscar)."""
-    settings.SALES_REPORT_FREQUENCY = "weekly"
-    year = make_year(2026)
-    return type(
-        "Feedback",
-        (),
-        {
-            "year": year,
-            "globex": customer(org.salesperson, "Globex", external_id="C-1"),
-            "initech": customer(org.other_salesperson, "Initech", external_id="C-2"),
-        },
-    )
 
 
 def write(person, period_start=None, submit=True, today=None, **texts):

@@ -9,14 +9,15 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from org.models import Period
 from sales.models import SalesCredit, SalesRecord
 from sales.records import imports
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.factories import MembershipFactory, UserFactory
+from tests.files import csv_bytes, upload, xlsx_bytes
 from tests.sales.helpers import customer, make_year, month, set_status
 
 IMPORT = reverse("sales:records-import")
@@ -49,27 +50,6 @@ def world(org):
     }
 
 
-def csv_bytes(rows):
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def upload(data, name):
-    file = io.BytesIO(data)
-    file.name = name
-    return file
-
-
 def post(client, data, name="sales.csv"):
     return client.post(IMPORT, {"file": upload(data, name)})
 
@@ -89,16 +69,7 @@ def errors(response):
 
 # --- access -----------------------------------------------------------------------------------
 
-STATUS = {
-    "salesperson": 403,
-    "teammate": 403,
-    "other_salesperson": 403,
-    "supervisor": 403,
-    "other_supervisor": 403,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 302,
-}
+STATUS = by_persona(403, department=200, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -14,6 +14,7 @@ from sales.records import services
 from sales.reports import permissions as report_permissions
 from sales.reports import selectors as reports
 from targets.models import Metric, Target
+from tests.factories import make_target, revenue_metric
 from tests.sales.helpers import customer, make_year, month, sale
 
 
@@ -97,26 +98,20 @@ def world(org):
         **hardware,
     )
 
-    revenue = Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="收入", unit="currency", source="amount"
-    )
+    revenue = revenue_metric()
     year = Period.objects.select_related("fiscal_year").get(fiscal_year=fy, kind="year")
     published = Target.Status.PUBLISHED
     for unit, value in [(org.east, 1000), (org.south, 100), (org.team, 400), (org.team2, 200)]:
-        Target.objects.create(
-            metric=revenue, period=year, unit=unit, value=D(value), status=published
-        )
+        make_target(revenue, year, value, unit=unit, status=published)
     # A draft does not count.
-    Target.objects.create(metric=revenue, period=year, unit=org.other_team, value=D(90))
+    make_target(revenue, year, 90, unit=org.other_team)
     for person, team, value in [
         (org.salesperson, org.team, 300),
         (org.teammate, org.team, 100),
         (org.east2_person, org.team2, 250),
         (org.other_salesperson, org.other_team, 100),
     ]:
-        Target.objects.create(
-            metric=revenue, period=year, person=person, team=team, value=D(value), status=published
-        )
+        make_target(revenue, year, value, person=person, team=team, status=published)
     return type(
         "World",
         (),

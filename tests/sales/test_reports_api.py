@@ -8,7 +8,6 @@ from decimal import Decimal as D
 
 import pytest
 from openpyxl import load_workbook
-from rest_framework.test import APIClient
 
 from tests.api_errors import field_errors
 from tests.conftest import PERSONAS
@@ -21,17 +20,6 @@ SALES = "/api/v1/reports/sales/"
 SALES_EXPORT = "/api/v1/reports/sales/export/"
 VARIANCE_URL = "/api/v1/reports/variance/"
 VARIANCE_EXPORT = "/api/v1/reports/variance/export/"
-
-
-@pytest.fixture
-def api_as(org):
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
 
 
 def expect_refused(response, persona):

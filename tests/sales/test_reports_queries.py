@@ -4,7 +4,6 @@ more teams, fifty more people, many customers and a few hundred records (split,
 cancelled, collected) answer in the same number of queries."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -15,8 +14,7 @@ from rest_framework.test import APIClient
 from org.models import Membership, OrgUnit
 from sales.models import SalesRecord
 from sales.records import services
-from targets.models import Target
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory, make_target
 from tests.sales import test_reports
 from tests.sales.helpers import customer
 
@@ -69,24 +67,13 @@ def grow(org, world, teams: int = 10, people_per_team: int = 5) -> None:
         team = OrgUnitFactory(code=f"grown-{t}", name=f"Grown {t}", parent=parent)
         lead = UserFactory(username=f"lead-{t}", roles=["supervisor"])
         MembershipFactory(user=lead, unit=team, kind=Membership.Kind.SUPERVISOR, start_date=day)
-        Target.objects.create(
-            metric=world.revenue,
-            period=world.year,
-            unit=team,
-            value=Decimal(5000),
-            status="published",
-        )
+        make_target(world.revenue, world.year, 5000, unit=team, status="published")
         people = []
         for i in range(people_per_team):
             person = UserFactory(username=f"p-{t}-{i}", roles=["salesperson"])
             MembershipFactory(user=person, unit=team, start_date=day)
-            Target.objects.create(
-                metric=world.revenue,
-                period=world.year,
-                person=person,
-                team=team,
-                value=Decimal(1000),
-                status="published",
+            make_target(
+                world.revenue, world.year, 1000, person=person, team=team, status="published"
             )
             people.append(person)
         for i, person in enumerate(people):

@@ -17,6 +17,7 @@ from sales.attainment import selectors as attainment
 from targets.catalogue import services as catalogue_services
 from tests.conftest import local_moment
 from tests.sales import test_attainment_selectors as base
+from tests.sales.test_dashboards import sales_panel
 
 world = base.world
 pinned_today = base.pinned_today
@@ -24,12 +25,6 @@ d = base.d
 
 TEAM = reverse("sales:dashboard-team")
 HOME = reverse("home")
-
-
-def sales_panel(response) -> dict:
-    return next(
-        p for t, p in response.context["panels"] if t == "sales/attainment/dashboards/panel.html"
-    )
 
 
 def test_on_day_3_of_a_month_the_team_dashboard_says_too_early_to_tell(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sales.models import Contact, Customer, FollowUp
 from sales.records import services
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, make_year, sale
 
@@ -76,16 +76,7 @@ def assert_login_redirect(response):
     assert reverse("login") in response["Location"]
 
 
-LIST_STATUS = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 200,
-    "supervisor": 200,
-    "other_supervisor": 200,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 302,
-}
+LIST_STATUS = by_persona(200, hr=403, anonymous=302)
 SEES = {
     "salesperson": {"salesperson"},
     "teammate": {"teammate"},
@@ -94,16 +85,7 @@ SEES = {
     "other_supervisor": {"other_salesperson"},
     "department": {"salesperson", "teammate", "other_salesperson"},
 }
-DETAIL_STATUS = {
-    "salesperson": 200,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 404,
-    "anonymous": 302,
-}
+DETAIL_STATUS = by_persona(404, salesperson=200, supervisor=200, department=200, anonymous=302)
 KEYS = ("salesperson", "teammate", "other_salesperson")
 
 
@@ -420,16 +402,7 @@ def test_the_follow_up_list_filters_by_person_and_kind(client_as, org, world):
     assert [f.kind for f in response.context["page"].object_list] == ["call"]
 
 
-NEW_STATUS = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 200,
-    "supervisor": 200,
-    "other_supervisor": 200,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 302,
-}
+NEW_STATUS = by_persona(200, hr=403, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -542,16 +515,13 @@ def test_dates_in_the_future_are_named_on_their_field(client_as, org, world, tim
     assert response.status_code == 302
 
 
-DONE_STATUS = {
-    "salesperson": 302,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 403,  # sees the team's follow-ups, but they are the salesperson's to close
-    "other_supervisor": 404,
-    "department": 302,
-    "hr": 404,
-    "anonymous": 302,
-}
+DONE_STATUS = by_persona(
+    404,
+    salesperson=302,
+    supervisor=403,  # sees the team's follow-ups, but they are the salesperson's to close
+    department=302,
+    anonymous=302,
+)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

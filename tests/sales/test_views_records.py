@@ -14,7 +14,7 @@ from django.utils import timezone
 from org.models import Period
 from sales.models import SalesCredit, SalesRecord
 from sales.records import services
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 from tests.sales.helpers import customer, make_year, month, sale, set_status
 
@@ -96,16 +96,7 @@ def assert_login_redirect(response):
 
 # --- the list -----------------------------------------------------------------------------------
 
-LIST_STATUS = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 200,
-    "supervisor": 200,
-    "other_supervisor": 200,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 302,
-}
+LIST_STATUS = by_persona(200, hr=403, anonymous=302)
 
 LIST_SEES = {
     "salesperson": {"salesperson", "shared"},
@@ -302,16 +293,7 @@ def test_the_record_page_runs_the_same_queries_after_many_changes(
 
 # --- one record ---------------------------------------------------------------------------------
 
-DETAIL_STATUS = {
-    "salesperson": 200,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 404,
-    "anonymous": 302,
-}
+DETAIL_STATUS = by_persona(404, salesperson=200, supervisor=200, department=200, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -378,16 +360,7 @@ def test_a_closed_months_record_offers_no_change(client_as, world):
 
 # --- the quick entry form ----------------------------------------------------------------------
 
-NEW_STATUS = {
-    "salesperson": 200,
-    "teammate": 200,
-    "other_salesperson": 200,
-    "supervisor": 200,
-    "other_supervisor": 200,
-    "department": 200,
-    "hr": 403,
-    "anonymous": 302,
-}
+NEW_STATUS = by_persona(200, hr=403, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -677,16 +650,7 @@ def test_a_change_into_a_closed_month_is_refused(client_as, org, world):
     assert record.date == DAY
 
 
-CANCEL_STATUS = {
-    "salesperson": 302,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 302,
-    "other_supervisor": 404,
-    "department": 302,
-    "hr": 404,
-    "anonymous": 302,
-}
+CANCEL_STATUS = by_persona(404, salesperson=302, supervisor=302, department=302, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

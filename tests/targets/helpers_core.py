@@ -38,20 +38,16 @@ def close(period: Period) -> None:
     period_transition(period=period, to_status=Period.Status.CLOSED)
 
 
+# code -> the metric's names and source (another code: its own name, from the amounts)
+METRIC_NAMES = {
+    "revenue": {"name": "Revenue", "name_zh": "营业收入", "source": "amount"},
+    "new_customers": {"name": "New customers", "name_zh": "新客户数", "source": "new_customers"},
+}
+
+
 def make_metric(code: str = "revenue", unit: str = "currency", *, acting_user=None) -> Metric:
-    names = {
-        "revenue": ("Revenue", "营业收入", "amount"),
-        "new_customers": ("New customers", "新客户数", "new_customers"),
-    }
-    name, name_zh, source = names.get(code, (code.title(), code, "amount"))
-    return catalogue_services.metric_save(
-        acting_user=acting_user,
-        code=code,
-        name=name,
-        name_zh=name_zh,
-        unit=unit,
-        source=source,
-    )
+    names = METRIC_NAMES.get(code, {"name": code.title(), "name_zh": code, "source": "amount"})
+    return catalogue_services.metric_save(acting_user=acting_user, code=code, unit=unit, **names)
 
 
 def value_of(metric, period, owner, team=None) -> Decimal | None:

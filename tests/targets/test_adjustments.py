@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from targets.models import Adjustment, Target
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.targets.helpers_core import close
 from tests.targets.helpers_mine import publish_targets
 
@@ -155,16 +155,7 @@ def test_a_second_request_waits_for_the_first(client_as, published):
     assert new_url(published.sam) not in page
 
 
-NEW_STATUS = {
-    "salesperson": 403,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 404,
-    "anonymous": 302,
-}
+NEW_STATUS = by_persona(404, salesperson=403, supervisor=200, department=200, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -276,16 +267,7 @@ def test_a_decided_adjustment_cannot_be_decided_again(client_as, published, pend
     assert pending.status == Adjustment.Status.APPROVED
 
 
-DECIDE_STATUS = {
-    "salesperson": 403,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 403,
-    "other_supervisor": 404,
-    "department": 302,
-    "hr": 404,
-    "anonymous": 302,
-}
+DECIDE_STATUS = by_persona(404, salesperson=403, supervisor=403, department=302, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

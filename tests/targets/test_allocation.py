@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Notification
-from org.models import Period
-from org.services import fiscal_year_create
-from targets.models import Metric, Target
+from targets.models import Target
 from tests.conftest import PERSONAS
+from tests.factories import make_target
+from tests.targets.test_import_export import LEADERS
 
 pytestmark = pytest.mark.django_db
 
@@ -18,26 +18,12 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def year(db):
-    return fiscal_year_create(start_year=2026, start_month=1).periods.get(kind=Period.Kind.YEAR)
-
-
-@pytest.fixture
-def metric(db):
-    return Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="销售额", unit="currency", source="amount"
-    )
-
-
-@pytest.fixture
 def team_target(org, metric, year):
-    return Target.objects.create(metric=metric, period=year, unit=org.team, value=Decimal("300"))
+    return make_target(metric, year, "300", unit=org.team)
 
 
 def member(metric, period, person, team, value):
-    return Target.objects.create(
-        metric=metric, period=period, person=person, team=team, value=Decimal(value)
-    )
+    return make_target(metric, period, value, person=person, team=team)
 
 
 def snapshot():
@@ -56,12 +42,7 @@ def test_the_allocation_list_is_for_supervisors_and_the_department(
     client_as, persona, org, team_target
 ):
     response = client_as(persona).get(reverse("targets:allocations"))
-    expected = {
-        "department": 200,
-        "supervisor": 200,
-        "other_supervisor": 200,
-        "anonymous": 302,
-    }.get(persona, 403)
+    expected = LEADERS[persona]
     assert response.status_code == expected
     if expected == 200:
         listed = [row[0] for row in response.context["rows"]]
@@ -111,7 +92,7 @@ def test_the_list_shows_annual_allocations_unless_asked_for_every_period(
 
 
 def test_a_non_team_target_has_no_allocation_page(client_as, org, metric, year):
-    region = Target.objects.create(metric=metric, period=year, unit=org.east, value=Decimal(1))
+    region = make_target(metric, year, 1, unit=org.east)
     assert client_as("department").get(url("allocation", region)).status_code == 404
 
 

@@ -1,6 +1,7 @@
 """The targets API under /api/v1/: who sees and changes what, per persona, and every
 refusal answering 400 with the rule's message while writing nothing."""
 
+import functools
 from decimal import Decimal
 
 import pytest
@@ -14,21 +15,9 @@ from targets import services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
 from targets.plans import services as plan_services
 from tests.api_errors import field_errors
+from tests.factories import make_target, new_customers_metric, revenue_metric
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api_as(org):
-    """api_as("supervisor") -> an APIClient signed in (session) as that persona."""
-
-    def make(persona: str) -> APIClient:
-        client = APIClient()
-        if persona != "anonymous":
-            client.force_login(getattr(org, persona))
-        return client
-
-    return make
 
 
 def period_of(fiscal_year, kind: str, number: int = 1) -> Period:
@@ -50,29 +39,11 @@ def world(org):
     fy = org_services.fiscal_year_create(start_year=2026, start_month=1)
     year = period_of(fy, "year")
     q1 = period_of(fy, "quarter", 1)
-    revenue = Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="收入", unit="currency", source="amount"
-    )
-    customers = Metric.objects.create(
-        code="customers",
-        name="New customers",
-        name_zh="新客户",
-        unit="count",
-        source="new_customers",
-        position=1,
-    )
+    revenue = revenue_metric()
+    customers = new_customers_metric()
     published = Target.Status.PUBLISHED
 
-    def make(metric, period, value, *, unit=None, person=None, team=None, status="draft"):
-        return Target.objects.create(
-            metric=metric,
-            period=period,
-            unit=unit,
-            person=person,
-            team=team,
-            value=Decimal(value),
-            status=status,
-        )
+    make = functools.partial(make_target, status="draft")
 
     t = {
         "company": make(revenue, year, "1000", unit=org.company),

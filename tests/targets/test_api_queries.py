@@ -5,16 +5,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from notifications.services import notify
 from org.models import Membership
 from targets import services
 from targets.models import SalesPlan, Target
 from targets.plans import services as plan_services
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from tests.api_queries import client_for, count
+from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory, make_target
 from tests.targets import test_api
 from tests.targets.test_api import period_of
 
@@ -53,13 +51,8 @@ def busy(org, world):
         (org.teammate, org.team),
         (org.other_salesperson, org.other_team),
     ]:
-        Target.objects.create(
-            metric=world.revenue,
-            period=january,
-            person=person,
-            team=team,
-            value=Decimal(9),
-            status=Target.Status.PUBLISHED,
+        make_target(
+            world.revenue, january, 9, person=person, team=team, status=Target.Status.PUBLISHED
         )
     return world
 
@@ -73,18 +66,16 @@ def grow(org, world, teams: int = 10, people_per_team: int = 4) -> None:
         team = OrgUnitFactory(code=f"grow-{n}", name=f"Grown {n}", parent=parent)
         lead = UserFactory(username=f"lead-{n}", roles=["supervisor"])
         MembershipFactory(user=lead, unit=team, kind=Membership.Kind.SUPERVISOR)
-        Target.objects.create(
-            metric=world.revenue, period=world.year, unit=team, value=Decimal(400)
-        )
+        make_target(world.revenue, world.year, 400, unit=team)
         for i in range(people_per_team):
             person = UserFactory(username=f"p-{n}-{i}", roles=["salesperson"])
             MembershipFactory(user=person, unit=team, start_date=datetime.date(2020, 1, 1))
-            year_target = Target.objects.create(
-                metric=world.revenue,
-                period=world.year,
+            year_target = make_target(
+                world.revenue,
+                world.year,
+                120,
                 person=person,
                 team=team,
-                value=Decimal(120),
                 status=Target.Status.PUBLISHED,
             )
             Target.objects.bulk_create(
@@ -140,19 +131,6 @@ def grow(org, world, teams: int = 10, people_per_team: int = 4) -> None:
     )
     for n in range(30):
         notify(recipient_ids=[org.salesperson.pk], kind="plan_approved", params={"period": n})
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def count(client, method: str, url: str, data=None):
-    with CaptureQueriesContext(connection) as ctx:
-        response = getattr(client, method)(url, data or {}, format="json")
-    assert response.status_code in (200, 201), (url, response.status_code, response.content)
-    return len(ctx.captured_queries), response
 
 
 READS = [

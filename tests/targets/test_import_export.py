@@ -9,58 +9,33 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from org.models import Period
-from org.services import fiscal_year_create
 from targets import imports
-from targets.models import Metric, Target
-from tests.conftest import PERSONAS
-from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+from targets.models import Target
+from tests.conftest import PERSONAS, by_persona
+from tests.factories import (
+    MembershipFactory,
+    OrgUnitFactory,
+    UserFactory,
+    make_target,
+    new_customers_metric,
+)
+from tests.files import csv_bytes, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["metric", "period", "owner_type", "owner", "value"]
 
 
-@pytest.fixture
-def fy(db):
-    return fiscal_year_create(start_year=2026, start_month=1)
-
-
-@pytest.fixture
-def metric(db):
-    return Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="销售额", unit="currency", source="amount"
-    )
+# The pages of the supervisors and the department (the others: 403).
+LEADERS = by_persona(403, supervisor=200, other_supervisor=200, department=200, anonymous=302)
 
 
 @pytest.fixture
 def customers(db):
-    return Metric.objects.create(
-        code="new-customers", name="New customers", unit="count", source="new_customers"
-    )
-
-
-def csv_bytes(rows):
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def upload(data, name):
-    file = io.BytesIO(data)
-    file.name = name
-    return file
+    return new_customers_metric(code="new-customers", name_zh="", position=0)
 
 
 def snapshot():
@@ -90,12 +65,7 @@ def test_only_the_department_imports(client_as, persona, fy, metric):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_the_department_and_supervisors_export(client_as, persona, fy, metric):
     response = client_as(persona).get(reverse("targets:export"), {"fiscal_year": fy.pk})
-    expected = {
-        "department": 200,
-        "supervisor": 200,
-        "other_supervisor": 200,
-        "anonymous": 302,
-    }.get(persona, 403)
+    expected = LEADERS[persona]
     assert response.status_code == expected
 
 
@@ -179,7 +149,7 @@ def test_importing_the_same_file_again_changes_nothing(org, fy, metric, customer
 
 def test_an_import_updates_existing_drafts(org, fy, metric):
     year = fy.periods.get(kind="year")
-    target = Target.objects.create(metric=metric, period=year, unit=org.team, value=Decimal(1))
+    target = make_target(metric, year, 1, unit=org.team)
     result = imports.import_targets(
         csv_bytes([HEADER, ["revenue", "fy2026", "UNIT", "T-EAST-1", "2500.5"]]),
         filename="t.csv",
@@ -194,9 +164,7 @@ def test_an_import_updates_existing_drafts(org, fy, metric):
 def problem_setup(org, fy, metric):
     """A published target, a closed month and a person who left before 2026."""
     year = fy.periods.get(kind="year")
-    Target.objects.create(
-        metric=metric, period=year, unit=org.east, value=Decimal(1), status="published"
-    )
+    make_target(metric, year, 1, unit=org.east, status="published")
     Period.objects.filter(fiscal_year=fy, kind="month", number=1).update(status="closed")
     leaver = UserFactory(username="lee")
     MembershipFactory(user=leaver, unit=org.team, end_date="2025-06-30")
@@ -341,11 +309,9 @@ def exported(org, fy, metric):
     year = fy.periods.get(kind="year")
     march = fy.periods.get(kind="month", number=3)
     evil = OrgUnitFactory(code="t-evil", name='=HYPERLINK("http://x")', parent=org.south)
-    Target.objects.create(metric=metric, period=year, unit=org.company, value=Decimal("1000"))
-    Target.objects.create(metric=metric, period=year, unit=evil, value=Decimal("5"))
-    Target.objects.create(
-        metric=metric, period=march, person=org.salesperson, team=org.team, value=Decimal("12.5")
-    )
+    make_target(metric, year, "1000", unit=org.company)
+    make_target(metric, year, "5", unit=evil)
+    make_target(metric, march, "12.5", person=org.salesperson, team=org.team)
     Target.objects.create(
         metric=metric, period=march, person=org.other_salesperson, team=org.other_team, value=1
     )
@@ -409,12 +375,7 @@ def test_an_exported_file_imports_again_unchanged(client_as, exported, fy):
 
 
 def test_the_export_filters_by_metric(client_as, exported, fy, customers):
-    Target.objects.create(
-        metric=customers,
-        period=fy.periods.get(kind="year"),
-        unit=exported.company,
-        value=Decimal(3),
-    )
+    make_target(customers, fy.periods.get(kind="year"), 3, unit=exported.company)
     response = client_as("department").get(
         reverse("targets:export"), {"fiscal_year": fy.pk, "metric": customers.pk}
     )

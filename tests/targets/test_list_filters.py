@@ -2,8 +2,6 @@
 (`targets.filters.TargetFilter`): its page lists the API's team targets for the same
 filters."""
 
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -11,6 +9,7 @@ from rest_framework.test import APIClient
 from org.models import Period
 from org.services import fiscal_year_create
 from targets.models import Metric, Target
+from tests.factories import make_target, revenue_metric
 
 pytestmark = pytest.mark.django_db
 
@@ -20,22 +19,16 @@ def world(org):
     fiscal_year = fiscal_year_create(start_year=2026, start_month=1)
     year = fiscal_year.periods.get(kind=Period.Kind.YEAR)
     january = fiscal_year.periods.get(kind=Period.Kind.MONTH, number=1)
-    revenue = Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="销售额", unit="currency", source="amount"
-    )
+    revenue = revenue_metric(name_zh="销售额")
     margin = Metric.objects.create(
         code="margin", name="Margin", name_zh="毛利", unit="currency", source="margin"
     )
-    submitted = Target.objects.create(
-        metric=revenue,
-        period=year,
-        unit=org.team,
-        value=Decimal(300),
-        allocation_status=Target.AllocationStatus.SUBMITTED,
+    submitted = make_target(
+        revenue, year, 300, unit=org.team, allocation_status=Target.AllocationStatus.SUBMITTED
     )
-    Target.objects.create(metric=margin, period=year, unit=org.team2, value=Decimal(100))
-    Target.objects.create(metric=revenue, period=january, unit=org.team, value=Decimal(25))
-    Target.objects.create(metric=revenue, period=year, unit=org.east, value=Decimal(900))
+    make_target(margin, year, 100, unit=org.team2)
+    make_target(revenue, january, 25, unit=org.team)
+    make_target(revenue, year, 900, unit=org.east)
     return {"fiscal_year": fiscal_year, "revenue": revenue, "submitted_target": submitted}
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from targets import services
 from targets.models import Target
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.factories import MembershipFactory, UserFactory
 from tests.targets.helpers_core import make_metric, make_year
 from tests.targets.helpers_mine import publish_targets
@@ -104,16 +104,7 @@ def test_my_targets_links_to_the_plans_of_the_year_and_the_current_quarter(clien
 
 # --- one target ------------------------------------------------------------------------
 
-DETAIL_STATUS = {
-    "salesperson": 200,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 404,
-    "anonymous": 302,
-}
+DETAIL_STATUS = by_persona(404, salesperson=200, supervisor=200, department=200, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from notifications.models import Notification
 from targets.models import SalesPlan, SalesPlanVersion
 from targets.plans import services as plan_services
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, by_persona
 from tests.factories import MembershipFactory, UserFactory
 from tests.targets.helpers_mine import publish_targets
 
@@ -205,16 +205,7 @@ def test_a_supervisor_cannot_review_their_own_plan(org, quarter):
     assert plan.status == SalesPlan.Status.APPROVED
 
 
-REVIEW_STATUS = {
-    "salesperson": 403,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 302,
-    "other_supervisor": 404,
-    "department": 302,
-    "hr": 404,
-    "anonymous": 302,
-}
+REVIEW_STATUS = by_persona(404, salesperson=403, supervisor=302, department=302, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -226,16 +217,7 @@ def test_who_reviews_a_plan(client_as, submitted, persona):
     assert submitted.status == ("approved" if approved else "submitted")
 
 
-DETAIL_STATUS = {
-    "salesperson": 200,
-    "teammate": 404,
-    "other_salesperson": 404,
-    "supervisor": 200,
-    "other_supervisor": 404,
-    "department": 200,
-    "hr": 404,
-    "anonymous": 302,
-}
+DETAIL_STATUS = by_persona(404, salesperson=200, supervisor=200, department=200, anonymous=302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from org.models import Period
-from org.services import fiscal_year_create
 from targets.catalogue import services as catalogue_services
 from targets.models import Metric, SeasonalityProfile, Target
 from tests.conftest import PERSONAS
+from tests.factories import new_customers_metric
 
 pytestmark = pytest.mark.django_db
 
@@ -19,32 +19,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def fy(db):
-    return fiscal_year_create(start_year=2026, start_month=1)
-
-
-@pytest.fixture
-def year(fy):
-    return fy.periods.get(kind=Period.Kind.YEAR)
-
-
-@pytest.fixture
-def metric(db):
-    return Metric.objects.create(
-        code="revenue", name="Revenue", name_zh="销售额", unit="currency", source="amount"
-    )
-
-
-@pytest.fixture
 def count_metric(db):
-    return Metric.objects.create(
-        code="new-customers",
-        name="New customers",
-        name_zh="新客户",
-        unit="count",
-        source="new_customers",
-        position=5,
-    )
+    return new_customers_metric(code="new-customers", position=5)
 
 
 def set_target(metric, period, value, *, unit=None, person=None, team=None, **extra):

@@ -10,24 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from org.models import OrgUnit, Period
-from org.services import fiscal_year_create
-from targets.models import Metric, Target
+from targets.models import Target
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 15
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def fy(db):
-    return fiscal_year_create(start_year=2026, start_month=1)
-
-
-@pytest.fixture
-def metric(db):
-    return Metric.objects.create(code="revenue", name="Revenue", unit="currency", source="amount")
 
 
 def target_everyone(metric, fy):
