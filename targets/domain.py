@@ -541,30 +541,6 @@ def part_table(
     return split_table(column_totals, table, places)
 
 
-# --- proration -------------------------------------------------------------------------------
-
-
-def presence_fraction(
-    period_start: datetime.date,
-    period_end: datetime.date,
-    active_start: datetime.date,
-    active_end: datetime.date | None,
-) -> Decimal:
-    """Share of the period's days on which a person is present (0..1, 4 decimals).
-
-    The rule the department reads: a person who joins or leaves during a period
-    gets the target share for the days they are in the team, counted in calendar
-    days, both ends included.
-    """
-    start = max(period_start, active_start)
-    end = min(period_end, active_end or period_end)
-    if end < start:
-        return Decimal(0)
-    days = (end - start).days + 1
-    total = (period_end - period_start).days + 1
-    return (Decimal(days) / Decimal(total)).quantize(Decimal("0.0001"))
-
-
 # --- adjustments -------------------------------------------------------------------------------
 
 

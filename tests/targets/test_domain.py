@@ -307,33 +307,28 @@ Y_START, Y_END = datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)
 
 
 def test_a_person_there_the_whole_period_counts_fully():
-    assert domain.presence_fraction(Y_START, Y_END, datetime.date(2020, 1, 1), None) == 1
+    assert domain.days_present(Y_START, Y_END, [(datetime.date(2020, 1, 1), None)]) == 365
 
 
 def test_a_person_joining_mid_month_counts_from_the_day_they_join():
     june = (datetime.date(2026, 6, 1), datetime.date(2026, 6, 30))
-    assert domain.presence_fraction(*june, datetime.date(2026, 6, 16), None) == D("0.5")
+    assert domain.days_present(*june, [(datetime.date(2026, 6, 16), None)]) == 15
 
 
 def test_a_person_leaving_mid_period_counts_until_their_last_day_inclusive():
     q1 = (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))  # 90 days
-    fraction = domain.presence_fraction(*q1, datetime.date(2020, 1, 1), datetime.date(2026, 2, 14))
-    assert fraction == (D(45) / D(90)).quantize(D("0.0001"))
+    stay = (datetime.date(2020, 1, 1), datetime.date(2026, 2, 14))
+    assert domain.days_present(*q1, [stay]) == 45
 
 
 def test_a_person_not_present_in_the_period_counts_zero():
-    assert domain.presence_fraction(Y_START, Y_END, datetime.date(2027, 1, 1), None) == 0
-    assert (
-        domain.presence_fraction(
-            Y_START, Y_END, datetime.date(2020, 1, 1), datetime.date(2025, 12, 31)
-        )
-        == 0
-    )
+    assert domain.days_present(Y_START, Y_END, [(datetime.date(2027, 1, 1), None)]) == 0
+    stay = (datetime.date(2020, 1, 1), datetime.date(2025, 12, 31))
+    assert domain.days_present(Y_START, Y_END, [stay]) == 0
 
 
 def test_a_person_joining_in_march_counts_their_days_in_the_year():
-    fraction = domain.presence_fraction(Y_START, Y_END, datetime.date(2026, 3, 1), None)
-    assert fraction == (D(306) / D(365)).quantize(D("0.0001"))
+    assert domain.days_present(Y_START, Y_END, [(datetime.date(2026, 3, 1), None)]) == 306
 
 
 # --- a table: children x months ---------------------------------------------------------------
