@@ -63,6 +63,16 @@ def test_database_is_postgresql():
     assert version >= 140000
 
 
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db
+def test_postgresql_compiles_no_query_unless_asked():
+    # DB_JIT is off by default: a web request's short queries are not worth compiling.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 @pytest.mark.skipif(
     bool(os.environ.get("REDIS_URL")), reason="REDIS_URL is set: Celery uses the real broker"
 )
