@@ -206,13 +206,13 @@ def cycle_open(
     if template.status != AppraisalTemplate.Status.PUBLISHED:
         raise DomainError(
             _("Version %(version)s of %(name)s is a draft: publish it before opening a cycle.")
-            % {"version": template.version, "name": template.name}
+            % {"version": template.version, "name": template.display_name}
         )
     if period.kind != template.period_kind:
         raise DomainError(
             _("%(name)s appraises each %(kind)s: %(period)s is not one.")
             % {
-                "name": template.name,
+                "name": template.display_name,
                 "kind": Period.Kind(template.period_kind).label,
                 "period": period.label,
             }
@@ -222,7 +222,7 @@ def cycle_open(
             _("Version %(version)s of %(name)s applies from %(first)s, after %(period)s.")
             % {
                 "version": template.version,
-                "name": template.name,
+                "name": template.display_name,
                 "first": template.applies_from.label,
                 "period": period.label,
             }
@@ -231,7 +231,7 @@ def cycle_open(
     if in_force is not None and in_force.pk != template.pk:
         raise DomainError(
             _("Version %(version)s of %(name)s is in force for %(period)s: use that version.")
-            % {"version": in_force.version, "name": in_force.name, "period": period.label}
+            % {"version": in_force.version, "name": in_force.display_name, "period": period.label}
         )
     covered = list(template.units.all())
     units = list(units) if units is not None else covered
@@ -242,12 +242,12 @@ def cycle_open(
         if not any(unit.path.startswith(path) for path in covered_paths):
             raise DomainError(
                 _("%(unit)s is outside the population of %(name)s.")
-                % {"unit": unit.display_name, "name": template.name}
+                % {"unit": unit.display_name, "name": template.display_name}
             )
     if Cycle.objects.filter(template=template, period=period).exists():
         raise DomainError(
             _("A cycle of %(name)s for %(period)s is already open.")
-            % {"name": template.name, "period": period.label}
+            % {"name": template.display_name, "period": period.label}
         )
     people = population(units=units, period=period, today=today)
     if not people:

@@ -127,6 +127,9 @@ def test_open_refusals(org):
         open_(period=year.months[0])
     with pytest.raises(DomainError, match="outside the population"):
         open_(units=[org.company])
+    with translation.override("zh-hans"), pytest.raises(DomainError) as refused:
+        open_(units=[org.company])
+    assert template.name_zh and template.name_zh in refused.value.message  # not the English name
     with pytest.raises(DomainError, match="Choose the units"):
         open_(units=[])
     empty = OrgUnitFactory(code="t-east-9", name="East Team 9", parent=org.east)
