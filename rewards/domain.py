@@ -44,8 +44,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from core.errors import DomainError
+from core.text import plain, sentence
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -66,6 +68,9 @@ __all__ = [
     "attainment_after",
     "check_curve",
     "check_plan",
+    "describe_curve",
+    "describe_multipliers",
+    "describe_penalty",
     "extra_needed",
     "next_step",
     "payout_percent",
@@ -466,4 +471,104 @@ def _finish(drafts, inputs: Inputs, status: Status, *, fired, hold, total: bool)
         total=rounded_total if total else None,
         fired=fired,
         hold_periods=hold,
+    )
+
+
+# --- in plain words --------------------------------------------------------------------------
+
+
+def _pct(value: Decimal) -> str:
+    return f"{plain(value)} %"
+
+
+def describe_curve(curve: Curve) -> str:
+    """How a component pays, in plain words in the active language ("Below 50 % pays
+    nothing; from 50 % to 80 %, each 1 % of attainment pays 0.5 %; ...")."""
+    parts = []
+    if curve.threshold > 0:
+        parts.append(_("below %(threshold)s pays nothing") % {"threshold": _pct(curve.threshold)})
+    ends = [t.start for t in curve.tiers[1:]] + [None]
+    for tier, end in zip(curve.tiers, ends, strict=True):
+        start = max(tier.start, curve.threshold)
+        if end is not None and end <= start:
+            continue  # wholly below the threshold
+        values = {"start": _pct(start), "rate": _pct(tier.rate)}
+        if curve.mode == TierMode.WHOLE:
+            if end is None:
+                text = _("from %(start)s on, all of the attainment pays %(rate)s for each 1 %%")
+            else:
+                values["end"] = _pct(end)
+                text = _(
+                    "from %(start)s to below %(end)s, all of the attainment pays %(rate)s for "
+                    "each 1 %%"
+                )
+        elif end is None:
+            text = _("above %(start)s, each further 1 %% of attainment pays %(rate)s")
+        else:
+            values["end"] = _pct(end)
+            text = _("from %(start)s to %(end)s, each 1 %% of attainment pays %(rate)s")
+        parts.append(text % values)
+    if curve.cap is not None:
+        parts.append(_("at most %(cap)s in all") % {"cap": _pct(curve.cap)})
+    return sentence(parts)
+
+
+def describe_multipliers(multipliers: Mapping[str, Decimal]) -> str:
+    """ "The appraisal grade multiplies the bonus: S by 1.2, A by 1, ..." in plain words."""
+    by_grade = [
+        _("%(grade)s by %(factor)s") % {"grade": grade, "factor": plain(factor)}
+        for grade, factor in multipliers.items()
+    ]
+    return sentence(
+        [
+            _("the appraisal grade multiplies the bonus: %(factors)s")
+            % {"factors": pgettext("between items of a list", ", ").join(by_grade)}
+        ]
+    )
+
+
+def describe_penalty(rule: PenaltyRule, *, metric_name: str = "") -> str:
+    """When the rule fires and what it does, in plain words ("If the attainment of
+    Revenue is below 70 % or the grade is D, the bonus is reduced by 30 % and promotion
+    is held for 2 periods.")."""
+    conditions = []
+    if rule.below is not None:
+        if rule.key:
+            conditions.append(
+                _("the attainment of %(metric)s is below %(below)s")
+                % {"metric": metric_name or rule.key, "below": _pct(rule.below)}
+            )
+        else:
+            conditions.append(
+                _("the weighted attainment is below %(below)s") % {"below": _pct(rule.below)}
+            )
+    if rule.grades:
+        conditions.append(
+            _("the grade is %(grades)s")
+            % {"grades": pgettext("between alternatives", " or ").join(sorted(rule.grades))}
+        )
+    effects = []
+    if rule.reduction:
+        effects.append(
+            _("the bonus is reduced by %(reduction)s") % {"reduction": _pct(rule.reduction)}
+        )
+    if rule.hold_periods:
+        effects.append(
+            ngettext(
+                "promotion is held for %(count)s period",
+                "promotion is held for %(count)s periods",
+                rule.hold_periods,
+            )
+            % {"count": rule.hold_periods}
+        )
+    if not effects:
+        effects.append(_("it is recorded"))
+    return sentence(
+        [
+            _("if %(conditions)s, %(effects)s")
+            % {
+                "conditions": pgettext("between alternatives", " or ").join(conditions),
+                "effects": pgettext("between effects", " and ").join(effects),
+            }
+        ]
     )

@@ -20,9 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from core.errors import DomainError
+from core.text import plain as _plain
+from core.text import sentence as _sentence
 
 __all__ = [
     "RAW_PLACES",
@@ -103,12 +104,6 @@ def _number(raw, *, what: str) -> Decimal:
     if value is None or not value.is_finite():
         raise DomainError(_("%(what)s is not a number: %(value)s.") % {"what": what, "value": raw})
     return value
-
-
-def _plain(value: Decimal) -> str:
-    """60 rather than 60.00 or 6E+1; 4.5 stays 4.5."""
-    text = format(Decimal(value).normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 def _with_unit(value: Decimal, unit: str) -> str:
@@ -317,13 +312,6 @@ def describe_curve(curve: Curve, *, unit: str = "") -> str:
     else:
         parts.append(_("no more above %(target)s") % {"target": _with_unit(curve.target, unit)})
     return _sentence(parts)
-
-
-def _sentence(parts: list[str]) -> str:
-    """Clauses joined and closed with the active language's punctuation ("; " and "."
-    in English, full-width in Chinese), the first letter capitalised."""
-    text = pgettext("between clauses of a sentence", "; ").join(parts)
-    return text[0].upper() + text[1:] + pgettext("end of a sentence", ".")
 
 
 # --- rating scales --------------------------------------------------------------------------

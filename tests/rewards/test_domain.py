@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -27,6 +28,9 @@ from rewards.domain import (
     attainment_after,
     check_curve,
     check_plan,
+    describe_curve,
+    describe_multipliers,
+    describe_penalty,
     extra_needed,
     next_step,
     payout_percent,
@@ -381,3 +385,39 @@ def test_every_working_adds_up_to_its_total(plan, data):
 
 
 _CAPPED = {LineKind.COMPONENT, LineKind.PLAN_CAP}
+
+
+# --- in plain words --------------------------------------------------------------------------
+
+
+def test_a_curve_in_plain_words_in_both_languages():
+    assert describe_curve(ACCELERATED) == (
+        "Below 50 % pays nothing; from 50 % to 80 %, each 1 % of attainment pays 0.5 %; "
+        "from 80 % to 100 %, each 1 % of attainment pays 1 %; above 100 %, each further 1 % "
+        "of attainment pays 2 %; at most 150 % in all."
+    )
+    whole = Curve(tiers=(Tier(D(0), D("0.5")), Tier(D(100), D("1.2"))), mode=TierMode.WHOLE)
+    assert describe_curve(whole) == (
+        "From 0 % to below 100 %, all of the attainment pays 0.5 % for each 1 %; "
+        "from 100 % on, all of the attainment pays 1.2 % for each 1 %."
+    )
+    with translation.override("zh-hans"):
+        chinese = describe_curve(ACCELERATED)
+    assert chinese.startswith("完成率低于 50 %") and chinese.endswith("。")
+    assert not any(word in chinese for word in ("pays", "attainment", "below"))
+
+
+def test_penalties_and_multipliers_in_plain_words():
+    rule = PenaltyRule(
+        "low", reduction=D(30), hold_periods=1, below=D(70), key="revenue", grades=frozenset("D")
+    )
+    assert describe_penalty(rule, metric_name="Revenue") == (
+        "If the attainment of Revenue is below 70 % or the grade is D, the bonus is reduced "
+        "by 30 % and promotion is held for 1 period."
+    )
+    assert describe_multipliers({"S": D("1.2"), "A": D("1.00"), "D": D(0)}) == (
+        "The appraisal grade multiplies the bonus: S by 1.2, A by 1, D by 0."
+    )
+    with translation.override("zh-hans"):
+        chinese = describe_penalty(rule, metric_name="营业收入")
+    assert "营业收入" in chinese and "30 %" in chinese and chinese.endswith("。")
