@@ -56,9 +56,11 @@ ZERO = Decimal(0)
 __all__ = [
     "Component",
     "Curve",
+    "Figure",
     "Inputs",
     "Line",
     "LineKind",
+    "NextStep",
     "PenaltyRule",
     "Plan",
     "Status",
@@ -73,9 +75,11 @@ __all__ = [
     "describe_penalty",
     "extra_needed",
     "next_step",
+    "next_steps",
     "payout_percent",
     "round_lines",
     "tier_reached",
+    "what_if",
     "work_out",
 ]
 
@@ -472,6 +476,64 @@ def _finish(drafts, inputs: Inputs, status: Status, *, fired, hold, total: bool)
         fired=fired,
         hold_periods=hold,
     )
+
+
+# --- the what-if estimator ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A component's actual and target for the period so far (the dashboards' figures)."""
+
+    actual: Decimal
+    target: Decimal | None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where a component next pays at another rate, and how much more must be booked."""
+
+    key: str
+    attainment: Decimal
+    extra: Decimal
+
+
+def what_if(
+    plan: Plan, inputs: Inputs, figures: Mapping[str, Figure], extra: Mapping[str, Decimal]
+) -> Working:
+    """The working if `extra` more were booked on each named component by the period's end,
+    the rest as today (attainments recomputed exactly from the figures)."""
+    attainments = dict(inputs.attainments)
+    for key, figure in figures.items():
+        if figure.target:
+            attainments[key] = attainment_after(figure.actual, figure.target, extra.get(key, ZERO))
+    return work_out(
+        plan,
+        Inputs(
+            target_incentive=inputs.target_incentive,
+            attainments=attainments,
+            grade=inputs.grade,
+            gates=inputs.gates,
+            adjustments=inputs.adjustments,
+        ),
+    )
+
+
+def next_steps(plan: Plan, figures: Mapping[str, Figure]) -> list[NextStep]:
+    """For each component with a target, the next attainment at which it pays at another
+    rate (the threshold or the next tier) and what must still be booked to reach it."""
+    steps = []
+    for component in plan.components:
+        figure = figures.get(component.key)
+        if figure is None or not figure.target:
+            continue
+        attainment = attainment_after(figure.actual, figure.target)
+        step = next_step(component.curve, attainment)
+        if step is not None:
+            steps.append(
+                NextStep(component.key, step, extra_needed(figure.actual, figure.target, step))
+            )
+    return steps
 
 
 # --- in plain words --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from rewards.domain import (
     CENT,
     Component,
     Curve,
+    Figure,
     Inputs,
     LineKind,
     PenaltyRule,
@@ -33,9 +34,11 @@ from rewards.domain import (
     describe_penalty,
     extra_needed,
     next_step,
+    next_steps,
     payout_percent,
     round_lines,
     tier_reached,
+    what_if,
     work_out,
 )
 
@@ -421,3 +424,31 @@ def test_penalties_and_multipliers_in_plain_words():
     with translation.override("zh-hans"):
         chinese = describe_penalty(rule, metric_name="营业收入")
     assert "营业收入" in chinese and "30 %" in chinese and chinese.endswith("。")
+
+
+# --- the what-if estimator -------------------------------------------------------------------
+
+
+def test_the_what_if_crosses_a_tier():
+    plan = Plan(components=(Component("revenue", D(100), ACCELERATED),))
+    figures = {"revenue": Figure(actual=D(95_000), target=D(100_000))}
+    today = Inputs(D(10_000), {"revenue": D(95)})
+    # 95 %: 40 + 15 = 55 % of 10,000
+    assert work_out(plan, today).total == D("5500.00")
+    (step,) = next_steps(plan, figures)
+    assert (step.key, step.attainment, step.extra) == ("revenue", D(100), D(5_000))
+    # 110 %: 60 + 10 * 2 = 80 % of 10,000: the accelerator pays the last 5,000 twice over
+    assert what_if(plan, today, figures, {"revenue": D(15_000)}).total == D("8000.00")
+    assert what_if(plan, today, figures, {}).total == D("5500.00")
+
+
+@given(st.decimals(0, 10**6, places=2), st.decimals(0, 10**6, places=2))
+def test_booking_more_never_lowers_the_estimate(first, second):
+    plan = Plan(components=(Component("revenue", D(100), ACCELERATED),))
+    figures = {"revenue": Figure(actual=D(50_000), target=D(100_000))}
+    today = Inputs(D(10_000), {"revenue": D(50)})
+    low, high = sorted([first, second])
+    assert (
+        what_if(plan, today, figures, {"revenue": low}).total
+        <= what_if(plan, today, figures, {"revenue": high}).total
+    )
