@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import Conflict, DomainError
+from core.forms import ImportUploadForm
+from core.imports import ImportIssue, ImportResult, problems_context
+from core.spreadsheets import XLSX_CONTENT_TYPE
 
 
 def next_url(request, default: str) -> str:
@@ -91,3 +96,59 @@ def refusal_status(error: DomainError | None) -> int:
     """The status of a page answering a refusal: 409 for a conflict (something under way),
     else 400 (also for a form that was not valid)."""
     return 409 if isinstance(error, Conflict) else 400
+
+
+# --- the page of a one-table import --------------------------------------------------------
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def attachment(content, filename: str, content_type: str) -> HttpResponse:
+    """A file to download (`content`, bytes or text) named `filename`."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def import_page(
+    request,
+    *,
+    page: str,
+    run: Callable[[Any], ImportResult],
+    done: str,
+    then: str,
+    blank: str,
+    csv: Callable[[], Any],
+    xlsx: Callable[[], Any] | None = None,
+    max_bytes: int | None = None,
+    context: dict | None = None,
+):
+    """An import page: `?template=csv` (and `xlsx` where given) downloads the blank file
+    named `blank`; a GET shows the form; a POST runs `run` on the uploaded file and, when
+    it is written, says `done` (formatted with the file's name and the result's counts)
+    and redirects to `then`, else shows the problems (400). `max_bytes` limits the file
+    (ImportUploadForm's default unless given)."""
+    blanks = {"csv": (csv, CSV_CONTENT_TYPE), "xlsx": (xlsx, XLSX_CONTENT_TYPE)}
+    kind = request.GET.get("template")
+    if request.method == "GET" and kind in blanks and blanks[kind][0] is not None:
+        make, content_type = blanks[kind]
+        return attachment(make(), f"{blank}.{kind}", content_type)
+    errors: list[ImportIssue] = []
+    status = 200
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES, max_bytes=max_bytes)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = run(upload)
+            if result.ok:
+                counts = {"created": result.created, "updated": result.updated}
+                counts["unchanged"] = result.unchanged
+                messages.success(request, done % {"file": upload.name, **counts})
+                return redirect(then)
+            errors = result.errors
+        status = 400
+    else:
+        form = ImportUploadForm(max_bytes=max_bytes)
+    return render(
+        request, page, {"form": form, **problems_context(errors), **(context or {})}, status=status
+    )

@@ -28,7 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,11 +36,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.forms import ImportUploadForm
-from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.views import attempt, is_htmx, next_url, on_form, submit
+from core.views import attempt, import_page, is_htmx, next_url, on_form, submit
 from org.models import Period, Role, User
 from org.permissions import (
     is_salesperson,
@@ -334,43 +331,19 @@ def record_cancel(request, pk):
 @require_http_methods(["GET", "POST"])
 def records_import(request):
     require(permissions.can_manage_sales(request.user))
-    template = request.GET.get("template")
-    if request.method == "GET" and template in ("csv", "xlsx"):
-        if template == "csv":
-            response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-        else:
-            response = HttpResponse(imports.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="sales-records.{template}"'
-        return response
-    errors: list[ImportIssue] = []
-    status = 200
-    max_bytes = settings.SALES_IMPORT_MAX_BYTES
-    if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES, max_bytes=max_bytes)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = imports.import_records(upload, filename=upload.name, acting_user=request.user)
-            if result.ok:
-                messages.success(
-                    request,
-                    _("Imported %(file)s: %(created)s created, %(updated)s updated.")
-                    % {"file": upload.name, "created": result.created, "updated": result.updated},
-                )
-                return redirect("sales:records-import")
-            errors = result.errors
-        status = 400
-    else:
-        form = ImportUploadForm(max_bytes=max_bytes)
-    return render(
+    return import_page(
         request,
-        "sales/records/import.html",
-        {
-            "form": form,
-            **problems_context(errors),
-            "columns": imports.COLUMNS,
-            "example": imports.example(timezone.localdate()),
-        },
-        status=status,
+        page="sales/records/import.html",
+        run=lambda upload: imports.import_records(
+            upload, filename=upload.name, acting_user=request.user
+        ),
+        done=_("Imported %(file)s: %(created)s created, %(updated)s updated."),
+        then="sales:records-import",
+        blank="sales-records",
+        csv=imports.template_csv,
+        xlsx=imports.template_xlsx,
+        max_bytes=settings.SALES_IMPORT_MAX_BYTES,
+        context={"columns": imports.COLUMNS, "example": imports.example(timezone.localdate())},
     )
 
 
