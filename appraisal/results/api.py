@@ -25,7 +25,12 @@ from appraisal.cycles import permissions as permissions_cycles
 from appraisal.cycles import services as services_cycles
 from appraisal.models import Appraisal, AppraisalTemplate
 from appraisal.results import exports
-from core.api import FORBIDDEN, INVALID, ApiViewSet
+from core.api import (
+    FORBIDDEN,
+    INVALID,
+    ApiViewSet,
+    responses,
+)
 from core.permissions import require
 from core.serializers import EnumField
 from org.models import OrgUnit, Period
@@ -157,7 +162,7 @@ class AppraisalResultViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[ResultQuerySerializer],
-        responses={200: AppraisalResultRowSerializer(many=True), 400: INVALID, 403: FORBIDDEN},
+        responses=responses(AppraisalResultRowSerializer(many=True), not_found=False),
         description=_(
             "The latest result of each finalised appraisal (HR and the sales management "
             "department), newest period first: person, team, period, template, result "
