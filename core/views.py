@@ -78,6 +78,39 @@ def submit(form, action: Callable[[], Any]) -> Attempt:
     return done
 
 
+def post_form(request, form, action: Callable[[dict], Any]) -> Attempt | None:
+    """A form page's POST: `submit` the bound `form`, then `action(form.cleaned_data)`;
+    None for a GET (the page shows the form). `form_status` is the page's status."""
+    if request.method != "POST":
+        return None
+    return submit(form, lambda: action(form.cleaned_data))
+
+
+def form_status(done: Attempt | None) -> int:
+    """The status of a form page shown: 200 for a GET, 400 for a POST that did not go
+    through (a form that was not valid or a refusal, on the form)."""
+    return 200 if done is None else 400
+
+
+def form_page(
+    request, form, action: Callable[[dict], Any], *, page: str, context=None, then
+) -> HttpResponse:
+    """A form's page: a GET shows `form` on the template `page` (beside `context`); a
+    POST runs `action(form.cleaned_data)` (see `post_form`) and, when it went through,
+    answers `then(value)`; else the page again with the refusal on the form (400)."""
+    done = post_form(request, form, action)
+    if done:
+        return then(done.value)
+    return render(request, page, {"form": form, **(context or {})}, status=form_status(done))
+
+
+def saved(request, message: str, to, *args, **kwargs) -> HttpResponse:
+    """After a write: `message` on the next page, and the redirect to it (`to`, `args`
+    and `kwargs` as for `redirect`)."""
+    messages.success(request, message)
+    return redirect(to, *args, **kwargs)
+
+
 def on_form(form, error: DomainError) -> None:
     """Put a service's refusal on `form`: beside its field if the form has it."""
     field = error.field if error.field in form.fields else None

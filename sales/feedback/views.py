@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.permissions import require
-from core.views import attempt, import_page, on_form, perform, submit
+from core.views import attempt, form_status, import_page, on_form, perform, post_form
 from org.permissions import is_department
 from sales.feedback import domain, imports, permissions, selectors, services
 from sales.feedback.forms import (
@@ -117,30 +117,28 @@ def progress_write(request):
     if report is not None:
         initial = {name: getattr(report, name) for name in services.TEXT_FIELDS}
     form = ProgressReportForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        submitting = "submit" in request.POST
-        done = submit(
-            form,
-            lambda: services.report_save(
-                person=user,
-                period_start=period.start,
-                submit=submitting,
-                acting_user=user,
-                today=today,
-                **form.cleaned_data,
-            ),
-        )
-        if done:
-            saved = done.value
-            if submitting:
-                messages.success(request, _("Your report was submitted to your supervisor."))
-            elif saved.submitted_at is not None:
-                messages.success(request, _("Your changes to the submitted report are saved."))
-            else:
-                messages.success(request, _("Your draft is saved. Submit it when it is ready."))
-            return redirect("sales:progress-detail", pk=saved.pk)
-        status = 400
+    submitting = "submit" in request.POST
+    done = post_form(
+        request,
+        form,
+        lambda data: services.report_save(
+            person=user,
+            period_start=period.start,
+            submit=submitting,
+            acting_user=user,
+            today=today,
+            **data,
+        ),
+    )
+    if done:
+        saved = done.value
+        if submitting:
+            messages.success(request, _("Your report was submitted to your supervisor."))
+        elif saved.submitted_at is not None:
+            messages.success(request, _("Your changes to the submitted report are saved."))
+        else:
+            messages.success(request, _("Your draft is saved. Submit it when it is ready."))
+        return redirect("sales:progress-detail", pk=saved.pk)
     return render(
         request,
         "sales/feedback/progress/write.html",
@@ -153,7 +151,7 @@ def progress_write(request):
             "deadline": domain.grace_deadline(period),
             "late": today > period.end,
         },
-        status=status,
+        status=form_status(done),
     )
 
 

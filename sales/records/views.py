@@ -37,7 +37,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.permissions import require
-from core.views import attempt, import_page, is_htmx, next_url, on_form, submit
+from core.views import (
+    attempt,
+    form_status,
+    import_page,
+    is_htmx,
+    next_url,
+    on_form,
+    post_form,
+    submit,
+)
 from org.models import Period, Role, User
 from org.permissions import (
     is_salesperson,
@@ -404,22 +413,18 @@ def _customer_form_page(request, *, customer: Customer | None):
     )
     data = request.POST if request.method == "POST" else None
     form = CustomerForm.for_customer(customer, data, owners=owners, user=user, manages=manages)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            values = dict(form.cleaned_data)
-            if not manages:
-                values["external_id"] = customer.external_id if customer else None
-            done = submit(
-                form, lambda: services.customer_save(customer=customer, acting_user=user, **values)
-            )
-            if done:
-                saved = done.value
-                messages.success(
-                    request, _("The customer %(name)s is saved.") % {"name": saved.name}
-                )
-                return redirect("sales:customer-detail", pk=saved.pk)
-        status = 400
+
+    def save(data):
+        values = dict(data)
+        if not manages:
+            values["external_id"] = customer.external_id if customer else None
+        return services.customer_save(customer=customer, acting_user=user, **values)
+
+    done = post_form(request, form, save)
+    if done:
+        saved = done.value
+        messages.success(request, _("The customer %(name)s is saved.") % {"name": saved.name})
+        return redirect("sales:customer-detail", pk=saved.pk)
     visible = permissions.visible_customers(user)
     return render(
         request,
@@ -431,7 +436,7 @@ def _customer_form_page(request, *, customer: Customer | None):
             "regions": _distinct(visible, "region"),
             "single_owner": len(form.fields["owner"].choices) == 1,
         },
-        status=status,
+        status=form_status(done),
     )
 
 
@@ -606,25 +611,23 @@ def _followup_form_page(request, *, followup: FollowUp | None):
         chosen = customers.filter(pk=wanted).first()
     data = request.POST if request.method == "POST" else None
     form = FollowUpForm.for_followup(followup, data, customers=customers, customer=chosen)
-    status = 200
-    if request.method == "POST":
-        done = submit(
-            form,
-            lambda: services.followup_save(
-                followup=followup,
-                salesperson=followup.salesperson if followup else user,
-                acting_user=user,
-                **form.cleaned_data,
-            ),
+    done = post_form(
+        request,
+        form,
+        lambda data: services.followup_save(
+            followup=followup,
+            salesperson=followup.salesperson if followup else user,
+            acting_user=user,
+            **form.cleaned_data,
+        ),
+    )
+    if done:
+        saved = done.value
+        messages.success(
+            request,
+            _("The follow-up with %(customer)s is saved.") % {"customer": saved.customer.name},
         )
-        if done:
-            saved = done.value
-            messages.success(
-                request,
-                _("The follow-up with %(customer)s is saved.") % {"customer": saved.customer.name},
-            )
-            return redirect(next_url(request, reverse("sales:followups")))
-        status = 400
+        return redirect(next_url(request, reverse("sales:followups")))
     return render(
         request,
         "sales/records/followups/form.html",
@@ -634,7 +637,7 @@ def _followup_form_page(request, *, followup: FollowUp | None):
             "has_customers": customers.exists(),
             "next": next_url(request, ""),
         },
-        status=status,
+        status=form_status(done),
     )
 
 
