@@ -136,32 +136,40 @@ def cell_edit(request):
         key = selectors.node_key(person.pk, team.pk if team else None)
     else:
         key = ""
-    message = None
+    message = _cell_set(
+        request,
+        form,
+        lambda: services.target_set(
+            metric=metric,
+            period=period,
+            value=data["value"],
+            unit=unit,
+            person=person,
+            team=data.get("team") if person else None,
+            acting_user=request.user,
+        ),
+    )
+    if not is_htmx(request):
+        return redirect(_workspace_url(metric, period))
+    error = {"key": key, "message": message, "value": request.POST.get("value", "")}
+    context = _workspace_rows_context(metric, period, error=error if message else None)
+    return render(request, "targets/_workspace_rows.html", context, status=400 if message else 200)
+
+
+def _cell_set(request, form, action) -> str | None:
+    """One value of a table set: the form's first error, or `action`'s refusal, or None
+    when it is saved. Without htmx (the page comes again) it is also a message."""
     if form.errors:
         message = _first_error(form)
     else:
-        done = attempt(
-            lambda: services.target_set(
-                metric=metric,
-                period=period,
-                value=data["value"],
-                unit=unit,
-                person=person,
-                team=data.get("team") if person else None,
-                acting_user=request.user,
-            )
-        )
-        if not done:
-            message = done.message
+        done = attempt(action)
+        message = done.message if not done else None
     if not is_htmx(request):
         if message:
             messages.error(request, message)
         else:
             messages.success(request, _("The target was saved."))
-        return redirect(_workspace_url(metric, period))
-    error = {"key": key, "message": message, "value": request.POST.get("value", "")}
-    context = _workspace_rows_context(metric, period, error=error if message else None)
-    return render(request, "targets/_workspace_rows.html", context, status=400 if message else 200)
+    return message
 
 
 # --- cascade preview and write ---------------------------------------------------------------
@@ -548,27 +556,19 @@ def allocation(request, pk):
     if row is None:
         raise Http404
     require(row["editable"])
-    message = None
-    if form.errors:
-        message = _first_error(form)
-    else:
-        done = attempt(
-            lambda: services.target_set(
-                metric=target.metric,
-                period=target.period,
-                value=form.cleaned_data["value"],
-                person=row["node"].person,
-                team=target.unit,
-                acting_user=request.user,
-            )
-        )
-        if not done:
-            message = done.message
+    message = _cell_set(
+        request,
+        form,
+        lambda: services.target_set(
+            metric=target.metric,
+            period=target.period,
+            value=form.cleaned_data["value"],
+            person=row["node"].person,
+            team=target.unit,
+            acting_user=request.user,
+        ),
+    )
     if not is_htmx(request):
-        if message:
-            messages.error(request, message)
-        else:
-            messages.success(request, _("The target was saved."))
         return redirect("targets:allocation", pk=target.pk)
     error = {"key": row["node"].key, "message": message}
     error["value"] = request.POST.get("value", "")

@@ -32,7 +32,7 @@ from core.api import (
     responses,
 )
 from core.permissions import require
-from core.serializers import EnumField
+from core.serializers import EnumField, ReadSerializer
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
 from org.serializers import UnitRefSerializer, UserRefSerializer
@@ -81,13 +81,12 @@ class ResultExportQuerySerializer(ResultQuerySerializer):
     )
 
 
-class ResultTemplateSerializer(serializers.ModelSerializer):
+class ResultTemplateSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = AppraisalTemplate
         fields = ["id", "code", "version", "name", "name_zh", "display_name"]
-        read_only_fields = fields
 
 
 class AppraisalResultRowSerializer(serializers.Serializer):
