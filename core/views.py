@@ -95,12 +95,15 @@ def form_status(done: Attempt | None) -> int:
 def form_page(
     request, form, action: Callable[[dict], Any], *, page: str, context=None, then
 ) -> HttpResponse:
-    """A form's page: a GET shows `form` on the template `page` (beside `context`); a
-    POST runs `action(form.cleaned_data)` (see `post_form`) and, when it went through,
-    answers `then(value)`; else the page again with the refusal on the form (400)."""
+    """A form's page: a GET shows `form` on the template `page` (beside `context`, a dict
+    or a function giving it, read only when the page is shown); a POST runs
+    `action(form.cleaned_data)` (see `post_form`) and, when it went through, answers
+    `then(value)`; else the page again with the refusal on the form (400)."""
     done = post_form(request, form, action)
     if done:
         return then(done.value)
+    if callable(context):
+        context = context()
     return render(request, page, {"form": form, **(context or {})}, status=form_status(done))
 
 

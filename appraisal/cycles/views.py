@@ -34,7 +34,7 @@ from appraisal.cycles.forms import (
 )
 from appraisal.models import Appraisal, Dimension
 from core.permissions import require
-from core.views import attempt, form_page, form_status, perform, post_form, saved, submit
+from core.views import attempt, form_page, form_status, perform, post_form, saved
 from org.permissions import is_department, is_hr, is_supervisor
 
 
@@ -291,22 +291,18 @@ def _rating_page(request, appraisal, *, kind: str, items, save, done_message):
         "peer": _("Optional. Only the average of the peers' levels is shown to anyone."),
     }[kind]
     form = RatingForm(request.POST or None, items=items, comment_help=comment_help)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            submitting = RatingForm.submitting(request.POST)
-            done = submit(form, lambda: save(form.entries(), submitting))
-            if done:
-                messages.success(request, done_message(submitting))
-                if kind == "peer":
-                    return redirect("appraisal:to-rate")
-                return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
-        status = 400
-    return render(
+    submitting = RatingForm.submitting(request.POST)
+    if kind == "peer":
+        back = {"to": "appraisal:to-rate"}
+    else:
+        back = {"to": "appraisal:appraisal-detail", "pk": appraisal.pk}
+    return form_page(
         request,
-        "appraisal/cycles/rating_form.html",
-        {"appraisal": appraisal, "form": form, "kind": kind},
-        status=status,
+        form,
+        lambda _data: save(form.entries(), submitting),
+        page="appraisal/cycles/rating_form.html",
+        context={"appraisal": appraisal, "kind": kind},
+        then=lambda _saved: saved(request, done_message(submitting), **back),
     )
 
 

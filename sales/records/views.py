@@ -39,12 +39,12 @@ from core.errors import DomainError
 from core.permissions import require
 from core.views import (
     attempt,
-    form_status,
+    form_page,
     import_page,
     is_htmx,
     next_url,
     on_form,
-    post_form,
+    saved,
     submit,
 )
 from org.models import Period, Role, User
@@ -420,23 +420,27 @@ def _customer_form_page(request, *, customer: Customer | None):
             values["external_id"] = customer.external_id if customer else None
         return services.customer_save(customer=customer, acting_user=user, **values)
 
-    done = post_form(request, form, save)
-    if done:
-        saved = done.value
-        messages.success(request, _("The customer %(name)s is saved.") % {"name": saved.name})
-        return redirect("sales:customer-detail", pk=saved.pk)
-    visible = permissions.visible_customers(user)
-    return render(
-        request,
-        "sales/records/customers/form.html",
-        {
-            "form": form,
+    def context():
+        visible = permissions.visible_customers(user)
+        return {
             "customer": customer,
             "industries": _distinct(visible, "industry"),
             "regions": _distinct(visible, "region"),
             "single_owner": len(form.fields["owner"].choices) == 1,
-        },
-        status=form_status(done),
+        }
+
+    return form_page(
+        request,
+        form,
+        save,
+        page="sales/records/customers/form.html",
+        context=context,
+        then=lambda saved_customer: saved(
+            request,
+            _("The customer %(name)s is saved.") % {"name": saved_customer.name},
+            "sales:customer-detail",
+            pk=saved_customer.pk,
+        ),
     )
 
 
@@ -611,33 +615,27 @@ def _followup_form_page(request, *, followup: FollowUp | None):
         chosen = customers.filter(pk=wanted).first()
     data = request.POST if request.method == "POST" else None
     form = FollowUpForm.for_followup(followup, data, customers=customers, customer=chosen)
-    done = post_form(
+    return form_page(
         request,
         form,
         lambda data: services.followup_save(
             followup=followup,
             salesperson=followup.salesperson if followup else user,
             acting_user=user,
-            **form.cleaned_data,
+            **data,
         ),
-    )
-    if done:
-        saved = done.value
-        messages.success(
-            request,
-            _("The follow-up with %(customer)s is saved.") % {"customer": saved.customer.name},
-        )
-        return redirect(next_url(request, reverse("sales:followups")))
-    return render(
-        request,
-        "sales/records/followups/form.html",
-        {
-            "form": form,
+        page="sales/records/followups/form.html",
+        context=lambda: {
             "followup": followup,
             "has_customers": customers.exists(),
             "next": next_url(request, ""),
         },
-        status=form_status(done),
+        then=lambda saved_followup: saved(
+            request,
+            _("The follow-up with %(customer)s is saved.")
+            % {"customer": saved_followup.customer.name},
+            next_url(request, reverse("sales:followups")),
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.permissions import require
-from core.views import form_status, post_form, submit
+from core.views import form_page, saved, submit
 from org.models import Period
 from targets import domain, permissions
 from targets.catalogue import selectors as catalogue_selectors
@@ -42,24 +42,19 @@ def metric_list(request):
 def metric_edit(request, pk=None):
     metric = get_object_or_404(Metric, pk=pk) if pk is not None else None
     require(permissions.can_manage_targets(request.user))
-    form = MetricForm.for_metric(metric, request.POST or None)
-    done = post_form(
+    return form_page(
         request,
-        form,
+        MetricForm.for_metric(metric, request.POST or None),
         lambda data: catalogue_services.metric_save(
-            metric=metric, acting_user=request.user, **form.cleaned_data
+            metric=metric, acting_user=request.user, **data
         ),
-    )
-    if done:
-        messages.success(
-            request, _("The metric %(name)s is saved.") % {"name": done.value.display_name}
-        )
-        return redirect("targets:metrics")
-    return render(
-        request,
-        "targets/catalogue/metric_form.html",
-        {"form": form, "metric": metric},
-        status=form_status(done),
+        page="targets/catalogue/metric_form.html",
+        context={"metric": metric},
+        then=lambda saved_metric: saved(
+            request,
+            _("The metric %(name)s is saved.") % {"name": saved_metric.display_name},
+            "targets:metrics",
+        ),
     )
 
 
@@ -82,7 +77,7 @@ def seasonality_edit(request, pk=None):
     profile = get_object_or_404(SeasonalityProfile, pk=pk) if pk is not None else None
     require(permissions.can_manage_targets(request.user))
     form = SeasonalityForm.for_profile(profile, request.POST or None)
-    done = post_form(
+    return form_page(
         request,
         form,
         lambda data: catalogue_services.seasonality_save(
@@ -92,18 +87,13 @@ def seasonality_edit(request, pk=None):
             weights=form.weights(),
             acting_user=request.user,
         ),
-    )
-    if done:
-        messages.success(
+        page="targets/catalogue/seasonality_form.html",
+        context={"profile": profile},
+        then=lambda _profile: saved(
             request,
             _("The seasonality profile %(name)s is saved.") % {"name": form.cleaned_data["name"]},
-        )
-        return redirect("targets:seasonality")
-    return render(
-        request,
-        "targets/catalogue/seasonality_form.html",
-        {"form": form, "profile": profile},
-        status=form_status(done),
+            "targets:seasonality",
+        ),
     )
 
 
