@@ -39,7 +39,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _common import plain_static_files, postgres_url, recreate_database, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,48 +54,11 @@ MB = 1024 * 1024
 
 def _database(force_sqlite: bool) -> tuple[str, str | None]:
     """("postgresql", url) or ("sqlite", path of a new file)."""
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if not force_sqlite and url.startswith(("postgres://", "postgresql://")):
-        if not os.environ.get("BENCH_DATABASE_URL"):
-            url = urlunsplit(urlsplit(url)._replace(path="/salesperf_bench_appraisal"))
+    url = None if force_sqlite else postgres_url("salesperf_bench_appraisal")
+    if url:
         return "postgresql", url
     folder = tempfile.mkdtemp(prefix="salesperf-bench-")
     return "sqlite", os.path.join(folder, "bench.sqlite3")
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup_django(vendor: str, location: str) -> None:
-    """Production settings (DEBUG off: no query log, cached templates)."""
-    if vendor == "postgresql":
-        os.environ["DATABASE_URL"] = location
-        os.environ["DB_POOL"] = "False"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = location
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesperf.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 50)
-    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
-    os.environ["DJANGO_SECURE_COOKIES"] = "false"
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 def _working(score: str, grade: str) -> dict:
@@ -399,9 +363,13 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="a new SQLite file in any case")
     args = parser.parse_args()
     vendor, location = _database(args.sqlite)
+    secure = {"DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_SECURE_COOKIES": "false"}
     if vendor == "postgresql":
-        _recreate_postgres(location)
-    _setup_django(vendor, location)
+        recreate_database(location)
+        setup_django(location, **secure)
+    else:
+        setup_django(None, SQLITE_PATH=location, **secure)
+    plain_static_files()
 
     from django.core.management import call_command
 

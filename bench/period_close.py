@@ -48,8 +48,8 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from _common import bench_url, recreate_database, setup_django, with_split_credits
 from django.core.mail.backends.base import BaseEmailBackend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,43 +78,6 @@ class CountingEmailBackend(BaseEmailBackend):
     def send_messages(self, messages):
         SENT["mails"] += len(messages)
         return len(messages)
-
-
-def _bench_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL server.")
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return url
-    return urlunsplit(urlsplit(url)._replace(path="/salesperf_bench_close"))
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup_django(url: str) -> None:
-    """Production settings (DEBUG off: no query log), tasks in-process, e-mail counted."""
-    os.environ["DATABASE_URL"] = url
-    os.environ["DB_POOL"] = "False"
-    os.environ.pop("REDIS_URL", None)
-    os.environ.pop("EMAIL_HOST", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesperf.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 50)
-    os.environ["LOG_LEVEL"] = "WARNING"
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.EMAIL_BACKEND = f"{__name__}.CountingEmailBackend"
 
 
 def load(people_count: int, records: int) -> dict:
@@ -254,7 +217,7 @@ def load(people_count: int, records: int) -> dict:
         )
         # Credits: the owner; one record in ten shared 50/50 with the next teammate.
         cursor.execute(
-            """
+            with_split_credits("""
             WITH r AS (
                 SELECT r.id, r.date, r.collected_on, r.amount, r.gross_margin, r.quantity,
                        r.collected_amount, c.owner_id, m.unit_id AS team_id,
@@ -269,22 +232,7 @@ def load(people_count: int, records: int) -> dict:
                 JOIN org_user mate ON mate.username = 'p' || lpad(
                     ((i.n / %s) * %s + (i.n + 1) %% %s)::text, 5, '0')
             )
-            INSERT INTO sales_salescredit (record_id, person_id, team_id, share_pct, amount,
-                gross_margin, quantity, collected_amount, date, collected_on, booked)
-            SELECT id, owner_id, team_id, CASE WHEN split THEN 50 ELSE 100 END,
-                   CASE WHEN split THEN round(amount / 2, 2) ELSE amount END,
-                   CASE WHEN split THEN round(gross_margin / 2, 2) ELSE gross_margin END,
-                   CASE WHEN split THEN round(quantity / 2, 2) ELSE quantity END,
-                   CASE WHEN split THEN round(collected_amount / 2, 2)
-                        ELSE collected_amount END,
-                   date, collected_on, true
-            FROM r
-            UNION ALL
-            SELECT id, mate_id, team_id, 50, amount - round(amount / 2, 2),
-                   gross_margin - round(gross_margin / 2, 2), quantity - round(quantity / 2, 2),
-                   collected_amount - round(collected_amount / 2, 2), date, collected_on, true
-            FROM r WHERE split
-            """,
+            """),
             [TEAM_SIZE, TEAM_SIZE, TEAM_SIZE],
         )
     sales_services.totals_rebuild()
@@ -618,10 +566,15 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="also profile one close (stderr)")
     args = parser.parse_args()
-    url = _bench_url()
+    url = bench_url("salesperf_bench_close")
     if not args.reuse:
-        _recreate_database(url)
-    _setup_django(url)
+        recreate_database(url)
+    # Production settings, tasks in-process, e-mail counted.
+    os.environ.pop("EMAIL_HOST", None)
+    setup_django(url, LOG_LEVEL="WARNING")
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = f"{__name__}.CountingEmailBackend"
 
     from django.core.management import call_command
 

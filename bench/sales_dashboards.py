@@ -29,60 +29,23 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _common import (
+    bench_url,
+    plain_static_files,
+    recreate_database,
+    setup_django,
+    with_split_credits,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TODAY = datetime.date(2026, 11, 20)  # the bench's "today": pinned, so runs compare
-
-
-def _bench_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL server.")
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return url
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/salesperf_bench"))
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup_django(url: str) -> None:
-    """Production settings (DEBUG off: no query log, cached templates), over plain
-    HTTP on localhost; static files are not part of what is measured."""
-    os.environ["DATABASE_URL"] = url
-    os.environ["DB_POOL"] = "False"
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesperf.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 50)
-    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
-    os.environ["DJANGO_SECURE_COOKIES"] = "false"
-    import django
-    from django.conf import settings
-
-    django.setup()
-    # No collectstatic for a benchmark: {% static %} without the hashed manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 def _timed(fn, repeat: int) -> dict:
@@ -222,7 +185,7 @@ def load(records: int) -> dict:
         )
         # Credits: the owner; one record in ten shared 50/50 with the next teammate.
         cursor.execute(
-            """
+            with_split_credits("""
             WITH r AS (
                 SELECT r.id, r.date, r.collected_on, r.amount, r.gross_margin, r.quantity,
                        r.collected_amount, c.owner_id, m.unit_id AS team_id,
@@ -237,22 +200,7 @@ def load(records: int) -> dict:
                 JOIN org_user u ON u.id = c.owner_id
                 JOIN org_membership m ON m.user_id = c.owner_id AND m.kind = 'member'
             )
-            INSERT INTO sales_salescredit (record_id, person_id, team_id, share_pct, amount,
-                gross_margin, quantity, collected_amount, date, collected_on, booked)
-            SELECT id, owner_id, team_id, CASE WHEN split THEN 50 ELSE 100 END,
-                   CASE WHEN split THEN round(amount / 2, 2) ELSE amount END,
-                   CASE WHEN split THEN round(gross_margin / 2, 2) ELSE gross_margin END,
-                   CASE WHEN split THEN round(quantity / 2, 2) ELSE quantity END,
-                   CASE WHEN split THEN round(collected_amount / 2, 2)
-                        ELSE collected_amount END,
-                   date, collected_on, true
-            FROM r
-            UNION ALL
-            SELECT id, mate_id, team_id, 50, amount - round(amount / 2, 2),
-                   gross_margin - round(gross_margin / 2, 2), quantity - round(quantity / 2, 2),
-                   collected_amount - round(collected_amount / 2, 2), date, collected_on, true
-            FROM r WHERE split
-            """
+            """)
         )
     sales_services.totals_rebuild()
     with connection.cursor() as cursor:
@@ -395,10 +343,12 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the database an earlier run loaded"
     )
     args = parser.parse_args()
-    url = _bench_url()
+    url = bench_url("salesperf_bench")
     if not args.reuse:
-        _recreate_database(url)
-    _setup_django(url)
+        recreate_database(url)
+    # Over plain HTTP on localhost; static files are not part of what is measured.
+    setup_django(url, DJANGO_SECURE_SSL_REDIRECT="false", DJANGO_SECURE_COOKIES="false")
+    plain_static_files()
 
     from django.core.management import call_command
     from django.utils import timezone

@@ -14,34 +14,19 @@ from closing.models import (
     Reopening,
     UnitAttainment,
 )
+from core.admin import ReadOnlyAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The close's rows, to read (a close writes them)."""
 
 
-class CloseStepInline(admin.TabularInline):
+class CloseStepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CloseStep
     extra = 0
     fields = ["position", "name", "status", "done", "total", "started_at", "finished_at", "error"]
     readonly_fields = fields
     ordering = ["position"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CloseRun)

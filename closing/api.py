@@ -34,8 +34,8 @@ from closing.serializers import (
 from core.api import (
     FORBIDDEN,
     INVALID,
-    NOT_FOUND,
     ApiViewSet,
+    responses,
     validated,
 )
 from core.filters import IdFilter
@@ -77,7 +77,7 @@ class PeriodCloseViewSet(ApiViewSet):
         return CloseRunDetailSerializer(run, context=self.get_serializer_context()).data
 
     @extend_schema(
-        responses={200: CloseRunSerializer(many=True), 403: FORBIDDEN},
+        responses=responses(CloseRunSerializer(many=True), invalid=False, not_found=False),
         description=_(
             "The runs of the period close, newest first, with who started them, their "
             "result, duration and percent done (sales management department and "
@@ -91,7 +91,7 @@ class PeriodCloseViewSet(ApiViewSet):
         return self.get_paginated_response(data)
 
     @extend_schema(
-        responses={200: CloseRunDetailSerializer, 404: NOT_FOUND},
+        responses=responses(CloseRunDetailSerializer, invalid=False, forbidden=False),
         description=_(
             "One run with the progress of each step (done of total, percent, error): poll "
             "it to follow a close."
@@ -162,7 +162,7 @@ class ScheduleViewSet(ApiViewSet):
     queryset = PeriodicTask.objects.none()  # for the schema: the id is a periodic task's
 
     @extend_schema(
-        responses={200: ScheduledJobSerializer(many=True), 403: FORBIDDEN},
+        responses=responses(ScheduledJobSerializer(many=True), invalid=False, not_found=False),
         description=_(
             "Each scheduled job: what it does, its schedule, when it runs next and when it "
             "last ran, with its result."
@@ -174,7 +174,7 @@ class ScheduleViewSet(ApiViewSet):
 
     @extend_schema(
         request=ScheduleChangeSerializer,
-        responses={200: ScheduledJobSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ScheduledJobSerializer),
         description=_(
             "Enable or disable a job and set its time of day (sales management department); "
             "the change is recorded."

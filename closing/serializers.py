@@ -13,28 +13,20 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from closing.models import CloseRun, CloseStep, JobRun
-from core.serializers import EnumField
+from core.serializers import ReadSerializer, named_enum
 from org.models import Period
 from org.serializers import UserRefSerializer, period_kind, period_status
 
-
-def run_status(**kwargs):
-    return EnumField(CloseRun.Status.choices, enum_name="CloseRunStatusEnum", **kwargs)
-
-
-def run_trigger(**kwargs):
-    return EnumField(CloseRun.Trigger.choices, enum_name="CloseRunTriggerEnum", **kwargs)
-
-
-def step_status(**kwargs):
-    return EnumField(CloseStep.Status.choices, enum_name="CloseStepStatusEnum", **kwargs)
+run_status = named_enum(CloseRun.Status.choices, "CloseRunStatusEnum")
+run_trigger = named_enum(CloseRun.Trigger.choices, "CloseRunTriggerEnum")
+step_status = named_enum(CloseStep.Status.choices, "CloseStepStatusEnum")
 
 
 def percent_field(**kwargs):
     return serializers.DecimalField(max_digits=4, decimal_places=1, read_only=True, **kwargs)
 
 
-class ClosePeriodSerializer(serializers.ModelSerializer):
+class ClosePeriodSerializer(ReadSerializer):
     """The period of a close, with its status (its fiscal year joined)."""
 
     label = serializers.CharField(read_only=True)
@@ -53,7 +45,6 @@ class ClosePeriodSerializer(serializers.ModelSerializer):
             "end_date",
             "status",
         ]
-        read_only_fields = fields
 
 
 class CloseStepSerializer(serializers.Serializer):
@@ -70,7 +61,7 @@ class CloseStepSerializer(serializers.Serializer):
     error = serializers.CharField(read_only=True)
 
 
-class CloseRunSerializer(serializers.ModelSerializer):
+class CloseRunSerializer(ReadSerializer):
     """A run of the period close: when, by whom, its result, and how far it is."""
 
     period = ClosePeriodSerializer(read_only=True)
@@ -112,7 +103,6 @@ class CloseRunSerializer(serializers.ModelSerializer):
             "current_step",
             "error",
         ]
-        read_only_fields = fields
 
 
 class CloseRunDetailSerializer(CloseRunSerializer):
@@ -151,11 +141,10 @@ class CloseBusySerializer(serializers.Serializer):
     )
 
 
-class JobRunSerializer(serializers.ModelSerializer):
+class JobRunSerializer(ReadSerializer):
     class Meta:
         model = JobRun
         fields = ["finished_at", "state", "detail"]
-        read_only_fields = fields
 
 
 class ScheduledJobSerializer(serializers.Serializer):

@@ -12,12 +12,11 @@ Beat schedule (salesperf): `close_due_periods` at month end (the 1st, 00:10 loca
 
 from __future__ import annotations
 
-import datetime
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from closing import services
+from core.tasks import day, entry_task
 
 TRANSIENT = (OperationalError, InterfaceError)
 MAX_RETRIES = 5
@@ -45,16 +44,9 @@ def run_step(self, run_id: int, name: str) -> str | None:
         raise
 
 
-@shared_task(
-    name="closing.close_due_periods",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    expires=6 * 3600,
-    ignore_result=True,
-)
+@entry_task("closing.close_due_periods")
 def close_due_periods(today: str | None = None) -> int:
     """Start the close of every period that ended and was never closed (month, quarter
     and year ends). `today` (YYYY-MM-DD) is for tests and replays. Returns the number
     of closes started."""
-    day = datetime.date.fromisoformat(today) if today else None
-    return len(services.close_due_periods(today=day))
+    return len(services.close_due_periods(today=day(today)))

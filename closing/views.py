@@ -88,32 +88,24 @@ def close_confirm(request, pk):
 @login_required
 @require_GET
 def run_detail(request, pk):
-    run = permissions.run_for_user(request.user, pk)
-    return render(
-        request,
-        "closing/run_detail.html",
-        {
-            "run": run,
-            "progress": selectors.run_progress(run=run),
-            "manages": permissions.can_run_closes(request.user),
-        },
-    )
+    return _run_page(request, pk, "closing/run_detail.html")
 
 
 @login_required
 @require_GET
 def run_progress(request, pk):
     """The run's changing part alone, polled by the run page while the run is active."""
+    return _run_page(request, pk, "closing/_run_body.html")
+
+
+def _run_page(request, pk, template: str):
     run = permissions.run_for_user(request.user, pk)
-    return render(
-        request,
-        "closing/_run_body.html",
-        {
-            "run": run,
-            "progress": selectors.run_progress(run=run),
-            "manages": permissions.can_run_closes(request.user),
-        },
-    )
+    context = {
+        "run": run,
+        "progress": selectors.run_progress(run=run),
+        "manages": permissions.can_run_closes(request.user),
+    }
+    return render(request, template, context)
 
 
 @login_required

@@ -14,9 +14,9 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import BooleanFilter, CharFilter, DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -328,6 +328,34 @@ FORBIDDEN = OpenApiResponse(ErrorSerializer, description=_("You may not do this.
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such object that you may see."))
 
 
+def responses(ok, status_code: int = 200, *, invalid=True, forbidden=True, not_found=True):
+    """An operation's documented responses: `ok` under `status_code`, then the errors it
+    may answer (400 invalid input, 403 forbidden, 404 not found), in that order."""
+    answers = {status_code: ok}
+    if invalid:
+        answers[400] = INVALID
+    if forbidden:
+        answers[403] = FORBIDDEN
+    if not_found:
+        answers[404] = NOT_FOUND
+    return answers
+
+
+def listed(tag: str, description):
+    """A class decorator for a read viewset's schema: its tag, the list's description
+    and, for a `ReadViewSet`, the one object's answer (its serializer, or 404)."""
+
+    def document(viewset):
+        operations = {"list": extend_schema(description=description)}
+        if issubclass(viewset, ReadViewSet):
+            operations["retrieve"] = extend_schema(
+                responses={200: viewset.serializer_class, 404: NOT_FOUND}
+            )
+        return extend_schema_view(**operations)(extend_schema(tags=[tag])(viewset))
+
+    return document
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
@@ -336,6 +364,15 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def output(self, instance, **kwargs):
         return self.get_serializer(instance, **kwargs).data
+
+    def fresh(self, pk):
+        """The object as the API shows it, read again after a write."""
+        return self.output(self.get_queryset().get(pk=pk))
+
+
+# A list and one object by id; writes are the subclass's own actions.
+class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    pass
 
 
 # --- the schema: every operation documents the errors it may answer ---------------------------

@@ -67,6 +67,16 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+# A model shown, never written: every field of `Meta.fields` is read-only (as if
+# `read_only_fields = fields`). (A comment: a docstring would be the schema's description.)
+class ReadSerializer(serializers.ModelSerializer):
+    def get_extra_kwargs(self):
+        extra = super().get_extra_kwargs()
+        for name in self.Meta.fields:
+            extra.setdefault(name, {})["read_only"] = True
+        return extra
+
+
 class EnumField(serializers.ChoiceField):
     """A choice field documented as its own named enum component.
 
@@ -77,6 +87,16 @@ class EnumField(serializers.ChoiceField):
     def __init__(self, choices, *, enum_name: str, **kwargs):
         self.enum_name = enum_name
         super().__init__(choices, **kwargs)
+
+
+def named_enum(choices, enum_name: str):
+    """A maker of `EnumField`s of `choices` (their keyword arguments as given), all
+    documented as the one component `enum_name`."""
+
+    def field(**kwargs) -> EnumField:
+        return EnumField(choices, enum_name=enum_name, **kwargs)
+
+    return field
 
 
 class EnumFieldSchema(OpenApiSerializerFieldExtension):

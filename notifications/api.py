@@ -11,7 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from core.api import INVALID, ApiViewSet, StrictFilterBackend
+from core.api import (
+    ApiViewSet,
+    StrictFilterBackend,
+    responses,
+)
 from notifications import selectors, services
 from notifications.models import Notification
 from notifications.serializers import (
@@ -51,7 +55,7 @@ class NotificationViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=MarkReadSerializer,
-        responses={200: MarkedReadSerializer, 400: INVALID},
+        responses=responses(MarkedReadSerializer, forbidden=False, not_found=False),
         description=_(
             "Mark your notifications as read: the ones given in `ids` (others' ids are "
             "ignored), or all unread ones."

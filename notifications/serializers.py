@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.serializers import ReadSerializer
 from notifications.messages import render
 from notifications.models import Notification
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ReadSerializer):
     text = serializers.SerializerMethodField(
         help_text=_("The message, in the language of the request.")
     )
@@ -19,7 +20,6 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "text", "params", "url", "created_at", "read_at", "is_read"]
-        read_only_fields = fields
 
     def get_text(self, notification) -> str:
         return render(notification.kind, notification.params)

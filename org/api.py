@@ -12,8 +12,8 @@ send a `WWW-Authenticate: Token` challenge.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -28,8 +28,10 @@ from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
-    ApiViewSet,
+    ReadViewSet,
     error_response,
+    listed,
+    responses,
     validated,
 )
 from core.permissions import require
@@ -73,12 +75,8 @@ class MeView(APIView):
 # --- units -------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("Units you may see (filters narrow, never widen).")),
-    retrieve=extend_schema(responses={200: UnitSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["units"])
-class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("units", _("Units you may see (filters narrow, never widen)."))
+class UnitViewSet(ReadViewSet):
     serializer_class = UnitSerializer
     filterset_class = UnitFilter
     search_fields = ["name", "name_zh", "code"]
@@ -88,12 +86,9 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     def get_queryset(self):
         return selectors.units_for_api(self.request.user)
 
-    def _fresh(self, pk):
-        return self.output(self.get_queryset().get(pk=pk))
-
     @extend_schema(
         request=UnitCreateSerializer,
-        responses={201: UnitSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(UnitSerializer, 201, not_found=False),
         description=_("Create a unit (sales management department and administrators)."),
     )
     def create(self, request):
@@ -107,11 +102,11 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
             parent=data.get("parent"),
             acting_user=request.user,
         )
-        return Response(self._fresh(unit.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(unit.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=UnitUpdateSerializer,
-        responses={200: UnitSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(UnitSerializer),
         description=_("Change a unit; `parent` moves it with its subtree."),
     )
     def partial_update(self, request, pk=None):
@@ -121,18 +116,14 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         if "parent" not in data:
             data["parent"] = ...  # the service's "unchanged"
         services.unit_update(unit=unit, acting_user=request.user, **data)
-        return Response(self._fresh(unit.pk))
+        return Response(self.fresh(unit.pk))
 
 
 # --- people ------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("People you may see, with roles and current memberships.")),
-    retrieve=extend_schema(responses={200: PersonSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["people"])
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("people", _("People you may see, with roles and current memberships."))
+class PersonViewSet(ReadViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     search_fields = ["username", "first_name", "last_name", "email", "employee_no"]
@@ -146,12 +137,8 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 # --- memberships ---------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("Memberships you may see.")),
-    retrieve=extend_schema(responses={200: MembershipSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["memberships"])
-class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("memberships", _("Memberships you may see."))
+class MembershipViewSet(ReadViewSet):
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     ordering_fields = ["start_date", "end_date", "kind"]
@@ -165,7 +152,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     @extend_schema(
         request=MembershipCreateSerializer,
-        responses={201: MembershipSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(MembershipSerializer, 201, not_found=False),
         description=_(
             "Put a person in a unit from a date (sales management department and "
             "administrators). Overlapping memberships are refused with 400."
@@ -179,7 +166,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     @extend_schema(
         request=MembershipEndSerializer,
-        responses={200: MembershipSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(MembershipSerializer),
         description=_("End a membership on a date (inclusive); the row is kept as history."),
     )
     @action(detail=True, methods=["post"])
@@ -196,12 +183,8 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 # --- fiscal calendar -----------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("Fiscal years, newest first.")),
-    retrieve=extend_schema(responses={200: FiscalYearSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["fiscal calendar"])
-class FiscalYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("fiscal calendar", _("Fiscal years, newest first."))
+class FiscalYearViewSet(ReadViewSet):
     serializer_class = FiscalYearSerializer
     filter_backends = [OrderingFilter]
     ordering_fields = ["start_date", "name"]
@@ -212,7 +195,7 @@ class FiscalYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     @extend_schema(
         request=FiscalYearCreateSerializer,
-        responses={201: FiscalYearSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(FiscalYearSerializer, 201, not_found=False),
         description=_(
             "Create a fiscal year with its quarters and months (sales management department)."
         ),
@@ -228,12 +211,8 @@ class FiscalYearViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return Response(self.output(fiscal_year), status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("Years, quarters and months of the fiscal calendar.")),
-    retrieve=extend_schema(responses={200: PeriodSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["fiscal calendar"])
-class PeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("fiscal calendar", _("Years, quarters and months of the fiscal calendar."))
+class PeriodViewSet(ReadViewSet):
     serializer_class = PeriodSerializer
     filterset_class = PeriodFilter
     ordering_fields = ["start_date", "end_date", "kind", "status"]

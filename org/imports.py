@@ -62,6 +62,12 @@ KIND_CHOICES = [
 ]
 KIND_LABELS = dict(KIND_CHOICES)
 
+
+def _needed(name: str, help: str, **kwargs) -> Column:
+    """A column the header names and every row fills in."""
+    return Column(name, help, required=True, needed=True, **kwargs)
+
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     UNITS: (
         Column(
@@ -70,22 +76,18 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             required=True,
             type=None,
         ),
-        Column(
+        _needed(
             "name",
             gettext_lazy("Name of the unit."),
-            required=True,
-            needed=True,
             max_length=200,
             missing=gettext_lazy("The name is empty."),
         ),
         Column("name_zh", gettext_lazy("Chinese name of the unit."), max_length=200),
-        Column(
+        _needed(
             "kind",
             gettext_lazy("company, region, branch or team."),
-            required=True,
             type=CHOICE,
             choices=tuple(OrgUnit.Kind.values),
-            needed=True,
             invalid=gettext_lazy("Unknown unit kind “%(value)s”. Use one of: %(choices)s."),
         ),
         Column(
@@ -98,11 +100,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
     ),
     USERS: (
-        Column(
+        _needed(
             "username",
             gettext_lazy("Sign-in name, unique."),
-            required=True,
-            needed=True,
             max_length=150,
             missing=gettext_lazy("The username is empty."),
         ),
@@ -118,18 +118,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("language", gettext_lazy("en or zh-hans; empty for the default."), type=None),
     ),
     MEMBERSHIPS: (
-        Column(
+        _needed(
             "username",
             gettext_lazy("An existing user or one in the same workbook."),
-            required=True,
-            needed=True,
             missing=gettext_lazy("The username is empty."),
         ),
-        Column(
+        _needed(
             "unit_code",
             gettext_lazy("An existing unit or one in the same workbook."),
-            required=True,
-            needed=True,
             missing=gettext_lazy("The unit code is empty."),
         ),
         Column(
@@ -140,12 +136,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             default=Membership.Kind.MEMBER,
             invalid=gettext_lazy("Unknown membership kind “%(value)s”. Use one of: %(choices)s."),
         ),
-        Column(
+        _needed(
             "start_date",
             gettext_lazy("First day, YYYY-MM-DD or a date cell."),
-            required=True,
             type=DATE,
-            needed=True,
             missing=gettext_lazy("The start date is empty."),
         ),
         Column(

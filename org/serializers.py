@@ -13,50 +13,49 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import EnumField, VisibleChoicesMixin
+from core.serializers import ReadSerializer, VisibleChoicesMixin, named_enum
 from org import permissions
 from org.models import FiscalYear, Membership, OrgUnit, Period, Role, User
 
-
-def unit_kind(**kwargs):
-    return EnumField(OrgUnit.Kind.choices, enum_name="UnitKindEnum", **kwargs)
-
-
-def membership_kind(**kwargs):
-    return EnumField(Membership.Kind.choices, enum_name="MembershipKindEnum", **kwargs)
+unit_kind = named_enum(OrgUnit.Kind.choices, "UnitKindEnum")
+membership_kind = named_enum(Membership.Kind.choices, "MembershipKindEnum")
+period_kind = named_enum(Period.Kind.choices, "PeriodKindEnum")
+period_status = named_enum(Period.Status.choices, "PeriodStatusEnum")
 
 
-def period_kind(**kwargs):
-    return EnumField(Period.Kind.choices, enum_name="PeriodKindEnum", **kwargs)
-
-
-def period_status(**kwargs):
-    return EnumField(Period.Status.choices, enum_name="PeriodStatusEnum", **kwargs)
+# A person's own fields, as the API shows them (to me, and in the list of people).
+PERSON_FIELDS = [
+    "id",
+    "username",
+    "first_name",
+    "last_name",
+    "display_name",
+    "email",
+    "employee_no",
+]
 
 
 # --- small nested shapes ---------------------------------------------------------------
 
 
-class UserRefSerializer(serializers.ModelSerializer):
+class UserRefSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = User
         fields = ["id", "username", "display_name"]
-        read_only_fields = fields
 
 
-class UnitRefSerializer(serializers.ModelSerializer):
+class UnitRefSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     kind = unit_kind(read_only=True)
 
     class Meta:
         model = OrgUnit
         fields = ["id", "code", "name", "display_name", "kind"]
-        read_only_fields = fields
 
 
-class CurrentMembershipSerializer(serializers.ModelSerializer):
+class CurrentMembershipSerializer(ReadSerializer):
     """A membership seen from its person: where, as what, since when."""
 
     unit = UnitRefSerializer(read_only=True)
@@ -65,7 +64,6 @@ class CurrentMembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["id", "unit", "kind", "start_date", "end_date"]
-        read_only_fields = fields
 
 
 # --- fields that may be empty ------------------------------------------------------------
@@ -92,7 +90,7 @@ def preferred_language_field():
 # --- me ----------------------------------------------------------------------------------
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     email = OptionalEmailField(read_only=True)
     preferred_language = preferred_language_field()
@@ -105,19 +103,12 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id",
-            "username",
-            "first_name",
-            "last_name",
-            "display_name",
-            "email",
-            "employee_no",
+            *PERSON_FIELDS,
             "preferred_language",
             "roles",
             "memberships",
             "led_units",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Role.choices)))
     def get_roles(self, user) -> list[str]:
@@ -141,7 +132,7 @@ class MeSerializer(serializers.ModelSerializer):
 # --- units -------------------------------------------------------------------------------
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     kind = unit_kind(read_only=True)
     supervisors = serializers.SerializerMethodField(help_text=_("People leading this unit today."))
@@ -161,7 +152,6 @@ class UnitSerializer(serializers.ModelSerializer):
             "is_active",
             "supervisors",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(UserRefSerializer(many=True))
     def get_supervisors(self, unit):
@@ -205,7 +195,7 @@ class UnitUpdateSerializer(VisibleChoicesMixin, serializers.Serializer):
 # --- people ------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     email = OptionalEmailField(read_only=True)
     roles = serializers.SerializerMethodField()
@@ -216,18 +206,11 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id",
-            "username",
-            "first_name",
-            "last_name",
-            "display_name",
-            "email",
-            "employee_no",
+            *PERSON_FIELDS,
             "is_active",
             "roles",
             "current_memberships",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Role.choices)))
     def get_roles(self, person) -> list[str]:
@@ -242,7 +225,7 @@ class PersonSerializer(serializers.ModelSerializer):
 # --- memberships ---------------------------------------------------------------------------
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ReadSerializer):
     user = UserRefSerializer(read_only=True)
     unit = UnitRefSerializer(read_only=True)
     kind = membership_kind(read_only=True)
@@ -251,7 +234,6 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["id", "user", "unit", "kind", "start_date", "end_date", "is_current"]
-        read_only_fields = fields
 
     def get_is_current(self, membership) -> bool:
         return membership.is_active_on(self.context["today"])
@@ -278,11 +260,10 @@ class MembershipEndSerializer(serializers.Serializer):
 # --- fiscal calendar -----------------------------------------------------------------------
 
 
-class FiscalYearSerializer(serializers.ModelSerializer):
+class FiscalYearSerializer(ReadSerializer):
     class Meta:
         model = FiscalYear
         fields = ["id", "name", "start_date", "end_date", "start_month"]
-        read_only_fields = fields
 
 
 class FiscalYearCreateSerializer(serializers.Serializer):

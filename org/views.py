@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -16,7 +16,7 @@ from core.imports import ImportIssue, problems_context
 from core.permissions import require
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.uploads import human_size
-from core.views import perform, submit
+from core.views import CSV_CONTENT_TYPE, attachment, perform, submit
 from org import audit, imports, permissions, selectors, services
 from org.forms import (
     AuditFilterForm,
@@ -242,9 +242,7 @@ def org_import_template(request, kind: str):
     require(permissions.can_manage_organisation(request.user))
     if kind not in imports.KINDS:
         raise Http404
-    response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
-    return response
+    return attachment(imports.template_csv(kind), f"{kind}.csv", CSV_CONTENT_TYPE)
 
 
 @login_required
@@ -252,6 +250,4 @@ def org_import_template(request, kind: str):
 def org_import_template_xlsx(request):
     """A workbook with one sheet per kind of table, each with its header row."""
     require(permissions.can_manage_organisation(request.user))
-    response = HttpResponse(imports.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="organisation-import.xlsx"'
-    return response
+    return attachment(imports.template_xlsx(), "organisation-import.xlsx", XLSX_CONTENT_TYPE)

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
 from sales.records import services
@@ -116,7 +117,7 @@ class SalesCreditInline(admin.TabularInline):
 
 
 @admin.register(SalesRecord)
-class SalesRecordAdmin(NoRevertMixin, SimpleHistoryAdmin):
+class SalesRecordAdmin(ReadOnlyAdminMixin, NoRevertMixin, SimpleHistoryAdmin):
     list_display = ["date", "customer", "product", "amount", "status", "external_id"]
     list_filter = ["status", "period__fiscal_year"]
     search_fields = ["external_id", "customer__name", "product"]
@@ -125,12 +126,3 @@ class SalesRecordAdmin(NoRevertMixin, SimpleHistoryAdmin):
     # Records change through sales.records.services, which checks the credit split, the periods
     # and the dates and keeps the monthly totals in step; the admin only reads them.
     readonly_fields = [f.name for f in SalesRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

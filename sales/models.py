@@ -146,6 +146,9 @@ class SalesRecord(models.Model):
         BOOKED = "booked", _("booked")
         CANCELLED = "cancelled", _("cancelled")
 
+    # A sale's figures as they are entered (page, import, API), in their usual order.
+    FIGURES = ("amount", "quantity", "gross_margin", "collected_amount", "collected_on")
+
     date = models.DateField(_("date"))
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="sales", verbose_name=_("customer")

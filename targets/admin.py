@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
 from targets.models import (
     Adjustment,
     Metric,
@@ -31,17 +32,8 @@ class SeasonalityProfileAdmin(SimpleHistoryAdmin):
     list_display = ["name", "method"]
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Lists, pages and history to read; no add, change, delete or revert."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
@@ -83,18 +75,9 @@ class SalesPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ToleranceBand)
-class ToleranceBandAdmin(admin.ModelAdmin):
+class ToleranceBandAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The band's versions, to read: a new one is set on "How targets are set" (or the
     API), with its reason; a version is never changed or removed."""
 
     list_display = ["min_pct", "max_pct", "reason", "created_by", "created_at"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

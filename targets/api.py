@@ -21,8 +21,8 @@ Access, in words:
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -31,7 +31,9 @@ from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
-    ApiViewSet,
+    ReadViewSet,
+    listed,
+    responses,
     validated,
 )
 from core.permissions import require
@@ -80,18 +82,15 @@ def may_change(user, target: Target) -> bool:
 # --- targets ---------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "Targets you may see: a salesperson their own published targets; a supervisor "
-            "every target (draft or published) of the units they lead and below and of the "
-            "people in them; the department all; HR none."
-        )
+@listed(
+    "targets",
+    _(
+        "Targets you may see: a salesperson their own published targets; a supervisor "
+        "every target (draft or published) of the units they lead and below and of the "
+        "people in them; the department all; HR none."
     ),
-    retrieve=extend_schema(responses={200: TargetSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["targets"])
-class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class TargetViewSet(ReadViewSet):
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
     search_fields = ["metric__code", "unit__code", "unit__name", "person__username"]
@@ -108,9 +107,6 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     def get_queryset(self):
         return selectors.targets_for_api(self.request.user)
-
-    def _fresh(self, pk):
-        return self.output(selectors.targets_for_api(self.request.user).get(pk=pk))
 
     def _target(self, pk) -> Target:
         return permissions.target_for_user(self.request.user, pk)
@@ -156,11 +152,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             acting_user=user,
         )
         code = status.HTTP_200_OK if target.pk else status.HTTP_201_CREATED
-        return Response(self._fresh(saved.pk), status=code)
+        return Response(self.fresh(saved.pk), status=code)
 
     @extend_schema(
         request=TargetValueSerializer,
-        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(TargetSerializer),
         description=_("Change the value of a draft target (as for setting one)."),
     )
     def partial_update(self, request, pk=None):
@@ -176,11 +172,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             team=target.team if target.person_id else None,
             acting_user=request.user,
         )
-        return Response(self._fresh(target.pk))
+        return Response(self.fresh(target.pk))
 
     @extend_schema(
         request=None,
-        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(TargetSerializer),
         description=_(
             "Acknowledge a published target: its owner (a person's own target; a unit's "
             "target by its supervisor)."
@@ -193,11 +189,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         if awaiting:
             require(permissions.can_acknowledge(request.user, target))
         services.target_acknowledge(target=target, acting_user=request.user)
-        return Response(self._fresh(target.pk))
+        return Response(self.fresh(target.pk))
 
     @extend_schema(
         request=CascadeSerializer,
-        responses={200: CascadeResultSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(CascadeResultSerializer),
         description=_(
             "Cascade a target (sales management department): `org` splits it one level down "
             "the organisation by an allocation method, `time` splits an annual target into "
@@ -248,7 +244,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     @extend_schema(
         request=AllocationSubmitSerializer,
-        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(TargetSerializer),
         description=_(
             "Submit a team's allocation to its members (a supervisor of the team or above). "
             "The members' targets must add up to within the tolerance, else 400."
@@ -260,11 +256,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         require(permissions.can_submit_allocation(request.user, target))
         data = validated(AllocationSubmitSerializer, request)
         services.allocation_submit(target=target, comment=data["comment"], acting_user=request.user)
-        return Response(self._fresh(target.pk))
+        return Response(self.fresh(target.pk))
 
     @extend_schema(
         request=DecisionSerializer,
-        responses={200: TargetSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(TargetSerializer),
         description=_(
             "Approve or return a submitted allocation (sales management department); "
             "returning needs a comment."
@@ -281,7 +277,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             comment=data["comment"],
             acting_user=request.user,
         )
-        return Response(self._fresh(target.pk))
+        return Response(self.fresh(target.pk))
 
     @extend_schema(
         request=PublishSerializer,
@@ -311,7 +307,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     @extend_schema(
         parameters=[PublishSerializer],
-        responses={200: PublicationProblemsSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(PublicationProblemsSerializer, not_found=False),
         description=_(
             "What stops the publication of a metric's targets in a fiscal year (sales "
             "management department); an empty list means it can be published."
@@ -336,12 +332,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 # --- adjustments ---------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("Adjustments of the targets you may see, newest first.")),
-    retrieve=extend_schema(responses={200: AdjustmentSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["adjustments"])
-class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("adjustments", _("Adjustments of the targets you may see, newest first."))
+class AdjustmentViewSet(ReadViewSet):
     serializer_class = AdjustmentSerializer
     filterset_class = AdjustmentFilter
     search_fields = ["reason"]
@@ -351,12 +343,9 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def get_queryset(self):
         return selectors.adjustments_for_api(self.request.user)
 
-    def _fresh(self, pk):
-        return self.output(selectors.adjustments_for_api(self.request.user).get(pk=pk))
-
     @extend_schema(
         request=AdjustmentRequestSerializer,
-        responses={201: AdjustmentSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AdjustmentSerializer, 201),
         description=_(
             "Ask to change a published target (the department, or a supervisor of its unit "
             "or team): new value, kind, reason (required) and the period it takes effect in. "
@@ -378,11 +367,11 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
             effective_period=data["effective_period"],
             acting_user=request.user,
         )
-        return Response(self._fresh(adjustment.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(adjustment.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=AdjustmentDecisionSerializer,
-        responses={200: AdjustmentSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AdjustmentSerializer),
         description=_(
             "Approve (the target changes, history kept) or reject (a note is required) an "
             "adjustment (sales management department)."
@@ -399,7 +388,7 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
             note=data["note"],
             acting_user=request.user,
         )
-        return Response(self._fresh(adjustment.pk))
+        return Response(self.fresh(adjustment.pk))
 
 
 # --- personal sales plans --------------------------------------------------------------------

@@ -24,6 +24,19 @@ def can_manage_targets(user) -> bool:
     return is_department(user)
 
 
+def led_member_in_period(paths):
+    """A subquery for a row with `person_id` and `period`: the person was a member of a
+    unit under `paths` (units led) at some time in the period."""
+    from org.models import Membership
+
+    return Membership.objects.filter(
+        subtree_q(paths, "unit__path"),
+        kind=Membership.Kind.MEMBER,
+        user_id=OuterRef("person_id"),
+        start_date__lte=OuterRef("period__end_date"),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__start_date")))
+
+
 def visible_targets(user) -> QuerySet[Target]:
     """A salesperson: their own published targets (every part). A supervisor: every
     target of the units they lead and below and every part those teams gave (drafts
@@ -37,14 +50,7 @@ def visible_targets(user) -> QuerySet[Target]:
     own = Q(person=user, status=Target.Status.PUBLISHED)
     paths = led_unit_paths(user)
     if paths:
-        from org.models import Membership
-
-        led_member = Membership.objects.filter(
-            subtree_q(paths, "unit__path"),
-            kind=Membership.Kind.MEMBER,
-            user_id=OuterRef("person_id"),
-            start_date__lte=OuterRef("period__end_date"),
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__start_date")))
+        led_member = led_member_in_period(paths)
         own |= subtree_q(paths, "unit__path") | subtree_q(paths, "team__path")
         own |= Q(Exists(led_member), person__isnull=False, status=Target.Status.PUBLISHED)
     return Target.objects.filter(own)

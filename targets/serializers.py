@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import EnumField
+from core.serializers import ReadSerializer, named_enum
 from org.models import FiscalYear, Period
 from org.serializers import UnitRefSerializer, UserRefSerializer, period_kind
 from targets.models import (
@@ -28,58 +28,28 @@ from targets.models import (
 # --- named enums (unique component names in the OpenAPI schema) ----------------------------
 
 
-def metric_unit(**kwargs):
-    return EnumField(Metric.Unit.choices, enum_name="MetricUnitEnum", **kwargs)
-
-
-def metric_direction(**kwargs):
-    return EnumField(Metric.Direction.choices, enum_name="MetricDirectionEnum", **kwargs)
-
-
-def metric_source(**kwargs):
-    return EnumField(Metric.Source.choices, enum_name="MetricSourceEnum", **kwargs)
-
-
-def seasonality_method(**kwargs):
-    return EnumField(SeasonalityProfile.Method.choices, enum_name="SeasonalityMethodEnum", **kwargs)
-
-
-def target_status(**kwargs):
-    return EnumField(Target.Status.choices, enum_name="TargetStatusEnum", **kwargs)
-
-
-def allocation_method(**kwargs):
-    return EnumField(Target.Allocation.choices, enum_name="AllocationMethodEnum", **kwargs)
-
-
-def allocation_status(**kwargs):
-    return EnumField(Target.AllocationStatus.choices, enum_name="AllocationStatusEnum", **kwargs)
+metric_unit = named_enum(Metric.Unit.choices, "MetricUnitEnum")
+metric_direction = named_enum(Metric.Direction.choices, "MetricDirectionEnum")
+metric_source = named_enum(Metric.Source.choices, "MetricSourceEnum")
+seasonality_method = named_enum(SeasonalityProfile.Method.choices, "SeasonalityMethodEnum")
+target_status = named_enum(Target.Status.choices, "TargetStatusEnum")
+allocation_method = named_enum(Target.Allocation.choices, "AllocationMethodEnum")
+allocation_status = named_enum(Target.AllocationStatus.choices, "AllocationStatusEnum")
 
 
 OWNER_TYPES = [("unit", _("unit")), ("person", _("person"))]
 
 
-def owner_type_enum(**kwargs):
-    return EnumField(OWNER_TYPES, enum_name="TargetOwnerTypeEnum", **kwargs)
-
-
-def adjustment_kind(**kwargs):
-    return EnumField(Adjustment.Reason.choices, enum_name="AdjustmentKindEnum", **kwargs)
-
-
-def adjustment_status(**kwargs):
-    return EnumField(Adjustment.Status.choices, enum_name="AdjustmentStatusEnum", **kwargs)
-
-
-def plan_status(**kwargs):
-    return EnumField(SalesPlan.Status.choices, enum_name="SalesPlanStatusEnum", **kwargs)
+owner_type_enum = named_enum(OWNER_TYPES, "TargetOwnerTypeEnum")
+adjustment_kind = named_enum(Adjustment.Reason.choices, "AdjustmentKindEnum")
+adjustment_status = named_enum(Adjustment.Status.choices, "AdjustmentStatusEnum")
+plan_status = named_enum(SalesPlan.Status.choices, "SalesPlanStatusEnum")
 
 
 PLAN_DECISIONS = [("", _("not reviewed")), ("approved", _("approved")), ("returned", _("returned"))]
 
 
-def plan_decision(**kwargs):
-    return EnumField(PLAN_DECISIONS, enum_name="SalesPlanDecisionEnum", **kwargs)
+plan_decision = named_enum(PLAN_DECISIONS, "SalesPlanDecisionEnum")
 
 
 CASCADE_MODES = [
@@ -89,8 +59,7 @@ CASCADE_MODES = [
 ]
 
 
-def cascade_mode(**kwargs):
-    return EnumField(CASCADE_MODES, enum_name="CascadeModeEnum", **kwargs)
+cascade_mode = named_enum(CASCADE_MODES, "CascadeModeEnum")
 
 
 def amount(**kwargs):
@@ -107,7 +76,7 @@ def typed_value(**kwargs):
 # --- small nested shapes ---------------------------------------------------------------
 
 
-class MetricRefSerializer(serializers.ModelSerializer):
+class MetricRefSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     unit = metric_unit(read_only=True)
     decimal_places = serializers.IntegerField(read_only=True)
@@ -115,10 +84,9 @@ class MetricRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Metric
         fields = ["id", "code", "name", "name_zh", "display_name", "unit", "decimal_places"]
-        read_only_fields = fields
 
 
-class PeriodRefSerializer(serializers.ModelSerializer):
+class PeriodRefSerializer(ReadSerializer):
     """Needs the period's fiscal year joined (its label names it)."""
 
     label = serializers.CharField(read_only=True)
@@ -127,7 +95,6 @@ class PeriodRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Period
         fields = ["id", "label", "kind", "number", "fiscal_year", "start_date", "end_date"]
-        read_only_fields = fields
 
 
 class OwnerMixin(serializers.Serializer):
@@ -365,7 +332,7 @@ class TargetRefSerializer(OwnerMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AdjustmentSerializer(serializers.ModelSerializer):
+class AdjustmentSerializer(ReadSerializer):
     target = TargetRefSerializer(read_only=True)
     kind = adjustment_kind(read_only=True)
     old_value = amount(read_only=True)
@@ -392,7 +359,6 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_note",
         ]
-        read_only_fields = fields
 
 
 class AdjustmentRequestSerializer(serializers.Serializer):

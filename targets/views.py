@@ -26,11 +26,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.forms import ImportUploadForm
-from core.imports import ImportIssue, problems_context
 from core.permissions import require
 from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.views import attempt, is_htmx, next_url, perform, submit
+from core.views import (
+    CSV_CONTENT_TYPE,
+    attachment,
+    attempt,
+    import_page,
+    is_htmx,
+    next_url,
+    perform,
+    submit,
+)
 from org import permissions as org_permissions
 from org import selectors as org_selectors
 from org.models import FiscalYear, OrgUnit, Period
@@ -129,32 +136,40 @@ def cell_edit(request):
         key = selectors.node_key(person.pk, team.pk if team else None)
     else:
         key = ""
-    message = None
+    message = _cell_set(
+        request,
+        form,
+        lambda: services.target_set(
+            metric=metric,
+            period=period,
+            value=data["value"],
+            unit=unit,
+            person=person,
+            team=data.get("team") if person else None,
+            acting_user=request.user,
+        ),
+    )
+    if not is_htmx(request):
+        return redirect(_workspace_url(metric, period))
+    error = {"key": key, "message": message, "value": request.POST.get("value", "")}
+    context = _workspace_rows_context(metric, period, error=error if message else None)
+    return render(request, "targets/_workspace_rows.html", context, status=400 if message else 200)
+
+
+def _cell_set(request, form, action) -> str | None:
+    """One value of a table set: the form's first error, or `action`'s refusal, or None
+    when it is saved. Without htmx (the page comes again) it is also a message."""
     if form.errors:
         message = _first_error(form)
     else:
-        done = attempt(
-            lambda: services.target_set(
-                metric=metric,
-                period=period,
-                value=data["value"],
-                unit=unit,
-                person=person,
-                team=data.get("team") if person else None,
-                acting_user=request.user,
-            )
-        )
-        if not done:
-            message = done.message
+        done = attempt(action)
+        message = done.message if not done else None
     if not is_htmx(request):
         if message:
             messages.error(request, message)
         else:
             messages.success(request, _("The target was saved."))
-        return redirect(_workspace_url(metric, period))
-    error = {"key": key, "message": message, "value": request.POST.get("value", "")}
-    context = _workspace_rows_context(metric, period, error=error if message else None)
-    return render(request, "targets/_workspace_rows.html", context, status=400 if message else 200)
+    return message
 
 
 # --- cascade preview and write ---------------------------------------------------------------
@@ -397,45 +412,20 @@ def publish(request):
 @require_http_methods(["GET", "POST"])
 def targets_import(request):
     _require_department(request.user)
-    if request.method == "GET" and request.GET.get("template") == "csv":
-        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="targets.csv"'
-        return response
-    errors: list[ImportIssue] = []
-    status = 200
-    if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = imports.import_targets(upload, filename=upload.name, acting_user=request.user)
-            if result.ok:
-                messages.success(
-                    request,
-                    _(
-                        "Imported %(file)s: %(created)s targets created, %(updated)s updated, "
-                        "%(unchanged)s unchanged (all drafts)."
-                    )
-                    % {
-                        "file": upload.name,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                    },
-                )
-                return redirect("targets:import")
-            errors = result.errors
-        status = 400
-    else:
-        form = ImportUploadForm()
-    return render(
+    return import_page(
         request,
-        "targets/import.html",
-        {
-            "form": form,
-            **problems_context(errors),
-            "columns": imports.COLUMNS,
-        },
-        status=status,
+        page="targets/import.html",
+        run=lambda upload: imports.import_targets(
+            upload, filename=upload.name, acting_user=request.user
+        ),
+        done=_(
+            "Imported %(file)s: %(created)s targets created, %(updated)s updated, "
+            "%(unchanged)s unchanged (all drafts)."
+        ),
+        then="targets:import",
+        blank="targets",
+        csv=imports.template_csv,
+        context={"columns": imports.COLUMNS},
     )
 
 
@@ -455,12 +445,8 @@ def targets_export(request):
     targets = selectors.export_targets(user=user, fiscal_year=year, metric=metric)
     name = f"targets-{year.name}" + (f"-{metric.code}" if metric else "")
     if form.cleaned_data.get("format") == "xlsx":
-        response = HttpResponse(imports.export_xlsx(targets), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    else:
-        response = HttpResponse(imports.export_csv(targets), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+        return attachment(imports.export_xlsx(targets), f"{name}.xlsx", XLSX_CONTENT_TYPE)
+    return attachment(imports.export_csv(targets), f"{name}.csv", CSV_CONTENT_TYPE)
 
 
 # --- bottom-up allocation by supervisors ---------------------------------------------------------
@@ -570,27 +556,19 @@ def allocation(request, pk):
     if row is None:
         raise Http404
     require(row["editable"])
-    message = None
-    if form.errors:
-        message = _first_error(form)
-    else:
-        done = attempt(
-            lambda: services.target_set(
-                metric=target.metric,
-                period=target.period,
-                value=form.cleaned_data["value"],
-                person=row["node"].person,
-                team=target.unit,
-                acting_user=request.user,
-            )
-        )
-        if not done:
-            message = done.message
+    message = _cell_set(
+        request,
+        form,
+        lambda: services.target_set(
+            metric=target.metric,
+            period=target.period,
+            value=form.cleaned_data["value"],
+            person=row["node"].person,
+            team=target.unit,
+            acting_user=request.user,
+        ),
+    )
     if not is_htmx(request):
-        if message:
-            messages.error(request, message)
-        else:
-            messages.success(request, _("The target was saved."))
         return redirect("targets:allocation", pk=target.pk)
     error = {"key": row["node"].key, "message": message}
     error["value"] = request.POST.get("value", "")

@@ -27,7 +27,7 @@ from __future__ import annotations
 from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -52,7 +52,12 @@ from appraisal.cycles.serializers import (
     TasksSerializer,
 )
 from appraisal.models import Appraisal, Cycle
-from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, validated
+from core.api import (
+    ApiViewSet,
+    listed,
+    responses,
+    validated,
+)
 from core.filters import IdFilter
 from core.permissions import require
 from org.models import OrgUnit
@@ -69,16 +74,14 @@ class CycleFilter(filters.FilterSet):
         fields = ["period", "template"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "The appraisal cycles you may see: every one for the sales management "
-            "department, those with a finalised appraisal for HR, those with appraisals "
-            "in the units you lead for supervisors."
-        )
+@listed(
+    "appraisal cycles",
+    _(
+        "The appraisal cycles you may see: every one for the sales management "
+        "department, those with a finalised appraisal for HR, those with appraisals "
+        "in the units you lead for supervisors."
     ),
 )
-@extend_schema(tags=["appraisal cycles"])
 class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = CycleSerializer
     filterset_class = CycleFilter
@@ -109,7 +112,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
         return CycleDetailSerializer(overview, context=self.get_serializer_context()).data
 
     @extend_schema(
-        responses={200: CycleDetailSerializer, 404: NOT_FOUND},
+        responses=responses(CycleDetailSerializer, invalid=False, forbidden=False),
         description=_(
             "One cycle with the appraisals you may see: the number in each status, and "
             "for each its person, team, status, rater and (where you may see the ratings) "
@@ -121,7 +124,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=CycleCreateSerializer,
-        responses={201: CycleDetailSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(CycleDetailSerializer, 201, not_found=False),
         description=_(
             "Open a cycle (sales management department): one appraisal per salesperson of "
             "the population with the published template version in force for the period. "
@@ -141,7 +144,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: ComputeResultSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ComputeResultSerializer, invalid=False),
         description=_(
             "Compute again the attainment and satisfaction figures and scores of the "
             "appraisals not finalised yet (sales management department)."
@@ -156,7 +159,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: FinaliseResultSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(FinaliseResultSerializer),
         description=_(
             "Finalise every rated appraisal of the cycle with a score for each dimension, "
             "once the period has ended; `problems` says why the others were not."
@@ -170,7 +173,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: ReleaseResultSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ReleaseResultSerializer),
         description=_(
             "Release the finalised appraisals to the people appraised; each is told and "
             "the appeal window starts."
@@ -184,7 +187,7 @@ class CycleViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: CalibrationSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(CalibrationSerializer, invalid=False),
         description=_(
             "Calibration (sales management department): the distribution of the scores "
             "and grades per supervisor and per unit against the whole, the outliers "
@@ -220,17 +223,15 @@ class AppraisalFilter(filters.FilterSet):
         return queryset.filter(unit__path__startswith=Subquery(root_path))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "The appraisals you may see: every one for the sales management department, "
-            "the finalised ones for HR, those of the units you lead (and your own) for "
-            "supervisors, your own for salespeople. `score` and `grade` are the latest "
-            "result's, shown where you may see the ratings."
-        )
+@listed(
+    "appraisals",
+    _(
+        "The appraisals you may see: every one for the sales management department, "
+        "the finalised ones for HR, those of the units you lead (and your own) for "
+        "supervisors, your own for salespeople. `score` and `grade` are the latest "
+        "result's, shown where you may see the ratings."
     ),
 )
-@extend_schema(tags=["appraisals"])
 class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = AppraisalSerializer
     filterset_class = AppraisalFilter
@@ -252,7 +253,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
         return AppraisalDetailSerializer(view, context=self.get_serializer_context()).data
 
     @extend_schema(
-        responses={200: AppraisalDetailSerializer, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer, invalid=False, forbidden=False),
         description=_(
             "One appraisal with its explained working as far as you may see it: for "
             "each dimension the value, target, curve or scale, score, weight and "
@@ -287,7 +288,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=RatingWriteSerializer,
-        responses={200: AppraisalDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer),
         description=_(
             "Your self-assessment, while it is open: a level (and a comment) for each "
             "dimension you rate yourself on; `submit: true` hands it to your supervisor."
@@ -314,7 +315,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=RatingWriteSerializer,
-        responses={200: AppraisalDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer),
         description=_(
             "The supervisor's rating of the rated dimensions (a supervisor of the team or "
             "above, never of their own appraisal): the top and bottom levels need a "
@@ -350,7 +351,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
     @extend_schema(
         methods=["GET"],
         request=None,
-        responses={200: PeerRatingFormSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(PeerRatingFormSerializer, invalid=False),
         description=_(
             "As a teammate: the dimensions you rate (with the levels of their scale) and "
             "your ratings so far. You do not see the appraisal itself."
@@ -359,7 +360,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
     @extend_schema(
         methods=["POST"],
         request=PeerRatingWriteSerializer,
-        responses={200: PeerRatingFormSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(PeerRatingFormSerializer),
         description=_(
             "As a teammate: your levels (and optional comments) on the peer-rated "
             "dimensions, until the supervisor submits the rating; an empty level removes "
@@ -385,7 +386,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=ScoreAdjustInputSerializer,
-        responses={200: AppraisalDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer),
         description=_(
             "Calibration (sales management department): change one dimension's score of a "
             "rated appraisal, with the reason (recorded)."
@@ -407,7 +408,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: AppraisalDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer),
         description=_("Acknowledge your released result."),
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
@@ -419,7 +420,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=AppealWriteSerializer,
-        responses={200: AppraisalDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer),
         description=_(
             "Appeal your released result, with your reasons, within the appeal window "
             "(`appeal_deadline`); the sales management department is told."
@@ -437,7 +438,7 @@ class AppraisalViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(
         request=ResolveWriteSerializer,
-        responses={200: AppraisalDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalDetailSerializer),
         description=_(
             "Resolve an appeal (sales management department): `upheld` with the reason, "
             "or `changed` with the new dimension scores and the reason, which records the "

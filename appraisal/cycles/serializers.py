@@ -22,21 +22,18 @@ from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import Appraisal, AppraisalTemplate, Cycle
 from appraisal.template import domain
 from core.errors import DomainError
-from core.serializers import EnumField
+from core.serializers import ReadSerializer, named_enum
 from org.models import OrgUnit, Period
 from org.serializers import UnitRefSerializer, UserRefSerializer
 from targets.serializers import PeriodRefSerializer
 
-
-def appraisal_status(**kwargs):
-    return EnumField(Appraisal.Status.choices, enum_name="AppraisalStatusEnum", **kwargs)
+appraisal_status = named_enum(Appraisal.Status.choices, "AppraisalStatusEnum")
 
 
 RESOLUTIONS = [("upheld", _("upheld")), ("changed", _("changed"))]
 
 
-def resolution(**kwargs):
-    return EnumField(RESOLUTIONS, enum_name="AppraisalResolutionEnum", **kwargs)
+resolution = named_enum(RESOLUTIONS, "AppraisalResolutionEnum")
 
 
 def score_field(**kwargs):
@@ -46,19 +43,18 @@ def score_field(**kwargs):
 # --- small nested shapes -----------------------------------------------------------------
 
 
-class TemplateRefSerializer(serializers.ModelSerializer):
+class TemplateRefSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = AppraisalTemplate
         fields = ["id", "code", "version", "name", "name_zh", "display_name"]
-        read_only_fields = fields
 
 
 # --- cycles ------------------------------------------------------------------------------
 
 
-class CycleSerializer(serializers.ModelSerializer):
+class CycleSerializer(ReadSerializer):
     """Needs the template, the period (with its fiscal year) and the opener joined and
     the population prefetched."""
 
@@ -79,7 +75,6 @@ class CycleSerializer(serializers.ModelSerializer):
             "computed_at",
             "released_at",
         ]
-        read_only_fields = fields
 
 
 class StatusCountSerializer(serializers.Serializer):
@@ -309,7 +304,7 @@ class AppraisalDetailSerializer(serializers.Serializer):
     appeal = AppealStateSerializer(allow_null=True)
 
 
-class AppraisalSerializer(serializers.ModelSerializer):
+class AppraisalSerializer(ReadSerializer):
     """An appraisal in a list: who, which cycle and team, where it stands; `score` and
     `grade` of the latest result where you may see the ratings (else empty).
     Needs the queryset of `appraisal.cycles.api` (joins and the latest result)."""
@@ -346,7 +341,6 @@ class AppraisalSerializer(serializers.ModelSerializer):
             "score",
             "grade",
         ]
-        read_only_fields = fields
 
     def _sees(self, appraisal) -> bool:
         request = self.context.get("request")

@@ -458,6 +458,29 @@ def _unknown_entries(entries: dict, allowed: set[int]) -> None:
             raise DomainError(_("Dimension %(id)s cannot be rated here.") % {"id": key})
 
 
+def _checked_entries(rows: dict, entries: dict, *, submit: bool, missing: str, need_comment: bool):
+    """(row, level, comment, score) for each of `rows` ({dimension id: row}) from
+    `entries`, one after the other: a level is checked against the row's scale (its
+    score; None without a level); no level is refused when `submit` (`missing`, with
+    the dimension's `name`)."""
+    _unknown_entries(entries, set(rows))
+    for pk, row in rows.items():
+        level, comment = _entry(entries, pk)
+        score = None
+        if level is None:
+            if submit:
+                raise DomainError(missing % {"name": row.dimension.display_name})
+        else:
+            score = domain_cycles.check_rating(
+                row.dimension.scale,
+                level,
+                comment,
+                name=row.dimension.display_name,
+                need_comment=need_comment,
+            )
+        yield row, level, comment, score
+
+
 @transaction.atomic
 def self_assessment_save(
     *,
@@ -479,23 +502,10 @@ def self_assessment_save(
         )
     rows = _rows_by_dimension(appraisal)
     own = {pk: row for pk, row in rows.items() if row.dimension.rated_by_self}
-    _unknown_entries(entries, set(own))
-    for pk, row in own.items():
-        level, comment = _entry(entries, pk)
-        if level is None:
-            if submit:
-                raise DomainError(
-                    _("%(name)s: choose a level before sending the self-assessment.")
-                    % {"name": row.dimension.display_name}
-                )
-        else:
-            domain_cycles.check_rating(
-                row.dimension.scale,
-                level,
-                comment,
-                name=row.dimension.display_name,
-                need_comment=False,
-            )
+    missing = _("%(name)s: choose a level before sending the self-assessment.")
+    for row, level, comment, _score in _checked_entries(
+        own, entries, submit=submit, missing=missing, need_comment=False
+    ):
         row.self_level = level
         row.self_comment = comment
         audit_as(row, acting_user, "self-assessment")
@@ -529,24 +539,11 @@ def rating_save(
     require(acting_user is not None and access.can_rate(acting_user, appraisal))
     rows = _rows_by_dimension(appraisal)
     rated = {pk: row for pk, row in rows.items() if row.dimension.method == Method.RATED}
-    _unknown_entries(entries, set(rated))
-    for pk, row in rated.items():
-        level, comment = _entry(entries, pk)
-        if level is None:
-            if submit:
-                raise DomainError(
-                    _("%(name)s: choose a level before submitting the rating.")
-                    % {"name": row.dimension.display_name}
-                )
-            row.score = None
-        else:
-            row.score = domain_cycles.check_rating(
-                row.dimension.scale,
-                level,
-                comment,
-                name=row.dimension.display_name,
-                need_comment=submit,
-            )
+    missing = _("%(name)s: choose a level before submitting the rating.")
+    for row, level, comment, score in _checked_entries(
+        rated, entries, submit=submit, missing=missing, need_comment=submit
+    ):
+        row.score = score
         row.level = level
         row.comment = comment
         audit_as(row, acting_user, "rating")

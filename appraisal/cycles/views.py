@@ -34,7 +34,7 @@ from appraisal.cycles.forms import (
 )
 from appraisal.models import Appraisal, Dimension
 from core.permissions import require
-from core.views import attempt, perform, submit
+from core.views import attempt, form_page, form_status, perform, post_form, saved
 from org.permissions import is_department, is_hr, is_supervisor
 
 
@@ -68,32 +68,26 @@ def cycle_list(request):
 @require_http_methods(["GET", "POST"])
 def cycle_new(request):
     require(access.can_run_cycles(request.user))
-    form = CycleOpenForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            done = submit(
-                form,
-                lambda: services.cycle_open(
-                    template=data["template"],
-                    period=data["period"],
-                    units=list(data["units"]) or None,
-                    acting_user=request.user,
-                ),
-            )
-            if done:
-                cycle = done.value
-                messages.success(
-                    request,
-                    _(
-                        "The cycle is open: each salesperson has an appraisal and is notified. "
-                        "Their figures are being computed."
-                    ),
-                )
-                return redirect("appraisal:cycle-detail", pk=cycle.pk)
-        status = 400
-    return render(request, "appraisal/cycles/cycle_form.html", {"form": form}, status=status)
+    return form_page(
+        request,
+        CycleOpenForm(request.POST or None),
+        lambda data: services.cycle_open(
+            template=data["template"],
+            period=data["period"],
+            units=list(data["units"]) or None,
+            acting_user=request.user,
+        ),
+        page="appraisal/cycles/cycle_form.html",
+        then=lambda cycle: saved(
+            request,
+            _(
+                "The cycle is open: each salesperson has an appraisal and is notified. "
+                "Their figures are being computed."
+            ),
+            "appraisal:cycle-detail",
+            pk=cycle.pk,
+        ),
+    )
 
 
 @login_required
@@ -297,22 +291,18 @@ def _rating_page(request, appraisal, *, kind: str, items, save, done_message):
         "peer": _("Optional. Only the average of the peers' levels is shown to anyone."),
     }[kind]
     form = RatingForm(request.POST or None, items=items, comment_help=comment_help)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            submitting = RatingForm.submitting(request.POST)
-            done = submit(form, lambda: save(form.entries(), submitting))
-            if done:
-                messages.success(request, done_message(submitting))
-                if kind == "peer":
-                    return redirect("appraisal:to-rate")
-                return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
-        status = 400
-    return render(
+    submitting = RatingForm.submitting(request.POST)
+    if kind == "peer":
+        back = {"to": "appraisal:to-rate"}
+    else:
+        back = {"to": "appraisal:appraisal-detail", "pk": appraisal.pk}
+    return form_page(
         request,
-        "appraisal/cycles/rating_form.html",
-        {"appraisal": appraisal, "form": form, "kind": kind},
-        status=status,
+        form,
+        lambda _data: save(form.entries(), submitting),
+        page="appraisal/cycles/rating_form.html",
+        context={"appraisal": appraisal, "kind": kind},
+        then=lambda _saved: saved(request, done_message(submitting), **back),
     )
 
 
@@ -425,36 +415,32 @@ def adjust(request, pk):
         template_id=appraisal.cycle.template_id,
         initial={"dimension": request.GET.get("dimension")},
     )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            done = submit(
-                form,
-                lambda: services.score_adjust(
-                    appraisal=appraisal,
-                    dimension_id=data["dimension"].pk,
-                    new_score=data["new_score"],
-                    reason=data["reason"],
-                    acting_user=request.user,
-                ),
-            )
-            if done:
-                messages.success(
-                    request,
-                    _("The score of %(dimension)s is adjusted, with its reason.")
-                    % {"dimension": data["dimension"].display_name},
-                )
-                if request.POST.get("next") == "calibration":
-                    return redirect("appraisal:cycle-calibration", pk=appraisal.cycle_id)
-                return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
-        status = 400
+    done = post_form(
+        request,
+        form,
+        lambda data: services.score_adjust(
+            appraisal=appraisal,
+            dimension_id=data["dimension"].pk,
+            new_score=data["new_score"],
+            reason=data["reason"],
+            acting_user=request.user,
+        ),
+    )
+    if done:
+        messages.success(
+            request,
+            _("The score of %(dimension)s is adjusted, with its reason.")
+            % {"dimension": form.cleaned_data["dimension"].display_name},
+        )
+        if request.POST.get("next") == "calibration":
+            return redirect("appraisal:cycle-calibration", pk=appraisal.cycle_id)
+        return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
     return _appraisal_page(
         request,
         appraisal,
         "appraisal/cycles/adjust_form.html",
         {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")},
-        status=status,
+        status=form_status(done),
     )
 
 
@@ -495,26 +481,27 @@ def appeal(request, pk):
     appraisal = access.appraisal_for_user(request.user, pk)
     require(access.is_own(request.user, appraisal))
     form = AppealForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            done = submit(
-                form,
-                lambda: services.appraisal_appeal(
-                    appraisal=appraisal,
-                    reason=form.cleaned_data["reason"],
-                    acting_user=request.user,
-                ),
-            )
-            if done:
-                messages.success(
-                    request,
-                    _("Your appeal is sent to the sales management department."),
-                )
-                return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
-        status = 400
+    done = post_form(
+        request,
+        form,
+        lambda data: services.appraisal_appeal(
+            appraisal=appraisal,
+            reason=data["reason"],
+            acting_user=request.user,
+        ),
+    )
+    if done:
+        messages.success(
+            request,
+            _("Your appeal is sent to the sales management department."),
+        )
+        return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
     return _appraisal_page(
-        request, appraisal, "appraisal/cycles/appeal_form.html", {"form": form}, status=status
+        request,
+        appraisal,
+        "appraisal/cycles/appeal_form.html",
+        {"form": form},
+        status=form_status(done),
     )
 
 
@@ -524,37 +511,37 @@ def resolve(request, pk):
     appraisal = access.appraisal_for_user(request.user, pk)
     require(access.can_manage(request.user))
     form = ResolveForm(request.POST or None, dimensions=reads.template_dimensions(appraisal))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            done = submit(
-                form,
-                lambda: services.appeal_resolve(
-                    appraisal=appraisal,
-                    outcome=data["outcome"],
-                    reason=data["reason"],
-                    changes=data["changes"],
-                    acting_user=request.user,
-                ),
+    done = post_form(
+        request,
+        form,
+        lambda data: services.appeal_resolve(
+            appraisal=appraisal,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            changes=data["changes"],
+            acting_user=request.user,
+        ),
+    )
+    if done:
+        result = done.value
+        if result is None:
+            messages.success(request, _("The appeal is resolved: the result stands."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The appeal is resolved: version %(version)s of the result is "
+                    "recorded (%(score)s, grade %(grade)s)."
+                )
+                % {"version": result.version, "score": result.score, "grade": result.grade},
             )
-            if done:
-                result = done.value
-                if result is None:
-                    messages.success(request, _("The appeal is resolved: the result stands."))
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "The appeal is resolved: version %(version)s of the result is "
-                            "recorded (%(score)s, grade %(grade)s)."
-                        )
-                        % {"version": result.version, "score": result.score, "grade": result.grade},
-                    )
-                return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
-        status = 400
+        return redirect("appraisal:appraisal-detail", pk=appraisal.pk)
     return _appraisal_page(
-        request, appraisal, "appraisal/cycles/resolve_form.html", {"form": form}, status=status
+        request,
+        appraisal,
+        "appraisal/cycles/resolve_form.html",
+        {"form": form},
+        status=form_status(done),
     )
 
 

@@ -25,9 +25,14 @@ from appraisal.cycles import permissions as permissions_cycles
 from appraisal.cycles import services as services_cycles
 from appraisal.models import Appraisal, AppraisalTemplate
 from appraisal.results import exports
-from core.api import FORBIDDEN, INVALID, ApiViewSet
+from core.api import (
+    FORBIDDEN,
+    INVALID,
+    ApiViewSet,
+    responses,
+)
 from core.permissions import require
-from core.serializers import EnumField
+from core.serializers import EnumField, ReadSerializer
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
 from org.serializers import UnitRefSerializer, UserRefSerializer
@@ -76,13 +81,12 @@ class ResultExportQuerySerializer(ResultQuerySerializer):
     )
 
 
-class ResultTemplateSerializer(serializers.ModelSerializer):
+class ResultTemplateSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = AppraisalTemplate
         fields = ["id", "code", "version", "name", "name_zh", "display_name"]
-        read_only_fields = fields
 
 
 class AppraisalResultRowSerializer(serializers.Serializer):
@@ -157,7 +161,7 @@ class AppraisalResultViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[ResultQuerySerializer],
-        responses={200: AppraisalResultRowSerializer(many=True), 400: INVALID, 403: FORBIDDEN},
+        responses=responses(AppraisalResultRowSerializer(many=True), not_found=False),
         description=_(
             "The latest result of each finalised appraisal (HR and the sales management "
             "department), newest period first: person, team, period, template, result "

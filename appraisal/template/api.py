@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -41,7 +41,9 @@ from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
-    ApiViewSet,
+    ReadViewSet,
+    listed,
+    responses,
     validated,
 )
 from core.permissions import require
@@ -56,18 +58,15 @@ def _partial(serializer_class, request):
 # --- templates -------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "The appraisal templates you may see, with their dimensions and grades: every "
-            "version for the sales management department, the published ones covering you "
-            "(or your units) for salespeople and supervisors, the published ones for HR."
-        )
+@listed(
+    "appraisal templates",
+    _(
+        "The appraisal templates you may see, with their dimensions and grades: every "
+        "version for the sales management department, the published ones covering you "
+        "(or your units) for salespeople and supervisors, the published ones for HR."
     ),
-    retrieve=extend_schema(responses={200: AppraisalTemplateSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["appraisal templates"])
-class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class AppraisalTemplateViewSet(ReadViewSet):
     serializer_class = AppraisalTemplateSerializer
     filterset_fields = ["code", "status", "period_kind"]
     search_fields = ["code", "name", "name_zh"]
@@ -84,12 +83,12 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         require(permissions.can_manage_templates(self.request.user))
         return template
 
-    def _fresh(self, pk):
+    def fresh(self, pk):
         return self.output(selectors.with_parts(AppraisalTemplate.objects.all()).get(pk=pk))
 
     @extend_schema(
         request=AppraisalTemplateCreateSerializer,
-        responses={201: AppraisalTemplateSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(AppraisalTemplateSerializer, 201, not_found=False),
         description=_(
             "Create a template: its first version, a draft (sales management department)."
         ),
@@ -107,11 +106,11 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             units=data["units"],
             acting_user=request.user,
         )
-        return Response(self._fresh(template.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(template.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=AppraisalTemplateWriteSerializer(partial=True),
-        responses={200: AppraisalTemplateSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalTemplateSerializer),
         description=_(
             "Change a draft's names, description, period or population. A published "
             "version never changes (400): make a new version."
@@ -121,11 +120,11 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         template = self._managed(pk)
         data = _partial(AppraisalTemplateWriteSerializer, request)
         services.template_update(template=template, acting_user=request.user, **data)
-        return Response(self._fresh(template.pk))
+        return Response(self.fresh(template.pk))
 
     @extend_schema(
         request=GradesWriteSerializer,
-        responses={200: AppraisalTemplateSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalTemplateSerializer),
         description=_(
             "Replace a draft's grade bands. The lowest grade starts at 0 so that every "
             "score gets a grade."
@@ -136,7 +135,7 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         template = self._managed(pk)
         data = validated(GradesWriteSerializer, request)
         services.bands_save(template=template, bands=data["grades"], acting_user=request.user)
-        return Response(self._fresh(template.pk))
+        return Response(self.fresh(template.pk))
 
     @extend_schema(
         request=None,
@@ -157,11 +156,11 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def publish(self, request, pk=None):
         template = self._managed(pk)
         services.template_publish(template=template, acting_user=request.user)
-        return Response(self._fresh(template.pk))
+        return Response(self.fresh(template.pk))
 
     @extend_schema(
         request=None,
-        responses={201: AppraisalTemplateSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AppraisalTemplateSerializer, 201),
         description=_(
             "Make the next version of a published template: a draft copy of its "
             "dimensions, grades and population, applying to a later period."
@@ -177,20 +176,16 @@ class AppraisalTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def new_version(self, request, pk=None):
         template = self._managed(pk)
         draft = services.template_new_version(template=template, acting_user=request.user)
-        return Response(self._fresh(draft.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(draft.pk), status=status.HTTP_201_CREATED)
 
 
 # --- dimensions ------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_("The dimensions of the templates you may see (filter by `template`).")
-    ),
-    retrieve=extend_schema(responses={200: DimensionSerializer, 404: NOT_FOUND}),
+@listed(
+    "appraisal templates", _("The dimensions of the templates you may see (filter by `template`).")
 )
-@extend_schema(tags=["appraisal templates"])
-class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class DimensionViewSet(ReadViewSet):
     serializer_class = DimensionSerializer
     filterset_fields = ["template", "method"]
     search_fields = ["name", "name_zh"]
@@ -214,12 +209,12 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         except (Dimension.DoesNotExist, ValueError, TypeError):
             raise Http404 from None
 
-    def _fresh(self, pk):
+    def fresh(self, pk):
         return self.output(Dimension.objects.select_related("metric").get(pk=pk))
 
     @extend_schema(
         request=DimensionCreateSerializer,
-        responses={201: DimensionSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(DimensionSerializer, 201),
         description=_(
             "Add a dimension to a draft (sales management department). A curve or scale "
             "may be completed later; publishing needs them."
@@ -230,11 +225,11 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         template = permissions.template_for_user(request.user, data.pop("template"))
         require(permissions.can_manage_templates(request.user))
         dimension = services.dimension_save(template=template, acting_user=request.user, **data)
-        return Response(self._fresh(dimension.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(dimension.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DimensionWriteSerializer(partial=True),
-        responses={200: DimensionSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(DimensionSerializer),
         description=_("Change a dimension of a draft."),
     )
     def partial_update(self, request, pk=None):
@@ -246,7 +241,7 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
             acting_user=request.user,
             **data,
         )
-        return Response(self._fresh(dimension.pk))
+        return Response(self.fresh(dimension.pk))
 
     @extend_schema(
         request=None,

@@ -21,28 +21,20 @@ from rest_framework import serializers
 from appraisal.models import AppraisalTemplate, Dimension, GradeBand
 from appraisal.template import domain
 from core.errors import DomainError
-from core.serializers import EnumField
+from core.serializers import ReadSerializer, named_enum
 from org.models import OrgUnit, Period
 from org.serializers import UnitRefSerializer, UserRefSerializer, period_kind
 from targets.models import Metric
 from targets.serializers import MetricRefSerializer, PeriodRefSerializer
 
-
-def template_status(**kwargs):
-    return EnumField(
-        AppraisalTemplate.Status.choices, enum_name="AppraisalTemplateStatusEnum", **kwargs
-    )
-
-
-def dimension_method(**kwargs):
-    return EnumField(Dimension.Method.choices, enum_name="AppraisalDimensionMethodEnum", **kwargs)
+template_status = named_enum(AppraisalTemplate.Status.choices, "AppraisalTemplateStatusEnum")
+dimension_method = named_enum(Dimension.Method.choices, "AppraisalDimensionMethodEnum")
 
 
 CURVE_KINDS = [("linear", _("linear, with a floor and a cap")), ("steps", _("step table"))]
 
 
-def curve_kind(**kwargs):
-    return EnumField(CURVE_KINDS, enum_name="AppraisalCurveKindEnum", **kwargs)
+curve_kind = named_enum(CURVE_KINDS, "AppraisalCurveKindEnum")
 
 
 def number(**kwargs):
@@ -99,11 +91,10 @@ class ScaleLevelSerializer(serializers.Serializer):
         return {**value, "score": plain(value["score"])}
 
 
-class GradeBandSerializer(serializers.ModelSerializer):
+class GradeBandSerializer(ReadSerializer):
     class Meta:
         model = GradeBand
         fields = ["grade", "min_score", "label", "label_zh"]
-        read_only_fields = fields
 
 
 class GradeBandWriteSerializer(serializers.Serializer):
@@ -124,7 +115,7 @@ class GradesWriteSerializer(serializers.Serializer):
 # --- dimensions ---------------------------------------------------------------------------
 
 
-class DimensionSerializer(serializers.ModelSerializer):
+class DimensionSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     method = dimension_method(read_only=True)
     metric = MetricRefSerializer(read_only=True, allow_null=True)
@@ -150,7 +141,6 @@ class DimensionSerializer(serializers.ModelSerializer):
             "rated_by_peers",
             "rated_by_self",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.CharField())
     def get_curve_description(self, dimension) -> str:
@@ -186,7 +176,7 @@ class DimensionCreateSerializer(DimensionWriteSerializer):
 # --- templates ----------------------------------------------------------------------------
 
 
-class AppraisalTemplateSerializer(serializers.ModelSerializer):
+class AppraisalTemplateSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     period_kind = period_kind(read_only=True)
     status = template_status(read_only=True)
@@ -217,7 +207,6 @@ class AppraisalTemplateSerializer(serializers.ModelSerializer):
             "dimensions",
             "grades",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=2))
     def get_total_weight(self, template) -> str:

@@ -21,7 +21,7 @@ from appraisal.template import domain, permissions, selectors, services
 from appraisal.template.forms import BandsForm, DimensionForm, TemplateForm
 from core.errors import DomainError
 from core.permissions import require
-from core.views import attempt, perform, submit
+from core.views import attempt, form_page, perform, saved
 
 HUNDRED = Decimal(100)
 
@@ -163,42 +163,34 @@ def mine(request):
 # --- the department's draft editor --------------------------------------------------------
 
 
+def _template_values(data) -> dict:
+    """The template form's values as the services take them."""
+    names = ("name", "name_zh", "description", "period_kind", "applies_from")
+    return {**{name: data[name] for name in names}, "units": list(data["units"])}
+
+
+def _to_template(request, template, message: str):
+    return saved(request, message, "appraisal:template-detail", pk=template.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_new(request):
     require(permissions.can_manage_templates(request.user))
-    form = TemplateForm.for_template(None, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            done = submit(
-                form,
-                lambda: services.template_create(
-                    code=data["code"],
-                    name=data["name"],
-                    name_zh=data["name_zh"],
-                    description=data["description"],
-                    period_kind=data["period_kind"],
-                    applies_from=data["applies_from"],
-                    units=list(data["units"]),
-                    acting_user=request.user,
-                ),
-            )
-            if done:
-                template = done.value
-                messages.success(
-                    request,
-                    _("The draft %(code)s is created. Add its dimensions and grades.")
-                    % {"code": template.code},
-                )
-                return redirect("appraisal:template-detail", pk=template.pk)
-        status = 400
-    return render(
+    return form_page(
         request,
-        "appraisal/template/template_form.html",
-        {"form": form, "template": None},
-        status=status,
+        TemplateForm.for_template(None, request.POST or None),
+        lambda data: services.template_create(
+            code=data["code"], acting_user=request.user, **_template_values(data)
+        ),
+        page="appraisal/template/template_form.html",
+        context={"template": None},
+        then=lambda template: _to_template(
+            request,
+            template,
+            _("The draft %(code)s is created. Add its dimensions and grades.")
+            % {"code": template.code},
+        ),
     )
 
 
@@ -208,33 +200,15 @@ def template_edit(request, pk):
     template = _managed(request, pk)
     if _is_published(template):
         return _frozen(request, template)
-    form = TemplateForm.for_template(template, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            done = submit(
-                form,
-                lambda: services.template_update(
-                    template=template,
-                    acting_user=request.user,
-                    name=data["name"],
-                    name_zh=data["name_zh"],
-                    description=data["description"],
-                    period_kind=data["period_kind"],
-                    applies_from=data["applies_from"],
-                    units=list(data["units"]),
-                ),
-            )
-            if done:
-                messages.success(request, _("The draft is saved."))
-                return redirect("appraisal:template-detail", pk=template.pk)
-        status = 400
-    return render(
+    return form_page(
         request,
-        "appraisal/template/template_form.html",
-        {"form": form, "template": template},
-        status=status,
+        TemplateForm.for_template(template, request.POST or None),
+        lambda data: services.template_update(
+            template=template, acting_user=request.user, **_template_values(data)
+        ),
+        page="appraisal/template/template_form.html",
+        context={"template": template},
+        then=lambda _saved: _to_template(request, template, _("The draft is saved.")),
     )
 
 
@@ -245,37 +219,27 @@ def _dimension_page(request, template, dimension=None):
     others = sum((d.weight for d in siblings), Decimal(0))
     position = len(siblings) if dimension is None else 0
     form = DimensionForm.for_dimension(dimension, request.POST or None, position=position)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            done = submit(
-                form,
-                lambda: services.dimension_save(
-                    template=template,
-                    dimension=dimension,
-                    acting_user=request.user,
-                    **form.service_fields(),
-                ),
-            )
-            if done:
-                saved = done.value
-                messages.success(
-                    request,
-                    _("The dimension %(name)s is saved.") % {"name": saved.display_name},
-                )
-                return redirect("appraisal:template-detail", pk=template.pk)
-        status = 400
-    return render(
+    return form_page(
         request,
-        "appraisal/template/dimension_form.html",
-        {
-            "form": form,
+        form,
+        lambda _data: services.dimension_save(
+            template=template,
+            dimension=dimension,
+            acting_user=request.user,
+            **form.service_fields(),
+        ),
+        page="appraisal/template/dimension_form.html",
+        context={
             "template": template,
             "dimension": dimension,
             "others_weight": others,
             "curve_methods": [m.value for m in Dimension.Method if m != Dimension.Method.RATED],
         },
-        status=status,
+        then=lambda dimension: _to_template(
+            request,
+            template,
+            _("The dimension %(name)s is saved.") % {"name": dimension.display_name},
+        ),
     )
 
 
@@ -323,25 +287,15 @@ def bands(request, pk):
     template = _managed(request, pk)
     if _is_published(template):
         return _frozen(request, template)
-    form = BandsForm.for_template(template, template.grades.all(), request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            done = submit(
-                form,
-                lambda: services.bands_save(
-                    template=template, bands=form.cleaned_data["bands"], acting_user=request.user
-                ),
-            )
-            if done:
-                messages.success(request, _("The grades are saved."))
-                return redirect("appraisal:template-detail", pk=template.pk)
-        status = 400
-    return render(
+    return form_page(
         request,
-        "appraisal/template/bands_form.html",
-        {"form": form, "template": template},
-        status=status,
+        BandsForm.for_template(template, template.grades.all(), request.POST or None),
+        lambda data: services.bands_save(
+            template=template, bands=data["bands"], acting_user=request.user
+        ),
+        page="appraisal/template/bands_form.html",
+        context={"template": template},
+        then=lambda _saved: _to_template(request, template, _("The grades are saved.")),
     )
 
 

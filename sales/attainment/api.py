@@ -26,7 +26,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet
+from core.api import (
+    ApiViewSet,
+    responses,
+)
 from core.permissions import require
 from org.models import Period
 from org.permissions import is_salesperson, led_unit_paths
@@ -143,7 +146,7 @@ class AttainmentViewSet(ApiViewSet):
                 ),
             ),
         ],
-        responses={200: AttainmentSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(AttainmentSerializer),
         description=gettext_lazy(
             "Each owner's target, actual, pace (expected by today), variance, attainment, "
             "projection and at-risk flag for each metric in the period, with the period's "
@@ -211,7 +214,7 @@ class DashboardViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[PERIOD],
-        responses={200: PersonDashboardSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(PersonDashboardSerializer, not_found=False),
         description=gettext_lazy(
             "Your cards (every active metric, with the fiscal year month by month), "
             "follow-ups due within a week and your progress report status."
@@ -229,7 +232,7 @@ class DashboardViewSet(ApiViewSet):
             OpenApiParameter("person_id", OpenApiTypes.INT, OpenApiParameter.PATH),
             PERIOD,
         ],
-        responses={200: PersonDashboardSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(PersonDashboardSerializer),
         description=gettext_lazy(
             "A person's dashboard: yourself, a person of the units you lead, anyone "
             "for the department."
@@ -255,7 +258,7 @@ class DashboardViewSet(ApiViewSet):
                 description=gettext_lazy("name, team, risk, or a metric code (-code)."),
             ),
         ],
-        responses={200: TeamDashboardSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(TeamDashboardSerializer),
         description=gettext_lazy(
             "A unit against its targets, its child units rolled up and every member's "
             "attainment per metric (supervisors and the department)."
@@ -304,7 +307,7 @@ class DashboardViewSet(ApiViewSet):
                 "metric", OpenApiTypes.STR, description=gettext_lazy("A metric code.")
             ),
         ],
-        responses={200: OrgDashboardSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(OrgDashboardSerializer, not_found=False),
         description=gettext_lazy(
             "The organisation rolled up for one metric (the department: all of it; a "
             "supervisor: their subtree), the month-by-month total against the target, and the "

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import EnumField
+from core.serializers import EnumField, named_enum
 from org.models import Period
 from org.serializers import UnitRefSerializer, UserRefSerializer
 from sales import domain
@@ -41,8 +41,7 @@ PACE_METHODS = [
 ]
 
 
-def owner_type(**kwargs):
-    return EnumField(OWNER_TYPES, enum_name="AttainmentOwnerTypeEnum", **kwargs)
+owner_type = named_enum(OWNER_TYPES, "AttainmentOwnerTypeEnum")
 
 
 def amount(**kwargs):

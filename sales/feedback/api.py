@@ -25,7 +25,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -37,6 +36,9 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     ApiViewSet,
+    ReadViewSet,
+    listed,
+    responses,
     validated,
 )
 from core.permissions import require
@@ -61,16 +63,14 @@ from sales.models import ProgressReport, SatisfactionResponse
 # --- progress reports -------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "Progress reports you may see: your own (drafts too); a supervisor also the "
-            "submitted reports of the people of the units they lead and below; the "
-            "department every submitted report; HR none."
-        )
+@listed(
+    "progress reports",
+    _(
+        "Progress reports you may see: your own (drafts too); a supervisor also the "
+        "submitted reports of the people of the units they lead and below; the "
+        "department every submitted report; HR none."
     ),
 )
-@extend_schema(tags=["progress reports"])
 class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = ProgressReportSerializer
     filterset_class = ProgressReportFilter
@@ -85,11 +85,8 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
             "person", "commented_by"
         )
 
-    def _fresh(self, pk):
-        return self.output(self.get_queryset().get(pk=pk))
-
     @extend_schema(
-        responses={200: ProgressReportSerializer, 404: NOT_FOUND},
+        responses=responses(ProgressReportSerializer, invalid=False, forbidden=False),
         description=_("One report. Opening it as the author's supervisor marks it read."),
     )
     def retrieve(self, request, pk=None):
@@ -119,11 +116,11 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
         existed = set(ProgressReport.objects.filter(person=user).values_list("pk", flat=True))
         report = services.report_save(person=user, acting_user=user, **data)
         code = status.HTTP_200_OK if report.pk in existed else status.HTTP_201_CREATED
-        return Response(self._fresh(report.pk), status=code)
+        return Response(self.fresh(report.pk), status=code)
 
     @extend_schema(
         request=ProgressReportWriteSerializer(partial=True),
-        responses={200: ProgressReportSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ProgressReportSerializer),
         description=_(
             "Change your own report (the fields given); a submitted one until it is "
             "commented on. `submit: true` submits a draft."
@@ -145,11 +142,11 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
             acting_user=request.user,
             **values,
         )
-        return Response(self._fresh(report.pk))
+        return Response(self.fresh(report.pk))
 
     @extend_schema(
         request=None,
-        responses={200: ProgressReportSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ProgressReportSerializer),
         description=_("Submit your own draft report to your supervisor."),
     )
     @action(detail=True, methods=["post"])
@@ -157,11 +154,11 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
         report = permissions.report_for_user(request.user, pk)
         require(permissions.can_edit_report(request.user, report))
         services.report_submit(report=report, acting_user=request.user)
-        return Response(self._fresh(report.pk))
+        return Response(self.fresh(report.pk))
 
     @extend_schema(
         request=ProgressReportCommentSerializer,
-        responses={200: ProgressReportSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ProgressReportSerializer),
         description=_(
             "Comment on a submitted report: a supervisor of its author, or the department. "
             "The author is told, and can no longer change the report."
@@ -173,24 +170,21 @@ class ProgressReportViewSet(mixins.ListModelMixin, ApiViewSet):
         require(permissions.can_comment(request.user, report))
         data = validated(ProgressReportCommentSerializer, request)
         services.report_comment(report=report, comment=data["comment"], acting_user=request.user)
-        return Response(self._fresh(report.pk))
+        return Response(self.fresh(report.pk))
 
 
 # --- satisfaction -------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "Satisfaction responses you may see: about yourself; a supervisor about the "
-            "people of the units they lead (on the day the customer answered); the "
-            "department all; HR none."
-        )
+@listed(
+    "customer satisfaction",
+    _(
+        "Satisfaction responses you may see: about yourself; a supervisor about the "
+        "people of the units they lead (on the day the customer answered); the "
+        "department all; HR none."
     ),
-    retrieve=extend_schema(responses={200: SatisfactionResponseSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["customer satisfaction"])
-class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class SatisfactionResponseViewSet(ReadViewSet):
     serializer_class = SatisfactionResponseSerializer
     filterset_class = SatisfactionFilter
     search_fields = ["customer__name", "salesperson__username", "comment"]
@@ -234,7 +228,7 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         )
         response = services.satisfaction_save(salesperson=salesperson, acting_user=user, **data)
         code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
-        return Response(self.output(self.get_queryset().get(pk=response.pk)), status=code)
+        return Response(self.fresh(response.pk), status=code)
 
     @extend_schema(
         request=SatisfactionBulkSerializer,
@@ -268,7 +262,7 @@ class SatisfactionResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
             OpenApiParameter("unit", int, description=_("Members of this unit's subtree.")),
             OpenApiParameter("person", int, description=_("One salesperson's id.")),
         ],
-        responses={200: SatisfactionAverageSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
+        responses=responses(SatisfactionAverageSerializer(many=True), forbidden=False),
         description=_(
             "The average score (2 decimals, half up) and the number of responses per "
             "salesperson over a fiscal period or a date range, among the responses you "

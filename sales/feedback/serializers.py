@@ -14,16 +14,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import EnumField
+from core.serializers import ReadSerializer, named_enum
 from org.serializers import UserRefSerializer
 from sales.feedback import domain
 from sales.feedback.selectors import report_period, state_of
 from sales.models import Customer, ProgressReport, SatisfactionResponse
 from sales.records.permissions import visible_customers
 
-
-def report_frequency(**kwargs):
-    return EnumField(ProgressReport.Frequency.choices, enum_name="ReportFrequencyEnum", **kwargs)
+report_frequency = named_enum(ProgressReport.Frequency.choices, "ReportFrequencyEnum")
 
 
 REPORT_STATES = [
@@ -35,14 +33,13 @@ REPORT_STATES = [
 ]
 
 
-def report_state(**kwargs):
-    return EnumField(REPORT_STATES, enum_name="ReportStateEnum", **kwargs)
+report_state = named_enum(REPORT_STATES, "ReportStateEnum")
 
 
 # --- progress reports ---------------------------------------------------------------------
 
 
-class ProgressReportSerializer(serializers.ModelSerializer):
+class ProgressReportSerializer(ReadSerializer):
     person = UserRefSerializer(read_only=True)
     frequency = report_frequency(read_only=True)
     state = serializers.SerializerMethodField()
@@ -71,7 +68,6 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "commented_by",
             "commented_at",
         ]
-        read_only_fields = fields
 
     def _state(self, obj):
         return state_of(obj, report_period(obj), timezone.localdate())
@@ -124,14 +120,13 @@ class ProgressReportCommentSerializer(serializers.Serializer):
 # --- satisfaction ---------------------------------------------------------------------------
 
 
-class SatisfactionCustomerSerializer(serializers.ModelSerializer):
+class SatisfactionCustomerSerializer(ReadSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name", "external_id"]
-        read_only_fields = fields
 
 
-class SatisfactionResponseSerializer(serializers.ModelSerializer):
+class SatisfactionResponseSerializer(ReadSerializer):
     customer = SatisfactionCustomerSerializer(read_only=True)
     salesperson = UserRefSerializer(read_only=True)
     period = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Month period id."))
@@ -153,7 +148,6 @@ class SatisfactionResponseSerializer(serializers.ModelSerializer):
             "entered_by",
             "entered_at",
         ]
-        read_only_fields = fields
 
 
 class SatisfactionWriteSerializer(serializers.Serializer):

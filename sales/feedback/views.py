@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.forms import ImportUploadForm
-from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.views import attempt, on_form, perform, submit
+from core.views import attempt, form_status, import_page, on_form, perform, post_form
 from org.permissions import is_department
 from sales.feedback import domain, imports, permissions, selectors, services
 from sales.feedback.forms import (
@@ -119,30 +117,28 @@ def progress_write(request):
     if report is not None:
         initial = {name: getattr(report, name) for name in services.TEXT_FIELDS}
     form = ProgressReportForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        submitting = "submit" in request.POST
-        done = submit(
-            form,
-            lambda: services.report_save(
-                person=user,
-                period_start=period.start,
-                submit=submitting,
-                acting_user=user,
-                today=today,
-                **form.cleaned_data,
-            ),
-        )
-        if done:
-            saved = done.value
-            if submitting:
-                messages.success(request, _("Your report was submitted to your supervisor."))
-            elif saved.submitted_at is not None:
-                messages.success(request, _("Your changes to the submitted report are saved."))
-            else:
-                messages.success(request, _("Your draft is saved. Submit it when it is ready."))
-            return redirect("sales:progress-detail", pk=saved.pk)
-        status = 400
+    submitting = "submit" in request.POST
+    done = post_form(
+        request,
+        form,
+        lambda data: services.report_save(
+            person=user,
+            period_start=period.start,
+            submit=submitting,
+            acting_user=user,
+            today=today,
+            **data,
+        ),
+    )
+    if done:
+        saved = done.value
+        if submitting:
+            messages.success(request, _("Your report was submitted to your supervisor."))
+        elif saved.submitted_at is not None:
+            messages.success(request, _("Your changes to the submitted report are saved."))
+        else:
+            messages.success(request, _("Your draft is saved. Submit it when it is ready."))
+        return redirect("sales:progress-detail", pk=saved.pk)
     return render(
         request,
         "sales/feedback/progress/write.html",
@@ -155,7 +151,7 @@ def progress_write(request):
             "deadline": domain.grace_deadline(period),
             "late": today > period.end,
         },
-        status=status,
+        status=form_status(done),
     )
 
 
@@ -353,36 +349,16 @@ def satisfaction_new(request):
 def satisfaction_import(request):
     user = request.user
     require(permissions.can_import_satisfaction(user))
-    if request.method == "GET" and request.GET.get("template") == "csv":
-        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="satisfaction.csv"'
-        return response
-    errors: list[ImportIssue] = []
-    status = 200
-    max_bytes = settings.SALES_IMPORT_MAX_BYTES
-    if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES, max_bytes=max_bytes)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = imports.import_satisfaction(upload, filename=upload.name, acting_user=user)
-            if result.ok:
-                messages.success(
-                    request,
-                    _("Imported %(file)s: %(created)s responses added, %(updated)s updated.")
-                    % {"file": upload.name, "created": result.created, "updated": result.updated},
-                )
-                return redirect(reverse("sales:satisfaction") + "?period=")
-            errors = result.errors
-        status = 400
-    else:
-        form = ImportUploadForm(max_bytes=max_bytes)
-    return render(
+    return import_page(
         request,
-        "sales/feedback/satisfaction/import.html",
-        {
-            "form": form,
-            **problems_context(errors),
-            "columns": imports.COLUMNS,
-        },
-        status=status,
+        page="sales/feedback/satisfaction/import.html",
+        run=lambda upload: imports.import_satisfaction(
+            upload, filename=upload.name, acting_user=user
+        ),
+        done=_("Imported %(file)s: %(created)s responses added, %(updated)s updated."),
+        then=reverse("sales:satisfaction") + "?period=",
+        blank="satisfaction",
+        csv=imports.template_csv,
+        max_bytes=settings.SALES_IMPORT_MAX_BYTES,
+        context={"columns": imports.COLUMNS},
     )

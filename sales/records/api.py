@@ -30,8 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
@@ -43,8 +43,10 @@ from core.api import (
     FORBIDDEN,
     INVALID,
     NOT_FOUND,
-    ApiViewSet,
+    ReadViewSet,
     error_response,
+    listed,
+    responses,
     validated,
 )
 from core.imports import RowsRefused
@@ -77,18 +79,15 @@ BULK_MAX_ROWS = 5000
 # --- customers -----------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=gettext_lazy(
-            "Customers you may see: a salesperson their own, a supervisor also those of the "
-            "people of the units they lead, the department all, HR none. `search` looks in "
-            "the name, industry, region and external id."
-        )
+@listed(
+    "customers",
+    gettext_lazy(
+        "Customers you may see: a salesperson their own, a supervisor also those of the "
+        "people of the units they lead, the department all, HR none. `search` looks in "
+        "the name, industry, region and external id."
     ),
-    retrieve=extend_schema(responses={200: CustomerSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["customers"])
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class CustomerViewSet(ReadViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     search_fields = ["name", "industry", "region", "external_id"]
@@ -98,12 +97,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def get_queryset(self):
         return selectors.customers_for_api(self.request.user)
 
-    def _fresh(self, pk):
-        return self.output(selectors.customers_for_api(self.request.user).get(pk=pk))
-
     @extend_schema(
         request=CustomerWriteSerializer,
-        responses={201: CustomerSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(CustomerSerializer, 201, not_found=False),
         description=gettext_lazy(
             "Add a customer, owned by you or (a supervisor) by a person of your teams or "
             "(the department) by anybody. Becoming active without a date means today."
@@ -124,11 +120,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             notes=data.get("notes", ""),
             acting_user=user,
         )
-        return Response(self._fresh(customer.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(customer.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
-        responses={200: CustomerSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(CustomerSerializer),
         description=gettext_lazy(
             "Change a customer (its owner, the owner's supervisor, the department). A new "
             "owner must be somebody you may give customers to. The customer-since date is "
@@ -153,22 +149,17 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             notes=data.get("notes", customer.notes),
             acting_user=user,
         )
-        return Response(self._fresh(customer.pk))
+        return Response(self.fresh(customer.pk))
 
 
 # --- contacts ------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=gettext_lazy(
-            "Contacts of the customers you may see; `customer` narrows to one customer."
-        )
-    ),
-    retrieve=extend_schema(responses={200: ContactSerializer, 404: NOT_FOUND}),
+@listed(
+    "customers",
+    gettext_lazy("Contacts of the customers you may see; `customer` narrows to one customer."),
 )
-@extend_schema(tags=["customers"])
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ContactViewSet(ReadViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     search_fields = ["name", "title", "email", "phone"]
@@ -180,7 +171,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     @extend_schema(
         request=ContactCreateSerializer,
-        responses={201: ContactSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(ContactSerializer, 201, not_found=False),
         description=gettext_lazy("Add a contact to a customer you may change."),
     )
     def create(self, request):
@@ -201,7 +192,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     @extend_schema(
         request=ContactChangeSerializer(partial=True),
-        responses={200: ContactSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(ContactSerializer),
         description=gettext_lazy("Change a contact of a customer you may change."),
     )
     def partial_update(self, request, pk=None):
@@ -224,18 +215,15 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 # --- follow-ups ----------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=gettext_lazy(
-            "Follow-ups you may see: a salesperson their own, a supervisor also those of the "
-            "people of the units they lead, the department all, HR none. `due=true`: not "
-            "done, with a next action due today or earlier."
-        )
+@listed(
+    "follow-ups",
+    gettext_lazy(
+        "Follow-ups you may see: a salesperson their own, a supervisor also those of the "
+        "people of the units they lead, the department all, HR none. `due=true`: not "
+        "done, with a next action due today or earlier."
     ),
-    retrieve=extend_schema(responses={200: FollowUpSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["follow-ups"])
-class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class FollowUpViewSet(ReadViewSet):
     serializer_class = FollowUpSerializer
     filterset_class = FollowUpFilter
     search_fields = ["need", "next_action", "customer__name"]
@@ -248,12 +236,9 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
-    def _fresh(self, pk):
-        return self.output(selectors.followups_for_api(self.request.user).get(pk=pk))
-
     @extend_schema(
         request=FollowUpWriteSerializer,
-        responses={201: FollowUpSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(FollowUpSerializer, 201, not_found=False),
         description=gettext_lazy(
             "Note a visit, call, pre-sales consultation or after-sales service with a "
             "customer you may see, the need and the next action. The department may note "
@@ -277,11 +262,11 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             next_action_on=data.get("next_action_on"),
             acting_user=user,
         )
-        return Response(self._fresh(followup.pk), status=status.HTTP_201_CREATED)
+        return Response(self.fresh(followup.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=FollowUpWriteSerializer(partial=True),
-        responses={200: FollowUpSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(FollowUpSerializer),
         description=gettext_lazy(
             "Change a follow-up (the salesperson who made it, or the department; only the "
             "department gives it to somebody else)."
@@ -306,11 +291,11 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             next_action_on=data.get("next_action_on", followup.next_action_on),
             acting_user=user,
         )
-        return Response(self._fresh(followup.pk))
+        return Response(self.fresh(followup.pk))
 
     @extend_schema(
         request=None,
-        responses={200: FollowUpSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(FollowUpSerializer),
         description=gettext_lazy(
             "Mark a follow-up done (the salesperson who made it, or the department)."
         ),
@@ -321,7 +306,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         followup = permissions.followup_for_user(user, pk)
         require(permissions.can_change_followup(user, followup))
         services.followup_done(followup=followup, acting_user=user)
-        return Response(self._fresh(followup.pk))
+        return Response(self.fresh(followup.pk))
 
 
 # --- sales records -------------------------------------------------------------------------
@@ -352,18 +337,15 @@ def _credited_people(credits) -> list[tuple[User, object]]:
     return people
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=gettext_lazy(
-            "Sales records you may see, with their credits: a salesperson those in which "
-            "they hold a credit, a supervisor also those credited in the units they lead, "
-            "the department all, HR none."
-        )
+@listed(
+    "sales records",
+    gettext_lazy(
+        "Sales records you may see, with their credits: a salesperson those in which "
+        "they hold a credit, a supervisor also those credited in the units they lead, "
+        "the department all, HR none."
     ),
-    retrieve=extend_schema(responses={200: SalesRecordSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["sales records"])
-class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class SalesRecordViewSet(ReadViewSet):
     serializer_class = SalesRecordSerializer
     filterset_class = SalesRecordFilter
     search_fields = ["product", "category", "external_id", "customer__name"]
@@ -372,9 +354,6 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
 
     def get_queryset(self):
         return selectors.records_for_api(self.request.user)
-
-    def _fresh(self, pk):
-        return self.output(selectors.records_for_api(self.request.user).get(pk=pk))
 
     def _save(self, *, data, customer, credits, acting_user, record=None, external_id=None):
         return services.record_save(
@@ -437,11 +416,11 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             acting_user=user,
         )
         code = status.HTTP_200_OK if existing else status.HTTP_201_CREATED
-        return Response(self._fresh(record.pk), status=code)
+        return Response(self.fresh(record.pk), status=code)
 
     @extend_schema(
         request=SalesRecordChangeSerializer(partial=True),
-        responses={200: SalesRecordSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(SalesRecordSerializer),
         description=gettext_lazy(
             "Change a record (anybody who may see it): the values given replace the "
             "record's; credits, when given, replace its credits and may keep the people "
@@ -479,11 +458,11 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             credits=credits,
             acting_user=user,
         )
-        return Response(self._fresh(record.pk))
+        return Response(self.fresh(record.pk))
 
     @extend_schema(
         request=None,
-        responses={200: SalesRecordSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(SalesRecordSerializer),
         description=gettext_lazy(
             "Cancel a booked record: it no longer counts in the actuals. A record in a "
             "closed or closing period, or collected in one, cannot be cancelled (400)."
@@ -495,7 +474,7 @@ class SalesRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         record = permissions.record_for_user(user, pk)
         require(permissions.can_change_record(user, record))
         services.record_cancel(record=record, acting_user=user)
-        return Response(self._fresh(record.pk))
+        return Response(self.fresh(record.pk))
 
     @extend_schema(
         request=BulkRowSerializer(many=True),

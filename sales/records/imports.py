@@ -50,7 +50,7 @@ from core.imports import (
 )
 from core.spreadsheets import csv_file, template_workbook
 from org.models import User
-from sales.models import Customer
+from sales.models import Customer, SalesRecord
 from sales.records import services
 
 MAX_CREDITS = 10
@@ -169,11 +169,7 @@ TEMPLATE_HEADER = [
     "customer",
     "product",
     "category",
-    "amount",
-    "quantity",
-    "gross_margin",
-    "collected_amount",
-    "collected_on",
+    *SalesRecord.FIGURES,
     "person1",
     "share1",
     "person2",

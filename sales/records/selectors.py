@@ -346,11 +346,7 @@ _SHOWN_FIELDS = (
     "customer",
     "product",
     "category",
-    "amount",
-    "quantity",
-    "gross_margin",
-    "collected_amount",
-    "collected_on",
+    *SalesRecord.FIGURES,
     "status",
     "external_id",
 )

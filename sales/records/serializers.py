@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import EnumField, VisibleChoicesMixin
+from core.serializers import ReadSerializer, VisibleChoicesMixin, named_enum
 from org.models import User
 from org.permissions import visible_people
 from org.serializers import UnitRefSerializer, UserRefSerializer
@@ -28,16 +28,9 @@ from targets.serializers import amount as money
 # --- named enums (unique component names in the OpenAPI schema) ----------------------------
 
 
-def customer_status(**kwargs):
-    return EnumField(Customer.Status.choices, enum_name="CustomerStatusEnum", **kwargs)
-
-
-def followup_kind(**kwargs):
-    return EnumField(FollowUp.Kind.choices, enum_name="FollowUpKindEnum", **kwargs)
-
-
-def record_status(**kwargs):
-    return EnumField(SalesRecord.Status.choices, enum_name="SalesRecordStatusEnum", **kwargs)
+customer_status = named_enum(Customer.Status.choices, "CustomerStatusEnum")
+followup_kind = named_enum(FollowUp.Kind.choices, "FollowUpKindEnum")
+record_status = named_enum(SalesRecord.Status.choices, "SalesRecordStatusEnum")
 
 
 def quantity_value(**kwargs):
@@ -45,20 +38,26 @@ def quantity_value(**kwargs):
     return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
+def _confirm_field(help_text):
+    """`confirm`: that an amount far above a credited person's usual is right."""
+    return serializers.BooleanField(
+        required=False, default=False, label=_("confirm"), help_text=help_text
+    )
+
+
 # --- small nested shapes ---------------------------------------------------------------
 
 
-class CustomerRefSerializer(serializers.ModelSerializer):
+class CustomerRefSerializer(ReadSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name", "external_id"]
-        read_only_fields = fields
 
 
 # --- customers ---------------------------------------------------------------------------
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ReadSerializer):
     owner = UserRefSerializer(read_only=True)
     status = customer_status(read_only=True)
 
@@ -75,7 +74,6 @@ class CustomerSerializer(serializers.ModelSerializer):
             "external_id",
             "notes",
         ]
-        read_only_fields = fields
 
 
 class CustomerWriteSerializer(VisibleChoicesMixin, serializers.Serializer):
@@ -116,7 +114,7 @@ class CustomerWriteSerializer(VisibleChoicesMixin, serializers.Serializer):
 # --- contacts ----------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ReadSerializer):
     email = serializers.CharField(
         read_only=True, help_text=_("The e-mail address as entered (not checked), or empty.")
     )
@@ -124,7 +122,6 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "title", "phone", "email"]
-        read_only_fields = fields
 
 
 class ContactChangeSerializer(serializers.Serializer):
@@ -153,7 +150,7 @@ class ContactCreateSerializer(VisibleChoicesMixin, ContactChangeSerializer):
 # --- follow-ups ----------------------------------------------------------------------------
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ReadSerializer):
     customer = CustomerRefSerializer(read_only=True)
     salesperson = UserRefSerializer(read_only=True)
     kind = followup_kind(read_only=True)
@@ -175,7 +172,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "done",
             "is_due",
         ]
-        read_only_fields = fields
 
     def get_is_due(self, followup) -> bool:
         return followup.is_due_on(self.context["today"])
@@ -212,7 +208,7 @@ class FollowUpWriteSerializer(VisibleChoicesMixin, serializers.Serializer):
 # --- sales records -------------------------------------------------------------------------
 
 
-class SalesCreditSerializer(serializers.ModelSerializer):
+class SalesCreditSerializer(ReadSerializer):
     person = UserRefSerializer(read_only=True)
     team = UnitRefSerializer(read_only=True, help_text=_("The team the person sold in that day."))
     share_pct = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
@@ -232,10 +228,9 @@ class SalesCreditSerializer(serializers.ModelSerializer):
             "quantity",
             "collected_amount",
         ]
-        read_only_fields = fields
 
 
-class SalesRecordSerializer(serializers.ModelSerializer):
+class SalesRecordSerializer(ReadSerializer):
     customer = CustomerRefSerializer(read_only=True)
     period = PeriodRefSerializer(read_only=True, help_text=_("The month the record counts in."))
     amount = money(read_only=True)
@@ -260,17 +255,12 @@ class SalesRecordSerializer(serializers.ModelSerializer):
             "customer",
             "product",
             "category",
-            "amount",
-            "quantity",
-            "gross_margin",
-            "collected_amount",
-            "collected_on",
+            *SalesRecord.FIGURES,
             "status",
             "created_by",
             "created_at",
             "credits",
         ]
-        read_only_fields = fields
 
 
 @extend_schema_field(
@@ -337,14 +327,11 @@ class SalesRecordChangeSerializer(VisibleChoicesMixin, serializers.Serializer):
             "adding up to exactly 100."
         ),
     )
-    confirm = serializers.BooleanField(
-        required=False,
-        default=False,
-        label=_("confirm"),
-        help_text=_(
+    confirm = _confirm_field(
+        _(
             "True when an amount more than 10 times a credited person's largest sale is "
             "right; without it such an amount is refused."
-        ),
+        )
     )
 
 
@@ -405,14 +392,11 @@ class BulkRowSerializer(serializers.Serializer):
             "cancelled record is booked again only when the row says so."
         ),
     )
-    confirm = serializers.BooleanField(
-        required=False,
-        default=False,
-        label=_("confirm"),
-        help_text=_(
+    confirm = _confirm_field(
+        _(
             "True when an amount more than 10 times a credited person's largest sale is "
             "right; without it the row is refused."
-        ),
+        )
     )
 
 

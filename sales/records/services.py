@@ -708,11 +708,7 @@ def records_bulk_upsert(rows: list[dict], acting_user=None) -> dict:
                 "customer",
                 "product",
                 "category",
-                "amount",
-                "quantity",
-                "gross_margin",
-                "collected_amount",
-                "collected_on",
+                *SalesRecord.FIGURES,
                 "status",
                 "period",
             ],
@@ -827,32 +823,11 @@ def _check_customer_months(before: datetime.date | None, after: datetime.date | 
         )
 
 
-def customer_check(
-    *,
-    customer: Customer | None = None,
-    name: str,
-    owner: User,
-    industry: str = "",
-    region: str = "",
-    status: str = Customer.Status.PROSPECT,
-    became_customer_on: datetime.date | None = None,
-    external_id: str | None = None,
-    notes: str = "",
-) -> None:
-    """The rules of customer_save without writing (the admin's form shows a refusal on
-    the field it names before saving through customer_save)."""
-    _customer_values(
-        customer=customer,
-        name=name,
-        owner=owner,
-        industry=industry,
-        region=region,
-        status=status,
-        became_customer_on=became_customer_on,
-        external_id=external_id,
-        notes=notes,
-        lock=False,
-    )
+def customer_check(*, customer: Customer | None = None, **values) -> None:
+    """The rules of customer_save (given its arguments but `acting_user`) without
+    writing: the admin's form shows a refusal on the field it names before saving
+    through customer_save."""
+    _customer_values(customer=customer, lock=False, **values)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,11 +36,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.forms import ImportUploadForm
-from core.imports import ImportIssue, problems_context
 from core.permissions import require
-from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.views import attempt, is_htmx, next_url, on_form, submit
+from core.views import (
+    attempt,
+    form_page,
+    import_page,
+    is_htmx,
+    next_url,
+    on_form,
+    saved,
+    submit,
+)
 from org.models import Period, Role, User
 from org.permissions import (
     is_salesperson,
@@ -334,43 +340,19 @@ def record_cancel(request, pk):
 @require_http_methods(["GET", "POST"])
 def records_import(request):
     require(permissions.can_manage_sales(request.user))
-    template = request.GET.get("template")
-    if request.method == "GET" and template in ("csv", "xlsx"):
-        if template == "csv":
-            response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-        else:
-            response = HttpResponse(imports.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="sales-records.{template}"'
-        return response
-    errors: list[ImportIssue] = []
-    status = 200
-    max_bytes = settings.SALES_IMPORT_MAX_BYTES
-    if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES, max_bytes=max_bytes)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = imports.import_records(upload, filename=upload.name, acting_user=request.user)
-            if result.ok:
-                messages.success(
-                    request,
-                    _("Imported %(file)s: %(created)s created, %(updated)s updated.")
-                    % {"file": upload.name, "created": result.created, "updated": result.updated},
-                )
-                return redirect("sales:records-import")
-            errors = result.errors
-        status = 400
-    else:
-        form = ImportUploadForm(max_bytes=max_bytes)
-    return render(
+    return import_page(
         request,
-        "sales/records/import.html",
-        {
-            "form": form,
-            **problems_context(errors),
-            "columns": imports.COLUMNS,
-            "example": imports.example(timezone.localdate()),
-        },
-        status=status,
+        page="sales/records/import.html",
+        run=lambda upload: imports.import_records(
+            upload, filename=upload.name, acting_user=request.user
+        ),
+        done=_("Imported %(file)s: %(created)s created, %(updated)s updated."),
+        then="sales:records-import",
+        blank="sales-records",
+        csv=imports.template_csv,
+        xlsx=imports.template_xlsx,
+        max_bytes=settings.SALES_IMPORT_MAX_BYTES,
+        context={"columns": imports.COLUMNS, "example": imports.example(timezone.localdate())},
     )
 
 
@@ -431,34 +413,34 @@ def _customer_form_page(request, *, customer: Customer | None):
     )
     data = request.POST if request.method == "POST" else None
     form = CustomerForm.for_customer(customer, data, owners=owners, user=user, manages=manages)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            values = dict(form.cleaned_data)
-            if not manages:
-                values["external_id"] = customer.external_id if customer else None
-            done = submit(
-                form, lambda: services.customer_save(customer=customer, acting_user=user, **values)
-            )
-            if done:
-                saved = done.value
-                messages.success(
-                    request, _("The customer %(name)s is saved.") % {"name": saved.name}
-                )
-                return redirect("sales:customer-detail", pk=saved.pk)
-        status = 400
-    visible = permissions.visible_customers(user)
-    return render(
-        request,
-        "sales/records/customers/form.html",
-        {
-            "form": form,
+
+    def save(data):
+        values = dict(data)
+        if not manages:
+            values["external_id"] = customer.external_id if customer else None
+        return services.customer_save(customer=customer, acting_user=user, **values)
+
+    def context():
+        visible = permissions.visible_customers(user)
+        return {
             "customer": customer,
             "industries": _distinct(visible, "industry"),
             "regions": _distinct(visible, "region"),
             "single_owner": len(form.fields["owner"].choices) == 1,
-        },
-        status=status,
+        }
+
+    return form_page(
+        request,
+        form,
+        save,
+        page="sales/records/customers/form.html",
+        context=context,
+        then=lambda saved_customer: saved(
+            request,
+            _("The customer %(name)s is saved.") % {"name": saved_customer.name},
+            "sales:customer-detail",
+            pk=saved_customer.pk,
+        ),
     )
 
 
@@ -633,35 +615,27 @@ def _followup_form_page(request, *, followup: FollowUp | None):
         chosen = customers.filter(pk=wanted).first()
     data = request.POST if request.method == "POST" else None
     form = FollowUpForm.for_followup(followup, data, customers=customers, customer=chosen)
-    status = 200
-    if request.method == "POST":
-        done = submit(
-            form,
-            lambda: services.followup_save(
-                followup=followup,
-                salesperson=followup.salesperson if followup else user,
-                acting_user=user,
-                **form.cleaned_data,
-            ),
-        )
-        if done:
-            saved = done.value
-            messages.success(
-                request,
-                _("The follow-up with %(customer)s is saved.") % {"customer": saved.customer.name},
-            )
-            return redirect(next_url(request, reverse("sales:followups")))
-        status = 400
-    return render(
+    return form_page(
         request,
-        "sales/records/followups/form.html",
-        {
-            "form": form,
+        form,
+        lambda data: services.followup_save(
+            followup=followup,
+            salesperson=followup.salesperson if followup else user,
+            acting_user=user,
+            **data,
+        ),
+        page="sales/records/followups/form.html",
+        context=lambda: {
             "followup": followup,
             "has_customers": customers.exists(),
             "next": next_url(request, ""),
         },
-        status=status,
+        then=lambda saved_followup: saved(
+            request,
+            _("The follow-up with %(customer)s is saved.")
+            % {"customer": saved_followup.customer.name},
+            next_url(request, reverse("sales:followups")),
+        ),
     )
 
 

@@ -21,7 +21,12 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.api import FORBIDDEN, INVALID, ApiViewSet
+from core.api import (
+    FORBIDDEN,
+    INVALID,
+    ApiViewSet,
+    responses,
+)
 from core.permissions import require
 from sales.reports import exports
 from sales.reports import permissions as report_permissions
@@ -90,7 +95,7 @@ class ReportViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[SalesReportQuerySerializer],
-        responses={200: SalesReportSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(SalesReportSerializer, not_found=False),
         description=_(
             "Sales of a period or date range by unit, person, product, category, customer "
             "or month: amount, gross margin, quantity, collected and the number of records, "
@@ -121,7 +126,7 @@ class ReportViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[VarianceQuerySerializer],
-        responses={200: VarianceReportSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(VarianceReportSerializer, not_found=False),
         description=_(
             "For a metric and a period: each unit's (rolled up over its subtree) or "
             "person's published target, actual, variance and attainment, with the totals."

@@ -100,6 +100,19 @@ def _date_field(label):
     )
 
 
+def _unit_field():
+    return UnitField(
+        label=gettext_lazy("Unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("everything I may see"),
+    )
+
+
+def _sort_field(choices):
+    return forms.ChoiceField(label=gettext_lazy("Sort"), choices=choices, required=False)
+
+
 class SalesReportForm(_RangeMixin, forms.Form):
     by = forms.ChoiceField(label=gettext_lazy("Report by"), choices=reports.DIMENSIONS)
     period = PeriodField(
@@ -110,15 +123,8 @@ class SalesReportForm(_RangeMixin, forms.Form):
     )
     start = _date_field(gettext_lazy("From"))
     end = _date_field(gettext_lazy("To"))
-    unit = UnitField(
-        label=gettext_lazy("Unit"),
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("everything I may see"),
-    )
-    sort = forms.ChoiceField(
-        label=gettext_lazy("Sort"), choices=reports.SALES_SORTS, required=False
-    )
+    unit = _unit_field()
+    sort = _sort_field(reports.SALES_SORTS)
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
@@ -152,15 +158,8 @@ class VarianceReportForm(forms.Form):
     owners = forms.ChoiceField(
         label=gettext_lazy("Compare"), choices=reports.OWNER_TYPES, required=False
     )
-    unit = UnitField(
-        label=gettext_lazy("Unit"),
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("everything I may see"),
-    )
-    sort = forms.ChoiceField(
-        label=gettext_lazy("Sort"), choices=reports.VARIANCE_SORTS, required=False
-    )
+    unit = _unit_field()
+    sort = _sort_field(reports.VARIANCE_SORTS)
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)

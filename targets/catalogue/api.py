@@ -4,15 +4,21 @@ through the catalogue's services and selectors; the department writes."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import AUTHENTICATION, FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, validated
+from core.api import (
+    AUTHENTICATION,
+    ReadViewSet,
+    listed,
+    responses,
+    validated,
+)
 from core.permissions import require
 from targets import permissions
 from targets.catalogue import selectors as catalogue_selectors
@@ -29,12 +35,8 @@ from targets.catalogue.serializers import (
 from targets.models import Metric, SeasonalityProfile
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("The metrics catalogue (every signed-in user).")),
-    retrieve=extend_schema(responses={200: MetricSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["metrics"])
-class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("metrics", _("The metrics catalogue (every signed-in user)."))
+class MetricViewSet(ReadViewSet):
     serializer_class = MetricSerializer
     filterset_class = MetricFilter
     search_fields = ["code", "name", "name_zh"]
@@ -46,7 +48,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     @extend_schema(
         request=MetricWriteSerializer,
-        responses={201: MetricSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(MetricSerializer, 201, not_found=False),
         description=_("Add a metric (sales management department)."),
     )
     def create(self, request):
@@ -57,7 +59,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     @extend_schema(
         request=MetricWriteSerializer(partial=True),
-        responses={200: MetricSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(MetricSerializer),
         description=_("Change a metric (sales management department)."),
     )
     def partial_update(self, request, pk=None):
@@ -68,12 +70,8 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         return Response(self.output(metric))
 
 
-@extend_schema_view(
-    list=extend_schema(description=_("Seasonality profiles (every signed-in user).")),
-    retrieve=extend_schema(responses={200: SeasonalityProfileSerializer, 404: NOT_FOUND}),
-)
-@extend_schema(tags=["seasonality profiles"])
-class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+@listed("seasonality profiles", _("Seasonality profiles (every signed-in user)."))
+class SeasonalityProfileViewSet(ReadViewSet):
     serializer_class = SeasonalityProfileSerializer
     filter_backends = [SearchFilter, OrderingFilter]
     search_fields = ["name"]
@@ -85,7 +83,7 @@ class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(
         request=SeasonalityProfileWriteSerializer,
-        responses={201: SeasonalityProfileSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(SeasonalityProfileSerializer, 201, not_found=False),
         description=_(
             "Add a profile (sales management department). Custom weights that do not add "
             "up to 100 % are refused with 400."
@@ -104,12 +102,7 @@ class SeasonalityProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(
         request=SeasonalityProfileWriteSerializer(partial=True),
-        responses={
-            200: SeasonalityProfileSerializer,
-            400: INVALID,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
+        responses=responses(SeasonalityProfileSerializer),
         description=_("Change a profile (sales management department)."),
     )
     def partial_update(self, request, pk=None):
@@ -156,7 +149,7 @@ class ToleranceView(APIView):
     @extend_schema(
         tags=["targets"],
         request=ToleranceWriteSerializer,
-        responses={201: ToleranceSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses=responses(ToleranceSerializer, 201, not_found=False),
         description=_(
             "Set a new tolerance band (sales management department), in force from now "
             "for allocations and publications."

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.serializers import ReadSerializer
 from org.serializers import UserRefSerializer
 from targets.models import Metric, SeasonalityProfile, ToleranceBand
 from targets.serializers import (
@@ -19,7 +20,7 @@ from targets.serializers import (
 )
 
 
-class MetricSerializer(serializers.ModelSerializer):
+class MetricSerializer(ReadSerializer):
     display_name = serializers.CharField(read_only=True)
     unit = metric_unit(read_only=True)
     direction = metric_direction(read_only=True)
@@ -44,7 +45,6 @@ class MetricSerializer(serializers.ModelSerializer):
             "position",
             "decimal_places",
         ]
-        read_only_fields = fields
 
 
 class MetricWriteSerializer(serializers.Serializer):
@@ -64,7 +64,7 @@ class MetricWriteSerializer(serializers.Serializer):
     )
 
 
-class SeasonalityProfileSerializer(serializers.ModelSerializer):
+class SeasonalityProfileSerializer(ReadSerializer):
     method = seasonality_method(read_only=True)
     weights = serializers.ListField(
         child=serializers.CharField(),
@@ -75,7 +75,6 @@ class SeasonalityProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = SeasonalityProfile
         fields = ["id", "name", "method", "weights"]
-        read_only_fields = fields
 
 
 class SeasonalityProfileWriteSerializer(serializers.Serializer):
@@ -94,13 +93,12 @@ class SeasonalityProfileWriteSerializer(serializers.Serializer):
     )
 
 
-class ToleranceBandSerializer(serializers.ModelSerializer):
+class ToleranceBandSerializer(ReadSerializer):
     created_by = UserRefSerializer(read_only=True)
 
     class Meta:
         model = ToleranceBand
         fields = ["id", "min_pct", "max_pct", "reason", "created_at", "created_by"]
-        read_only_fields = fields
 
 
 class ToleranceSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.permissions import require
-from core.views import submit
+from core.views import form_page, saved, submit
 from org.models import Period
 from targets import domain, permissions
 from targets.catalogue import selectors as catalogue_selectors
@@ -42,26 +42,19 @@ def metric_list(request):
 def metric_edit(request, pk=None):
     metric = get_object_or_404(Metric, pk=pk) if pk is not None else None
     require(permissions.can_manage_targets(request.user))
-    form = MetricForm.for_metric(metric, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        done = submit(
-            form,
-            lambda: catalogue_services.metric_save(
-                metric=metric, acting_user=request.user, **form.cleaned_data
-            ),
-        )
-        if done:
-            messages.success(
-                request, _("The metric %(name)s is saved.") % {"name": done.value.display_name}
-            )
-            return redirect("targets:metrics")
-        status = 400
-    return render(
+    return form_page(
         request,
-        "targets/catalogue/metric_form.html",
-        {"form": form, "metric": metric},
-        status=status,
+        MetricForm.for_metric(metric, request.POST or None),
+        lambda data: catalogue_services.metric_save(
+            metric=metric, acting_user=request.user, **data
+        ),
+        page="targets/catalogue/metric_form.html",
+        context={"metric": metric},
+        then=lambda saved_metric: saved(
+            request,
+            _("The metric %(name)s is saved.") % {"name": saved_metric.display_name},
+            "targets:metrics",
+        ),
     )
 
 
@@ -84,30 +77,23 @@ def seasonality_edit(request, pk=None):
     profile = get_object_or_404(SeasonalityProfile, pk=pk) if pk is not None else None
     require(permissions.can_manage_targets(request.user))
     form = SeasonalityForm.for_profile(profile, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if submit(
-            form,
-            lambda: catalogue_services.seasonality_save(
-                profile=profile,
-                name=form.cleaned_data["name"],
-                method=form.cleaned_data["method"],
-                weights=form.weights(),
-                acting_user=request.user,
-            ),
-        ):
-            messages.success(
-                request,
-                _("The seasonality profile %(name)s is saved.")
-                % {"name": form.cleaned_data["name"]},
-            )
-            return redirect("targets:seasonality")
-        status = 400
-    return render(
+    return form_page(
         request,
-        "targets/catalogue/seasonality_form.html",
-        {"form": form, "profile": profile},
-        status=status,
+        form,
+        lambda data: catalogue_services.seasonality_save(
+            profile=profile,
+            name=data["name"],
+            method=data["method"],
+            weights=form.weights(),
+            acting_user=request.user,
+        ),
+        page="targets/catalogue/seasonality_form.html",
+        context={"profile": profile},
+        then=lambda _profile: saved(
+            request,
+            _("The seasonality profile %(name)s is saved.") % {"name": form.cleaned_data["name"]},
+            "targets:seasonality",
+        ),
     )
 
 

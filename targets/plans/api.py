@@ -4,12 +4,16 @@ selectors and services."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import FORBIDDEN, INVALID, NOT_FOUND, ApiViewSet, validated
+from core.api import (
+    ReadViewSet,
+    listed,
+    responses,
+    validated,
+)
 from core.permissions import require
 from targets.models import SalesPlan
 from targets.plans import permissions as plan_permissions
@@ -24,17 +28,14 @@ from targets.plans.serializers import (
 )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        description=_(
-            "Personal sales plans you may see (your own; a supervisor also their people's; "
-            "the department all), each with its versions, newest first."
-        )
+@listed(
+    "sales plans",
+    _(
+        "Personal sales plans you may see (your own; a supervisor also their people's; "
+        "the department all), each with its versions, newest first."
     ),
-    retrieve=extend_schema(responses={200: SalesPlanSerializer, 404: NOT_FOUND}),
 )
-@extend_schema(tags=["sales plans"])
-class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class SalesPlanViewSet(ReadViewSet):
     serializer_class = SalesPlanSerializer
     filterset_class = SalesPlanFilter
     ordering_fields = ["updated_at", "period__start_date", "status"]
@@ -43,15 +44,12 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     def get_queryset(self):
         return plan_selectors.plans_for_api(self.request.user)
 
-    def _fresh(self, pk):
-        return self.output(plan_selectors.plans_for_api(self.request.user).get(pk=pk))
-
     def _plan(self, pk) -> SalesPlan:
         return plan_permissions.plan_for_user(self.request.user, pk)
 
     @extend_schema(
         request=SalesPlanWriteSerializer,
-        responses={200: SalesPlanSerializer, 400: INVALID},
+        responses=responses(SalesPlanSerializer, forbidden=False, not_found=False),
         description=_(
             "Write your own plan for a period: creates it, or rewrites its working version "
             "(after a return, a new version; reviewed versions are kept)."
@@ -60,11 +58,11 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     def create(self, request):
         data = validated(SalesPlanWriteSerializer, request)
         plan = plan_services.plan_save(person=request.user, acting_user=request.user, **data)
-        return Response(self._fresh(plan.pk))
+        return Response(self.fresh(plan.pk))
 
     @extend_schema(
         request=None,
-        responses={200: SalesPlanSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(SalesPlanSerializer),
         description=_("Submit your own draft plan to your supervisor."),
     )
     @action(detail=True, methods=["post"])
@@ -73,11 +71,11 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         # Only the author submits; the plan's state is the service's to check.
         require(plan.person_id == request.user.pk)
         plan_services.plan_submit(plan=plan, acting_user=request.user)
-        return Response(self._fresh(plan.pk))
+        return Response(self.fresh(plan.pk))
 
     @extend_schema(
         request=PlanReviewSerializer,
-        responses={200: SalesPlanSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses=responses(SalesPlanSerializer),
         description=_(
             "Approve or return (with a comment) a submitted plan: the person's supervisor "
             "or the department, never its author."
@@ -94,7 +92,7 @@ class SalesPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
             comment=data["comment"],
             acting_user=request.user,
         )
-        return Response(self._fresh(plan.pk))
+        return Response(self.fresh(plan.pk))
 
 
 def register(router) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 
-from org.permissions import is_department, led_unit_paths, subtree_q
+from org.permissions import is_department, led_unit_paths
 from targets.models import SalesPlan
-from targets.permissions import can_manage_targets
+from targets.permissions import can_manage_targets, led_member_in_period
 from targets.plans import permissions as plan_permissions
 
 
@@ -19,16 +19,8 @@ def visible_plans(user) -> QuerySet[SalesPlan]:
     condition = Q(person=user)
     paths = led_unit_paths(user)
     if paths:
-        from org.models import Membership
-
         # The people who were members of a led unit during the plan's period.
-        led_member = Membership.objects.filter(
-            subtree_q(paths, "unit__path"),
-            kind=Membership.Kind.MEMBER,
-            user_id=OuterRef("person_id"),
-            start_date__lte=OuterRef("period__end_date"),
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__start_date")))
-        condition |= Q(Exists(led_member))
+        condition |= Q(Exists(led_member_in_period(paths)))
     return SalesPlan.objects.filter(condition)
 
 

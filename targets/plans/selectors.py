@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from org.models import Period
+from targets import selectors as target_selectors
 from targets.models import Metric, SalesPlan, SalesPlanVersion, Target
 from targets.plans import permissions as plan_permissions
 
@@ -46,14 +47,7 @@ def plan_periods_to_write(*, user, today) -> list[Period]:
 
 def plan_months(*, period: Period) -> list[Period]:
     """The months of a plan's period, in order: one query."""
-    return list(
-        Period.objects.filter(
-            fiscal_year_id=period.fiscal_year_id,
-            kind=Period.Kind.MONTH,
-            start_date__gte=period.start_date,
-            end_date__lte=period.end_date,
-        ).order_by("start_date")
-    )
+    return target_selectors.months_of(period=period)
 
 
 @dataclass

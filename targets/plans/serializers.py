@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.serializers import ReadSerializer
 from org.models import Period
 from org.serializers import UserRefSerializer
 from targets.models import SalesPlan, SalesPlanVersion
 from targets.serializers import DecisionSerializer, PeriodRefSerializer, plan_decision, plan_status
 
 
-class SalesPlanVersionSerializer(serializers.ModelSerializer):
+class SalesPlanVersionSerializer(ReadSerializer):
     pipeline = serializers.DictField(
         child=serializers.CharField(),
         read_only=True,
@@ -37,10 +38,9 @@ class SalesPlanVersionSerializer(serializers.ModelSerializer):
             "decision",
             "review_comment",
         ]
-        read_only_fields = fields
 
 
-class SalesPlanSerializer(serializers.ModelSerializer):
+class SalesPlanSerializer(ReadSerializer):
     person = UserRefSerializer(read_only=True)
     period = PeriodRefSerializer(read_only=True)
     status = plan_status(read_only=True)
@@ -51,7 +51,6 @@ class SalesPlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = SalesPlan
         fields = ["id", "person", "period", "status", "created_at", "updated_at", "versions"]
-        read_only_fields = fields
 
 
 class SalesPlanWriteSerializer(serializers.Serializer):
