@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from core.imports import too_large_message
 
 
 class ImportUploadForm(forms.Form):
-    """The file of an import page, refused above `max_bytes` (ORG_IMPORT_MAX_BYTES unless
-    given). An import with more to choose adds its fields in a subclass."""
+    """The file of an import page, refused above `max_bytes` (each import names its own
+    limit, a setting of its app). An import with more to choose adds its fields in a
+    subclass."""
 
     file = forms.FileField(
         label=gettext_lazy("File"),
@@ -19,7 +19,7 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
-    def __init__(self, *args, max_bytes: int | None = None, help_text=None, **kwargs):
+    def __init__(self, *args, max_bytes: int, help_text=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_bytes = max_bytes
         if help_text is not None:
@@ -27,7 +27,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.ORG_IMPORT_MAX_BYTES if self.max_bytes is None else self.max_bytes
+        limit = self.max_bytes
         if upload.size > limit:
             raise forms.ValidationError(too_large_message(limit))
         return upload

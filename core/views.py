@@ -156,14 +156,14 @@ def import_page(
     blank: str,
     csv: Callable[[], Any],
     xlsx: Callable[[], Any] | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int,
     context: dict | None = None,
 ):
     """An import page: `?template=csv` (and `xlsx` where given) downloads the blank file
     named `blank`; a GET shows the form; a POST runs `run` on the uploaded file and, when
     it is written, says `done` (formatted with the file's name and the result's counts)
     and redirects to `then`, else shows the problems (400). `max_bytes` limits the file
-    (ImportUploadForm's default unless given)."""
+    (the import's own setting)."""
     blanks = {"csv": (csv, CSV_CONTENT_TYPE), "xlsx": (xlsx, XLSX_CONTENT_TYPE)}
     kind = request.GET.get("template")
     if request.method == "GET" and kind in blanks and blanks[kind][0] is not None:

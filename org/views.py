@@ -208,7 +208,7 @@ def org_import(request):
     require(permissions.can_manage_organisation(request.user))
     errors: list[ImportIssue] = []
     if request.method == "POST":
-        form = OrgImportForm(request.POST, request.FILES)
+        form = OrgImportForm(request.POST, request.FILES, max_bytes=settings.ORG_IMPORT_MAX_BYTES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             result = imports.import_organisation(
@@ -222,7 +222,7 @@ def org_import(request):
                 return redirect("org-import")
             errors = result.errors
     else:
-        form = OrgImportForm()
+        form = OrgImportForm(max_bytes=settings.ORG_IMPORT_MAX_BYTES)
     context = {
         "form": form,
         **problems_context(errors, sheets=True),

@@ -14,6 +14,7 @@ import hashlib
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -425,6 +426,7 @@ def targets_import(request):
         then="targets:import",
         blank="targets",
         csv=imports.template_csv,
+        max_bytes=settings.ORG_IMPORT_MAX_BYTES,
         context={"columns": imports.COLUMNS},
     )
 
