@@ -1,5 +1,5 @@
 """The steps of the period close (listed, in order, in settings.CLOSE_STEPS):
-freeze → snapshot → appraisal → notify → finish.
+freeze → snapshot → appraisal → rewards → notify → finish.
 
 Each step is idempotent and works in batches that commit with their progress
 (`Progress.each_batch`): run again after a crash, it rewrites the same rows.
@@ -261,6 +261,40 @@ def _appraisal(run: CloseRun, progress: Progress) -> None:
 APPRAISAL = Step(
     name="appraisal", label=_("Appraisal figures"), count=_appraisal_count, run=_appraisal
 )
+
+
+# --- rewards --------------------------------------------------------------------------------
+
+
+def _rewards_items(run: CloseRun) -> list[tuple[Period, int]]:
+    """(period, person) for every period the run closes and every person a published
+    incentive plan in force for it covers (decisions already approved are left as they
+    are by rewards.services.compute_people)."""
+    from rewards.services import covered_people
+
+    return [(p, person) for p in snapshot_periods(run) for person in covered_people(p)]
+
+
+def _rewards_count(run: CloseRun) -> int:
+    return len(_rewards_items(run))
+
+
+def _rewards(run: CloseRun, progress: Progress) -> None:
+    from rewards.services import compute_people
+
+    now = timezone.now()
+
+    def handler(items):
+        by_period: dict[int, tuple[Period, list[int]]] = {}
+        for period, person in items:
+            by_period.setdefault(period.pk, (period, []))[1].append(person)
+        for period, people in by_period.values():
+            compute_people(period=period, person_ids=people, now=now)
+
+    progress.each_batch(_rewards_items(run), handler)
+
+
+REWARDS = Step(name="rewards", label=_("Proposed bonuses"), count=_rewards_count, run=_rewards)
 
 
 # --- notifications --------------------------------------------------------------------------

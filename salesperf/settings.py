@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "targets",
     "sales",
     "appraisal",
+    "rewards",
     "closing",
 ]
 
@@ -450,6 +451,7 @@ CLOSE_STEPS = [
     "closing.steps.FREEZE",
     "closing.steps.SNAPSHOT",
     "closing.steps.APPRAISAL",
+    "closing.steps.REWARDS",
     "closing.steps.NOTIFY",
     "closing.steps.FINISH",
 ]

@@ -209,8 +209,8 @@ def test_the_list_filters_by_period_and_status(api_as, world):
     assert by_id[failed.pk]["started_by"] is None
     assert by_id[failed.pk]["trigger"] == "schedule"
     assert by_id[ok.pk]["duration"] == "00:02:00"
-    # One of five steps done, the second a quarter through.
-    assert by_id[other.pk]["percent"] == "25.0"
+    # One of six steps done, the second a quarter through: (100 + 25) / 6.
+    assert by_id[other.pk]["percent"] == "20.8"
     assert by_id[other.pk]["current_step"] == "snapshot"
     jan = client.get(runs_url(), {"period": world.jan.pk}).json()
     assert {r["id"] for r in jan["results"]} == {ok.pk, failed.pk}

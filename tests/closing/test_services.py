@@ -107,6 +107,7 @@ def test_the_whole_close_snapshots_the_oracle_and_closes_the_period(world, close
         ("freeze", "done", 1, 1),
         ("snapshot", "done", 11, 11),  # 5 people + 6 units
         ("appraisal", "done", 0, 0),
+        ("rewards", "done", 0, 0),
         ("notify", "done", 5, 5),
         ("finish", "done", 1, 1),
     ]
@@ -244,6 +245,7 @@ def test_a_second_start_while_one_runs_is_refused(world, django_capture_on_commi
         ("freeze", "pending"),
         ("snapshot", "pending"),
         ("appraisal", "pending"),
+        ("rewards", "pending"),
         ("notify", "pending"),
         ("finish", "pending"),
     ]

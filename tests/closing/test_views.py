@@ -28,7 +28,7 @@ from tests.closing.helpers import (
     snapshot,
 )
 
-STEPS = ["freeze", "snapshot", "appraisal", "notify", "finish"]
+STEPS = ["freeze", "snapshot", "appraisal", "rewards", "notify", "finish"]
 OUTSIDERS = [
     "salesperson",  # sam
     "teammate",  # tina
@@ -304,8 +304,8 @@ def test_a_running_close_is_polled_every_second_until_it_has_finished(client_as,
     html = main(client.get(url("run", run.pk)).content.decode())
     assert 'hx-trigger="every 1s"' in html
     assert f'hx-get="{url("run-progress", run.pk)}"' in html
-    # Two of five steps done, the third a quarter through: (100 + 100 + 25) / 5.
-    assert "45.0 %" in html
+    # Two of six steps done, the third a quarter through: (100 + 100 + 25) / 6.
+    assert "37.5 %" in html
     assert "10 / 40" in html
     fragment = client.get(url("run-progress", run.pk)).content.decode()
     assert "<html" not in fragment

@@ -1,0 +1,666 @@
+"""Writes of incentive plans and bonus decisions.
+
+Plans: a draft is written whole (`plan_save_draft`: the version's fields, its components
+and its penalty rules), published before the first period it applies to
+(`plan_publish`, which checks it with `rewards.domain.check_plan`), and changed afterwards
+only as the next version (`plan_new_version`, a draft applying from a later period).
+
+Decisions: `decisions_compute` writes one proposed decision per covered person and period,
+idempotently (the close's `rewards` step calls it in batches, the department's "compute
+now" at once); decisions already approved are left as they are. `decision_adjust` records
+a change to a line with its reason; `decisions_approve` fixes them (DecisionVersion 1) and
+starts the promotion holds their penalties ask for.
+
+Each service is atomic, checks who acts (the last line: pages and the API checked access
+before) and raises DomainError with a message naming the field. `now` is a parameter so
+that tests and the demo are dated.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.models import Appraisal, AppraisalResult
+from core.errors import DomainError
+from core.permissions import require
+from org.models import Period
+from org.permissions import is_department
+from rewards import domain, selectors
+from rewards.models import (
+    Decision,
+    DecisionVersion,
+    IncentivePlan,
+    LineAdjustment,
+    PenaltyRule,
+    PlanComponent,
+    PromotionHold,
+    TargetIncentive,
+)
+from sales.attainment.selectors import live_attainment
+from sales.domain import exact_attainment
+
+Status = Decision.Status
+# Exact attainments (fractions) reach the pure rules as Decimals of this many digits.
+PRECISION = 34
+
+
+def _now(now: datetime.datetime | None) -> datetime.datetime:
+    return now or timezone.now()
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+def _clean_components(components: list[dict]) -> list[PlanComponent]:
+    parts = []
+    for position, data in enumerate(components):
+        tiers = [[str(Decimal(str(s))), str(Decimal(str(r)))] for s, r in data.get("tiers", ())]
+        parts.append(
+            PlanComponent(
+                position=position,
+                metric=data["metric"],
+                weight=Decimal(str(data["weight"])),
+                mode=data.get("mode", PlanComponent.Mode.MARGINAL),
+                threshold=Decimal(str(data.get("threshold") or 0)),
+                cap=None if data.get("cap") in (None, "") else Decimal(str(data["cap"])),
+                tiers=tiers,
+            )
+        )
+    return parts
+
+
+def _clean_penalties(penalties: list[dict]) -> list[PenaltyRule]:
+    return [
+        PenaltyRule(
+            position=position,
+            code=data["code"],
+            below=None if data.get("below") in (None, "") else Decimal(str(data["below"])),
+            metric=data.get("metric"),
+            grades=sorted(set(data.get("grades") or ())),
+            reduction=Decimal(str(data.get("reduction") or 0)),
+            hold_periods=int(data.get("hold_periods") or 0),
+        )
+        for position, data in enumerate(penalties)
+    ]
+
+
+def _check_draft(plan: IncentivePlan, components, penalties) -> None:
+    """The pure rules' checks of a draft as written (before it is saved)."""
+    draft = domain.Plan(
+        components=tuple(
+            domain.Component(
+                key=c.metric.code,
+                weight=c.weight,
+                curve=domain.Curve(
+                    tiers=tuple(domain.Tier(Decimal(s), Decimal(r)) for s, r in c.tiers),
+                    mode=domain.TierMode(c.mode),
+                    threshold=c.threshold,
+                    cap=c.cap,
+                ),
+            )
+            for c in components
+        ),
+        multipliers=None
+        if plan.multipliers is None
+        else {g: Decimal(str(f)) for g, f in plan.multipliers.items()},
+        penalties=tuple(
+            domain.PenaltyRule(
+                code=p.code,
+                reduction=p.reduction,
+                hold_periods=p.hold_periods,
+                below=p.below,
+                key=p.metric.code if p.metric is not None else "",
+                grades=frozenset(p.grades),
+            )
+            for p in penalties
+        ),
+        cap=plan.cap,
+    )
+    domain.check_plan(draft)
+    if plan.target_mode == IncentivePlan.TargetMode.PLAN and plan.target_amount is None:
+        raise DomainError(
+            _("Give the target incentive amount, or take the amounts from HR."),
+            code="invalid",
+            field="target_amount",
+        )
+
+
+@transaction.atomic
+def plan_save_draft(
+    *,
+    acting_user,
+    fields: dict,
+    components: list[dict],
+    penalties: list[dict] = (),
+    units=(),
+    plan: IncentivePlan | None = None,
+) -> IncentivePlan:
+    """Create a plan (version 1 of a new code) or rewrite a draft whole: its fields, its
+    population, its components ({metric, weight, mode, threshold, cap, tiers}) and its
+    penalty rules ({code, below, metric, grades, reduction, hold_periods}). Checked by
+    the pure rules now, so a draft that could not be published is not saved."""
+    require(is_department(acting_user))
+    if plan is not None and plan.is_published:
+        raise DomainError(
+            _("A published plan cannot be edited: make a new version."), code="published"
+        )
+    plan = plan or IncentivePlan()
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    if plan.target_mode == IncentivePlan.TargetMode.PERSON:
+        plan.target_amount = None
+    parts = _clean_components(list(components))
+    rules = _clean_penalties(list(penalties))
+    _check_draft(plan, parts, rules)
+    if not units:
+        raise DomainError(_("Choose the units the plan covers."), code="invalid", field="units")
+    plan.save()
+    plan.units.set(units)
+    PlanComponent.objects.filter(plan=plan).delete()
+    PenaltyRule.objects.filter(plan=plan).delete()
+    for part in [*parts, *rules]:
+        part.plan = plan
+    PlanComponent.objects.bulk_create(parts)
+    PenaltyRule.objects.bulk_create(rules)
+    return plan
+
+
+@transaction.atomic
+def plan_publish(
+    *, plan: IncentivePlan, acting_user, now: datetime.datetime | None = None
+) -> IncentivePlan:
+    """Publish a draft before the first period it applies to; from then on it is fixed."""
+    require(is_department(acting_user))
+    now = _now(now)
+    plan = IncentivePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.is_published:
+        raise DomainError(_("This version is already published."), code="published")
+    start = plan.applies_from.start_date
+    if start <= timezone.localdate(now):
+        raise DomainError(
+            _(
+                "A plan is published before the first period it applies to: %(period)s "
+                "started on %(date)s. Choose a later period."
+            )
+            % {"period": plan.applies_from.label, "date": start.isoformat()},
+            code="too_late",
+            field="applies_from",
+        )
+    if plan.applies_from.kind != plan.period_kind:
+        raise DomainError(
+            _("The plan applies from a period of the kind it pays for."),
+            code="invalid",
+            field="applies_from",
+        )
+    plan = selectors.with_parts(IncentivePlan.objects.filter(pk=plan.pk)).get()
+    domain.check_plan(selectors.as_domain(plan))
+    if (
+        plan.target_mode == IncentivePlan.TargetMode.PERSON
+        and not TargetIncentive.objects.filter(plan=plan).exists()
+    ):
+        raise DomainError(
+            _("Import the target incentives from HR before publishing."),
+            code="invalid",
+            field="target_incentives",
+        )
+    plan.status = IncentivePlan.Status.PUBLISHED
+    plan.published_at = now
+    plan.published_by = acting_user
+    plan.save(update_fields=["status", "published_at", "published_by"])
+    return plan
+
+
+@transaction.atomic
+def plan_new_version(*, plan: IncentivePlan, applies_from: Period, acting_user) -> IncentivePlan:
+    """The next version of a published plan, as a draft applying from `applies_from` (a
+    later period than the version it follows): a copy of its fields and parts."""
+    require(is_department(acting_user))
+    if IncentivePlan.objects.filter(code=plan.code, status=IncentivePlan.Status.DRAFT).exists():
+        raise DomainError(
+            _("This plan already has a draft: edit it."), code="draft_exists", field="code"
+        )
+    if applies_from.start_date <= plan.applies_from.start_date:
+        raise DomainError(
+            _("A new version applies from a later period than the one it follows."),
+            code="invalid",
+            field="applies_from",
+        )
+    latest = IncentivePlan.objects.filter(code=plan.code).order_by("-version").first()
+    source = selectors.with_parts(IncentivePlan.objects.filter(pk=plan.pk)).get()
+    draft = IncentivePlan.objects.create(
+        code=plan.code,
+        version=latest.version + 1,
+        name=plan.name,
+        name_zh=plan.name_zh,
+        description=plan.description,
+        period_kind=plan.period_kind,
+        applies_from=applies_from,
+        currency=plan.currency,
+        target_mode=plan.target_mode,
+        target_amount=plan.target_amount,
+        cap=plan.cap,
+        multipliers=plan.multipliers,
+        min_days=plan.min_days,
+    )
+    draft.units.set(source.units.all())
+    PlanComponent.objects.bulk_create(
+        PlanComponent(
+            plan=draft,
+            position=c.position,
+            metric=c.metric,
+            weight=c.weight,
+            mode=c.mode,
+            threshold=c.threshold,
+            cap=c.cap,
+            tiers=c.tiers,
+        )
+        for c in source.components.all()
+    )
+    PenaltyRule.objects.bulk_create(
+        PenaltyRule(
+            plan=draft,
+            position=r.position,
+            code=r.code,
+            below=r.below,
+            metric=r.metric,
+            grades=r.grades,
+            reduction=r.reduction,
+            hold_periods=r.hold_periods,
+        )
+        for r in source.penalties.all()
+    )
+    TargetIncentive.objects.bulk_create(
+        TargetIncentive(plan=draft, person_id=t.person_id, amount=t.amount)
+        for t in TargetIncentive.objects.filter(plan=plan)
+    )
+    return draft
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+def _decimal(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    with decimal.localcontext() as context:
+        context.prec = PRECISION
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def grades_for(person_ids, period: Period) -> dict[int, str | None]:
+    """{person id: final grade} for the period's appraisals: the latest result version of
+    an appraisal finalised (or later); None while an appeal is pending. Two queries."""
+    appraisals = dict(
+        Appraisal.objects.filter(
+            cycle__period=period,
+            person_id__in=person_ids,
+            finalised_at__isnull=False,
+        ).values_list("pk", "status")
+    )
+    grades: dict[int, tuple[int, str]] = {}
+    person_of: dict[int, int] = {}
+    for appraisal_id, person_id, version, grade in AppraisalResult.objects.filter(
+        appraisal_id__in=list(appraisals)
+    ).values_list("appraisal_id", "appraisal__person_id", "version", "grade"):
+        person_of[appraisal_id] = person_id
+        if version > grades.get(appraisal_id, (0, ""))[0]:
+            grades[appraisal_id] = (version, grade)
+    found: dict[int, str | None] = {}
+    for appraisal_id, (_version, grade) in grades.items():
+        pending = appraisals[appraisal_id] == Appraisal.Status.APPEALED
+        found[person_of[appraisal_id]] = None if pending else grade
+    return found
+
+
+def _working_json(working: domain.Working, inputs: domain.Inputs) -> dict:
+    return {
+        "status": str(working.status),
+        "target_incentive": str(inputs.target_incentive),
+        "grade": inputs.grade,
+        "gates": dict(inputs.gates),
+        "lines": [
+            {
+                "kind": str(line.kind),
+                "key": line.key,
+                "exact": str(line.exact),
+                "amount": str(line.amount),
+                "attainment": None if line.attainment is None else str(line.attainment),
+                "tier": line.tier,
+                "payout": None if line.payout is None else str(line.payout),
+                "capped": line.capped,
+                "factor": None if line.factor is None else str(line.factor),
+            }
+            for line in working.lines
+        ],
+        "fired": [rule.code for rule in working.fired],
+        "hold_periods": working.hold_periods,
+        "total": None if working.total is None else str(working.total),
+    }
+
+
+def adjustment_label(adjustment: LineAdjustment) -> str:
+    return f"adjustment:{adjustment.pk}"
+
+
+def compute_people(
+    *,
+    period: Period,
+    person_ids,
+    plans: list[IncentivePlan] | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Compute and write the decisions of these people for `period` (those a plan in force
+    covers and whose decision is not approved yet): one upsert on (period, person), a
+    fixed number of queries whatever the number of people. Returns how many were
+    written."""
+    now = _now(now)
+    plans = selectors.plans_in_force(period) if plans is None else plans
+    wanted = set(person_ids)
+    cover = {p: c for p, c in selectors.covered(plans, period).items() if p in wanted}
+    fixed = set(
+        Decision.objects.filter(period=period, person_id__in=list(cover))
+        .exclude(status__in=Decision.OPEN_STATUSES)
+        .values_list("person_id", flat=True)
+    )
+    cover = {p: c for p, c in cover.items() if p not in fixed}
+    if not cover:
+        return 0
+    people = sorted(cover)
+    metrics = {c.metric_id: c.metric for plan in plans for c in plan.components.all()}
+    found = live_attainment(
+        owners=[("person", pk) for pk in people],
+        metrics=list(metrics.values()),
+        period=period,
+        today=period.end_date,
+    )
+    grades = grades_for(people, period)
+    incentives = {
+        (plan_id, person_id): amount
+        for plan_id, person_id, amount in TargetIncentive.objects.filter(
+            plan__in=plans, person_id__in=people
+        ).values_list("plan_id", "person_id", "amount")
+    }
+    gated = [plan for plan in plans if plan.min_days]
+    days = (
+        selectors.days_in_units(
+            people, period, {u.path for plan in gated for u in plan.units.all()}
+        )
+        if gated
+        else {}
+    )
+    adjustments: dict[int, list[tuple[str, Decimal]]] = {}
+    for adjustment in LineAdjustment.objects.filter(
+        decision__period=period, decision__person_id__in=people
+    ).values("pk", "decision__person_id", "amount"):
+        adjustments.setdefault(adjustment["decision__person_id"], []).append(
+            (f"adjustment:{adjustment['pk']}", adjustment["amount"])
+        )
+    rows = []
+    for person_id in people:
+        plan, unit_id = cover[person_id]
+        rules = selectors.as_domain(plan)
+        incentive = (
+            plan.target_amount
+            if plan.target_mode == IncentivePlan.TargetMode.PLAN
+            else incentives.get((plan.pk, person_id))
+        )
+        attainments = {}
+        for component in plan.components.all():
+            a = found.get((("person", person_id), component.metric_id))
+            attainments[component.metric.code] = (
+                None
+                if a is None
+                else _decimal(exact_attainment(a.actual, a.target, component.metric.direction))
+            )
+        gates = {}
+        if plan.min_days:
+            gates["min_days"] = days.get(person_id, 0) >= plan.min_days
+        inputs = domain.Inputs(
+            target_incentive=Decimal(incentive or 0),
+            attainments=attainments,
+            grade=grades.get(person_id),
+            gates=gates,
+            adjustments=tuple(adjustments.get(person_id, ())),
+        )
+        working = domain.work_out(rules, inputs)
+        if incentive is None:
+            status, waiting, total = Status.WAITING, Decision.Waiting.INCENTIVE, None
+        elif working.status == domain.Status.WAITING:
+            status, waiting, total = Status.WAITING, Decision.Waiting.APPRAISAL, None
+        else:
+            status, waiting, total = Status.PROPOSED, Decision.Waiting.NONE, working.total
+        rows.append(
+            Decision(
+                plan=plan,
+                period=period,
+                person_id=person_id,
+                unit_id=unit_id,
+                status=status,
+                waiting_for=waiting,
+                working=_working_json(working, inputs),
+                target_incentive=incentive,
+                total=total,
+                hold_periods=working.hold_periods,
+                computed_at=now,
+            )
+        )
+    Decision.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["period", "person"],
+        update_fields=[
+            "plan",
+            "unit",
+            "status",
+            "waiting_for",
+            "working",
+            "target_incentive",
+            "total",
+            "hold_periods",
+            "computed_at",
+        ],
+    )
+    return len(rows)
+
+
+def covered_people(period: Period) -> list[int]:
+    """Who the plans in force for `period` cover, by id (what the close's step counts)."""
+    return sorted(selectors.covered(selectors.plans_in_force(period), period))
+
+
+@transaction.atomic
+def decisions_compute(
+    *, period: Period, acting_user=None, now: datetime.datetime | None = None
+) -> int:
+    """The department's "compute now": every covered person's decision for the period
+    (approved ones left as they are)."""
+    if acting_user is not None:
+        require(is_department(acting_user))
+    plans = selectors.plans_in_force(period)
+    if not plans:
+        raise DomainError(
+            _("No published incentive plan applies to %(period)s.") % {"period": period.label},
+            code="no_plan",
+        )
+    people = sorted(selectors.covered(plans, period))
+    return compute_people(period=period, person_ids=people, plans=plans, now=now)
+
+
+def _line_keys(decision: Decision) -> set[str]:
+    return {line["key"] or line["kind"] for line in decision.working.get("lines", ())}
+
+
+@transaction.atomic
+def decision_adjust(
+    *,
+    decision: Decision,
+    line: str,
+    amount,
+    reason: str,
+    acting_user,
+    now: datetime.datetime | None = None,
+) -> Decision:
+    """Change one line of a proposed decision by `amount` (cents), with a reason; the
+    decision is worked out again with the change as its own line."""
+    require(is_department(acting_user))
+    decision = Decision.objects.select_for_update().select_related("period").get(pk=decision.pk)
+    if decision.status != Status.PROPOSED:
+        raise DomainError(
+            _("Only a proposed decision can be adjusted (this one is %(status)s).")
+            % {"status": decision.get_status_display()},
+            code="not_proposed",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the adjustment."), code="invalid", field="reason")
+    if line not in _line_keys(decision):
+        raise DomainError(
+            _("The decision has no line %(line)s.") % {"line": line}, code="invalid", field="line"
+        )
+    try:
+        amount = Decimal(str(amount))
+    except decimal.InvalidOperation:
+        raise DomainError(
+            _("Give the change as an amount."), code="invalid", field="amount"
+        ) from None
+    if amount == 0 or amount != amount.quantize(domain.CENT):
+        raise DomainError(_("Give the change in cents, and not 0."), code="invalid", field="amount")
+    if decision.total is not None and decision.total + amount < 0:
+        raise DomainError(
+            _("The adjustment would make the bonus negative."), code="invalid", field="amount"
+        )
+    LineAdjustment.objects.create(
+        decision=decision,
+        line=line,
+        amount=amount,
+        reason=reason,
+        adjusted_by=acting_user,
+        adjusted_at=_now(now),
+    )
+    compute_people(period=decision.period, person_ids=[decision.person_id], now=now)
+    decision.refresh_from_db()
+    return decision
+
+
+def _two_people() -> bool:
+    return bool(getattr(settings, "REWARDS_TWO_PERSON_APPROVAL", True))
+
+
+@transaction.atomic
+def decisions_approve(
+    *, decisions, acting_user, now: datetime.datetime | None = None
+) -> list[Decision]:
+    """Approve proposed decisions in bulk: each gets its version 1 (fixed) and, when a
+    penalty holds promotion, its promotion hold. With REWARDS_TWO_PERSON_APPROVAL (the
+    default) nobody approves a decision they adjusted themselves."""
+    require(is_department(acting_user))
+    now = _now(now)
+    ids = [getattr(d, "pk", d) for d in decisions]
+    rows = list(
+        Decision.objects.select_for_update()
+        .filter(pk__in=ids)
+        .select_related("period", "person")
+        .order_by("pk")
+    )
+    for decision in rows:
+        if decision.status != Status.PROPOSED:
+            raise DomainError(
+                _("%(person)s: only a proposed decision can be approved (it is %(status)s).")
+                % {
+                    "person": decision.person.display_name,
+                    "status": decision.get_status_display(),
+                },
+                code="not_proposed",
+            )
+    adjusted_by_me = (
+        set(
+            LineAdjustment.objects.filter(decision_id__in=ids, adjusted_by=acting_user).values_list(
+                "decision_id", flat=True
+            )
+        )
+        if _two_people()
+        else set()
+    )
+    for decision in rows:
+        if decision.pk in adjusted_by_me:
+            raise DomainError(
+                _(
+                    "%(person)s: you adjusted this decision, so another member of the "
+                    "department approves it."
+                )
+                % {"person": decision.person.display_name},
+                code="four_eyes",
+            )
+    versions, holds = [], []
+    for decision in rows:
+        lines = decision.working.get("lines", ())
+        adjustments = sum(
+            (Decimal(x["amount"]) for x in lines if x["kind"] == domain.LineKind.ADJUSTMENT),
+            Decimal(0),
+        )
+        before = sum(
+            (
+                Decimal(x["amount"])
+                for x in lines
+                if x["kind"]
+                in (domain.LineKind.COMPONENT, domain.LineKind.PLAN_CAP, domain.LineKind.MULTIPLIER)
+            ),
+            Decimal(0),
+        )
+        versions.append(
+            DecisionVersion(
+                decision=decision,
+                version=1,
+                working=decision.working,
+                total=decision.total,
+                before_penalties=before,
+                adjustments=adjustments,
+                hold_periods=decision.hold_periods,
+                created_at=now,
+                created_by=acting_user,
+            )
+        )
+        if decision.hold_periods:
+            holds.append(_hold(decision))
+    Decision.objects.filter(pk__in=[d.pk for d in rows]).update(
+        status=Status.APPROVED, approved_at=now, approved_by=acting_user
+    )
+    DecisionVersion.objects.bulk_create(versions)
+    PromotionHold.objects.bulk_create(holds)
+    return rows
+
+
+def _hold(decision: Decision) -> PromotionHold:
+    """The hold a decision's penalties ask for: from the day after its period, for the
+    number of periods of its kind the longest rule says."""
+    period = decision.period
+    start = period.end_date + datetime.timedelta(days=1)
+    end = _periods_later(period, decision.hold_periods)
+    fired = decision.working.get("fired", ())
+    return PromotionHold(
+        person_id=decision.person_id,
+        decision=decision,
+        rule=",".join(fired)[:40],
+        reason=_("Penalty rule %(rules)s of %(period)s.")
+        % {"rules": ", ".join(fired), "period": period.label},
+        starts_on=start,
+        ends_on=end,
+    )
+
+
+def _periods_later(period: Period, count: int) -> datetime.date:
+    """The last day of the `count`-th period of the same kind after `period`."""
+    length = {"month": 1, "quarter": 3, "year": 12}[period.kind]
+    first = period.start_date
+    month = first.month - 1 + length * (count + 1)
+    year = first.year + month // 12
+    start_after = datetime.date(year, month % 12 + 1, 1)
+    return start_after - datetime.timedelta(days=1)
