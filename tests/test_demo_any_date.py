@@ -6,6 +6,11 @@ The days: the first and last day of the fiscal year, of every quarter and of a m
 a quarter ended; and the real today. (The fiscal year starts in January: the default,
 FISCAL_YEAR_START_MONTH; tests/demo/test_calendar.py checks the calendar's rules for
 every start month.)
+
+The calendar's arithmetic does not depend on the database, so on PostgreSQL (CI's second
+stage, where a seeding takes twice as long) only the days in `ON_POSTGRESQL` are seeded:
+a quarter's end minutes ago, the fiscal year's last evening and the leap day, besides the
+real today; the embedded default seeds every day.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from closing.models import CloseRun
@@ -39,10 +45,14 @@ DAYS = {
     "fiscal-year-last-day": local_moment(datetime.date(2027, 12, 31), 23, 30),
     "leap-day": local_moment(datetime.date(2028, 2, 29)),
 }
+ON_POSTGRESQL = {"q4-first-day-minutes-after-q3", "fiscal-year-last-day", "leap-day"}
 
 
-@pytest.mark.parametrize("moment", DAYS.values(), ids=DAYS.keys())
-def test_the_demo_holds_together_on(moment):
+@pytest.mark.parametrize("moment", [pytest.param(m, id=k) for k, m in DAYS.items()])
+def test_the_demo_holds_together_on(moment, request):
+    day = request.node.callspec.id
+    if connection.vendor != "sqlite" and day not in ON_POSTGRESQL:
+        pytest.skip("seeded on the embedded default only (the calendar is the same)")
     with time_machine.travel(moment, tick=True):
         seed()
         calendar = org_demo.calendar(timezone.localdate())
