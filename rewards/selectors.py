@@ -153,3 +153,96 @@ def days_in_units(person_ids, period: Period, paths) -> dict[int, int]:
         present = days.setdefault(person_id, set())
         present.update(first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
     return {person: len(present) for person, present in days.items()}
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def explain_plan(plan: IncentivePlan) -> dict:
+    """The plan in plain words in the active language (parts prefetched: `with_parts`):
+    each component's metric, weight and curve; the multipliers; each penalty rule."""
+    rules = as_domain(plan)
+    names = {c.metric.code: c.metric.display_name for c in plan.components.all()}
+    return {
+        "components": [
+            {
+                "component": c,
+                "metric": c.metric.display_name,
+                "text": domain.describe_curve(rule.curve),
+            }
+            for c, rule in zip(plan.components.all(), rules.components, strict=True)
+        ],
+        "multipliers": (
+            domain.describe_multipliers(rules.multipliers) if rules.multipliers else ""
+        ),
+        "penalties": [
+            domain.describe_penalty(rule, metric_name=names.get(rule.key, ""))
+            for rule in rules.penalties
+        ],
+    }
+
+
+def explain_lines(decision, plan: IncentivePlan, adjustments) -> list[dict]:
+    """The lines of a decision's working with what each means: a component's metric,
+    attainment, tier and payout; the rule a penalty applied; an adjustment's reason."""
+    names = {c.metric.code: c.metric.display_name for c in plan.components.all()}
+    rules = {r.code: r for r in as_domain(plan).penalties}
+    reasons = {f"adjustment:{a.pk}": a for a in adjustments}
+    rows = []
+    for line in decision.working.get("lines", ()):
+        kind, key = line["kind"], line["key"]
+        row = {"line": line, "kind": kind, "amount": Decimal(line["amount"])}
+        if kind == domain.LineKind.COMPONENT:
+            row["label"] = names.get(key, key)
+            row["attainment"] = None if line["attainment"] is None else Decimal(line["attainment"])
+            row["tier"] = None if line["tier"] is None else line["tier"] + 1
+            row["payout"] = None if line["payout"] is None else Decimal(line["payout"])
+        elif kind == domain.LineKind.PENALTY and key in rules:
+            row["label"] = key
+            row["text"] = domain.describe_penalty(
+                rules[key], metric_name=names.get(rules[key].key, "")
+            )
+        elif kind == domain.LineKind.ADJUSTMENT and key in reasons:
+            row["label"] = reasons[key].line
+            row["text"] = reasons[key].reason
+            row["adjustment"] = reasons[key]
+        else:
+            row["label"] = key
+        if line.get("factor") is not None:
+            row["factor"] = Decimal(line["factor"])
+        rows.append(row)
+    return rows
+
+
+def review_summary(decisions) -> dict:
+    """The figures above the review list: the number in each status, the total of the
+    decisions with one, the lowest, highest and median bonus, and the outliers (more
+    than twice the median or nothing while others get something)."""
+    by_status: dict[str, int] = {}
+    totals = []
+    for d in decisions:
+        by_status[d.status] = by_status.get(d.status, 0) + 1
+        if d.total is not None:
+            totals.append(d.total)
+    ordered = sorted(totals)
+    median = None
+    if ordered:
+        middle = len(ordered) // 2
+        median = (
+            ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        )
+    outliers = set()
+    if median:
+        outliers = {
+            d.pk
+            for d in decisions
+            if d.total is not None and (d.total > 2 * median or d.total == 0)
+        }
+    return {
+        "by_status": by_status,
+        "total": sum(totals, Decimal(0)),
+        "low": ordered[0] if ordered else None,
+        "high": ordered[-1] if ordered else None,
+        "median": median,
+        "outliers": outliers,
+    }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("appraisal/results/", include("appraisal.results.urls")),
     path("appraisal/", include("appraisal.urls")),
     path("notifications/", include("notifications.urls")),
+    path("rewards/", include("rewards.urls")),
     path("closing/", include("closing.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -274,6 +274,11 @@ appraisal:appeal                                   | 404 404 404 404 404 404 404
 appraisal:resolve                                  | 404 404 404 404 404 404 404 404 404 302
 notifications:list                                 | 200 200 200 200 200 200 200 200 200 302
 notifications:mark-read                            | 405 405 405 405 405 405 405 405 405 302
+rewards:mine                                       | 200 200 200 200 200 200 200 200 200 302
+rewards:plans                                      | 200 200 200 200 200 200 200 200 200 302
+rewards:plan                                       | 404 404 404 404 404 404 404 404 404 302
+rewards:decisions                                  | 403 403 403 200 200 403 200 200 403 302
+rewards:decision                                   | 404 404 404 404 404 404 404 404 404 302
 closing:periods                                    | 403 403 403 403 403 403 200 403 200 302
 closing:close                                      | 403 403 403 403 403 403 200 403 403 302
 closing:reopen                                     | 403 403 403 403 403 403 200 403 403 302

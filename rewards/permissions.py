@@ -1,0 +1,83 @@
+"""Who may see and do what with incentive plans and bonus decisions.
+
+- sales management department: every plan (drafts included) and every decision; the only
+  one who writes and publishes plans, computes, adjusts and approves decisions;
+- HR: every published plan; the decisions from approval on (to read and export);
+- supervisor: the published plans covering a unit they lead; the decisions (proposed
+  ones included) of the people in the units they lead, by the decision's team;
+- salesperson: the published plans covering their team ("how my bonus is computed"); their
+  own decisions once released;
+- administrators: the plans, to read (they run the system, they do not see pay).
+
+A hidden plan or decision answers 404 (the same as a missing one); a visible one with a
+forbidden action answers 403.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from appraisal.template.permissions import covering_q
+from org.permissions import is_administrator, is_department, is_hr, led_unit_paths, subtree_q
+from rewards.models import Decision, IncentivePlan
+
+# The decisions HR and the person read: approved, and what follows.
+SETTLED = ("approved", "released", "acknowledged", "appealed", "resolved")
+RELEASED = ("released", "acknowledged", "appealed", "resolved")
+
+
+def can_manage(user) -> bool:
+    """Write and publish plans; compute, adjust and approve decisions."""
+    return is_department(user)
+
+
+def visible_plans(user) -> QuerySet[IncentivePlan]:
+    if not user.is_authenticated:
+        return IncentivePlan.objects.none()
+    if is_department(user) or is_administrator(user):
+        return IncentivePlan.objects.all()
+    published = IncentivePlan.objects.filter(status=IncentivePlan.Status.PUBLISHED)
+    if is_hr(user):
+        return published
+    condition = covering_q(user)
+    if condition is None:
+        return IncentivePlan.objects.none()
+    return published.filter(pk__in=IncentivePlan.objects.filter(condition).values("pk"))
+
+
+def plan_for_user(user, pk) -> IncentivePlan:
+    try:
+        return visible_plans(user).select_related("applies_from__fiscal_year").get(pk=pk)
+    except (IncentivePlan.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def visible_decisions(user) -> QuerySet[Decision]:
+    if not user.is_authenticated:
+        return Decision.objects.none()
+    if is_department(user):
+        return Decision.objects.all()
+    condition = Q(person=user, status__in=RELEASED)
+    if is_hr(user):
+        condition |= Q(status__in=SETTLED)
+    paths = led_unit_paths(user)
+    if paths:
+        condition |= subtree_q(paths, "unit__path") & ~Q(person=user)
+    return Decision.objects.filter(condition)
+
+
+def sees_any_decisions(user) -> bool:
+    """Whether the review list is for `user` (the department, HR, supervisors)."""
+    return is_department(user) or is_hr(user) or bool(led_unit_paths(user))
+
+
+def decision_for_user(user, pk) -> Decision:
+    try:
+        return (
+            visible_decisions(user)
+            .select_related("person", "unit", "period__fiscal_year", "plan", "approved_by")
+            .get(pk=pk)
+        )
+    except (Decision.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

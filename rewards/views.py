@@ -1,0 +1,246 @@
+"""Pages of rewards, mounted at /rewards/: the incentive plans and "how my bonus is
+computed", the department's review of a period's decisions (compute now, approve in
+bulk), a decision with its working line by line (adjust a line with a reason), and the
+salesperson's own decisions.
+
+Thin: access through `rewards.permissions` (hidden: 404, forbidden: 403), reads through
+`rewards.selectors`, writes through `rewards.services`, whose refusals are shown on the
+page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.permissions import require
+from core.views import attempt, form_status, post_form
+from org.models import Period
+from rewards import permissions, selectors, services
+from rewards.models import Budget, Decision, IncentivePlan, LineAdjustment
+
+
+class AdjustForm(forms.Form):
+    line = forms.ChoiceField(label=gettext_lazy("Line"))
+    amount = forms.DecimalField(
+        label=gettext_lazy("Change"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=gettext_lazy("In the plan's currency; negative to take away."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept with the decision; the person reads it."),
+    )
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = lines
+
+
+@login_required
+@require_GET
+def plan_list(request):
+    plans = (
+        permissions.visible_plans(request.user)
+        .select_related("applies_from__fiscal_year")
+        .order_by("code", "-version")
+    )
+    return render(
+        request,
+        "rewards/plans.html",
+        {"plans": plans, "manages": permissions.can_manage(request.user)},
+    )
+
+
+@login_required
+@require_GET
+def plan_detail(request, pk):
+    plan = permissions.plan_for_user(request.user, pk)
+    plan = selectors.with_parts(IncentivePlan.objects.filter(pk=plan.pk)).get()
+    return render(
+        request,
+        "rewards/plan.html",
+        {
+            "plan": plan,
+            "explained": selectors.explain_plan(plan),
+            "manages": permissions.can_manage(request.user),
+        },
+    )
+
+
+def _periods_with_decisions(user):
+    ids = permissions.visible_decisions(user).values("period_id")
+    return list(
+        Period.objects.filter(pk__in=ids)
+        .select_related("fiscal_year")
+        .order_by("-start_date", "-end_date")
+    )
+
+
+def _computable_periods():
+    """The periods a published plan applies to, latest first (for "compute now")."""
+    kinds = {}
+    for kind, start in IncentivePlan.objects.filter(
+        status=IncentivePlan.Status.PUBLISHED
+    ).values_list("period_kind", "applies_from__start_date"):
+        kinds[kind] = min(start, kinds.get(kind, start))
+    if not kinds:
+        return []
+    periods = Period.objects.select_related("fiscal_year").order_by("-start_date")
+    return [p for p in periods if p.kind in kinds and p.start_date >= kinds[p.kind]]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_list(request):
+    """The review of one period's decisions (department, HR, supervisors)."""
+    user = request.user
+    require(permissions.sees_any_decisions(user))
+    manages = permissions.can_manage(user)
+    periods = _periods_with_decisions(user)
+    computable = _computable_periods() if manages else []
+    choices = {p.pk: p for p in [*periods, *computable]}
+    period = choices.get(_int(request.POST.get("period") or request.GET.get("period")))
+    if period is None and periods:
+        period = periods[0]
+    if request.method == "POST":
+        require(manages)
+        action = request.POST.get("action")
+        if period is None:
+            messages.error(request, _("Choose a period."))
+        elif action == "compute":
+            done = attempt(lambda: services.decisions_compute(period=period, acting_user=user))
+            if done:
+                messages.success(
+                    request,
+                    _("%(count)s decisions computed for %(period)s.")
+                    % {"count": done.value, "period": period.label},
+                )
+            else:
+                messages.error(request, done.message)
+        elif action == "approve":
+            ids = [_int(x) for x in request.POST.getlist("decision")]
+            chosen = list(Decision.objects.filter(period=period, pk__in=[i for i in ids if i]))
+            if not chosen:
+                messages.error(request, _("Tick the decisions to approve."))
+            else:
+                done = attempt(
+                    lambda: services.decisions_approve(decisions=chosen, acting_user=user)
+                )
+                if done:
+                    messages.success(
+                        request, _("%(count)s decisions approved.") % {"count": len(done.value)}
+                    )
+                else:
+                    messages.error(request, done.message)
+        url = request.path + (f"?period={period.pk}" if period else "")
+        return redirect(url)
+    rows = (
+        list(
+            permissions.visible_decisions(user)
+            .filter(period=period)
+            .select_related("person", "unit", "plan")
+            .order_by("unit__path", "person__last_name", "person__first_name", "pk")
+        )
+        if period
+        else []
+    )
+    budget = (
+        Budget.objects.filter(period=period, unit__depth=0).select_related("unit").first()
+        if period and manages
+        else None
+    )
+    return render(
+        request,
+        "rewards/decisions.html",
+        {
+            "period": period,
+            "periods": list(choices.values()),
+            "rows": rows,
+            "summary": selectors.review_summary(rows),
+            "budget": budget,
+            "manages": manages,
+        },
+    )
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_detail(request, pk):
+    decision = permissions.decision_for_user(request.user, pk)
+    manages = permissions.can_manage(request.user)
+    plan = selectors.with_parts(IncentivePlan.objects.filter(pk=decision.plan_id)).get()
+    adjustments = list(
+        LineAdjustment.objects.filter(decision=decision).select_related("adjusted_by")
+    )
+    lines = selectors.explain_lines(decision, plan, adjustments)
+    choices = [
+        (row["line"]["key"] or row["kind"], row["label"] or row["kind"])
+        for row in lines
+        if row["kind"] != "adjustment"
+    ]
+    form = AdjustForm(request.POST or None, lines=choices)
+    done = None
+    if request.method == "POST":
+        require(manages)
+        done = post_form(
+            request,
+            form,
+            lambda data: services.decision_adjust(
+                decision=decision,
+                line=data["line"],
+                amount=data["amount"],
+                reason=data["reason"],
+                acting_user=request.user,
+            ),
+        )
+        if done:
+            messages.success(request, _("The adjustment is recorded."))
+            return redirect("rewards:decision", pk=decision.pk)
+    return render(
+        request,
+        "rewards/decision.html",
+        {
+            "decision": decision,
+            "plan": plan,
+            "lines": lines,
+            "adjustments": adjustments,
+            "versions": list(decision.versions.select_related("created_by")),
+            "form": form if manages and decision.status == Decision.Status.PROPOSED else None,
+            "manages": manages,
+        },
+        status=form_status(done),
+    )
+
+
+@login_required
+@require_GET
+def my_decisions(request):
+    """The person's own decisions, once released."""
+    rows = (
+        permissions.visible_decisions(request.user)
+        .filter(person=request.user)
+        .select_related("period__fiscal_year", "plan", "unit")
+        .order_by("-period__start_date")
+    )
+    plans = (
+        permissions.visible_plans(request.user)
+        .filter(status=IncentivePlan.Status.PUBLISHED)
+        .select_related("applies_from__fiscal_year")
+    )
+    return render(request, "rewards/mine.html", {"rows": rows, "plans": plans})
