@@ -9,7 +9,11 @@ app_name = "rewards"
 urlpatterns = [
     path("", views.my_decisions, name="mine"),
     path("plans/", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_create, name="plan-create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/edit/", views.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/publish/", views.plan_publish, name="plan-publish"),
+    path("plans/<int:pk>/new-version/", views.plan_new_version, name="plan-new-version"),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
 ]

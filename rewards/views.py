@@ -16,11 +16,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.permissions import require
-from core.views import attempt, form_status, post_form
+from core.views import attempt, form_status, on_form, post_form
 from org.models import Period
+from rewards import forms as plan_forms
 from rewards import permissions, selectors, services
 from rewards.models import Budget, Decision, IncentivePlan, LineAdjustment
 
@@ -72,8 +73,113 @@ def plan_detail(request, pk):
             "plan": plan,
             "explained": selectors.explain_plan(plan),
             "manages": permissions.can_manage(request.user),
+            "later_periods": (
+                list(
+                    Period.objects.filter(
+                        kind=plan.period_kind, start_date__gt=plan.applies_from.start_date
+                    )
+                    .select_related("fiscal_year")
+                    .order_by("start_date")
+                )
+                if permissions.can_manage(request.user) and plan.is_published
+                else []
+            ),
         },
     )
+
+
+def _plan_page(request, plan: IncentivePlan | None):
+    """Create a plan (plan None) or rewrite a draft whole: its fields, components and
+    penalty rules on one page; the services' refusal beside the field it names."""
+    require(permissions.can_manage(request.user))
+    if plan is not None and plan.is_published:
+        messages.error(request, _("A published plan cannot be edited: make a new version."))
+        return redirect("rewards:plan", pk=plan.pk)
+    data = request.POST if request.method == "POST" else None
+    form = plan_forms.PlanForm.for_plan(plan, data)
+    components = plan_forms.ComponentFormSet(
+        data, prefix="components", initial=plan_forms.component_initial(plan)
+    )
+    penalties = plan_forms.PenaltyFormSet(
+        data, prefix="penalties", initial=plan_forms.penalty_initial(plan)
+    )
+    status = 200
+    if data is not None:
+        status = 400
+        if form.is_valid() and components.is_valid() and penalties.is_valid():
+            fields = form.plan_fields()
+            if plan is not None:
+                fields.pop("code")
+            done = attempt(
+                lambda: services.plan_save_draft(
+                    acting_user=request.user,
+                    plan=plan,
+                    fields=fields,
+                    components=plan_forms.components_of(components),
+                    penalties=plan_forms.penalties_of(penalties),
+                    units=form.cleaned_data["units"],
+                )
+            )
+            if done:
+                messages.success(request, _("The draft is saved."))
+                return redirect("rewards:plan", pk=done.value.pk)
+            on_form(form, done.error)
+    return render(
+        request,
+        "rewards/plan_form.html",
+        {"plan": plan, "form": form, "components": components, "penalties": penalties},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request):
+    return _plan_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk):
+    plan = permissions.plan_for_user(request.user, pk)
+    require(permissions.can_manage(request.user))
+    return _plan_page(request, selectors.with_parts(IncentivePlan.objects.filter(pk=plan.pk)).get())
+
+
+@login_required
+@require_POST
+def plan_publish(request, pk):
+    plan = permissions.plan_for_user(request.user, pk)
+    require(permissions.can_manage(request.user))
+    done = attempt(lambda: services.plan_publish(plan=plan, acting_user=request.user))
+    if done:
+        messages.success(
+            request,
+            _("Version %(version)s of %(code)s is published.")
+            % {"version": plan.version, "code": plan.code},
+        )
+    else:
+        messages.error(request, done.message)
+    return redirect("rewards:plan", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_new_version(request, pk):
+    plan = permissions.plan_for_user(request.user, pk)
+    require(permissions.can_manage(request.user))
+    period = Period.objects.filter(pk=_int(request.POST.get("applies_from"))).first()
+    if period is None:
+        messages.error(request, _("Choose the period the new version applies from."))
+        return redirect("rewards:plan", pk=plan.pk)
+    done = attempt(
+        lambda: services.plan_new_version(plan=plan, applies_from=period, acting_user=request.user)
+    )
+    if done:
+        messages.success(request, _("The new version is a draft: edit it, then publish it."))
+        return redirect("rewards:plan-edit", pk=done.value.pk)
+    messages.error(request, done.message)
+    return redirect("rewards:plan", pk=plan.pk)
 
 
 def _periods_with_decisions(user):

@@ -276,7 +276,11 @@ notifications:list                                 | 200 200 200 200 200 200 200
 notifications:mark-read                            | 405 405 405 405 405 405 405 405 405 302
 rewards:mine                                       | 200 200 200 200 200 200 200 200 200 302
 rewards:plans                                      | 200 200 200 200 200 200 200 200 200 302
+rewards:plan-create                                | 403 403 403 403 403 403 200 403 403 302
 rewards:plan                                       | 404 404 404 404 404 404 404 404 404 302
+rewards:plan-edit                                  | 404 404 404 404 404 404 404 404 404 302
+rewards:plan-publish                               | 405 405 405 405 405 405 405 405 405 302
+rewards:plan-new-version                           | 405 405 405 405 405 405 405 405 405 302
 rewards:decisions                                  | 403 403 403 200 200 403 200 200 403 302
 rewards:decision                                   | 404 404 404 404 404 404 404 404 404 302
 closing:periods                                    | 403 403 403 403 403 403 200 403 200 302
