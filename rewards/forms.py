@@ -81,10 +81,10 @@ class PlanForm(forms.Form):
         required=False,
         max_digits=12,
         decimal_places=2,
-        help_text=_("The bonus at exactly 100 % of every target."),
+        help_text=_("The bonus paid when every target is met exactly (100 %)."),
     )
     cap = forms.DecimalField(
-        label=_("Plan cap (% of the target incentive)"),
+        label=_("Plan cap (percent of the target incentive)"),
         required=False,
         max_digits=7,
         decimal_places=2,

@@ -59,7 +59,7 @@ class IncentivePlan(BilingualNameMixin, FrozenModel):
         _("target incentive amount"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     cap = models.DecimalField(
-        _("plan cap (% of the target incentive)"),
+        _("plan cap (percent of the target incentive)"),
         max_digits=7,
         decimal_places=2,
         null=True,

@@ -9,6 +9,7 @@ from appraisal.template import api as appraisal_api
 from closing import api as closing_api
 from notifications import api as notifications_api
 from org import api as org_api
+from rewards import api as rewards_api
 from sales import api as sales_api
 from targets import api as targets_api
 from targets.catalogue import api as catalogue_api
@@ -24,6 +25,7 @@ sales_api.register(router)
 appraisal_api.register(router)
 appraisal_cycles_api.register(router)
 appraisal_results_api.register(router)
+rewards_api.register(router)
 closing_api.register(router)
 
 urlpatterns = [

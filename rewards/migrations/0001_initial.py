@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(default='CNY', max_length=3, verbose_name='currency')),
                 ('target_mode', models.CharField(choices=[('plan', 'one amount for everyone in the plan'), ('person', 'an amount per person, imported from HR')], default='plan', max_length=10, verbose_name='target incentive')),
                 ('target_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='target incentive amount')),
-                ('cap', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='plan cap (% of the target incentive)')),
+                ('cap', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='plan cap (percent of the target incentive)')),
                 ('multipliers', models.JSONField(blank=True, null=True, verbose_name='grade multipliers')),
                 ('min_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='minimum days in the period')),
                 ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published')], default='draft', max_length=10, verbose_name='status')),

@@ -77,6 +77,13 @@ POST /api/v1/appraisals/{id}/rating/               | 404 404 404 404 404 404 404
 POST /api/v1/appraisals/{id}/resolve/              | 404 404 404 404 404 404 404 404 404 401
 POST /api/v1/appraisals/{id}/self-assessment/      | 404 404 404 404 404 404 404 404 404 401
 GET /api/v1/appraisals/to-rate/                    | 200 200 200 200 200 200 200 200 200 401
+GET /api/v1/bonus-decisions/                       | 200 200 200 200 200 200 200 200 200 401
+GET /api/v1/bonus-decisions/{id}/                  | 404 404 404 404 404 404 404 404 404 401
+POST /api/v1/bonus-decisions/{id}/adjust/          | 404 404 404 404 404 404 404 404 404 401
+POST /api/v1/bonus-decisions/approve/              | 403 403 403 403 403 403 400 403 403 401
+POST /api/v1/bonus-decisions/compute/              | 403 403 403 403 403 403 400 403 403 401
+GET /api/v1/incentive-plans/                       | 200 200 200 200 200 200 200 200 200 401
+GET /api/v1/incentive-plans/{id}/                  | 404 404 404 404 404 404 404 404 404 401
 GET /api/v1/attainment/                            | 200 200 200 200 200 200 200 403 403 401
 POST /api/v1/auth/token/                           | 400 400 400 400 400 400 400 400 400 400
 GET /api/v1/contacts/                              | 200 200 200 200 200 200 200 200 200 401

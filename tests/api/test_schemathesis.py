@@ -59,7 +59,18 @@ schema.app = WSGI_APP  # in-process: schemathesis calls it through werkzeug's te
 # and a combination of fields that does not go together (`combination`: a range with one
 # end, or the wrong way round), which OpenAPI 3.0 cannot state either.
 STATE_ITEM_CODES = {"does_not_exist", "invalid_choice", "authorization", "combination"}
-STATE_CODES = {"domain_error", "rows_refused", "publication_refused", "conflict"}
+STATE_CODES = {
+    "domain_error",
+    "rows_refused",
+    "publication_refused",
+    "conflict",
+    # rewards: a decision not in the state the step needs, the second person an
+    # adjusted decision's approval needs, no published plan for the period
+    "not_proposed",
+    "not_approved",
+    "four_eyes",
+    "no_plan",
+}
 ACCEPTED = {*range(200, 400), 401, 403, 404, 409, 429}
 
 

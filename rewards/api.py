@@ -1,0 +1,192 @@
+"""The rewards part of the REST API under /api/v1/: `/incentive-plans/` (the plans one may
+see, each explained in plain words) and `/bonus-decisions/` (the decisions one may see,
+each with its working line by line; the department computes a period's, adjusts a line with
+a reason and approves in bulk).
+
+Thin views: `rewards.permissions` decides (hidden: 404, forbidden: 403, anonymous: 401),
+`rewards.selectors` reads, `rewards.services` writes (a broken rule answers 400 with its
+message, code and field).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import ReadViewSet, listed, responses, validated
+from core.filters import IdFilter
+from core.permissions import require
+from rewards import permissions, selectors, services
+from rewards.models import Decision, IncentivePlan, LineAdjustment
+from rewards.serializers import (
+    DecisionAdjustSerializer,
+    DecisionApproveSerializer,
+    DecisionComputeSerializer,
+    DecisionDetailSerializer,
+    DecisionsComputedSerializer,
+    DecisionSerializer,
+    IncentivePlanDetailSerializer,
+    IncentivePlanSerializer,
+)
+
+
+class PlanFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=IncentivePlan.Status.choices, label=_("status"))
+    period_kind = filters.ChoiceFilter(
+        choices=IncentivePlan._meta.get_field("period_kind").choices, label=_("bonus period")
+    )
+
+    class Meta:
+        model = IncentivePlan
+        fields = ["status", "period_kind"]
+
+
+@listed(
+    "rewards",
+    _(
+        "The incentive plans you may see: every one for the sales management department and "
+        "administrators, the published ones for HR, the published ones covering your team "
+        "or the units you lead otherwise."
+    ),
+)
+class IncentivePlanViewSet(ReadViewSet):
+    serializer_class = IncentivePlanSerializer
+    filterset_class = PlanFilter
+    search_fields = ["code", "name", "name_zh"]
+    ordering_fields = ["code", "version"]
+    ordering = ["code", "-version"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return IncentivePlan.objects.none()
+        return permissions.visible_plans(self.request.user).select_related(
+            "applies_from__fiscal_year"
+        )
+
+    @extend_schema(
+        responses=responses(IncentivePlanDetailSerializer, invalid=False, forbidden=False),
+        description=_("One plan with its components, multipliers and penalties, in plain words."),
+    )
+    def retrieve(self, request, pk=None):
+        plan = permissions.plan_for_user(request.user, pk)
+        plan = selectors.with_parts(IncentivePlan.objects.filter(pk=plan.pk)).get()
+        plan.explained = selectors.explain_plan(plan)
+        return Response(IncentivePlanDetailSerializer(plan).data)
+
+
+class DecisionFilter(filters.FilterSet):
+    period = IdFilter(field_name="period_id", label=_("period id"))
+    unit = IdFilter(field_name="unit_id", label=_("team id"))
+    person = IdFilter(field_name="person_id", label=_("person id"))
+    status = filters.ChoiceFilter(choices=Decision.Status.choices, label=_("status"))
+
+    class Meta:
+        model = Decision
+        fields = ["period", "unit", "person", "status"]
+
+
+@listed(
+    "rewards",
+    _(
+        "The bonus decisions you may see: every one for the sales management department; "
+        "from approval on for HR; those of the people in the units you lead; your own once "
+        "released."
+    ),
+)
+class DecisionViewSet(ReadViewSet):
+    serializer_class = DecisionSerializer
+    filterset_class = DecisionFilter
+    search_fields: list[str] = []
+    ordering_fields = ["total", "computed_at"]
+    ordering = ["period_id", "unit_id", "person_id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Decision.objects.none()
+        return permissions.visible_decisions(self.request.user).select_related(
+            "person", "unit", "period__fiscal_year"
+        )
+
+    def _detail(self, decision: Decision):
+        plan = selectors.with_parts(IncentivePlan.objects.filter(pk=decision.plan_id)).get()
+        decision.adjustment_rows = list(
+            LineAdjustment.objects.filter(decision=decision).select_related("adjusted_by")
+        )
+        decision.lines = [
+            {**row, "key": row["line"]["key"], "tier": row.get("tier"), "text": row.get("text", "")}
+            for row in selectors.explain_lines(decision, plan, decision.adjustment_rows)
+        ]
+        decision.version_rows = list(decision.versions.select_related("created_by"))
+        return DecisionDetailSerializer(decision).data
+
+    @extend_schema(
+        responses=responses(DecisionDetailSerializer, invalid=False, forbidden=False),
+        description=_(
+            "One decision with its working line by line (they add up to the total), its "
+            "adjustments with their reasons and its approved versions."
+        ),
+    )
+    def retrieve(self, request, pk=None):
+        return Response(self._detail(permissions.decision_for_user(request.user, pk)))
+
+    @extend_schema(
+        request=DecisionComputeSerializer,
+        responses=responses(DecisionsComputedSerializer, not_found=False),
+        description=_(
+            "Compute the decisions of a period now (sales management department): one per "
+            "person a published plan covers; approved ones are left as they are."
+        ),
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def compute(self, request):
+        require(permissions.can_manage(request.user))
+        data = validated(DecisionComputeSerializer, request)
+        count = services.decisions_compute(period=data["period"], acting_user=request.user)
+        return Response({"computed": count})
+
+    @extend_schema(
+        request=DecisionAdjustSerializer,
+        responses=responses(DecisionDetailSerializer),
+        description=_(
+            "Change one line of a proposed decision, with a reason (sales management "
+            "department): the change is its own line of the working."
+        ),
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def adjust(self, request, pk=None):
+        decision = permissions.decision_for_user(request.user, pk)
+        require(permissions.can_manage(request.user))
+        data = validated(DecisionAdjustSerializer, request)
+        services.decision_adjust(
+            decision=decision,
+            line=data["line"],
+            amount=data["amount"],
+            reason=data["reason"],
+            acting_user=request.user,
+        )
+        return Response(self._detail(permissions.decision_for_user(request.user, pk)))
+
+    @extend_schema(
+        request=DecisionApproveSerializer,
+        responses=responses(DecisionSerializer(many=True), not_found=False),
+        description=_(
+            "Approve proposed decisions in bulk (sales management department): each is fixed "
+            "from then on. Nobody approves a decision they adjusted themselves."
+        ),
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def approve(self, request):
+        require(permissions.can_manage(request.user))
+        data = validated(DecisionApproveSerializer, request)
+        chosen = data["decisions"]
+        services.decisions_approve(decisions=chosen, acting_user=request.user)
+        rows = self.get_queryset().filter(pk__in=[d.pk for d in chosen])
+        return Response(DecisionSerializer(rows, many=True).data)
+
+
+def register(router) -> None:
+    router.register("incentive-plans", IncentivePlanViewSet, basename="api-incentive-plan")
+    router.register("bonus-decisions", DecisionViewSet, basename="api-bonus-decision")
