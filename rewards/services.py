@@ -25,15 +25,19 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import Appraisal, AppraisalResult
 from core.errors import DomainError
 from core.permissions import require
+from notifications.models import Notification
+from notifications.services import notify
 from org.models import Period
 from org.permissions import is_department
 from rewards import domain, selectors
+from rewards import notices as notices_texts
 from rewards.models import (
     Decision,
     DecisionVersion,
@@ -664,3 +668,393 @@ def _periods_later(period: Period, count: int) -> datetime.date:
     year = first.year + month // 12
     start_after = datetime.date(year, month % 12 + 1, 1)
     return start_after - datetime.timedelta(days=1)
+
+
+# --- release, acknowledgement, appeals, holds ------------------------------------------------
+
+
+def appeal_days() -> int:
+    """How many days after the release a person may appeal (REWARDS_APPEAL_DAYS)."""
+    return int(getattr(settings, "REWARDS_APPEAL_DAYS", 10))
+
+
+def appeal_deadline(decision: Decision) -> datetime.datetime | None:
+    if decision.released_at is None:
+        return None
+    return decision.released_at + datetime.timedelta(days=appeal_days())
+
+
+def decision_url(decision_id: int) -> str:
+    """The link of a notification: the decision's page (rewards:decision-detail), else the
+    person's decisions (rewards:mine), else none while the pages are not wired."""
+    for name, args in (("rewards:decision-detail", (decision_id,)), ("rewards:mine", ())):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def current_version(decision: Decision) -> DecisionVersion | None:
+    """The decision as it stands: its latest version (None before approval)."""
+    return DecisionVersion.objects.filter(decision=decision).order_by("-version").first()
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label)
+
+
+def _locked(decision: Decision | int) -> Decision:
+    pk = getattr(decision, "pk", decision)
+    return (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("period__fiscal_year", "person", "plan")
+        .get(pk=pk)
+    )
+
+
+def _department_ids() -> list[int]:
+    from org.models import Role, User
+
+    return list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.DEPARTMENT)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def decisions_release(
+    *, decisions, acting_user, now: datetime.datetime | None = None
+) -> list[Decision]:
+    """The department releases approved decisions to their people (the appeal window
+    starts): each person is told in the app and by e-mail, with the link to the decision,
+    once the release is committed. Every decision given must be approved."""
+    require(is_department(acting_user))
+    now = _now(now)
+    ids = [getattr(d, "pk", d) for d in decisions]
+    rows = list(
+        Decision.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("period__fiscal_year", "person", "plan")
+        .order_by("pk")
+    )
+    if not rows:
+        raise DomainError(_("Choose the decisions to release."), code="invalid", field="decisions")
+    for decision in rows:
+        if decision.status != Status.APPROVED:
+            raise DomainError(
+                _("%(person)s: only an approved decision can be released (it is %(status)s).")
+                % {
+                    "person": decision.person.display_name,
+                    "status": decision.get_status_display(),
+                },
+                code="not_approved",
+                field="decisions",
+            )
+    Decision.objects.filter(pk__in=[d.pk for d in rows]).update(
+        status=Status.RELEASED, released_at=now
+    )
+    totals = dict(
+        DecisionVersion.objects.filter(decision__in=rows)
+        .order_by("decision_id", "version")
+        .values_list("decision_id", "total")
+    )  # the latest version wins
+    notices, items = [], []
+    for decision in rows:
+        decision.status, decision.released_at = Status.RELEASED, now
+        deadline = timezone.localtime(appeal_deadline(decision)).date().isoformat()
+        total = f"{totals.get(decision.pk, decision.total):,.2f}"
+        url = decision_url(decision.pk)
+        notices.append(
+            Notification(
+                recipient_id=decision.person_id,
+                kind=notices_texts.RELEASED,
+                params={
+                    **notices_texts.period_params(decision.period),
+                    "total": total,
+                    "currency": decision.plan.currency,
+                    "deadline": deadline,
+                },
+                url=url,
+            )
+        )
+        items.append(
+            {
+                "person_id": decision.person_id,
+                "period_id": decision.period_id,
+                "total": total,
+                "currency": decision.plan.currency,
+                "deadline": deadline,
+                "url": url,
+            }
+        )
+
+    def after_commit():
+        # One text per person (their figures), so not notify(): one insert for all.
+        Notification.objects.bulk_create(notices)
+        notices_texts.send_released(items=items)
+
+    transaction.on_commit(after_commit)
+    return rows
+
+
+def _own_released(decision: Decision, acting_user) -> Decision:
+    decision = _locked(decision)
+    require(acting_user is not None and decision.person_id == acting_user.pk)
+    if decision.status != Status.RELEASED:
+        raise DomainError(
+            _(
+                "The decision is %(status)s: it can be acknowledged or appealed once released, "
+                "and only once."
+            )
+            % {"status": decision.get_status_display()},
+            code="not_released",
+            field="status",
+        )
+    return decision
+
+
+@transaction.atomic
+def decision_acknowledge(
+    *, decision: Decision, acting_user, now: datetime.datetime | None = None
+) -> Decision:
+    """The person acknowledges their released decision."""
+    decision = _own_released(decision, acting_user)
+    decision.status = Status.ACKNOWLEDGED
+    decision.acknowledged_at = _now(now)
+    decision.save(update_fields=["status", "acknowledged_at"])
+    return decision
+
+
+@transaction.atomic
+def decision_appeal(
+    *, decision: Decision, reason: str, acting_user, now: datetime.datetime | None = None
+) -> Decision:
+    """The person appeals their released decision, with reasons, within REWARDS_APPEAL_DAYS
+    of the release; the department is told."""
+    now = _now(now)
+    decision = _own_released(decision, acting_user)
+    deadline = appeal_deadline(decision)
+    if now > deadline:
+        raise DomainError(
+            _("The time to appeal ended on %(date)s.")
+            % {"date": timezone.localtime(deadline).date().isoformat()},
+            code="too_late",
+            field="reason",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Write the reasons for the appeal."), code="invalid", field="reason")
+    decision.status = Status.APPEALED
+    decision.appealed_at = now
+    decision.appeal_reason = reason
+    decision.save(update_fields=["status", "appealed_at", "appeal_reason"])
+    department = _department_ids()
+    params = {
+        "person": decision.person.display_name,
+        **notices_texts.period_params(decision.period),
+    }
+    url = decision_url(decision.pk)
+    transaction.on_commit(
+        lambda: notify(
+            recipient_ids=department, kind=notices_texts.APPEALED, params=params, url=url
+        )
+    )
+    return decision
+
+
+OUTCOMES = {
+    Decision.Resolution.UPHELD: ("upheld: the decision stands", "维持原决定"),
+    Decision.Resolution.CHANGED: ("changed: see the new version", "已更改\uff0c请查看新版本"),
+}
+
+
+def _clean_changes(changes, amount, lines: set[str]) -> list[tuple[str, Decimal]]:
+    """[(line, change in cents)]: `changes` as (line, amount) pairs or {line, amount}
+    dicts; `amount` alone changes the bonus as a whole (the line "total")."""
+    pairs = []
+    for change in changes or ():
+        if isinstance(change, dict):
+            pairs.append((change.get("line"), change.get("amount")))
+        else:
+            pairs.append(tuple(change))
+    if amount not in (None, ""):
+        pairs.append(("total", amount))
+    cleaned = []
+    for line, value in pairs:
+        if line != "total" and line not in lines:
+            raise DomainError(
+                _("The decision has no line %(line)s.") % {"line": line},
+                code="invalid",
+                field="changes",
+            )
+        try:
+            value = Decimal(str(value))
+        except decimal.InvalidOperation:
+            raise DomainError(
+                _("Give the change as an amount."), code="invalid", field="amount"
+            ) from None
+        if not value.is_finite() or value == 0 or value != value.quantize(domain.CENT):
+            raise DomainError(
+                _("Give the change in cents, and not 0."), code="invalid", field="amount"
+            )
+        cleaned.append((line, value))
+    return cleaned
+
+
+def _with_lines(working: dict, extra: list[tuple[str, Decimal]]) -> dict:
+    """The working with `extra` (label, cents) added as adjustment lines: each in cents
+    already, so the new total is the old one plus their sum, and still adds up."""
+    lines = [dict(line) for line in working.get("lines", ())]
+    for label, value in extra:
+        lines.append(
+            {
+                "kind": str(domain.LineKind.ADJUSTMENT),
+                "key": label,
+                "exact": str(value),
+                "amount": str(value),
+                "attainment": None,
+                "tier": None,
+                "payout": None,
+                "capped": False,
+                "factor": None,
+            }
+        )
+    total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
+    return {**working, "lines": lines, "total": str(total)}
+
+
+def _version_figures(working: dict) -> tuple[Decimal, Decimal]:
+    """(bonus before penalties, adjustments) of a working, as DecisionVersion keeps them."""
+    lines = working.get("lines", ())
+    before_kinds = (domain.LineKind.COMPONENT, domain.LineKind.PLAN_CAP, domain.LineKind.MULTIPLIER)
+    before = sum((Decimal(x["amount"]) for x in lines if x["kind"] in before_kinds), Decimal(0))
+    adjustments = sum(
+        (Decimal(x["amount"]) for x in lines if x["kind"] == domain.LineKind.ADJUSTMENT),
+        Decimal(0),
+    )
+    return before, adjustments
+
+
+@transaction.atomic
+def appeal_resolve(
+    *,
+    decision: Decision,
+    outcome: str,
+    reason: str,
+    acting_user,
+    now: datetime.datetime | None = None,
+    amount=None,
+    changes=None,
+) -> DecisionVersion | None:
+    """The department resolves an appeal with its reason: `upheld` (the decision stands),
+    or `changed`: the next DecisionVersion, whose working is the current one with one
+    adjustment line per change, labelled `appeal:<line>` (`changes`: (line, cents) pairs;
+    `amount`: cents on the bonus as a whole), and the reason; the earlier versions stay.
+    The person is told. Returns the new version (None when upheld)."""
+    require(is_department(acting_user))
+    now = _now(now)
+    decision = _locked(decision)
+    if decision.status != Status.APPEALED:
+        raise DomainError(
+            _("%(person)s's decision is %(status)s: there is no appeal to resolve.")
+            % {"person": decision.person.display_name, "status": decision.get_status_display()},
+            code="not_appealed",
+            field="status",
+        )
+    if outcome not in OUTCOMES:
+        raise DomainError(
+            _("Choose whether the decision is upheld or changed."),
+            code="invalid",
+            field="outcome",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the resolution."), code="invalid", field="reason")
+    latest = current_version(decision)
+    version = None
+    if outcome == Decision.Resolution.UPHELD:
+        if changes or amount not in (None, ""):
+            raise DomainError(
+                _("An upheld decision keeps its figures: remove the changes."),
+                code="invalid",
+                field="changes",
+            )
+    else:
+        cleaned = _clean_changes(changes, amount, _line_keys(latest))
+        if not cleaned:
+            raise DomainError(
+                _("Give the change of at least one line, or of the bonus."),
+                code="invalid",
+                field="changes",
+            )
+        working = _with_lines(latest.working, [(f"appeal:{line}", v) for line, v in cleaned])
+        total = Decimal(working["total"])
+        if total < 0:
+            raise DomainError(
+                _("The change would make the bonus negative."), code="invalid", field="amount"
+            )
+        before, adjustments = _version_figures(working)
+        version = DecisionVersion.objects.create(
+            decision=decision,
+            version=latest.version + 1,
+            working=working,
+            total=total,
+            before_penalties=before,
+            adjustments=adjustments,
+            hold_periods=latest.hold_periods,
+            reason=reason,
+            created_at=now,
+            created_by=acting_user,
+        )
+    decision.status = Status.RESOLVED
+    decision.resolved_at = now
+    decision.resolved_by = acting_user
+    decision.resolution = outcome
+    decision.resolution_reason = reason
+    decision.save(
+        update_fields=["status", "resolved_at", "resolved_by", "resolution", "resolution_reason"]
+    )
+    text, text_zh = OUTCOMES[outcome]
+    params = {
+        **notices_texts.period_params(decision.period),
+        "outcome": text,
+        "outcome_zh": text_zh,
+    }
+    person_id = decision.person_id
+    url = decision_url(decision.pk)
+    transaction.on_commit(
+        lambda: notify(
+            recipient_ids=[person_id], kind=notices_texts.RESOLVED, params=params, url=url
+        )
+    )
+    return version
+
+
+@transaction.atomic
+def hold_lift(
+    *, hold: PromotionHold, reason: str, acting_user, now: datetime.datetime | None = None
+) -> PromotionHold:
+    """The department lifts a promotion hold early, with its reason (kept)."""
+    require(is_department(acting_user))
+    now = _now(now)
+    hold = PromotionHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.lifted_at is not None:
+        raise DomainError(_("This promotion hold was already lifted."), code="lifted", field="hold")
+    if hold.ends_on < timezone.localdate(now):
+        raise DomainError(
+            _("This promotion hold ended on %(date)s.") % {"date": hold.ends_on.isoformat()},
+            code="ended",
+            field="hold",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            _("Give the reason for lifting the hold."), code="invalid", field="reason"
+        )
+    hold.lifted_at = now
+    hold.lifted_by = acting_user
+    hold.lift_reason = reason
+    hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    return hold
