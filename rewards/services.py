@@ -26,7 +26,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisal.models import Appraisal, AppraisalResult
@@ -39,6 +39,7 @@ from org.permissions import is_department
 from rewards import domain, selectors
 from rewards import notices as notices_texts
 from rewards.models import (
+    Clawback,
     Decision,
     DecisionVersion,
     IncentivePlan,
@@ -50,6 +51,7 @@ from rewards.models import (
 )
 from sales.attainment.selectors import live_attainment
 from sales.domain import exact_attainment
+from sales.models import SalesCredit, SalesRecord
 
 Status = Decision.Status
 # Exact attainments (fractions) reach the pure rules as Decimals of this many digits.
@@ -324,7 +326,20 @@ def grades_for(person_ids, period: Period) -> dict[int, str | None]:
     return found
 
 
-def _working_json(working: domain.Working, inputs: domain.Inputs) -> dict:
+def _working_json(
+    working: domain.Working, inputs: domain.Inputs, figures: dict | None = None
+) -> dict:
+    """The working as a decision keeps it. `figures`: {component key: (actual, target)}
+    read for it, kept on the component's line (a clawback works the bonus out again
+    without a cancelled credit from them)."""
+    figures = figures or {}
+
+    def figure(line: domain.Line, index: int):
+        if line.kind != domain.LineKind.COMPONENT or line.key not in figures:
+            return None
+        value = figures[line.key][index]
+        return None if value is None else str(value)
+
     return {
         "status": str(working.status),
         "target_incentive": str(inputs.target_incentive),
@@ -341,6 +356,8 @@ def _working_json(working: domain.Working, inputs: domain.Inputs) -> dict:
                 "payout": None if line.payout is None else str(line.payout),
                 "capped": line.capped,
                 "factor": None if line.factor is None else str(line.factor),
+                "actual": figure(line, 0),
+                "target": figure(line, 1),
             }
             for line in working.lines
         ],
@@ -400,12 +417,19 @@ def compute_people(
         if gated
         else {}
     )
+    _clawbacks_due(period=period, person_ids=people, now=now)
     adjustments: dict[int, list[tuple[str, Decimal]]] = {}
     for adjustment in LineAdjustment.objects.filter(
         decision__period=period, decision__person_id__in=people
     ).values("pk", "decision__person_id", "amount"):
         adjustments.setdefault(adjustment["decision__person_id"], []).append(
             (f"adjustment:{adjustment['pk']}", adjustment["amount"])
+        )
+    for clawback in Clawback.objects.filter(period=period, person_id__in=people).values(
+        "pk", "person_id", "amount"
+    ):
+        adjustments.setdefault(clawback["person_id"], []).append(
+            (f"clawback:{clawback['pk']}", clawback["amount"])
         )
     rows = []
     for person_id in people:
@@ -416,7 +440,7 @@ def compute_people(
             if plan.target_mode == IncentivePlan.TargetMode.PLAN
             else incentives.get((plan.pk, person_id))
         )
-        attainments = {}
+        attainments, figures = {}, {}
         for component in plan.components.all():
             a = found.get((("person", person_id), component.metric_id))
             attainments[component.metric.code] = (
@@ -424,6 +448,8 @@ def compute_people(
                 if a is None
                 else _decimal(exact_attainment(a.actual, a.target, component.metric.direction))
             )
+            if a is not None:
+                figures[component.metric.code] = (a.actual, a.target)
         gates = {}
         if plan.min_days:
             gates["min_days"] = days.get(person_id, 0) >= plan.min_days
@@ -449,7 +475,7 @@ def compute_people(
                 unit_id=unit_id,
                 status=status,
                 waiting_for=waiting,
-                working=_working_json(working, inputs),
+                working=_working_json(working, inputs, figures),
                 target_incentive=incentive,
                 total=total,
                 hold_periods=working.hold_periods,
@@ -1058,3 +1084,270 @@ def hold_lift(
     hold.lift_reason = reason
     hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     return hold
+
+
+# --- clawbacks (追回) ---------------------------------------------------------------------------
+
+# Which credit figure a metric counts, and by which of the credit's dates (a metric not
+# named here, new customers, does not move with one sale's cancellation).
+CLAWBACK_SOURCES = {
+    "amount": ("amount", "date"),
+    "margin": ("gross_margin", "date"),
+    "quantity": ("quantity", "date"),
+    "collections": ("collected_amount", "collected_on"),
+}
+_CREDIT_VALUES = (
+    "record_id",
+    "person_id",
+    "amount",
+    "gross_margin",
+    "quantity",
+    "collected_amount",
+    "date",
+    "collected_on",
+    "record__date",
+    "record__amount",
+    "record__customer__name",
+)
+
+
+def clawback_label(clawback: Clawback) -> str:
+    return f"clawback:{clawback.pk}"
+
+
+def _booked_then_cancelled(record_ids) -> dict[int, tuple[datetime.datetime, datetime.datetime]]:
+    """{record id: (when it was first booked, when it was cancelled after that)} from the
+    records' history (a record entered cancelled was never booked: it is not here)."""
+    booked: dict[int, datetime.datetime] = {}
+    found: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
+    for pk, status, when in (
+        SalesRecord.history.filter(id__in=list(record_ids))
+        .order_by("history_date", "history_id")
+        .values_list("id", "status", "history_date")
+    ):
+        if status == SalesRecord.Status.BOOKED:
+            booked.setdefault(pk, when)
+        elif pk in booked:
+            found[pk] = (booked[pk], when)
+    return found
+
+
+def _removed(plan: IncentivePlan, credits: list[dict], period: Period) -> dict[str, Decimal]:
+    """{component key: what `credits` counted in `period`} for the plan's components."""
+    removed: dict[str, Decimal] = {}
+    for component in plan.components.all():
+        source = CLAWBACK_SOURCES.get(component.metric.source)
+        if source is None:
+            continue
+        field, day = source
+        for credit in credits:
+            when = credit[day]
+            if when is not None and period.start_date <= when <= period.end_date:
+                key = component.metric.code
+                removed[key] = removed.get(key, Decimal(0)) + Decimal(credit[field])
+    return {key: value for key, value in removed.items() if value}
+
+
+def _bonus_without(
+    plan: IncentivePlan, working: dict, removed: dict[str, Decimal]
+) -> tuple[Decimal, dict] | None:
+    """The bonus of `working` (a version of an approved decision) worked out again from its
+    own inputs with the `removed` figures taken off its components' actuals, and the
+    attainments it read; None when the working does not keep the figures it needs."""
+    directions = {c.metric.code: c.metric.direction for c in plan.components.all()}
+    attainments: dict[str, Decimal | None] = {}
+    for line in working.get("lines", ()):
+        if line["kind"] != domain.LineKind.COMPONENT:
+            continue
+        key = line["key"]
+        if key in removed and line["attainment"] is not None:
+            if line.get("actual") is None or line.get("target") is None:
+                return None
+            actual = Decimal(line["actual"]) - removed[key]
+            attainments[key] = _decimal(
+                exact_attainment(actual, Decimal(line["target"]), directions[key])
+            )
+        else:
+            attainments[key] = None if line["attainment"] is None else Decimal(line["attainment"])
+    inputs = domain.Inputs(
+        target_incentive=Decimal(working["target_incentive"]),
+        attainments=attainments,
+        grade=working.get("grade"),
+        gates=working.get("gates") or {},
+        adjustments=tuple(
+            (line["key"], Decimal(line["amount"]))
+            for line in working.get("lines", ())
+            if line["kind"] == domain.LineKind.ADJUSTMENT
+        ),
+    )
+    result = domain.work_out(selectors.as_domain(plan), inputs)
+    if result.total is None:
+        return None
+    return result.total, {k: None if v is None else str(v) for k, v in attainments.items()}
+
+
+def _clawback_reason(credit: dict, source: Decision) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "Sales record #%(record)s (%(date)s, %(customer)s, %(amount)s) was cancelled after "
+            "the bonus decision for %(period)s was approved: the bonus it earned then is "
+            "taken back."
+        ) % {
+            "record": credit["record_id"],
+            "date": credit["record__date"].isoformat(),
+            "customer": credit["record__customer__name"],
+            "amount": f"{credit['record__amount']:,.2f}",
+            "period": source.period.label,
+        }
+
+
+def _clawbacks_due(*, period: Period, person_ids, now: datetime.datetime) -> list[Clawback]:
+    """Record the clawbacks these people's decisions for `period` take in: for each sale
+    credited to them and cancelled after an approved decision of theirs (an earlier period
+    of the same kind, computed before the cancellation) counted it, the difference the
+    credit made to that decision's bonus (see Clawback), once per decision and record.
+    A few queries whatever the number of people; none more when nothing was cancelled."""
+    credits = list(
+        SalesCredit.objects.filter(
+            person_id__in=list(person_ids),
+            booked=False,
+            record__status=SalesRecord.Status.CANCELLED,
+            date__lt=period.start_date,
+        ).values(*_CREDIT_VALUES)
+    )
+    if not credits:
+        return []
+    people = {c["person_id"] for c in credits}
+    sources = list(
+        Decision.objects.filter(
+            person_id__in=people,
+            period__kind=period.kind,
+            period__end_date__lt=period.start_date,
+            period__start_date__lte=max(c["date"] for c in credits),
+        )
+        .exclude(status__in=Decision.OPEN_STATUSES)
+        .select_related("period__fiscal_year")
+        .order_by("period__start_date", "pk")
+    )
+    if not sources:
+        return []
+    done: dict[int, set[int]] = {}
+    for source_id, record_id in Clawback.objects.filter(source__in=sources).values_list(
+        "source_id", "record_id"
+    ):
+        done.setdefault(source_id, set()).add(record_id)
+    history = _booked_then_cancelled({c["record_id"] for c in credits})
+    by_person: dict[int, list[dict]] = {}
+    for credit in credits:
+        by_person.setdefault(credit["person_id"], []).append(credit)
+    # The credits of the clawbacks recorded before (their records may be older).
+    earlier = {
+        (c["record_id"], c["person_id"]): c
+        for c in SalesCredit.objects.filter(
+            record_id__in={r for records in done.values() for r in records},
+            person_id__in=people,
+        ).values(*_CREDIT_VALUES)
+    }
+    plans = selectors.with_parts(
+        IncentivePlan.objects.filter(pk__in={s.plan_id for s in sources})
+    ).in_bulk()
+    latest: dict[int, DecisionVersion] = {}
+    for version in DecisionVersion.objects.filter(decision__in=sources).order_by("version"):
+        latest[version.decision_id] = version
+    made = []
+    for source in sources:
+        plan, version = plans[source.plan_id], latest.get(source.pk)
+        if version is None:
+            continue
+        before_records = done.get(source.pk, set())
+        new = [
+            c
+            for c in by_person.get(source.person_id, ())
+            if c["record_id"] not in before_records
+            and source.period.start_date <= c["date"] <= source.period.end_date
+            and c["record_id"] in history
+            # counted by the working (booked when it was computed), cancelled after
+            and history[c["record_id"]][0] <= source.computed_at < history[c["record_id"]][1]
+        ]
+        new.sort(key=lambda c: c["record_id"])
+        if not new:
+            continue
+        removed_credits = [
+            earlier[(r, source.person_id)]
+            for r in sorted(before_records)
+            if (r, source.person_id) in earlier
+        ]
+        start = _bonus_without(
+            plan, version.working, _removed(plan, removed_credits, source.period)
+        )
+        if start is None:
+            continue
+        bonus, attainments = start
+        for credit in new:
+            removed_credits.append(credit)
+            after = _bonus_without(
+                plan, version.working, _removed(plan, removed_credits, source.period)
+            )
+            if after is None:
+                break
+            amount = after[0] - bonus
+            if amount < 0:
+                made.append(
+                    Clawback(
+                        source=source,
+                        period=period,
+                        person_id=source.person_id,
+                        record_id=credit["record_id"],
+                        amount=amount,
+                        reason=_clawback_reason(credit, source),
+                        detail={
+                            "source_version": version.version,
+                            "bonus_before": str(bonus),
+                            "bonus_after": str(after[0]),
+                            "attainments_before": attainments,
+                            "attainments_after": after[1],
+                            "source_period": source.period_id,
+                        },
+                        created_at=now,
+                    )
+                )
+            bonus, attainments = after
+    Clawback.objects.bulk_create(made, ignore_conflicts=True)
+    return made
+
+
+@transaction.atomic
+def clawback_record(
+    *, record: SalesRecord, acting_user=None, now: datetime.datetime | None = None
+) -> list[Clawback]:
+    """Take back at once what a cancelled sale earned in approved decisions (the close and
+    "compute now" do it by themselves): for each person it credited, their decision in
+    the next period of the same kind that is not approved yet is worked out again, which
+    records the clawback as its adjustment line. Returns the record's clawbacks."""
+    if acting_user is not None:
+        require(is_department(acting_user))
+    now = _now(now)
+    record = SalesRecord.objects.get(pk=getattr(record, "pk", record))
+    if record.status != SalesRecord.Status.CANCELLED:
+        raise DomainError(
+            _("Only a cancelled sale is taken back."), code="not_cancelled", field="record"
+        )
+    credits = list(record.credits.values_list("person_id", "date"))
+    for person_id, day in credits:
+        fixed = Decision.objects.filter(person_id=person_id).exclude(
+            status__in=Decision.OPEN_STATUSES
+        )
+        for kind, end in (
+            fixed.filter(period__start_date__lte=day, period__end_date__gte=day)
+            .values_list("period__kind", "period__end_date")
+            .distinct()
+        ):
+            target = (
+                Period.objects.filter(kind=kind, start_date__gt=end)
+                .exclude(pk__in=fixed.values("period_id"))
+                .order_by("start_date")
+                .first()
+            )
+            if target is not None:
+                compute_people(period=target, person_ids=[person_id], now=now)
+    return list(Clawback.objects.filter(record=record).order_by("pk"))
