@@ -11,6 +11,16 @@ now" at once); decisions already approved are left as they are. `decision_adjust
 a change to a line with its reason; `decisions_approve` fixes them (DecisionVersion 1) and
 starts the promotion holds their penalties ask for.
 
+Release: `decisions_release` gives approved decisions to their people (in-app and e-mail,
+on commit); the person acknowledges (`decision_acknowledge`) or appeals within
+REWARDS_APPEAL_DAYS (`decision_appeal`); `appeal_resolve` upholds it or writes the next
+DecisionVersion with its reason. `hold_lift` ends a promotion hold early, with a reason.
+
+Clawbacks (追回): a sale cancelled after an approved decision counted it is taken back as an
+adjustment line of the person's next decision still open (`compute_people` records it
+whenever it computes that decision; `clawback_record` does it at once). Sales does not call
+rewards (the layering): the next computation finds the cancelled credits itself.
+
 Each service is atomic, checks who acts (the last line: pages and the API checked access
 before) and raises DomainError with a message naming the field. `now` is a parameter so
 that tests and the demo are dated.
@@ -1254,10 +1264,23 @@ def _clawbacks_due(*, period: Period, person_ids, now: datetime.datetime) -> lis
     latest: dict[int, DecisionVersion] = {}
     for version in DecisionVersion.objects.filter(decision__in=sources).order_by("version"):
         latest[version.decision_id] = version
+    # A decision still open in a period between the source's and this one takes the
+    # clawback when it is computed again (the next open period), not this one.
+    between: dict[int, list[datetime.date]] = {}
+    for person_id, start in Decision.objects.filter(
+        person_id__in=people,
+        period__kind=period.kind,
+        period__start_date__lt=period.start_date,
+        period__start_date__gt=sources[0].period.end_date,
+        status__in=Decision.OPEN_STATUSES,
+    ).values_list("person_id", "period__start_date"):
+        between.setdefault(person_id, []).append(start)
     made = []
     for source in sources:
         plan, version = plans[source.plan_id], latest.get(source.pk)
-        if version is None:
+        if version is None or any(
+            start > source.period.end_date for start in between.get(source.person_id, ())
+        ):
             continue
         before_records = done.get(source.pk, set())
         new = [

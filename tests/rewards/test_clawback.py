@@ -181,3 +181,12 @@ def test_the_clawback_is_approved_with_the_decision_it_is_a_line_of(world):
     )
     version = DecisionVersion.objects.get(decision=eve)
     assert (version.total, version.adjustments) == (D("-50.00"), D("-50.00"))
+
+
+def test_it_waits_for_the_next_open_period_rather_than_a_later_one(world):
+    services.decisions_compute(period=world.feb)  # February proposed, not approved
+    sales_services.record_cancel(record=world.extra)
+    services.decisions_compute(period=world.mar)
+    assert not Clawback.objects.exists()
+    services.decisions_compute(period=world.feb)
+    assert Clawback.objects.get().period == world.feb
