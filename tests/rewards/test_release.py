@@ -387,3 +387,37 @@ def test_a_hold_that_ended_is_not_lifted(approved):
             now=AFTER + datetime.timedelta(days=90),
         )
     assert refused.value.code == "ended"
+
+
+def test_the_workflow_passes_the_database_guards(rw, triggers, django_capture_on_commit_callbacks):
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    found = decisions(rw.jan)
+    services.decisions_approve(decisions=[found["sam"]], acting_user=rw.dina, now=AFTER)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decisions_release(
+            decisions=[found["sam"]], acting_user=rw.org.department, now=RELEASE
+        )
+        services.decision_appeal(
+            decision=found["sam"],
+            reason="x",
+            acting_user=rw.org.salesperson,
+            now=RELEASE,
+        )
+        version = services.appeal_resolve(
+            decision=found["sam"],
+            outcome="changed",
+            reason="y",
+            amount="1.00",
+            acting_user=rw.org.department,
+            now=RELEASE,
+        )
+    assert version.version == 2
+    sam = Decision.objects.get(pk=found["sam"].pk)
+    assert (sam.status, sam.total) == ("resolved", D("45.50"))
+    hold = services.hold_lift(
+        hold=PromotionHold.objects.get(decision=sam),
+        reason="z",
+        acting_user=rw.org.department,
+        now=RELEASE,
+    )
+    assert hold.lifted_at == RELEASE
