@@ -558,3 +558,55 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_id} {self.unit_id}: {self.amount}"
+
+
+class Clawback(models.Model):
+    """A sale cancelled after the decision of its period was approved (追回): the bonus that
+    decision paid for it, taken back as an adjustment line (`clawback:<id>`) of the
+    person's decision in a later period of the same kind (the first computed after the
+    cancellation whose decision is still open). The source decision never changes.
+
+    `amount` (negative) is the difference between the bonus the source decision stands at
+    and the bonus worked out again from its inputs without the cancelled credit (and
+    without the credits of the clawbacks recorded for it before); `detail` keeps that
+    working: the components' attainments before and after, both bonuses."""
+
+    source = models.ForeignKey(
+        Decision,
+        on_delete=models.PROTECT,
+        related_name="clawbacks_from",
+        verbose_name=_("approved decision"),
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("taken back in")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="clawbacks",
+        verbose_name=_("person"),
+    )
+    record = models.ForeignKey(
+        "sales.SalesRecord",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sales record"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    detail = models.JSONField(_("working"), default=dict)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("clawback")
+        verbose_name_plural = _("clawbacks")
+        ordering = ["period_id", "person_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "record"], name="rewards_clawback_unique"),
+            models.CheckConstraint(condition=Q(amount__lt=0), name="rewards_clawback_amount"),
+            models.CheckConstraint(condition=~Q(reason=""), name="rewards_clawback_reason"),
+        ]
+        indexes = [models.Index(fields=["period", "person"], name="rewards_clawback_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.period_id}: {self.amount} (#{self.record_id})"

@@ -11,6 +11,16 @@ now" at once); decisions already approved are left as they are. `decision_adjust
 a change to a line with its reason; `decisions_approve` fixes them (DecisionVersion 1) and
 starts the promotion holds their penalties ask for.
 
+Release: `decisions_release` gives approved decisions to their people (in-app and e-mail,
+on commit); the person acknowledges (`decision_acknowledge`) or appeals within
+REWARDS_APPEAL_DAYS (`decision_appeal`); `appeal_resolve` upholds it or writes the next
+DecisionVersion with its reason. `hold_lift` ends a promotion hold early, with a reason.
+
+Clawbacks (追回): a sale cancelled after an approved decision counted it is taken back as an
+adjustment line of the person's next decision still open (`compute_people` records it
+whenever it computes that decision; `clawback_record` does it at once). Sales does not call
+rewards (the layering): the next computation finds the cancelled credits itself.
+
 Each service is atomic, checks who acts (the last line: pages and the API checked access
 before) and raises DomainError with a message naming the field. `now` is a parameter so
 that tests and the demo are dated.
@@ -25,16 +35,21 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisal.models import Appraisal, AppraisalResult
 from core.errors import DomainError
 from core.permissions import require
+from notifications.models import Notification
+from notifications.services import notify
 from org.models import Period
 from org.permissions import is_department
 from rewards import domain, selectors
+from rewards import notices as notices_texts
 from rewards.models import (
+    Clawback,
     Decision,
     DecisionVersion,
     IncentivePlan,
@@ -46,6 +61,7 @@ from rewards.models import (
 )
 from sales.attainment.selectors import live_attainment
 from sales.domain import exact_attainment
+from sales.models import SalesCredit, SalesRecord
 
 Status = Decision.Status
 # Exact attainments (fractions) reach the pure rules as Decimals of this many digits.
@@ -320,7 +336,20 @@ def grades_for(person_ids, period: Period) -> dict[int, str | None]:
     return found
 
 
-def _working_json(working: domain.Working, inputs: domain.Inputs) -> dict:
+def _working_json(
+    working: domain.Working, inputs: domain.Inputs, figures: dict | None = None
+) -> dict:
+    """The working as a decision keeps it. `figures`: {component key: (actual, target)}
+    read for it, kept on the component's line (a clawback works the bonus out again
+    without a cancelled credit from them)."""
+    figures = figures or {}
+
+    def figure(line: domain.Line, index: int):
+        if line.kind != domain.LineKind.COMPONENT or line.key not in figures:
+            return None
+        value = figures[line.key][index]
+        return None if value is None else str(value)
+
     return {
         "status": str(working.status),
         "target_incentive": str(inputs.target_incentive),
@@ -337,6 +366,8 @@ def _working_json(working: domain.Working, inputs: domain.Inputs) -> dict:
                 "payout": None if line.payout is None else str(line.payout),
                 "capped": line.capped,
                 "factor": None if line.factor is None else str(line.factor),
+                "actual": figure(line, 0),
+                "target": figure(line, 1),
             }
             for line in working.lines
         ],
@@ -396,12 +427,19 @@ def compute_people(
         if gated
         else {}
     )
+    _clawbacks_due(period=period, person_ids=people, now=now)
     adjustments: dict[int, list[tuple[str, Decimal]]] = {}
     for adjustment in LineAdjustment.objects.filter(
         decision__period=period, decision__person_id__in=people
     ).values("pk", "decision__person_id", "amount"):
         adjustments.setdefault(adjustment["decision__person_id"], []).append(
             (f"adjustment:{adjustment['pk']}", adjustment["amount"])
+        )
+    for clawback in Clawback.objects.filter(period=period, person_id__in=people).values(
+        "pk", "person_id", "amount"
+    ):
+        adjustments.setdefault(clawback["person_id"], []).append(
+            (f"clawback:{clawback['pk']}", clawback["amount"])
         )
     rows = []
     for person_id in people:
@@ -412,7 +450,7 @@ def compute_people(
             if plan.target_mode == IncentivePlan.TargetMode.PLAN
             else incentives.get((plan.pk, person_id))
         )
-        attainments = {}
+        attainments, figures = {}, {}
         for component in plan.components.all():
             a = found.get((("person", person_id), component.metric_id))
             attainments[component.metric.code] = (
@@ -420,6 +458,8 @@ def compute_people(
                 if a is None
                 else _decimal(exact_attainment(a.actual, a.target, component.metric.direction))
             )
+            if a is not None:
+                figures[component.metric.code] = (a.actual, a.target)
         gates = {}
         if plan.min_days:
             gates["min_days"] = days.get(person_id, 0) >= plan.min_days
@@ -445,7 +485,7 @@ def compute_people(
                 unit_id=unit_id,
                 status=status,
                 waiting_for=waiting,
-                working=_working_json(working, inputs),
+                working=_working_json(working, inputs, figures),
                 target_incentive=incentive,
                 total=total,
                 hold_periods=working.hold_periods,
@@ -664,3 +704,673 @@ def _periods_later(period: Period, count: int) -> datetime.date:
     year = first.year + month // 12
     start_after = datetime.date(year, month % 12 + 1, 1)
     return start_after - datetime.timedelta(days=1)
+
+
+# --- release, acknowledgement, appeals, holds ------------------------------------------------
+
+
+def appeal_days() -> int:
+    """How many days after the release a person may appeal (REWARDS_APPEAL_DAYS)."""
+    return int(getattr(settings, "REWARDS_APPEAL_DAYS", 10))
+
+
+def appeal_deadline(decision: Decision) -> datetime.datetime | None:
+    if decision.released_at is None:
+        return None
+    return decision.released_at + datetime.timedelta(days=appeal_days())
+
+
+def decision_url(decision_id: int) -> str:
+    """The link of a notification: the decision's page (rewards:decision-detail), else the
+    person's decisions (rewards:mine), else none while the pages are not wired."""
+    for name, args in (("rewards:decision-detail", (decision_id,)), ("rewards:mine", ())):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def current_version(decision: Decision) -> DecisionVersion | None:
+    """The decision as it stands: its latest version (None before approval)."""
+    return DecisionVersion.objects.filter(decision=decision).order_by("-version").first()
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label)
+
+
+def _locked(decision: Decision | int) -> Decision:
+    pk = getattr(decision, "pk", decision)
+    return (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("period__fiscal_year", "person", "plan")
+        .get(pk=pk)
+    )
+
+
+def _department_ids() -> list[int]:
+    from org.models import Role, User
+
+    return list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.DEPARTMENT)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def decisions_release(
+    *, decisions, acting_user, now: datetime.datetime | None = None
+) -> list[Decision]:
+    """The department releases approved decisions to their people (the appeal window
+    starts): each person is told in the app and by e-mail, with the link to the decision,
+    once the release is committed. Every decision given must be approved."""
+    require(is_department(acting_user))
+    now = _now(now)
+    ids = [getattr(d, "pk", d) for d in decisions]
+    rows = list(
+        Decision.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("period__fiscal_year", "person", "plan")
+        .order_by("pk")
+    )
+    if not rows:
+        raise DomainError(_("Choose the decisions to release."), code="invalid", field="decisions")
+    for decision in rows:
+        if decision.status != Status.APPROVED:
+            raise DomainError(
+                _("%(person)s: only an approved decision can be released (it is %(status)s).")
+                % {
+                    "person": decision.person.display_name,
+                    "status": decision.get_status_display(),
+                },
+                code="not_approved",
+                field="decisions",
+            )
+    Decision.objects.filter(pk__in=[d.pk for d in rows]).update(
+        status=Status.RELEASED, released_at=now
+    )
+    totals = dict(
+        DecisionVersion.objects.filter(decision__in=rows)
+        .order_by("decision_id", "version")
+        .values_list("decision_id", "total")
+    )  # the latest version wins
+    notices, items = [], []
+    for decision in rows:
+        decision.status, decision.released_at = Status.RELEASED, now
+        deadline = timezone.localtime(appeal_deadline(decision)).date().isoformat()
+        total = f"{totals.get(decision.pk, decision.total):,.2f}"
+        url = decision_url(decision.pk)
+        notices.append(
+            Notification(
+                recipient_id=decision.person_id,
+                kind=notices_texts.RELEASED,
+                params={
+                    **notices_texts.period_params(decision.period),
+                    "total": total,
+                    "currency": decision.plan.currency,
+                    "deadline": deadline,
+                },
+                url=url,
+            )
+        )
+        items.append(
+            {
+                "person_id": decision.person_id,
+                "period_id": decision.period_id,
+                "total": total,
+                "currency": decision.plan.currency,
+                "deadline": deadline,
+                "url": url,
+            }
+        )
+
+    def after_commit():
+        # One text per person (their figures), so not notify(): one insert for all.
+        Notification.objects.bulk_create(notices)
+        notices_texts.send_released(items=items)
+
+    transaction.on_commit(after_commit)
+    return rows
+
+
+def _own_released(decision: Decision, acting_user) -> Decision:
+    decision = _locked(decision)
+    require(acting_user is not None and decision.person_id == acting_user.pk)
+    if decision.status != Status.RELEASED:
+        raise DomainError(
+            _(
+                "The decision is %(status)s: it can be acknowledged or appealed once released, "
+                "and only once."
+            )
+            % {"status": decision.get_status_display()},
+            code="not_released",
+            field="status",
+        )
+    return decision
+
+
+@transaction.atomic
+def decision_acknowledge(
+    *, decision: Decision, acting_user, now: datetime.datetime | None = None
+) -> Decision:
+    """The person acknowledges their released decision."""
+    decision = _own_released(decision, acting_user)
+    decision.status = Status.ACKNOWLEDGED
+    decision.acknowledged_at = _now(now)
+    decision.save(update_fields=["status", "acknowledged_at"])
+    return decision
+
+
+@transaction.atomic
+def decision_appeal(
+    *, decision: Decision, reason: str, acting_user, now: datetime.datetime | None = None
+) -> Decision:
+    """The person appeals their released decision, with reasons, within REWARDS_APPEAL_DAYS
+    of the release; the department is told."""
+    now = _now(now)
+    decision = _own_released(decision, acting_user)
+    deadline = appeal_deadline(decision)
+    if now > deadline:
+        raise DomainError(
+            _("The time to appeal ended on %(date)s.")
+            % {"date": timezone.localtime(deadline).date().isoformat()},
+            code="too_late",
+            field="reason",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Write the reasons for the appeal."), code="invalid", field="reason")
+    decision.status = Status.APPEALED
+    decision.appealed_at = now
+    decision.appeal_reason = reason
+    decision.save(update_fields=["status", "appealed_at", "appeal_reason"])
+    department = _department_ids()
+    params = {
+        "person": decision.person.display_name,
+        **notices_texts.period_params(decision.period),
+    }
+    url = decision_url(decision.pk)
+    transaction.on_commit(
+        lambda: notify(
+            recipient_ids=department, kind=notices_texts.APPEALED, params=params, url=url
+        )
+    )
+    return decision
+
+
+OUTCOMES = {
+    Decision.Resolution.UPHELD: ("upheld: the decision stands", "维持原决定"),
+    Decision.Resolution.CHANGED: ("changed: see the new version", "已更改\uff0c请查看新版本"),
+}
+
+
+def _clean_changes(changes, amount, lines: set[str]) -> list[tuple[str, Decimal]]:
+    """[(line, change in cents)]: `changes` as (line, amount) pairs or {line, amount}
+    dicts; `amount` alone changes the bonus as a whole (the line "total")."""
+    pairs = []
+    for change in changes or ():
+        if isinstance(change, dict):
+            pairs.append((change.get("line"), change.get("amount")))
+        else:
+            pairs.append(tuple(change))
+    if amount not in (None, ""):
+        pairs.append(("total", amount))
+    cleaned = []
+    for line, value in pairs:
+        if line != "total" and line not in lines:
+            raise DomainError(
+                _("The decision has no line %(line)s.") % {"line": line},
+                code="invalid",
+                field="changes",
+            )
+        try:
+            value = Decimal(str(value))
+        except decimal.InvalidOperation:
+            raise DomainError(
+                _("Give the change as an amount."), code="invalid", field="amount"
+            ) from None
+        if not value.is_finite() or value == 0 or value != value.quantize(domain.CENT):
+            raise DomainError(
+                _("Give the change in cents, and not 0."), code="invalid", field="amount"
+            )
+        cleaned.append((line, value))
+    return cleaned
+
+
+def _with_lines(working: dict, extra: list[tuple[str, Decimal]]) -> dict:
+    """The working with `extra` (label, cents) added as adjustment lines: each in cents
+    already, so the new total is the old one plus their sum, and still adds up."""
+    lines = [dict(line) for line in working.get("lines", ())]
+    for label, value in extra:
+        lines.append(
+            {
+                "kind": str(domain.LineKind.ADJUSTMENT),
+                "key": label,
+                "exact": str(value),
+                "amount": str(value),
+                "attainment": None,
+                "tier": None,
+                "payout": None,
+                "capped": False,
+                "factor": None,
+            }
+        )
+    total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
+    return {**working, "lines": lines, "total": str(total)}
+
+
+def _version_figures(working: dict) -> tuple[Decimal, Decimal]:
+    """(bonus before penalties, adjustments) of a working, as DecisionVersion keeps them."""
+    lines = working.get("lines", ())
+    before_kinds = (domain.LineKind.COMPONENT, domain.LineKind.PLAN_CAP, domain.LineKind.MULTIPLIER)
+    before = sum((Decimal(x["amount"]) for x in lines if x["kind"] in before_kinds), Decimal(0))
+    adjustments = sum(
+        (Decimal(x["amount"]) for x in lines if x["kind"] == domain.LineKind.ADJUSTMENT),
+        Decimal(0),
+    )
+    return before, adjustments
+
+
+@transaction.atomic
+def appeal_resolve(
+    *,
+    decision: Decision,
+    outcome: str,
+    reason: str,
+    acting_user,
+    now: datetime.datetime | None = None,
+    amount=None,
+    changes=None,
+) -> DecisionVersion | None:
+    """The department resolves an appeal with its reason: `upheld` (the decision stands),
+    or `changed`: the next DecisionVersion, whose working is the current one with one
+    adjustment line per change, labelled `appeal:<line>` (`changes`: (line, cents) pairs;
+    `amount`: cents on the bonus as a whole), and the reason; the earlier versions stay.
+    The person is told. Returns the new version (None when upheld)."""
+    require(is_department(acting_user))
+    now = _now(now)
+    decision = _locked(decision)
+    if decision.status != Status.APPEALED:
+        raise DomainError(
+            _("%(person)s's decision is %(status)s: there is no appeal to resolve.")
+            % {"person": decision.person.display_name, "status": decision.get_status_display()},
+            code="not_appealed",
+            field="status",
+        )
+    if outcome not in OUTCOMES:
+        raise DomainError(
+            _("Choose whether the decision is upheld or changed."),
+            code="invalid",
+            field="outcome",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the resolution."), code="invalid", field="reason")
+    latest = current_version(decision)
+    version = None
+    if outcome == Decision.Resolution.UPHELD:
+        if changes or amount not in (None, ""):
+            raise DomainError(
+                _("An upheld decision keeps its figures: remove the changes."),
+                code="invalid",
+                field="changes",
+            )
+    else:
+        cleaned = _clean_changes(changes, amount, _line_keys(latest))
+        if not cleaned:
+            raise DomainError(
+                _("Give the change of at least one line, or of the bonus."),
+                code="invalid",
+                field="changes",
+            )
+        working = _with_lines(latest.working, [(f"appeal:{line}", v) for line, v in cleaned])
+        total = Decimal(working["total"])
+        if total < 0:
+            raise DomainError(
+                _("The change would make the bonus negative."), code="invalid", field="amount"
+            )
+        before, adjustments = _version_figures(working)
+        version = DecisionVersion.objects.create(
+            decision=decision,
+            version=latest.version + 1,
+            working=working,
+            total=total,
+            before_penalties=before,
+            adjustments=adjustments,
+            hold_periods=latest.hold_periods,
+            reason=reason,
+            created_at=now,
+            created_by=acting_user,
+        )
+    decision.status = Status.RESOLVED
+    decision.resolved_at = now
+    decision.resolved_by = acting_user
+    decision.resolution = outcome
+    decision.resolution_reason = reason
+    decision.save(
+        update_fields=["status", "resolved_at", "resolved_by", "resolution", "resolution_reason"]
+    )
+    text, text_zh = OUTCOMES[outcome]
+    params = {
+        **notices_texts.period_params(decision.period),
+        "outcome": text,
+        "outcome_zh": text_zh,
+    }
+    person_id = decision.person_id
+    url = decision_url(decision.pk)
+    transaction.on_commit(
+        lambda: notify(
+            recipient_ids=[person_id], kind=notices_texts.RESOLVED, params=params, url=url
+        )
+    )
+    return version
+
+
+@transaction.atomic
+def hold_lift(
+    *, hold: PromotionHold, reason: str, acting_user, now: datetime.datetime | None = None
+) -> PromotionHold:
+    """The department lifts a promotion hold early, with its reason (kept)."""
+    require(is_department(acting_user))
+    now = _now(now)
+    hold = PromotionHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.lifted_at is not None:
+        raise DomainError(_("This promotion hold was already lifted."), code="lifted", field="hold")
+    if hold.ends_on < timezone.localdate(now):
+        raise DomainError(
+            _("This promotion hold ended on %(date)s.") % {"date": hold.ends_on.isoformat()},
+            code="ended",
+            field="hold",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            _("Give the reason for lifting the hold."), code="invalid", field="reason"
+        )
+    hold.lifted_at = now
+    hold.lifted_by = acting_user
+    hold.lift_reason = reason
+    hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    return hold
+
+
+# --- clawbacks (追回) ---------------------------------------------------------------------------
+
+# Which credit figure a metric counts, and by which of the credit's dates (a metric not
+# named here, new customers, does not move with one sale's cancellation).
+CLAWBACK_SOURCES = {
+    "amount": ("amount", "date"),
+    "margin": ("gross_margin", "date"),
+    "quantity": ("quantity", "date"),
+    "collections": ("collected_amount", "collected_on"),
+}
+_CREDIT_VALUES = (
+    "record_id",
+    "person_id",
+    "amount",
+    "gross_margin",
+    "quantity",
+    "collected_amount",
+    "date",
+    "collected_on",
+    "record__date",
+    "record__amount",
+    "record__customer__name",
+)
+
+
+def clawback_label(clawback: Clawback) -> str:
+    return f"clawback:{clawback.pk}"
+
+
+def _booked_then_cancelled(record_ids) -> dict[int, tuple[datetime.datetime, datetime.datetime]]:
+    """{record id: (when it was first booked, when it was cancelled after that)} from the
+    records' history (a record entered cancelled was never booked: it is not here)."""
+    booked: dict[int, datetime.datetime] = {}
+    found: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
+    for pk, status, when in (
+        SalesRecord.history.filter(id__in=list(record_ids))
+        .order_by("history_date", "history_id")
+        .values_list("id", "status", "history_date")
+    ):
+        if status == SalesRecord.Status.BOOKED:
+            booked.setdefault(pk, when)
+        elif pk in booked:
+            found[pk] = (booked[pk], when)
+    return found
+
+
+def _removed(plan: IncentivePlan, credits: list[dict], period: Period) -> dict[str, Decimal]:
+    """{component key: what `credits` counted in `period`} for the plan's components."""
+    removed: dict[str, Decimal] = {}
+    for component in plan.components.all():
+        source = CLAWBACK_SOURCES.get(component.metric.source)
+        if source is None:
+            continue
+        field, day = source
+        for credit in credits:
+            when = credit[day]
+            if when is not None and period.start_date <= when <= period.end_date:
+                key = component.metric.code
+                removed[key] = removed.get(key, Decimal(0)) + Decimal(credit[field])
+    return {key: value for key, value in removed.items() if value}
+
+
+def _bonus_without(
+    plan: IncentivePlan, working: dict, removed: dict[str, Decimal]
+) -> tuple[Decimal, dict] | None:
+    """The bonus of `working` (a version of an approved decision) worked out again from its
+    own inputs with the `removed` figures taken off its components' actuals, and the
+    attainments it read; None when the working does not keep the figures it needs."""
+    directions = {c.metric.code: c.metric.direction for c in plan.components.all()}
+    attainments: dict[str, Decimal | None] = {}
+    for line in working.get("lines", ()):
+        if line["kind"] != domain.LineKind.COMPONENT:
+            continue
+        key = line["key"]
+        if key in removed and line["attainment"] is not None:
+            if line.get("actual") is None or line.get("target") is None:
+                return None
+            actual = Decimal(line["actual"]) - removed[key]
+            attainments[key] = _decimal(
+                exact_attainment(actual, Decimal(line["target"]), directions[key])
+            )
+        else:
+            attainments[key] = None if line["attainment"] is None else Decimal(line["attainment"])
+    inputs = domain.Inputs(
+        target_incentive=Decimal(working["target_incentive"]),
+        attainments=attainments,
+        grade=working.get("grade"),
+        gates=working.get("gates") or {},
+        adjustments=tuple(
+            (line["key"], Decimal(line["amount"]))
+            for line in working.get("lines", ())
+            if line["kind"] == domain.LineKind.ADJUSTMENT
+        ),
+    )
+    result = domain.work_out(selectors.as_domain(plan), inputs)
+    if result.total is None:
+        return None
+    return result.total, {k: None if v is None else str(v) for k, v in attainments.items()}
+
+
+def _clawback_reason(credit: dict, source: Decision) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "Sales record #%(record)s (%(date)s, %(customer)s, %(amount)s) was cancelled after "
+            "the bonus decision for %(period)s was approved: the bonus it earned then is "
+            "taken back."
+        ) % {
+            "record": credit["record_id"],
+            "date": credit["record__date"].isoformat(),
+            "customer": credit["record__customer__name"],
+            "amount": f"{credit['record__amount']:,.2f}",
+            "period": source.period.label,
+        }
+
+
+def _clawbacks_due(*, period: Period, person_ids, now: datetime.datetime) -> list[Clawback]:
+    """Record the clawbacks these people's decisions for `period` take in: for each sale
+    credited to them and cancelled after an approved decision of theirs (an earlier period
+    of the same kind, computed before the cancellation) counted it, the difference the
+    credit made to that decision's bonus (see Clawback), once per decision and record.
+    A few queries whatever the number of people; none more when nothing was cancelled."""
+    credits = list(
+        SalesCredit.objects.filter(
+            person_id__in=list(person_ids),
+            booked=False,
+            record__status=SalesRecord.Status.CANCELLED,
+            date__lt=period.start_date,
+        ).values(*_CREDIT_VALUES)
+    )
+    if not credits:
+        return []
+    people = {c["person_id"] for c in credits}
+    sources = list(
+        Decision.objects.filter(
+            person_id__in=people,
+            period__kind=period.kind,
+            period__end_date__lt=period.start_date,
+            period__start_date__lte=max(c["date"] for c in credits),
+        )
+        .exclude(status__in=Decision.OPEN_STATUSES)
+        .select_related("period__fiscal_year")
+        .order_by("period__start_date", "pk")
+    )
+    if not sources:
+        return []
+    done: dict[int, set[int]] = {}
+    for source_id, record_id in Clawback.objects.filter(source__in=sources).values_list(
+        "source_id", "record_id"
+    ):
+        done.setdefault(source_id, set()).add(record_id)
+    history = _booked_then_cancelled({c["record_id"] for c in credits})
+    by_person: dict[int, list[dict]] = {}
+    for credit in credits:
+        by_person.setdefault(credit["person_id"], []).append(credit)
+    # The credits of the clawbacks recorded before (their records may be older).
+    earlier = {
+        (c["record_id"], c["person_id"]): c
+        for c in SalesCredit.objects.filter(
+            record_id__in={r for records in done.values() for r in records},
+            person_id__in=people,
+        ).values(*_CREDIT_VALUES)
+    }
+    plans = selectors.with_parts(
+        IncentivePlan.objects.filter(pk__in={s.plan_id for s in sources})
+    ).in_bulk()
+    latest: dict[int, DecisionVersion] = {}
+    for version in DecisionVersion.objects.filter(decision__in=sources).order_by("version"):
+        latest[version.decision_id] = version
+    # A decision still open in a period between the source's and this one takes the
+    # clawback when it is computed again (the next open period), not this one.
+    between: dict[int, list[datetime.date]] = {}
+    for person_id, start in Decision.objects.filter(
+        person_id__in=people,
+        period__kind=period.kind,
+        period__start_date__lt=period.start_date,
+        period__start_date__gt=sources[0].period.end_date,
+        status__in=Decision.OPEN_STATUSES,
+    ).values_list("person_id", "period__start_date"):
+        between.setdefault(person_id, []).append(start)
+    made = []
+    for source in sources:
+        plan, version = plans[source.plan_id], latest.get(source.pk)
+        if version is None or any(
+            start > source.period.end_date for start in between.get(source.person_id, ())
+        ):
+            continue
+        before_records = done.get(source.pk, set())
+        new = [
+            c
+            for c in by_person.get(source.person_id, ())
+            if c["record_id"] not in before_records
+            and source.period.start_date <= c["date"] <= source.period.end_date
+            and c["record_id"] in history
+            # counted by the working (booked when it was computed), cancelled after
+            and history[c["record_id"]][0] <= source.computed_at < history[c["record_id"]][1]
+        ]
+        new.sort(key=lambda c: c["record_id"])
+        if not new:
+            continue
+        removed_credits = [
+            earlier[(r, source.person_id)]
+            for r in sorted(before_records)
+            if (r, source.person_id) in earlier
+        ]
+        start = _bonus_without(
+            plan, version.working, _removed(plan, removed_credits, source.period)
+        )
+        if start is None:
+            continue
+        bonus, attainments = start
+        for credit in new:
+            removed_credits.append(credit)
+            after = _bonus_without(
+                plan, version.working, _removed(plan, removed_credits, source.period)
+            )
+            if after is None:
+                break
+            amount = after[0] - bonus
+            if amount < 0:
+                made.append(
+                    Clawback(
+                        source=source,
+                        period=period,
+                        person_id=source.person_id,
+                        record_id=credit["record_id"],
+                        amount=amount,
+                        reason=_clawback_reason(credit, source),
+                        detail={
+                            "source_version": version.version,
+                            "bonus_before": str(bonus),
+                            "bonus_after": str(after[0]),
+                            "attainments_before": attainments,
+                            "attainments_after": after[1],
+                            "source_period": source.period_id,
+                        },
+                        created_at=now,
+                    )
+                )
+            bonus, attainments = after
+    Clawback.objects.bulk_create(made, ignore_conflicts=True)
+    return made
+
+
+@transaction.atomic
+def clawback_record(
+    *, record: SalesRecord, acting_user=None, now: datetime.datetime | None = None
+) -> list[Clawback]:
+    """Take back at once what a cancelled sale earned in approved decisions (the close and
+    "compute now" do it by themselves): for each person it credited, their decision in
+    the next period of the same kind that is not approved yet is worked out again, which
+    records the clawback as its adjustment line. Returns the record's clawbacks."""
+    if acting_user is not None:
+        require(is_department(acting_user))
+    now = _now(now)
+    record = SalesRecord.objects.get(pk=getattr(record, "pk", record))
+    if record.status != SalesRecord.Status.CANCELLED:
+        raise DomainError(
+            _("Only a cancelled sale is taken back."), code="not_cancelled", field="record"
+        )
+    credits = list(record.credits.values_list("person_id", "date"))
+    for person_id, day in credits:
+        fixed = Decision.objects.filter(person_id=person_id).exclude(
+            status__in=Decision.OPEN_STATUSES
+        )
+        for kind, end in (
+            fixed.filter(period__start_date__lte=day, period__end_date__gte=day)
+            .values_list("period__kind", "period__end_date")
+            .distinct()
+        ):
+            target = (
+                Period.objects.filter(kind=kind, start_date__gt=end)
+                .exclude(pk__in=fixed.values("period_id"))
+                .order_by("start_date")
+                .first()
+            )
+            if target is not None:
+                compute_people(period=target, person_ids=[person_id], now=now)
+    return list(Clawback.objects.filter(record=record).order_by("pk"))
