@@ -20,7 +20,7 @@ from django.http import Http404
 
 from appraisal.template.permissions import covering_q
 from org.permissions import is_administrator, is_department, is_hr, led_unit_paths, subtree_q
-from rewards.models import Decision, IncentivePlan
+from rewards.models import Decision, IncentivePlan, PromotionHold
 
 # The decisions HR and the person read: approved, and what follows.
 SETTLED = ("approved", "released", "acknowledged", "appealed", "resolved")
@@ -80,4 +80,25 @@ def decision_for_user(user, pk) -> Decision:
             .get(pk=pk)
         )
     except (Decision.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def visible_holds(user) -> QuerySet[PromotionHold]:
+    """Promotion holds: the department and HR all; a supervisor those of the people in
+    the units they lead (by the decision's team); a person their own."""
+    if not user.is_authenticated:
+        return PromotionHold.objects.none()
+    if is_department(user) or is_hr(user):
+        return PromotionHold.objects.all()
+    condition = Q(person=user)
+    paths = led_unit_paths(user)
+    if paths:
+        condition |= subtree_q(paths, "decision__unit__path")
+    return PromotionHold.objects.filter(condition)
+
+
+def hold_for_user(user, pk) -> PromotionHold:
+    try:
+        return visible_holds(user).get(pk=pk)
+    except (PromotionHold.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

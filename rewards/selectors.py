@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from org.models import Membership, OrgUnit, Period, Role
 from org.permissions import active_on_q, subtree_q
@@ -130,7 +131,7 @@ def covered(
                 best = found.get(person_id)
                 if best is None or rank < (best[0], best[1]):
                     found[person_id] = (rank[0], rank[1], plan, unit_id)
-    return {person: (plan, unit) for person, (_, _, plan, unit) in found.items()}
+    return {person: (plan, unit) for person, (_depth, _code, plan, unit) in found.items()}
 
 
 def days_in_units(person_ids, period: Period, paths) -> dict[int, int]:
@@ -182,14 +183,18 @@ def explain_plan(plan: IncentivePlan) -> dict:
     }
 
 
-def explain_lines(decision, plan: IncentivePlan, adjustments) -> list[dict]:
-    """The lines of a decision's working with what each means: a component's metric,
-    attainment, tier and payout; the rule a penalty applied; an adjustment's reason."""
+def explain_lines(
+    decision, plan: IncentivePlan, adjustments, clawbacks=(), working: dict | None = None
+) -> list[dict]:
+    """The lines of a decision's working (or of `working`, a version's) with what each
+    means: a component's metric, attainment, tier and payout; the rule a penalty applied;
+    an adjustment's or a clawback's reason; an appeal's change."""
     names = {c.metric.code: c.metric.display_name for c in plan.components.all()}
     rules = {r.code: r for r in as_domain(plan).penalties}
     reasons = {f"adjustment:{a.pk}": a for a in adjustments}
+    taken_back = {f"clawback:{c.pk}": c for c in clawbacks}
     rows = []
-    for line in decision.working.get("lines", ()):
+    for line in (working or decision.working).get("lines", ()):
         kind, key = line["kind"], line["key"]
         row = {"line": line, "kind": kind, "amount": Decimal(line["amount"])}
         if kind == domain.LineKind.COMPONENT:
@@ -206,6 +211,12 @@ def explain_lines(decision, plan: IncentivePlan, adjustments) -> list[dict]:
             row["label"] = reasons[key].line
             row["text"] = reasons[key].reason
             row["adjustment"] = reasons[key]
+        elif kind == domain.LineKind.ADJUSTMENT and key in taken_back:
+            row["label"] = _("clawback")
+            row["text"] = taken_back[key].reason
+        elif kind == domain.LineKind.ADJUSTMENT and key.startswith("appeal:"):
+            row["label"] = _("appeal")
+            row["text"] = decision.resolution_reason
         else:
             row["label"] = key
         if line.get("factor") is not None:

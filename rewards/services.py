@@ -35,7 +35,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -591,7 +591,7 @@ def decision_adjust(
 
 
 def _two_people() -> bool:
-    return bool(getattr(settings, "REWARDS_TWO_PERSON_APPROVAL", True))
+    return settings.REWARDS_TWO_PERSON_APPROVAL
 
 
 @transaction.atomic
@@ -711,7 +711,7 @@ def _periods_later(period: Period, count: int) -> datetime.date:
 
 def appeal_days() -> int:
     """How many days after the release a person may appeal (REWARDS_APPEAL_DAYS)."""
-    return int(getattr(settings, "REWARDS_APPEAL_DAYS", 10))
+    return settings.REWARDS_APPEAL_DAYS
 
 
 def appeal_deadline(decision: Decision) -> datetime.datetime | None:
@@ -721,14 +721,8 @@ def appeal_deadline(decision: Decision) -> datetime.datetime | None:
 
 
 def decision_url(decision_id: int) -> str:
-    """The link of a notification: the decision's page (rewards:decision-detail), else the
-    person's decisions (rewards:mine), else none while the pages are not wired."""
-    for name, args in (("rewards:decision-detail", (decision_id,)), ("rewards:mine", ())):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return ""
+    """The link of a notification: the decision's page."""
+    return reverse("rewards:decision", args=[decision_id])
 
 
 def current_version(decision: Decision) -> DecisionVersion | None:

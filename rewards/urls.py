@@ -16,4 +16,9 @@ urlpatterns = [
     path("plans/<int:pk>/new-version/", views.plan_new_version, name="plan-new-version"),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
+    path("decisions/<int:pk>/acknowledge/", views.decision_acknowledge, name="acknowledge"),
+    path("decisions/<int:pk>/appeal/", views.decision_appeal, name="appeal"),
+    path("decisions/<int:pk>/resolve/", views.decision_resolve, name="resolve"),
+    path("holds/", views.hold_list, name="holds"),
+    path("holds/<int:pk>/lift/", views.hold_lift, name="hold-lift"),
 ]

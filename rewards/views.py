@@ -23,7 +23,13 @@ from core.views import attempt, form_status, on_form, post_form
 from org.models import Period
 from rewards import forms as plan_forms
 from rewards import permissions, selectors, services
-from rewards.models import Budget, Decision, IncentivePlan, LineAdjustment
+from rewards.models import (
+    Budget,
+    Clawback,
+    Decision,
+    IncentivePlan,
+    LineAdjustment,
+)
 
 
 class AdjustForm(forms.Form):
@@ -232,6 +238,17 @@ def decision_list(request):
                 )
             else:
                 messages.error(request, done.message)
+        elif action == "release":
+            approved = list(Decision.objects.filter(period=period, status=Decision.Status.APPROVED))
+            done = attempt(lambda: services.decisions_release(decisions=approved, acting_user=user))
+            if done:
+                messages.success(
+                    request,
+                    _("%(count)s decisions released; each person is told.")
+                    % {"count": len(done.value)},
+                )
+            else:
+                messages.error(request, done.message)
         elif action == "approve":
             ids = [_int(x) for x in request.POST.getlist("decision")]
             chosen = list(Decision.objects.filter(period=period, pk__in=[i for i in ids if i]))
@@ -294,7 +311,16 @@ def decision_detail(request, pk):
     adjustments = list(
         LineAdjustment.objects.filter(decision=decision).select_related("adjusted_by")
     )
-    lines = selectors.explain_lines(decision, plan, adjustments)
+    versions = list(decision.versions.select_related("created_by"))
+    current = versions[-1] if versions else None
+    clawbacks = list(Clawback.objects.filter(period_id=decision.period_id, person=decision.person))
+    lines = selectors.explain_lines(
+        decision,
+        plan,
+        adjustments,
+        clawbacks,
+        working=current.working if current is not None else None,
+    )
     choices = [
         (row["line"]["key"] or row["kind"], row["label"] or row["kind"])
         for row in lines
@@ -326,9 +352,13 @@ def decision_detail(request, pk):
             "plan": plan,
             "lines": lines,
             "adjustments": adjustments,
-            "versions": list(decision.versions.select_related("created_by")),
+            "versions": versions,
+            "total": current.total if current is not None else decision.total,
             "form": form if manages and decision.status == Decision.Status.PROPOSED else None,
             "manages": manages,
+            "own": decision.person_id == request.user.pk,
+            "deadline": services.appeal_deadline(decision),
+            "holds": list(decision.holds.all()),
         },
         status=form_status(done),
     )
@@ -350,3 +380,113 @@ def my_decisions(request):
         .select_related("applies_from__fiscal_year")
     )
     return render(request, "rewards/mine.html", {"rows": rows, "plans": plans})
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reasons for the appeal"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Decision.Resolution.choices)
+    amount = forms.DecimalField(
+        label=gettext_lazy("Change to the bonus"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        help_text=gettext_lazy("With a change: the amount added (negative: taken away)."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _decision_action(request, pk, act):
+    """A POST on a decision: `act(decision)` through its service; its refusal is shown
+    as a message on the decision's page."""
+    decision = permissions.decision_for_user(request.user, pk)
+    done = attempt(lambda: act(decision))
+    if done:
+        messages.success(request, _("Done."))
+    else:
+        messages.error(request, done.message)
+    return redirect("rewards:decision", pk=decision.pk)
+
+
+@login_required
+@require_POST
+def decision_acknowledge(request, pk):
+    return _decision_action(
+        request,
+        pk,
+        lambda d: services.decision_acknowledge(decision=d, acting_user=request.user),
+    )
+
+
+@login_required
+@require_POST
+def decision_appeal(request, pk):
+    form = AppealForm(request.POST)
+    reason = form.data.get("reason", "")
+    return _decision_action(
+        request,
+        pk,
+        lambda d: services.decision_appeal(decision=d, reason=reason, acting_user=request.user),
+    )
+
+
+@login_required
+@require_POST
+def decision_resolve(request, pk):
+    decision = permissions.decision_for_user(request.user, pk)
+    require(permissions.can_manage(request.user))
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("rewards:decision", pk=decision.pk)
+    data = form.cleaned_data
+    return _decision_action(
+        request,
+        pk,
+        lambda d: services.appeal_resolve(
+            decision=d,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            amount=data["amount"] if data["outcome"] == "changed" else None,
+            acting_user=request.user,
+        ),
+    )
+
+
+@login_required
+@require_GET
+def hold_list(request):
+    """Promotion holds: the department and HR all, a supervisor their people's, a person
+    their own."""
+    holds = (
+        permissions.visible_holds(request.user)
+        .select_related("person", "decision__period__fiscal_year", "lifted_by")
+        .order_by("-starts_on", "person__last_name")
+    )
+    return render(
+        request,
+        "rewards/holds.html",
+        {"holds": holds, "manages": permissions.can_manage(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def hold_lift(request, pk):
+    hold = permissions.hold_for_user(request.user, pk)
+    require(permissions.can_manage(request.user))
+    reason = request.POST.get("reason", "")
+    done = attempt(lambda: services.hold_lift(hold=hold, reason=reason, acting_user=request.user))
+    if done:
+        messages.success(request, _("The promotion hold is lifted."))
+    else:
+        messages.error(request, done.message)
+    return redirect("rewards:holds")

@@ -432,6 +432,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 APPRAISAL_APPEAL_DAYS = env_int("APPRAISAL_APPEAL_DAYS", 10)
 if APPRAISAL_APPEAL_DAYS < 1:
     raise ImproperlyConfigured("APPRAISAL_APPEAL_DAYS must be at least 1")
+# Rewards: the days a person may appeal a released bonus decision, and whether a decision
+# someone adjusted needs another member of the department to approve it.
+REWARDS_APPEAL_DAYS = env_int("REWARDS_APPEAL_DAYS", 10)
+if REWARDS_APPEAL_DAYS < 1:
+    raise ImproperlyConfigured("REWARDS_APPEAL_DAYS must be at least 1")
+REWARDS_TWO_PERSON_APPROVAL = env_bool("REWARDS_TWO_PERSON_APPROVAL", True)
 # Calibration flags a supervisor whose average rated score differs from everyone
 # else's by at least this many points.
 APPRAISAL_OUTLIER_POINTS = env_str("APPRAISAL_OUTLIER_POINTS", "10")

@@ -290,6 +290,11 @@ rewards:plan-publish                               | 405 405 405 405 405 405 405
 rewards:plan-new-version                           | 405 405 405 405 405 405 405 405 405 302
 rewards:decisions                                  | 403 403 403 200 200 403 200 200 403 302
 rewards:decision                                   | 404 404 404 404 404 404 404 404 404 302
+rewards:acknowledge                                | 405 405 405 405 405 405 405 405 405 302
+rewards:appeal                                     | 405 405 405 405 405 405 405 405 405 302
+rewards:resolve                                    | 405 405 405 405 405 405 405 405 405 302
+rewards:holds                                      | 200 200 200 200 200 200 200 200 200 302
+rewards:hold-lift                                  | 405 405 405 405 405 405 405 405 405 302
 closing:periods                                    | 403 403 403 403 403 403 200 403 200 302
 closing:close                                      | 403 403 403 403 403 403 200 403 403 302
 closing:reopen                                     | 403 403 403 403 403 403 200 403 403 302

@@ -3,9 +3,11 @@ department's actions on them, and their query counts (the same for 5 and 25 peop
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.urls import reverse
 from rewards import services
 from rewards.models import Decision, LineAdjustment
 from tests.closing.helpers import grow
-from tests.conftest import PERSONAS, by_persona, signed_in_as
+from tests.conftest import PERSONAS, by_persona, local_moment, signed_in_as
 from tests.rewards.conftest import AFTER, decisions
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,77 @@ def test_the_pages_cost_the_same_queries_for_5_and_25_people(decided):
     assert Decision.objects.count() == 25
     many = (_queries(client, review), _queries(client, detail))
     assert many == few
+
+
+def test_release_appeal_and_resolution_through_the_pages(rw, django_capture_on_commit_callbacks):
+    org = rw.org
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    sam = decisions(rw.jan)["sam"]
+    services.decisions_approve(decisions=[sam], acting_user=org.department)
+    dora = signed_in_as(org, "department")
+    review = reverse("rewards:decisions")
+    with django_capture_on_commit_callbacks(execute=True):
+        dora.post(review, {"period": rw.jan.pk, "action": "release"})
+    assert Decision.objects.get(pk=sam.pk).status == "released"
+    page = reverse("rewards:decision", args=[sam.pk])
+    mine = signed_in_as(org, "salesperson")
+    assert "Acknowledge" in mine.get(page).content.decode()
+    # Nobody but sam appeals his decision; an appeal needs reasons.
+    assert (
+        signed_in_as(org, "teammate").post(reverse("rewards:appeal", args=[sam.pk])).status_code
+        == 404
+    )
+    mine.post(reverse("rewards:appeal", args=[sam.pk]), {"reason": ""})
+    assert Decision.objects.get(pk=sam.pk).status == "released"
+    with django_capture_on_commit_callbacks(execute=True):
+        mine.post(
+            reverse("rewards:appeal", args=[sam.pk]),
+            {"reason": "A January sale was booked in February"},
+        )
+    assert Decision.objects.get(pk=sam.pk).status == "appealed"
+    resolve = reverse("rewards:resolve", args=[sam.pk])
+    data = {"outcome": "changed", "amount": "12.50", "reason": "The sale of 30 Jan counts"}
+    assert signed_in_as(org, "supervisor").post(resolve, data).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        dora.post(resolve, data)
+    decision = Decision.objects.get(pk=sam.pk)
+    assert decision.status == "resolved"
+    assert list(decision.versions.values_list("version", "total")) == [
+        (1, D("45.50")),
+        (2, D("58.00")),
+    ]
+    html = mine.get(page).content.decode()
+    assert "58.00 CNY" in html and "The sale of 30 Jan counts" in html
+
+
+def test_promotion_holds_are_read_by_those_concerned_and_lifted_by_the_department(rw):
+    org = rw.org
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    found = decisions(rw.jan)
+    services.decisions_approve(decisions=[found["sam"]], acting_user=org.department, now=AFTER)
+    holds = reverse("rewards:holds")
+    shown = {
+        p: "Penalty rule" in signed_in_as(org, p).get(holds).content.decode()
+        for p in PERSONAS
+        if p != "anonymous"
+    }
+    assert shown == {
+        "salesperson": True,
+        "teammate": False,
+        "other_salesperson": False,
+        "supervisor": True,
+        "other_supervisor": False,
+        "department": True,
+        "hr": True,
+    }
+    hold = found["sam"].holds.get()
+    lift = reverse("rewards:hold-lift", args=[hold.pk])
+    assert signed_in_as(org, "hr").post(lift, {"reason": "x"}).status_code == 403
+    assert signed_in_as(org, "teammate").post(lift, {"reason": "x"}).status_code == 404
+    with time_machine.travel(local_moment(datetime.date(2026, 2, 10)), tick=False):
+        signed_in_as(org, "department").post(lift, {"reason": ""})
+        hold.refresh_from_db()
+        assert hold.lifted_at is None
+        signed_in_as(org, "department").post(lift, {"reason": "Promoted by the board"})
+    hold.refresh_from_db()
+    assert hold.lift_reason == "Promoted by the board"
