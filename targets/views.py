@@ -101,7 +101,7 @@ def workspace(request):
     _require_department(request.user)
     metrics = selectors.active_metrics()
     years = org_selectors.fiscal_years_with_periods()
-    current = selectors.current_fiscal_year(years, timezone.localdate())
+    current = selectors.fiscal_year_on(years, timezone.localdate())
     values = {
         "metric": metrics[0].pk if metrics else "",
         "period": current.year_period.pk if current and current.year_period else "",
@@ -366,7 +366,7 @@ def publish(request):
         if not request.GET:
             metric = Metric.objects.filter(is_active=True).first()
             years = list(FiscalYear.objects.all())
-            year = selectors.current_fiscal_year(years, timezone.localdate())
+            year = selectors.fiscal_year_on(years, timezone.localdate())
             initial = {
                 "metric": metric.pk if metric else "",
                 "fiscal_year": year.pk if year else "",
@@ -438,7 +438,7 @@ def targets_export(request):
     require(permissions.can_manage_targets(user) or org_permissions.is_supervisor(user))
     data = request.GET.copy()
     if not data.get("fiscal_year"):
-        year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
+        year = selectors.fiscal_year_on(list(FiscalYear.objects.all()), timezone.localdate())
         data["fiscal_year"] = year.pk if year else ""
     form = ExportForm(data)
     if not form.is_valid():
@@ -469,7 +469,7 @@ def allocation_list(request):
     require(permissions.can_manage_targets(user) or org_permissions.is_supervisor(user))
     data = request.GET.copy()
     if "fiscal_year" not in data:
-        year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
+        year = selectors.fiscal_year_on(list(FiscalYear.objects.all()), timezone.localdate())
         data["fiscal_year"] = year.pk if year else ""
     if "kind" not in data:
         data["kind"] = Period.Kind.YEAR
