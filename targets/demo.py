@@ -17,7 +17,7 @@ import datetime
 from decimal import Decimal
 
 from org import demo as org_demo
-from org.models import FiscalYear, OrgUnit, Period, User
+from org.models import OrgUnit, Period, User
 from targets import services
 from targets.catalogue import services as catalogue_services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
@@ -294,12 +294,7 @@ def _plans(*, year: Period, today: datetime.date) -> int:
 
 
 def seed(*, stdout, today: datetime.date) -> None:
-    history_start = org_demo.calendar(today).history_start
-    years = list(
-        FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today).order_by(
-            "start_date"
-        )
-    )
+    years = org_demo.history_years(today)
     dept = User.objects.filter(username=DEPARTMENT).first()
     company = OrgUnit.objects.filter(code="qingyun").first()
     if not years or dept is None or company is None:
