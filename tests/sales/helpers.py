@@ -1,5 +1,6 @@
 """Shared set-up for the sales tests: a calendar fiscal year and customers."""
 
+import types
 from decimal import Decimal as D
 
 from org.models import Period
@@ -81,3 +82,29 @@ BAD_BULK_ROWS_REFUSED = {
     (9, "credits"),
     (10, "row"),
 }
+
+
+def credit_stub(
+    person,
+    day,
+    amount,
+    collected=0,
+    collected_on=None,
+    booked=True,
+    team=7,
+    *,
+    gross_margin=0,
+    quantity=1,
+):
+    """What the month totals read of a sales credit (ids, date, figures), without a row."""
+    return types.SimpleNamespace(
+        person_id=person,
+        team_id=team,
+        date=day,
+        amount=D(amount),
+        gross_margin=D(gross_margin),
+        quantity=D(quantity),
+        collected_amount=D(collected),
+        collected_on=collected_on,
+        booked=booked,
+    )
