@@ -168,6 +168,14 @@ def _acknowledge_some(metric: Metric, year: Period) -> None:
                 services.target_acknowledge(target=t, acting_user=t.person)
 
 
+def _open_period_on(year: Period, kind: str, today: datetime.date) -> Period | None:
+    """The month or quarter of `year`'s fiscal year containing `today`, if it is open."""
+    period = Period.objects.filter(
+        fiscal_year_id=year.fiscal_year_id, kind=kind, start_date__lte=today, end_date__gte=today
+    ).first()
+    return period if period is not None and period.status == Period.Status.OPEN else None
+
+
 def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -> None:
     """Quota relief for one Guangzhou salesperson, asked by their supervisor: 30 % less
     from this month on."""
@@ -183,13 +191,8 @@ def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -
     )
     if target is None or Adjustment.objects.filter(target=target).exists():
         return
-    month = Period.objects.filter(
-        fiscal_year_id=year.fiscal_year_id,
-        kind=Period.Kind.MONTH,
-        start_date__lte=today,
-        end_date__gte=today,
-    ).first()
-    if month is None or month.status != Period.Status.OPEN:
+    month = _open_period_on(year, Period.Kind.MONTH, today)
+    if month is None:
         return
     months = (
         Target.objects.filter(
@@ -219,13 +222,8 @@ def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -
 def _plans(*, year: Period, today: datetime.date) -> int:
     """Three plans for the current quarter: approved (Guangzhou), submitted and waiting
     for sup.sh (Shanghai Key Accounts), returned twice with comments (Hangzhou)."""
-    quarter = Period.objects.filter(
-        fiscal_year_id=year.fiscal_year_id,
-        kind=Period.Kind.QUARTER,
-        start_date__lte=today,
-        end_date__gte=today,
-    ).first()
-    if quarter is None or quarter.status != Period.Status.OPEN:
+    quarter = _open_period_on(year, Period.Kind.QUARTER, today)
+    if quarter is None:
         return 0
     months = list(
         Period.objects.filter(parent=quarter, kind=Period.Kind.MONTH).order_by("start_date")
