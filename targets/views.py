@@ -586,25 +586,34 @@ def _allocation_refused(request, target: Target, message: str, **forms):
     return render(request, "targets/allocation.html", context, status=400)
 
 
+def _allocation_action(request, target: Target, form, form_name: str, act, success):
+    """One action of the allocation page: with a valid `form`, `act()`, then the message
+    `success()` and back to the page; else the page again with the refusal (400)."""
+    if not form.is_valid():
+        return _allocation_refused(request, target, _first_error(form), **{form_name: form})
+    done = attempt(act)
+    if not done:
+        return _allocation_refused(request, target, done.message, **{form_name: form})
+    messages.success(request, success())
+    return redirect("targets:allocation", pk=target.pk)
+
+
 @login_required
 @require_POST
 def allocation_submit(request, pk):
     target = _team_target(request.user, pk)
     require(permissions.can_submit_allocation(request.user, target))
     form = AllocationSubmitForm(request.POST)
-    if not form.is_valid():
-        return _allocation_refused(request, target, _first_error(form), submit_form=form)
-    done = attempt(
-        lambda: services.allocation_submit(
+    return _allocation_action(
+        request,
+        target,
+        form,
+        "submit_form",
+        act=lambda: services.allocation_submit(
             target=target, acting_user=request.user, comment=form.cleaned_data["comment"]
-        )
+        ),
+        success=lambda: _("The allocation is submitted: the department is notified to approve it."),
     )
-    if not done:
-        return _allocation_refused(request, target, done.message, submit_form=form)
-    messages.success(
-        request, _("The allocation is submitted: the department is notified to approve it.")
-    )
-    return redirect("targets:allocation", pk=target.pk)
 
 
 @login_required
@@ -613,24 +622,27 @@ def allocation_decide(request, pk):
     target = _team_target(request.user, pk)
     require(permissions.can_decide_allocation(request.user, target))
     form = AllocationDecideForm(request.POST)
-    if not form.is_valid():
-        return _allocation_refused(request, target, _first_error(form), decide_form=form)
-    approve = form.cleaned_data["decision"] == "approve"
-    done = attempt(
-        lambda: services.allocation_decide(
+
+    def approve() -> bool:
+        return form.cleaned_data["decision"] == "approve"
+
+    return _allocation_action(
+        request,
+        target,
+        form,
+        "decide_form",
+        act=lambda: services.allocation_decide(
             target=target,
-            approve=approve,
+            approve=approve(),
             comment=form.cleaned_data["comment"],
             acting_user=request.user,
-        )
+        ),
+        success=lambda: (
+            _("The allocation is approved; the supervisors are notified.")
+            if approve()
+            else _("The allocation is returned; the supervisors are notified.")
+        ),
     )
-    if not done:
-        return _allocation_refused(request, target, done.message, decide_form=form)
-    if approve:
-        messages.success(request, _("The allocation is approved; the supervisors are notified."))
-    else:
-        messages.success(request, _("The allocation is returned; the supervisors are notified."))
-    return redirect("targets:allocation", pk=target.pk)
 
 
 @login_required
