@@ -546,6 +546,12 @@ def _past_cycle(
     return cycle
 
 
+def _finalise(appraisal: Appraisal, dept, *, at: datetime.datetime) -> None:
+    cycles.appraisal_finalise(
+        appraisal=_reload(appraisal), acting_user=dept, today=timezone.localdate(at), now=at
+    )
+
+
 def _showcase(rows: list[Appraisal], dims, period: Period, *, dept, after, now) -> None:
     """The end of the workflow in the showcase team: released (the demo login), acknowledged,
     appealed, appeal resolved with a change, and one finalised after the release."""
@@ -556,12 +562,7 @@ def _showcase(rows: list[Appraisal], dims, period: Period, *, dept, after, now) 
     finalise_at = _between(after, now, 0.35)
     for appraisal in (released, acknowledged, appealed, resolved):
         _fill_missing(appraisal, dept, period, when=_between(after, now, 0.3))
-        cycles.appraisal_finalise(
-            appraisal=_reload(appraisal),
-            acting_user=dept,
-            today=timezone.localdate(finalise_at),
-            now=finalise_at,
-        )
+        _finalise(appraisal, dept, at=finalise_at)
     # Released three days ago (or half-way when the quarter ended less than a week ago),
     # so the appeal window of the demo login is still open.
     release_at = max(_between(after, now, 0.5), now - datetime.timedelta(days=3))
@@ -572,24 +573,27 @@ def _showcase(rows: list[Appraisal], dims, period: Period, *, dept, after, now) 
         acting_user=acknowledged.person,
         now=_between(release_at, now, 0.2),
     )
-    cycles.appraisal_appeal(
-        appraisal=_reload(appealed),
-        reason=(
+    appeals = [
+        (
+            appealed,
             "Two of my orders were booked in the first week of the next quarter because of "
-            "the customer's approval; I ask that my revenue attainment takes them into account."
+            "the customer's approval; I ask that my revenue attainment takes them into account.",
+            0.3,
         ),
-        acting_user=appealed.person,
-        now=_between(release_at, now, 0.3),
-    )
-    cycles.appraisal_appeal(
-        appraisal=_reload(resolved),
-        reason=(
+        (
+            resolved,
             "My work attitude was rated on the month I was on sick leave; the visit log shows "
-            "every follow-up done on time in the other two months."
+            "every follow-up done on time in the other two months.",
+            0.25,
         ),
-        acting_user=resolved.person,
-        now=_between(release_at, now, 0.25),
-    )
+    ]
+    for appraisal, reason, share in appeals:
+        cycles.appraisal_appeal(
+            appraisal=_reload(appraisal),
+            reason=reason,
+            acting_user=appraisal.person,
+            now=_between(release_at, now, share),
+        )
     before = DimensionScore.objects.get(appraisal=resolved, dimension=dims[0]).final_score
     cycles.appeal_resolve(
         appraisal=_reload(resolved),
@@ -605,12 +609,7 @@ def _showcase(rows: list[Appraisal], dims, period: Period, *, dept, after, now) 
     # Finalised after the release: waits for the next release.
     late_at = _between(release_at, now, 0.7)
     _fill_missing(finalised, dept, period, when=_between(release_at, now, 0.65))
-    cycles.appraisal_finalise(
-        appraisal=_reload(finalised),
-        acting_user=dept,
-        today=timezone.localdate(late_at),
-        now=late_at,
-    )
+    _finalise(finalised, dept, at=late_at)
 
 
 def _current_cycle(

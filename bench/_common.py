@@ -66,6 +66,54 @@ def plain_static_files() -> None:
     }
 
 
+def company_of_50_teams(*, chinese_names: bool = False):
+    """The company, 5 regions under it and 10 teams under each; returns the company and
+    the 50 teams in order. With `chinese_names`, the company and the teams have them."""
+    from org.models import OrgUnit
+    from org.services import unit_create
+
+    company = unit_create(
+        code="co",
+        name="Company",
+        name_zh="公司" if chinese_names else "",
+        kind=OrgUnit.Kind.COMPANY,
+    )
+    teams = []
+    for r in range(5):
+        region = unit_create(
+            code=f"r{r}", name=f"Region {r}", kind=OrgUnit.Kind.REGION, parent=company
+        )
+        for t in range(10):
+            teams.append(
+                unit_create(
+                    code=f"r{r}t{t}",
+                    name=f"Team {r}-{t}",
+                    name_zh=f"销售{r}-{t}组" if chinese_names else "",
+                    kind=OrgUnit.Kind.TEAM,
+                    parent=region,
+                )
+            )
+    return company, teams
+
+
+def generated_records(rest: str) -> str:
+    """The insert of generated sales records, `g` the number of each: its product,
+    category and amounts (no collection for one in five), then `rest`: the collection
+    date, status, external id, period, author and time, and the FROM clause naming `g`,
+    `d.day` and the customer `c`. The head has no parameter marks (`%%` stands for `%`)."""
+    return _RECORDS_INSERT_HEAD + rest
+
+
+_RECORDS_INSERT_HEAD = """
+            INSERT INTO sales_salesrecord (date, customer_id, product, category, amount,
+                quantity, gross_margin, collected_amount, collected_on, status,
+                external_id, period_id, created_by_id, created_at)
+            SELECT d.day, c.id, 'Product ' || (g %% 7), 'Category ' || (g %% 3),
+                   (1000 + (g * 7919) %% 9000)::numeric(18, 2), 1 + g %% 5,
+                   (300 + (g * 104729) %% 3000)::numeric(18, 2),
+                   CASE WHEN g %% 5 = 0 THEN 0 ELSE (1000 + (g * 7919) %% 9000) END,"""
+
+
 def with_split_credits(records: str) -> str:
     """`records` (a WITH clause naming `r`: id, date, collected_on, the amounts,
     owner_id, team_id, split, mate_id) and the insert of their credits: the owner's,

@@ -40,7 +40,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from _common import plain_static_files, postgres_url, recreate_database, setup_django
+from _common import (
+    company_of_50_teams,
+    plain_static_files,
+    postgres_url,
+    recreate_database,
+    setup_django,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,28 +129,13 @@ def load(rows: int) -> dict:
         Dimension,
         GradeBand,
     )
-    from org.models import Membership, OrgUnit, Period, RoleAssignment, User
-    from org.services import fiscal_year_create, unit_create
+    from org.models import Membership, Period, RoleAssignment, User
+    from org.services import fiscal_year_create
     from targets.models import Metric
 
     fiscal_year = fiscal_year_create(start_year=2026, start_month=1)
     quarter = Period.objects.get(fiscal_year=fiscal_year, kind="quarter", number=1)
-    company = unit_create(code="co", name="Company", name_zh="公司", kind=OrgUnit.Kind.COMPANY)
-    teams = []
-    for r in range(5):
-        region = unit_create(
-            code=f"r{r}", name=f"Region {r}", kind=OrgUnit.Kind.REGION, parent=company
-        )
-        for t in range(10):
-            teams.append(
-                unit_create(
-                    code=f"r{r}t{t}",
-                    name=f"Team {r}-{t}",
-                    name_zh=f"销售{r}-{t}组",
-                    kind=OrgUnit.Kind.TEAM,
-                    parent=region,
-                )
-            )
+    company, teams = company_of_50_teams(chinese_names=True)
     per_team = -(-rows // len(teams))
     password = make_password("bench-password")
     with transaction.atomic():

@@ -49,7 +49,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from _common import bench_url, recreate_database, setup_django, with_split_credits
+from _common import (
+    bench_url,
+    generated_records,
+    recreate_database,
+    setup_django,
+    with_split_credits,
+)
 from django.core.mail.backends.base import BaseEmailBackend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,20 +205,13 @@ def load(people_count: int, records: int) -> dict:
         )
         # The records, all in the month closed; some collected the month after.
         cursor.execute(
-            """
-            INSERT INTO sales_salesrecord (date, customer_id, product, category, amount,
-                quantity, gross_margin, collected_amount, collected_on, status,
-                external_id, period_id, created_by_id, created_at)
-            SELECT d.day, c.id, 'Product ' || (g %% 7), 'Category ' || (g %% 3),
-                   (1000 + (g * 7919) %% 9000)::numeric(18, 2), 1 + g %% 5,
-                   (300 + (g * 104729) %% 3000)::numeric(18, 2),
-                   CASE WHEN g %% 5 = 0 THEN 0 ELSE (1000 + (g * 7919) %% 9000) END,
+            generated_records("""
                    CASE WHEN g %% 5 = 0 THEN NULL ELSE d.day + (g %% 20)::int END,
                    'booked', 'R' || g, %s, NULL, now()
             FROM generate_series(0::bigint, %s - 1) g
             CROSS JOIN LATERAL (SELECT %s::date + ((g * 7) %% %s)::int AS day) d
             JOIN sales_customer c ON c.external_id = 'C' || (g %% %s)
-            """,
+            """),
             [month.pk, records, month.start_date, days, people_count * CUSTOMERS_EACH],
         )
         # Credits: the owner; one record in ten shared 50/50 with the next teammate.

@@ -36,6 +36,8 @@ from pathlib import Path
 
 from _common import (
     bench_url,
+    company_of_50_teams,
+    generated_records,
     plain_static_files,
     recreate_database,
     setup_django,
@@ -69,24 +71,13 @@ def load(records: int) -> dict:
     from django.db import connection, transaction
 
     from org.models import Membership, OrgUnit, Period, RoleAssignment, User
-    from org.services import fiscal_year_create, unit_create
+    from org.services import fiscal_year_create
     from sales.records import services as sales_services
     from targets.models import Metric, Target
 
     fiscal_year = fiscal_year_create(start_year=TODAY.year, start_month=1)
     periods = list(Period.objects.filter(fiscal_year=fiscal_year))
-    company = unit_create(code="co", name="Company", kind=OrgUnit.Kind.COMPANY)
-    teams = []
-    for r in range(5):
-        region = unit_create(
-            code=f"r{r}", name=f"Region {r}", kind=OrgUnit.Kind.REGION, parent=company
-        )
-        for t in range(10):
-            teams.append(
-                unit_create(
-                    code=f"r{r}t{t}", name=f"Team {r}-{t}", kind=OrgUnit.Kind.TEAM, parent=region
-                )
-            )
+    _company, teams = company_of_50_teams()
     password = make_password("bench-password")
     people = User.objects.bulk_create(
         [User(username=f"p{i:03d}", password=password) for i in range(500)]
@@ -164,14 +155,7 @@ def load(records: int) -> dict:
         )
         # The records: customer by g, date spread over the year to date.
         cursor.execute(
-            """
-            INSERT INTO sales_salesrecord (date, customer_id, product, category, amount,
-                quantity, gross_margin, collected_amount, collected_on, status,
-                external_id, period_id, created_by_id, created_at)
-            SELECT d.day, c.id, 'Product ' || (g %% 7), 'Category ' || (g %% 3),
-                   (1000 + (g * 7919) %% 9000)::numeric(18, 2), 1 + g %% 5,
-                   (300 + (g * 104729) %% 3000)::numeric(18, 2),
-                   CASE WHEN g %% 5 = 0 THEN 0 ELSE (1000 + (g * 7919) %% 9000) END,
+            generated_records("""
                    CASE WHEN g %% 5 = 0 THEN NULL
                         ELSE LEAST(d.day + 30, %s::date) END,
                    'booked', 'R' || g, p.id, NULL, now()
@@ -180,7 +164,7 @@ def load(records: int) -> dict:
             JOIN sales_customer c ON c.external_id = 'C' || (g %% 10000)
             JOIN org_period p ON p.kind = 'month' AND p.fiscal_year_id = %s
                  AND d.day BETWEEN p.start_date AND p.end_date
-            """,
+            """),
             [TODAY, records, fiscal_year.start_date, days, fiscal_year.pk],
         )
         # Credits: the owner; one record in ten shared 50/50 with the next teammate.

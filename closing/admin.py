@@ -29,35 +29,27 @@ class CloseStepInline(ReadOnlyAdminMixin, admin.TabularInline):
     ordering = ["position"]
 
 
+# What a run is: its period, state, how and by whom it started, and when.
+RUN_FIELDS = [
+    "period",
+    "status",
+    "trigger",
+    "started_by",
+    "created_at",
+    "started_at",
+    "finished_at",
+]
+
+
 @admin.register(CloseRun)
 class CloseRunAdmin(ReadOnlyAdmin):
-    list_display = [
-        "id",
-        "period",
-        "status",
-        "trigger",
-        "started_by",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "duration",
-    ]
+    list_display = ["id", *RUN_FIELDS, "duration"]
     list_filter = ["status", "trigger", "period__kind", "period__fiscal_year"]
     search_fields = ["period__fiscal_year__name", "started_by__username", "error"]
     list_select_related = ["period__fiscal_year", "started_by"]
     date_hierarchy = "created_at"
     inlines = [CloseStepInline]
-    fields = [
-        "period",
-        "status",
-        "trigger",
-        "started_by",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "heartbeat_at",
-        "error",
-    ]
+    fields = [*RUN_FIELDS, "heartbeat_at", "error"]
     readonly_fields = fields
 
     @admin.display(description=_("duration"))

@@ -39,7 +39,7 @@ from closing import services, steps
 from closing.models import CloseRun, CloseStep
 from closing.pipeline import Step
 from org import demo as org_demo
-from org.models import FiscalYear, Period, User
+from org.models import Period, User
 
 DEPARTMENT = "dept.zhou"
 STAGED_FAILURE = "Connection unexpectedly closed (a mail server failure staged by the demo)"
@@ -147,8 +147,7 @@ def _expected_failure():
 
 def seed(*, stdout, today: datetime.date) -> None:
     dept = User.objects.filter(username=DEPARTMENT).first()
-    history_start = org_demo.calendar(today).history_start
-    years = list(FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today))
+    years = org_demo.history_years(today)
     if dept is None or not years:
         return
     periods = periods_to_close(today)

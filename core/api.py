@@ -14,6 +14,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import BooleanFilter, CharFilter, DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, status, viewsets
@@ -28,6 +29,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import Conflict, DomainError
 from core.serializers import ErrorSerializer
+from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.uploads import human_size
 
 # --- shared plumbing -------------------------------------------------------------------
@@ -326,6 +328,17 @@ INVALID = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description=_("You may not do this."))
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such object that you may see."))
+# An export's responses: the file as CSV or XLSX, or the error.
+FILE_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.BINARY, description=_("CSV, UTF-8 with a byte order mark.")
+    ),
+    (200, XLSX_CONTENT_TYPE): OpenApiResponse(
+        OpenApiTypes.BINARY, description=_("An XLSX workbook.")
+    ),
+    400: INVALID,
+    403: FORBIDDEN,
+}
 
 
 def responses(ok, status_code: int = 200, *, invalid=True, forbidden=True, not_found=True):

@@ -82,6 +82,15 @@ def calendar(today: datetime.date) -> DemoCalendar:
     return DemoCalendar(today=today, start_month=settings.FISCAL_YEAR_START_MONTH)
 
 
+def history_years(today: datetime.date) -> list[FiscalYear]:
+    """The fiscal years from the start of the demo's history to `today`, oldest first."""
+    return list(
+        FiscalYear.objects.filter(
+            start_date__gte=calendar(today).history_start, start_date__lte=today
+        ).order_by("start_date")
+    )
+
+
 class _Seeder:
     def __init__(self, today: datetime.date):
         self.calendar = calendar(today)

@@ -236,11 +236,7 @@ def _rows(
 
 def seed(*, stdout, today: datetime.date) -> None:
     history_start = org_demo.calendar(today).history_start
-    years = list(
-        FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today).order_by(
-            "start_date"
-        )
-    )
+    years = org_demo.history_years(today)
     dept = User.objects.filter(username=DEPARTMENT).first()
     if not years or dept is None:
         return

@@ -95,15 +95,7 @@ class TargetViewSet(ReadViewSet):
     filterset_class = TargetFilter
     search_fields = ["metric__code", "unit__code", "unit__name", "person__username"]
     ordering_fields = ["value", "status", "period__start_date", "metric__position"]
-    ordering = [
-        "metric__position",
-        "metric__code",
-        "period__start_date",
-        "-period__end_date",
-        "unit__path",
-        "person__username",
-        "pk",
-    ]
+    ordering = [*selectors.TARGET_ORDER, "pk"]
 
     def get_queryset(self):
         return selectors.targets_for_api(self.request.user)

@@ -17,7 +17,7 @@ import datetime
 from decimal import Decimal
 
 from org import demo as org_demo
-from org.models import FiscalYear, OrgUnit, Period, User
+from org.models import OrgUnit, Period, User
 from targets import services
 from targets.catalogue import services as catalogue_services
 from targets.models import Adjustment, Metric, SalesPlan, SeasonalityProfile, Target
@@ -168,6 +168,14 @@ def _acknowledge_some(metric: Metric, year: Period) -> None:
                 services.target_acknowledge(target=t, acting_user=t.person)
 
 
+def _open_period_on(year: Period, kind: str, today: datetime.date) -> Period | None:
+    """The month or quarter of `year`'s fiscal year containing `today`, if it is open."""
+    period = Period.objects.filter(
+        fiscal_year_id=year.fiscal_year_id, kind=kind, start_date__lte=today, end_date__gte=today
+    ).first()
+    return period if period is not None and period.status == Period.Status.OPEN else None
+
+
 def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -> None:
     """Quota relief for one Guangzhou salesperson, asked by their supervisor: 30 % less
     from this month on."""
@@ -183,13 +191,8 @@ def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -
     )
     if target is None or Adjustment.objects.filter(target=target).exists():
         return
-    month = Period.objects.filter(
-        fiscal_year_id=year.fiscal_year_id,
-        kind=Period.Kind.MONTH,
-        start_date__lte=today,
-        end_date__gte=today,
-    ).first()
-    if month is None or month.status != Period.Status.OPEN:
+    month = _open_period_on(year, Period.Kind.MONTH, today)
+    if month is None:
         return
     months = (
         Target.objects.filter(
@@ -219,13 +222,8 @@ def _pending_adjustment(metric: Metric, *, year: Period, today: datetime.date) -
 def _plans(*, year: Period, today: datetime.date) -> int:
     """Three plans for the current quarter: approved (Guangzhou), submitted and waiting
     for sup.sh (Shanghai Key Accounts), returned twice with comments (Hangzhou)."""
-    quarter = Period.objects.filter(
-        fiscal_year_id=year.fiscal_year_id,
-        kind=Period.Kind.QUARTER,
-        start_date__lte=today,
-        end_date__gte=today,
-    ).first()
-    if quarter is None or quarter.status != Period.Status.OPEN:
+    quarter = _open_period_on(year, Period.Kind.QUARTER, today)
+    if quarter is None:
         return 0
     months = list(
         Period.objects.filter(parent=quarter, kind=Period.Kind.MONTH).order_by("start_date")
@@ -294,12 +292,7 @@ def _plans(*, year: Period, today: datetime.date) -> int:
 
 
 def seed(*, stdout, today: datetime.date) -> None:
-    history_start = org_demo.calendar(today).history_start
-    years = list(
-        FiscalYear.objects.filter(start_date__gte=history_start, start_date__lte=today).order_by(
-            "start_date"
-        )
-    )
+    years = org_demo.history_years(today)
     dept = User.objects.filter(username=DEPARTMENT).first()
     company = OrgUnit.objects.filter(code="qingyun").first()
     if not years or dept is None or company is None:

@@ -572,6 +572,19 @@ def adjustment_periods(*, target: Target, first: Period | None = None) -> QueryS
     )
 
 
+# What a page or an answer shows of an adjustment: its target, its period, who asked
+# and who decided (joined, not one query each).
+ADJUSTMENT_RELATED = (
+    "target__metric",
+    "target__period__fiscal_year",
+    "target__unit",
+    "target__person",
+    "effective_period__fiscal_year",
+    "requested_by",
+    "decided_by",
+)
+
+
 def adjustments_for(*, user) -> QuerySet:
     """The adjustments the user may read, pending first, newest first: one query."""
     from django.db.models import Case, IntegerField, Value, When
@@ -580,15 +593,7 @@ def adjustments_for(*, user) -> QuerySet:
 
     return (
         visible_adjustments(user)
-        .select_related(
-            "target__metric",
-            "target__period__fiscal_year",
-            "target__unit",
-            "target__person",
-            "effective_period__fiscal_year",
-            "requested_by",
-            "decided_by",
-        )
+        .select_related(*ADJUSTMENT_RELATED)
         .annotate(
             pending_first=Case(
                 When(status="pending", then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -603,18 +608,6 @@ def adjustments_for(*, user) -> QuerySet:
 
 def active_metrics() -> list[Metric]:
     return list(Metric.objects.filter(is_active=True))
-
-
-def current_fiscal_year(years, day) -> FiscalYear | None:
-    """The fiscal year containing `day`, else the latest one that started before it,
-    else the earliest one. `years` is a list (no query)."""
-    for year in years:
-        if year.start_date <= day <= year.end_date:
-            return year
-    started = [y for y in years if y.start_date <= day]
-    if started:
-        return max(started, key=lambda y: y.start_date)
-    return min(years, key=lambda y: y.start_date) if years else None
 
 
 @dataclass
@@ -709,6 +702,17 @@ def allocation_list(*, user, fiscal_year=None, metric=None, status: str = "", ki
     )
 
 
+# Targets in their stable order: metric, period (the longer first), unit, person.
+TARGET_ORDER = (
+    "metric__position",
+    "metric__code",
+    "period__start_date",
+    "-period__end_date",
+    "unit__path",
+    "person__username",
+)
+
+
 def export_targets(*, user, fiscal_year: FiscalYear, metric: Metric | None = None):
     """The targets `user` may see in a fiscal year (one metric or all), in a stable
     order for a file (one query)."""
@@ -716,13 +720,7 @@ def export_targets(*, user, fiscal_year: FiscalYear, metric: Metric | None = Non
     if metric is not None:
         qs = qs.filter(metric=metric)
     return qs.select_related("metric", "period__fiscal_year", "unit", "person", "team").order_by(
-        "metric__position",
-        "metric__code",
-        "period__start_date",
-        "-period__end_date",
-        "unit__path",
-        "person__username",
-        "team__code",
+        *TARGET_ORDER, "team__code"
     )
 
 
@@ -736,15 +734,7 @@ def targets_for_api(user) -> QuerySet[Target]:
 
 
 def adjustments_for_api(user) -> QuerySet[Adjustment]:
-    return _permissions.visible_adjustments(user).select_related(
-        "target__metric",
-        "target__period__fiscal_year",
-        "target__unit",
-        "target__person",
-        "effective_period__fiscal_year",
-        "requested_by",
-        "decided_by",
-    )
+    return _permissions.visible_adjustments(user).select_related(*ADJUSTMENT_RELATED)
 
 
 def team_of(person: User, period: Period) -> OrgUnit | None:

@@ -101,7 +101,7 @@ def workspace(request):
     _require_department(request.user)
     metrics = selectors.active_metrics()
     years = org_selectors.fiscal_years_with_periods()
-    current = selectors.current_fiscal_year(years, timezone.localdate())
+    current = selectors.fiscal_year_on(years, timezone.localdate())
     values = {
         "metric": metrics[0].pk if metrics else "",
         "period": current.year_period.pk if current and current.year_period else "",
@@ -366,7 +366,7 @@ def publish(request):
         if not request.GET:
             metric = Metric.objects.filter(is_active=True).first()
             years = list(FiscalYear.objects.all())
-            year = selectors.current_fiscal_year(years, timezone.localdate())
+            year = selectors.fiscal_year_on(years, timezone.localdate())
             initial = {
                 "metric": metric.pk if metric else "",
                 "fiscal_year": year.pk if year else "",
@@ -438,7 +438,7 @@ def targets_export(request):
     require(permissions.can_manage_targets(user) or org_permissions.is_supervisor(user))
     data = request.GET.copy()
     if not data.get("fiscal_year"):
-        year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
+        year = selectors.fiscal_year_on(list(FiscalYear.objects.all()), timezone.localdate())
         data["fiscal_year"] = year.pk if year else ""
     form = ExportForm(data)
     if not form.is_valid():
@@ -469,7 +469,7 @@ def allocation_list(request):
     require(permissions.can_manage_targets(user) or org_permissions.is_supervisor(user))
     data = request.GET.copy()
     if "fiscal_year" not in data:
-        year = selectors.current_fiscal_year(list(FiscalYear.objects.all()), timezone.localdate())
+        year = selectors.fiscal_year_on(list(FiscalYear.objects.all()), timezone.localdate())
         data["fiscal_year"] = year.pk if year else ""
     if "kind" not in data:
         data["kind"] = Period.Kind.YEAR
@@ -586,25 +586,34 @@ def _allocation_refused(request, target: Target, message: str, **forms):
     return render(request, "targets/allocation.html", context, status=400)
 
 
+def _allocation_action(request, target: Target, form, form_name: str, act, success):
+    """One action of the allocation page: with a valid `form`, `act()`, then the message
+    `success()` and back to the page; else the page again with the refusal (400)."""
+    if not form.is_valid():
+        return _allocation_refused(request, target, _first_error(form), **{form_name: form})
+    done = attempt(act)
+    if not done:
+        return _allocation_refused(request, target, done.message, **{form_name: form})
+    messages.success(request, success())
+    return redirect("targets:allocation", pk=target.pk)
+
+
 @login_required
 @require_POST
 def allocation_submit(request, pk):
     target = _team_target(request.user, pk)
     require(permissions.can_submit_allocation(request.user, target))
     form = AllocationSubmitForm(request.POST)
-    if not form.is_valid():
-        return _allocation_refused(request, target, _first_error(form), submit_form=form)
-    done = attempt(
-        lambda: services.allocation_submit(
+    return _allocation_action(
+        request,
+        target,
+        form,
+        "submit_form",
+        act=lambda: services.allocation_submit(
             target=target, acting_user=request.user, comment=form.cleaned_data["comment"]
-        )
+        ),
+        success=lambda: _("The allocation is submitted: the department is notified to approve it."),
     )
-    if not done:
-        return _allocation_refused(request, target, done.message, submit_form=form)
-    messages.success(
-        request, _("The allocation is submitted: the department is notified to approve it.")
-    )
-    return redirect("targets:allocation", pk=target.pk)
 
 
 @login_required
@@ -613,24 +622,27 @@ def allocation_decide(request, pk):
     target = _team_target(request.user, pk)
     require(permissions.can_decide_allocation(request.user, target))
     form = AllocationDecideForm(request.POST)
-    if not form.is_valid():
-        return _allocation_refused(request, target, _first_error(form), decide_form=form)
-    approve = form.cleaned_data["decision"] == "approve"
-    done = attempt(
-        lambda: services.allocation_decide(
+
+    def approve() -> bool:
+        return form.cleaned_data["decision"] == "approve"
+
+    return _allocation_action(
+        request,
+        target,
+        form,
+        "decide_form",
+        act=lambda: services.allocation_decide(
             target=target,
-            approve=approve,
+            approve=approve(),
             comment=form.cleaned_data["comment"],
             acting_user=request.user,
-        )
+        ),
+        success=lambda: (
+            _("The allocation is approved; the supervisors are notified.")
+            if approve()
+            else _("The allocation is returned; the supervisors are notified.")
+        ),
     )
-    if not done:
-        return _allocation_refused(request, target, done.message, decide_form=form)
-    if approve:
-        messages.success(request, _("The allocation is approved; the supervisors are notified."))
-    else:
-        messages.success(request, _("The allocation is returned; the supervisors are notified."))
-    return redirect("targets:allocation", pk=target.pk)
 
 
 @login_required

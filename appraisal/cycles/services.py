@@ -72,6 +72,16 @@ def _today(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
 
 
+def _move(appraisal: Appraisal, status: str, acting_user, reason: str, **fields) -> None:
+    """One step of an appraisal's workflow: `status` and the `fields` that record it,
+    saved (those alone) with `reason` in its history."""
+    appraisal.status = status
+    for name, value in fields.items():
+        setattr(appraisal, name, value)
+    audit_as(appraisal, acting_user, reason)
+    appraisal.save(update_fields=["status", *fields])
+
+
 def _require_department(user) -> None:
     require(user is not None and is_department(user))
 
@@ -511,10 +521,13 @@ def self_assessment_save(
         audit_as(row, acting_user, "self-assessment")
         row.save(update_fields=["self_level", "self_comment"])
     if submit:
-        appraisal.status = Status.SELF_ASSESSED
-        appraisal.self_submitted_at = _now(now)
-        audit_as(appraisal, acting_user, "self-assessment sent")
-        appraisal.save(update_fields=["status", "self_submitted_at"])
+        _move(
+            appraisal,
+            Status.SELF_ASSESSED,
+            acting_user,
+            "self-assessment sent",
+            self_submitted_at=_now(now),
+        )
     return appraisal
 
 
@@ -549,11 +562,14 @@ def rating_save(
         audit_as(row, acting_user, "rating")
         row.save(update_fields=["level", "comment", "score"])
     if submit:
-        appraisal.status = Status.RATED
-        appraisal.rated_by = acting_user
-        appraisal.rated_at = _now(now)
-        audit_as(appraisal, acting_user, "rating submitted")
-        appraisal.save(update_fields=["status", "rated_by", "rated_at"])
+        _move(
+            appraisal,
+            Status.RATED,
+            acting_user,
+            "rating submitted",
+            rated_by=acting_user,
+            rated_at=_now(now),
+        )
     return appraisal
 
 
@@ -935,10 +951,7 @@ def appraisal_acknowledge(
 ) -> Appraisal:
     """The person acknowledges the released result."""
     appraisal = _own_released(appraisal, acting_user)
-    appraisal.status = Status.ACKNOWLEDGED
-    appraisal.acknowledged_at = _now(now)
-    audit_as(appraisal, acting_user, "acknowledged")
-    appraisal.save(update_fields=["status", "acknowledged_at"])
+    _move(appraisal, Status.ACKNOWLEDGED, acting_user, "acknowledged", acknowledged_at=_now(now))
     return appraisal
 
 
@@ -959,11 +972,9 @@ def appraisal_appeal(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Write the reasons for the appeal."))
-    appraisal.status = Status.APPEALED
-    appraisal.appealed_at = now
-    appraisal.appeal_reason = reason
-    audit_as(appraisal, acting_user, "appealed")
-    appraisal.save(update_fields=["status", "appealed_at", "appeal_reason"])
+    _move(
+        appraisal, Status.APPEALED, acting_user, "appealed", appealed_at=now, appeal_reason=reason
+    )
     department = list(
         User.objects.filter(is_active=True, role_assignments__role=Role.DEPARTMENT)
         .values_list("pk", flat=True)
@@ -1034,14 +1045,15 @@ def appeal_resolve(
                 )
             cleaned[pk] = _clean_score(value, name=names[pk])
         working = domain_cycles.apply_changes(latest.working, cleaned, reason)
-    appraisal.status = Status.RESOLVED
-    appraisal.resolved_at = now
-    appraisal.resolved_by = acting_user
-    appraisal.resolution = outcome
-    appraisal.resolution_reason = reason
-    audit_as(appraisal, acting_user, f"appeal {outcome}")
-    appraisal.save(
-        update_fields=["status", "resolved_at", "resolved_by", "resolution", "resolution_reason"]
+    _move(
+        appraisal,
+        Status.RESOLVED,
+        acting_user,
+        f"appeal {outcome}",
+        resolved_at=now,
+        resolved_by=acting_user,
+        resolution=outcome,
+        resolution_reason=reason,
     )
     if outcome == "changed":
         # After the resolution is recorded: the new version names it, and is refused

@@ -15,8 +15,7 @@ names the file format; its errors answer JSON.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -25,12 +24,7 @@ from appraisal.cycles import permissions as permissions_cycles
 from appraisal.cycles import services as services_cycles
 from appraisal.models import Appraisal, AppraisalTemplate
 from appraisal.results import exports
-from core.api import (
-    FORBIDDEN,
-    INVALID,
-    ApiViewSet,
-    responses,
-)
+from core.api import FILE_RESPONSES, ApiViewSet, responses
 from core.permissions import require
 from core.serializers import EnumField, ReadSerializer
 from org.models import OrgUnit, Period
@@ -126,17 +120,6 @@ class AppraisalResultRowSerializer(serializers.Serializer):
 
 # --- the view ----------------------------------------------------------------------------------
 
-FILE = {
-    (200, "text/csv"): OpenApiResponse(
-        OpenApiTypes.BINARY, description=_("CSV, UTF-8 with a byte order mark.")
-    ),
-    (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(
-        OpenApiTypes.BINARY, description=_("An XLSX workbook.")
-    ),
-    400: INVALID,
-    403: FORBIDDEN,
-}
-
 
 @extend_schema(tags=["appraisal results"])
 class AppraisalResultViewSet(ApiViewSet):
@@ -177,7 +160,7 @@ class AppraisalResultViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[ResultExportQuerySerializer],
-        responses=FILE,
+        responses=FILE_RESPONSES,
         description=_("The same results as a CSV or XLSX file (the same filters, every row)."),
     )
     @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer], pagination_class=None)

@@ -6,6 +6,7 @@ salesperson's "How I will be appraised". Thin: access through
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.contrib import messages
@@ -113,6 +114,20 @@ def _is_published(template: AppraisalTemplate) -> bool:
     return template.status == AppraisalTemplate.Status.PUBLISHED
 
 
+def _draft(view):
+    """A page that changes a template the department manages (`_managed`), called with
+    the template instead of its pk; a published version answers `_frozen`."""
+
+    @functools.wraps(view)
+    def wrapped(request, pk):
+        template = _managed(request, pk)
+        if _is_published(template):
+            return _frozen(request, template)
+        return view(request, template)
+
+    return wrapped
+
+
 # --- pages for everybody allowed ------------------------------------------------------------
 
 
@@ -196,10 +211,8 @@ def template_new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_edit(request, pk):
-    template = _managed(request, pk)
-    if _is_published(template):
-        return _frozen(request, template)
+@_draft
+def template_edit(request, template):
     return form_page(
         request,
         TemplateForm.for_template(template, request.POST or None),
@@ -283,10 +296,8 @@ def dimension_delete(request, pk, dimension_pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bands(request, pk):
-    template = _managed(request, pk)
-    if _is_published(template):
-        return _frozen(request, template)
+@_draft
+def bands(request, template):
     return form_page(
         request,
         BandsForm.for_template(template, template.grades.all(), request.POST or None),
@@ -301,11 +312,9 @@ def bands(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_publish(request, pk):
+@_draft
+def template_publish(request, template):
     """GET: what stops publication, or what publishing means. POST: publish."""
-    template = _managed(request, pk)
-    if _is_published(template):
-        return _frozen(request, template)
     template = selectors.template_detail(template=template)
     error = ""
     if request.method == "POST":

@@ -40,7 +40,7 @@ from sales.records.selectors import monthly_actuals_many
 from sales.templatetags.dashboards_ui import pct_text
 from targets.models import Metric, SeasonalityProfile, Target
 from targets.permissions import visible_targets
-from targets.selectors import current_fiscal_year, fiscal_years
+from targets.selectors import fiscal_year_on, fiscal_years
 
 # ("unit", id), ("person", id), or ("person", id, unit id): the person within the unit.
 Owner = tuple
@@ -118,7 +118,7 @@ def period_choice(*, today: datetime.date, period_id=None) -> PeriodChoice | Non
             raise UnknownPeriod(period_id)
         fiscal_year = next(y for y in years if y.pk == chosen.fiscal_year_id)
     else:
-        fiscal_year = current_fiscal_year(years, today)
+        fiscal_year = fiscal_year_on(years, today)
     periods = list(fiscal_year.periods.all())
     year = next((p for p in periods if p.kind == Period.Kind.YEAR), None)
     quarters = sorted((p for p in periods if p.kind == Period.Kind.QUARTER), key=lambda p: p.number)
@@ -151,6 +151,18 @@ class MonthPoint:
     target: Decimal | None  # the owner's monthly target, if the cascade made one
 
 
+class OwnedRow:
+    """A row whose `owner` is an `Owner` tuple: its type and id by name."""
+
+    @property
+    def owner_type(self) -> str:
+        return self.owner[0]
+
+    @property
+    def owner_id(self) -> int:
+        return self.owner[1]
+
+
 @dataclass
 class TeamPart:
     """A person's part of their target in one team they were in during the period, and
@@ -161,7 +173,7 @@ class TeamPart:
 
 
 @dataclass
-class Attainment:
+class Attainment(OwnedRow):
     """One owner's attainment of one metric in one period. A person's target is the
     sum of their parts (one per team they were in); `parts` lists each team's part and
     what they sold in it when there are several (see `person_parts`)."""
@@ -174,14 +186,6 @@ class Attainment:
     progress: domain.Progress
     months: list[MonthPoint] = field(default_factory=list)
     parts: list[TeamPart] = field(default_factory=list)
-
-    @property
-    def owner_type(self) -> str:
-        return self.owner[0]
-
-    @property
-    def owner_id(self) -> int:
-        return self.owner[1]
 
     @property
     def within(self) -> int | None:
@@ -860,19 +864,11 @@ class TreeRow:
 
 
 @dataclass
-class Ranked:
+class Ranked(OwnedRow):
     label: str
     owner: Owner
     cell: Attainment
     team: OrgUnit | None = None
-
-    @property
-    def owner_type(self) -> str:
-        return self.owner[0]
-
-    @property
-    def owner_id(self) -> int:
-        return self.owner[1]
 
 
 @dataclass

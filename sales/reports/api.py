@@ -15,18 +15,12 @@ file format; their errors answer JSON.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.api import (
-    FORBIDDEN,
-    INVALID,
-    ApiViewSet,
-    responses,
-)
+from core.api import FILE_RESPONSES, ApiViewSet, responses
 from core.permissions import require
 from sales.reports import exports
 from sales.reports import permissions as report_permissions
@@ -40,16 +34,6 @@ from sales.reports.serializers import (
     VarianceReportSerializer,
 )
 
-FILE = {
-    (200, "text/csv"): OpenApiResponse(
-        OpenApiTypes.BINARY, description=_("CSV, UTF-8 with a byte order mark.")
-    ),
-    (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(
-        OpenApiTypes.BINARY, description=_("An XLSX workbook.")
-    ),
-    400: INVALID,
-    403: FORBIDDEN,
-}
 EXPORTS = {"sales_export", "variance_export"}
 
 
@@ -109,7 +93,7 @@ class ReportViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[SalesExportQuerySerializer],
-        responses=FILE,
+        responses=FILE_RESPONSES,
         description=_("The sales report as a CSV or XLSX file (the same filters)."),
     )
     @action(
@@ -139,7 +123,7 @@ class ReportViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[VarianceExportQuerySerializer],
-        responses=FILE,
+        responses=FILE_RESPONSES,
         description=_("The target variance report as a CSV or XLSX file (the same filters)."),
     )
     @action(

@@ -26,6 +26,16 @@ def _periods():
     return Period.objects.select_related("fiscal_year")
 
 
+def file_format():
+    """The `format` of an export: csv (the default) or xlsx."""
+    return EnumField(
+        FILE_FORMATS,
+        enum_name="ReportFileFormatEnum",
+        default="csv",
+        help_text=_("csv (UTF-8 with a byte order mark) or xlsx."),
+    )
+
+
 class _UnitsOfUserMixin:
     """`unit` limited to the units the requesting user may pick (`units(user)`)."""
 
@@ -90,12 +100,7 @@ class SalesReportQuerySerializer(_UnitsOfUserMixin, serializers.Serializer):
 
 
 class SalesExportQuerySerializer(SalesReportQuerySerializer):
-    format = EnumField(
-        FILE_FORMATS,
-        enum_name="ReportFileFormatEnum",
-        default="csv",
-        help_text=_("csv (UTF-8 with a byte order mark) or xlsx."),
-    )
+    format = file_format()
 
 
 class SalesRowSerializer(serializers.Serializer):
@@ -198,12 +203,7 @@ class VarianceQuerySerializer(_UnitsOfUserMixin, serializers.Serializer):
 
 
 class VarianceExportQuerySerializer(VarianceQuerySerializer):
-    format = EnumField(
-        FILE_FORMATS,
-        enum_name="ReportFileFormatEnum",
-        default="csv",
-        help_text=_("csv (UTF-8 with a byte order mark) or xlsx."),
-    )
+    format = file_format()
 
 
 class VarianceRowSerializer(serializers.Serializer):

@@ -80,6 +80,17 @@ def _sales_chart(report: reports.SalesReport) -> dict:
     }
 
 
+def _sales_report(user, filters: dict) -> reports.SalesReport:
+    """The sales report that the valid `filters` of a sales form ask for."""
+    return reports.sales_report(
+        user=user,
+        by=filters["by"],
+        date_range=filters["range"],
+        unit=filters.get("unit"),
+        sort=filters.get("sort") or None,
+    )
+
+
 @login_required
 @require_GET
 def report_sales(request):
@@ -97,13 +108,7 @@ def report_sales(request):
     if form.is_valid():
         cleaned = form.cleaned_data
         first_header, second_header = exports.first_headers(cleaned["by"])
-        report = reports.sales_report(
-            user=user,
-            by=cleaned["by"],
-            date_range=cleaned["range"],
-            unit=cleaned.get("unit"),
-            sort=cleaned.get("sort") or None,
-        )
+        report = _sales_report(user, cleaned)
         context.update(
             report=report,
             page=Paginator(report.rows, ROWS_PER_PAGE).get_page(request.GET.get("page")),
@@ -130,13 +135,7 @@ def report_sales_export(request):
     if not form.is_valid():
         return _bad_filters(form)
     data = form.cleaned_data
-    report = reports.sales_report(
-        user=user,
-        by=data["by"],
-        date_range=data["range"],
-        unit=data.get("unit"),
-        sort=data.get("sort") or None,
-    )
+    report = _sales_report(user, data)
     return exports.report_response(exports.sales_table(report), data.get("format") or "csv")
 
 

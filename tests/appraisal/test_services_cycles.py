@@ -258,20 +258,17 @@ def test_self_assessment_refusals(org, cycle):
         cycles.self_assessment_save(
             appraisal=sam, entries={}, submit=False, acting_user=org.supervisor
         )
-    with pytest.raises(DomainError, match="Work attitude: choose a level of the scale"):
-        cycles.self_assessment_save(
-            appraisal=sam,
-            entries={dims[ch.ATTITUDE].pk: (9, "")},
-            submit=False,
-            acting_user=org.salesperson,
-        )
-    with pytest.raises(DomainError, match="cannot be rated here"):
-        cycles.self_assessment_save(
-            appraisal=sam,
-            entries={dims[ch.ATTAINMENT].pk: (3, "")},
-            submit=False,
-            acting_user=org.salesperson,
-        )
+    for dimension, level, refusal in [
+        (ch.ATTITUDE, 9, "Work attitude: choose a level of the scale"),
+        (ch.ATTAINMENT, 3, "cannot be rated here"),
+    ]:
+        with pytest.raises(DomainError, match=refusal):
+            cycles.self_assessment_save(
+                appraisal=sam,
+                entries={dims[dimension].pk: (level, "")},
+                submit=False,
+                acting_user=org.salesperson,
+            )
 
 
 # --- the supervisor's rating ------------------------------------------------------------------

@@ -2,7 +2,6 @@
 values. No database."""
 
 import datetime
-import types
 from decimal import Decimal as D
 
 import pytest
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from core.errors import DomainError
 from sales import domain
+from tests.sales.helpers import credit_stub as credit
 
 # --- credit split ---------------------------------------------------------------------------
 
@@ -201,20 +201,6 @@ def test_the_future_date_messages_say_what_to_do():
 
 
 # --- what a change does to the monthly totals ---------------------------------------------
-
-
-def credit(person, day, amount, collected=0, collected_on=None, booked=True, team=7):
-    return types.SimpleNamespace(
-        person_id=person,
-        team_id=team,
-        date=day,
-        amount=D(amount),
-        gross_margin=D(0),
-        quantity=D(1),
-        collected_amount=D(collected),
-        collected_on=collected_on,
-        booked=booked,
-    )
 
 
 def test_the_months_changed_are_those_whose_totals_move():

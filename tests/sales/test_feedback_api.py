@@ -284,19 +284,24 @@ ENTER = by_persona(
 )
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_who_enters_a_response(api_as, data, persona, org):
-    before = SatisfactionResponse.objects.count()
-    response = api_as(persona).post(
+def enter(client, customer, salesperson):
+    """POST a score of 4 from `customer` about `salesperson`, answered on 10 March 2026."""
+    return client.post(
         "/api/v1/satisfaction-responses/",
         {
-            "customer": data.fb.globex.pk,
-            "salesperson": org.salesperson.pk,
+            "customer": customer.pk,
+            "salesperson": salesperson.pk,
             "answered_on": "2026-03-10",
             "score": 4,
         },
         format="json",
     )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_enters_a_response(api_as, data, persona, org):
+    before = SatisfactionResponse.objects.count()
+    response = enter(api_as(persona), data.fb.globex, org.salesperson)
     if persona == "anonymous":
         assert response.status_code in (401, 403)
         return
@@ -306,30 +311,12 @@ def test_who_enters_a_response(api_as, data, persona, org):
 
 
 def test_a_hidden_person_answers_404(api_as, data, org):
-    response = api_as("other_supervisor").post(
-        "/api/v1/satisfaction-responses/",
-        {
-            "customer": data.fb.initech.pk,
-            "salesperson": org.salesperson.pk,
-            "answered_on": "2026-03-10",
-            "score": 4,
-        },
-        format="json",
-    )
+    response = enter(api_as("other_supervisor"), data.fb.initech, org.salesperson)
     assert response.status_code == 404
 
 
 def test_a_supervisor_cannot_enter_a_response_about_themselves(api_as, data, org):
-    response = api_as("supervisor").post(
-        "/api/v1/satisfaction-responses/",
-        {
-            "customer": data.fb.globex.pk,
-            "salesperson": org.supervisor.pk,
-            "answered_on": "2026-03-10",
-            "score": 4,
-        },
-        format="json",
-    )
+    response = enter(api_as("supervisor"), data.fb.globex, org.supervisor)
     assert response.status_code == 403
 
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from sales.feedback import services as services_feedback
 from sales.records import selectors, services
-from tests.sales.helpers import customer, make_year, month, sale
+from tests.sales.helpers import customer, make_year, month, sale, shared_sale
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -57,12 +57,10 @@ def world(org):
         if key == "teammate":
             services.followup_done(followup=followup, acting_user=person)
         found[f"{key}_followup"] = followup
-    found["shared_record"] = sale(
-        DAY.replace(day=20),
+    found["shared_record"] = shared_sale(
+        org,
         found["salesperson_customer"],
-        "400",
-        [(org.salesperson, 50), (org.other_salesperson, 50)],
-        acting_user=org.salesperson,
+        DAY.replace(day=20),
         product="shared valve",
         category="valves",
     )

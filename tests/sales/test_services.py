@@ -13,7 +13,15 @@ from org.models import Membership
 from sales.models import Contact, Customer, FollowUp, SalesCredit, SalesRecord
 from sales.records import selectors, services
 from tests.factories import MembershipFactory, UserFactory
-from tests.sales.helpers import customer, make_year, month, sale, set_status
+from tests.sales.helpers import (
+    BAD_BULK_ROWS_REFUSED,
+    bad_bulk_rows,
+    customer,
+    make_year,
+    month,
+    sale,
+    set_status,
+)
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -199,34 +207,13 @@ def test_bulk_rows_are_created_then_updated_by_external_id(org, year, globex):
 
 def test_a_bulk_with_bad_rows_names_each_row_and_field_and_writes_nothing(org, year, globex):
     set_status(month(year, 2), "closed")
-    rows = [
-        row(1),
-        row(2, customer="NOPE"),
-        row(3, credits=[{"person": "ghost", "share_pct": "100"}]),
-        row(4, credits=[{"person": "sam", "share_pct": "70"}]),
-        row(5, date="2026-02-10"),
-        row(1),
-        row(7, date="10/03/2026"),
-        row(8, gross_margin="500"),
-        row(9, credits="sam"),
-        "not a row",
-    ]
+    rows = bad_bulk_rows(row)
     before = counts()
     with pytest.raises(RowsRefused) as refused:
         services.records_bulk_upsert(rows, org.department)
     assert counts() == before
     found = {(e.row, e.field): e.message for e in refused.value.errors}
-    assert found.keys() == {
-        (2, "customer"),
-        (3, "credits"),
-        (4, "credits"),
-        (5, "date"),
-        (6, "external_id"),
-        (7, "date"),
-        (8, "gross_margin"),
-        (9, "credits"),
-        (10, "row"),
-    }
+    assert found.keys() == BAD_BULK_ROWS_REFUSED
     assert "Unknown customer: NOPE" in found[(2, "customer")]
     assert "Unknown salesperson: ghost" in found[(3, "credits")]
     assert "add up to 70 %" in found[(4, "credits")]

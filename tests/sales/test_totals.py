@@ -3,7 +3,6 @@ through every write path: a new record, a change, a cancellation, a bulk upsert;
 and the sales_totals command finds and repairs a difference."""
 
 import datetime
-import types
 from decimal import Decimal as D
 
 import pytest
@@ -15,20 +14,12 @@ from hypothesis import strategies as st
 from sales import domain
 from sales.models import MonthTotal
 from sales.records import selectors, services
-from tests.sales.helpers import customer, make_year, sale
+from tests.sales.helpers import credit_stub, customer, make_year, sale
 
 
 def credit(person, team, day, amount, collected=0, collected_on=None, booked=True):
-    return types.SimpleNamespace(
-        person_id=person,
-        team_id=team,
-        date=day,
-        amount=D(amount),
-        gross_margin=D(1),
-        quantity=D(2),
-        collected_amount=D(collected),
-        collected_on=collected_on,
-        booked=booked,
+    return credit_stub(
+        person, day, amount, collected, collected_on, booked, team, gross_margin=1, quantity=2
     )
 
 

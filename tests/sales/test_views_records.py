@@ -16,7 +16,7 @@ from sales.models import SalesCredit, SalesRecord
 from sales.records import services
 from tests.conftest import PERSONAS, by_persona
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
-from tests.sales.helpers import customer, make_year, month, sale, set_status
+from tests.sales.helpers import customer, make_year, month, sale, set_status, shared_sale
 
 DAY = datetime.date(2026, 3, 10)
 MAX_QUERIES = 16
@@ -45,13 +45,8 @@ def world(org, year):
             product=f"{key} product",
             gross_margin=D("300"),
         )
-    found["shared_record"] = sale(
-        DAY.replace(day=20),
-        found["salesperson_customer"],
-        "400",
-        [(org.salesperson, 50), (org.other_salesperson, 50)],
-        acting_user=org.salesperson,
-        product="shared product",
+    found["shared_record"] = shared_sale(
+        org, found["salesperson_customer"], DAY.replace(day=20), product="shared product"
     )
     return found
 

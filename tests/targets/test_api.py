@@ -1052,7 +1052,9 @@ def pending(world, org):
     )
 
 
-ADJUSTMENTS_VISIBLE = {
+# Who sees something of sam's (an adjustment of his target, his plan): sam, his
+# supervisor and the department.
+SAMS_VISIBLE = {
     "salesperson": True,
     "teammate": False,
     "supervisor": True,
@@ -1062,13 +1064,16 @@ ADJUSTMENTS_VISIBLE = {
 }
 
 
-@pytest.mark.parametrize("persona", list(ADJUSTMENTS_VISIBLE))
+def assert_sams_visible(client, persona, path, pk):
+    """Listed at `path` and shown at its own address exactly to those in SAMS_VISIBLE."""
+    visible = SAMS_VISIBLE[persona]
+    assert ids(client.get(path)) == ({pk} if visible else set())
+    assert client.get(f"{path}{pk}/").status_code == (200 if visible else 404)
+
+
+@pytest.mark.parametrize("persona", list(SAMS_VISIBLE))
 def test_adjustments_visible_per_persona(api_as, pending, persona):
-    client = api_as(persona)
-    visible = ADJUSTMENTS_VISIBLE[persona]
-    assert ids(client.get("/api/v1/adjustments/")) == ({pending.pk} if visible else set())
-    detail = client.get(f"/api/v1/adjustments/{pending.pk}/")
-    assert detail.status_code == (200 if visible else 404)
+    assert_sams_visible(api_as(persona), persona, "/api/v1/adjustments/", pending.pk)
 
 
 def test_the_department_approves_an_adjustment(
@@ -1219,22 +1224,9 @@ def sams_plan(world, org):
     return plan_services.plan_submit(plan=plan, acting_user=org.salesperson)
 
 
-PLANS_VISIBLE = {
-    "salesperson": True,
-    "teammate": False,
-    "supervisor": True,
-    "other_supervisor": False,
-    "department": True,
-    "hr": False,
-}
-
-
-@pytest.mark.parametrize("persona", list(PLANS_VISIBLE))
+@pytest.mark.parametrize("persona", list(SAMS_VISIBLE))
 def test_plans_visible_per_persona(api_as, sams_plan, persona):
-    client = api_as(persona)
-    visible = PLANS_VISIBLE[persona]
-    assert ids(client.get("/api/v1/plans/")) == ({sams_plan.pk} if visible else set())
-    assert client.get(f"/api/v1/plans/{sams_plan.pk}/").status_code == (200 if visible else 404)
+    assert_sams_visible(api_as(persona), persona, "/api/v1/plans/", sams_plan.pk)
 
 
 @pytest.mark.parametrize(

@@ -340,25 +340,23 @@ def test_typed_in_values_are_previewed_with_their_sum_and_written(client_as, org
     assert tree["east"].allocation_method == "manual"
 
 
-def test_a_bad_typed_in_value_names_the_owner_and_writes_nothing(client_as, org, tree):
+@pytest.mark.parametrize(
+    ("method", "shares", "message"),
+    [
+        # a bad typed-in value names its owner
+        ("manual", ("-1", "300"), "East Team 1: A target cannot be negative."),
+        ("weights", ("x", "1"), "A weight is a number"),
+    ],
+    ids=["typed-in value", "weight"],
+)
+def test_a_bad_value_is_refused_and_writes_nothing(client_as, org, tree, method, shares, message):
     before = snapshot()
     response = client_as("department").post(
         cascade_url(tree["east"]),
-        {"mode": "org", "method": "manual", "share_0": "-1", "share_1": "300"},
+        {"mode": "org", "method": method, "share_0": shares[0], "share_1": shares[1]},
     )
     assert response.status_code == 400
-    assert "East Team 1: A target cannot be negative." in response.content.decode()
-    assert snapshot() == before
-
-
-def test_a_weight_that_is_not_a_number_is_refused(client_as, org, tree):
-    before = snapshot()
-    response = client_as("department").post(
-        cascade_url(tree["east"]),
-        {"mode": "org", "method": "weights", "share_0": "x", "share_1": "1"},
-    )
-    assert response.status_code == 400
-    assert "A weight is a number" in response.content.decode()
+    assert message in response.content.decode()
     assert snapshot() == before
 
 
