@@ -32,12 +32,12 @@ import logging
 from smtplib import SMTPServerDisconnected
 
 from django.conf import settings
-from django.db import transaction
 from django.test.utils import override_settings
 
 from closing import services, steps
 from closing.models import CloseRun, CloseStep
 from closing.pipeline import Step
+from core.demo import QuietOnCommit
 from org import demo as org_demo
 from org.models import Period, User
 
@@ -111,28 +111,6 @@ def _close(period: Period, dept: User, *, fail_first: bool) -> list[CloseRun]:
     return runs
 
 
-class _Quiet:
-    """While enabled: e-mail goes to the dummy backend and the eager tasks' "succeeded"
-    lines are not logged. Enabled and disabled by on-commit callbacks around the
-    closes' own (callbacks run in the order they were registered), so that the
-    e-mails the closes queue on commit are not sent and the tasks they queue (which
-    find their run finished) run silently; with no transaction, all at once."""
-
-    def __init__(self):
-        self.mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
-        self.trace = logging.getLogger("celery.app.trace")
-        self.level = self.trace.level
-
-    def enable(self) -> None:
-        self.mail.enable()
-        self.level = self.trace.level
-        self.trace.setLevel(logging.WARNING)
-
-    def disable(self) -> None:
-        self.mail.disable()
-        self.trace.setLevel(self.level)
-
-
 @contextlib.contextmanager
 def _expected_failure():
     """The staged failure is expected: do not log its traceback."""
@@ -156,16 +134,12 @@ def seed(*, stdout, today: datetime.date) -> None:
     todo = [p for p in periods if p.pk not in with_runs]
     started = []
     if todo:
-        quiet = _Quiet()
-        transaction.on_commit(quiet.enable, robust=True)
-        try:
+        with QuietOnCommit().around():
             for period in todo:
                 # The last month of the set is the one whose first close failed; it is
                 # staged only when the demo closes all of them (the first seeding).
                 fail_first = bool(months) and period == months[-1] and len(todo) == len(periods)
                 started += _close(period, dept, fail_first=fail_first)
-        finally:
-            transaction.on_commit(quiet.disable, robust=True)
     runs = CloseRun.objects.filter(period__fiscal_year__in=years)
     closed = Period.objects.filter(fiscal_year__in=years, status=Period.Status.CLOSED)
     failed = runs.filter(status=CloseRun.Status.FAILED).count()

@@ -36,6 +36,9 @@ from notifications.models import Notification
 from org import demo as org_demo
 from org.demo_calendar import DemoCalendar
 from org.models import FiscalYear, Membership, OrgUnit, Period, User
+from rewards import demo as rewards_demo
+from rewards import services as rewards_services
+from rewards.models import Decision, IncentivePlan
 from sales.models import (
     Customer,
     FollowUp,
@@ -397,10 +400,52 @@ def check_closing(calendar: DemoCalendar) -> None:
     assert mail.outbox == []
 
 
+def check_rewards(calendar: DemoCalendar, now: datetime.datetime) -> None:
+    """The plan was published before the quarter it applies from; the quarter's decisions
+    (once a day has passed since it ended) are in every state, each adding up."""
+    quarter = quarter_starting(calendar.last_ended_quarter.start)
+    plan = IncentivePlan.objects.get(code=rewards_demo.CODE, version=1)
+    assert plan.status == "published"
+    assert plan.applies_from == quarter
+    assert timezone.localdate(plan.published_at) < quarter.start_date
+    decisions = Decision.objects.filter(period=quarter)
+    after = timezone.make_aware(
+        datetime.datetime.combine(quarter.end_date + datetime.timedelta(days=1), datetime.time(9))
+    )
+    if now <= after:
+        assert not decisions.exists()
+        return
+    states = Counter(decisions.values_list("status", flat=True))
+    assert (
+        sum(states.values())
+        == Membership.objects.filter(
+            kind="member", unit__kind="team", start_date__lte=quarter.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=quarter.end_date))
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    assert {"proposed", "approved", "released", "acknowledged", "appealed", "resolved"} <= set(
+        states
+    ), states
+    assert decisions.filter(status="proposed", adjustments__isnull=False).exists()
+    for decision in decisions:
+        assert decision.total == sum(D(x["amount"]) for x in decision.working["lines"])
+        for version in decision.versions.all():
+            assert version.total == sum(D(x["amount"]) for x in version.working["lines"])
+    resolved = decisions.get(status="resolved")
+    assert list(resolved.versions.values_list("version", flat=True)) == [1, 2]
+    showcase = decisions.get(person__username=rewards_demo.SHOWCASE_PERSON)
+    assert showcase.status == "released"
+    assert rewards_services.appeal_deadline(showcase) > now
+
+
 def check_all(calendar: DemoCalendar, now: datetime.datetime) -> None:
     check_org(calendar)
     check_targets(calendar)
     check_sales(calendar)
     check_appraisal(calendar, now)
+    check_rewards(calendar, now)
     check_closing(calendar)
     check_notifications(calendar)

@@ -36,6 +36,7 @@ def test_the_staged_failure_stopped_at_the_notifications_and_a_retry_succeeded(d
         ("freeze", "done"),
         ("snapshot", "done"),
         ("appraisal", "done"),
+        ("rewards", "done"),
         ("notify", "failed"),
         ("finish", "pending"),
     ]
