@@ -203,7 +203,7 @@ def explain_lines(
             row["tier"] = None if line["tier"] is None else line["tier"] + 1
             row["payout"] = None if line["payout"] is None else Decimal(line["payout"])
         elif kind == domain.LineKind.PENALTY and key in rules:
-            row["label"] = key
+            row["label"] = _("Penalty")
             row["text"] = domain.describe_penalty(
                 rules[key], metric_name=names.get(rules[key].key, "")
             )
@@ -212,11 +212,17 @@ def explain_lines(
             row["text"] = reasons[key].reason
             row["adjustment"] = reasons[key]
         elif kind == domain.LineKind.ADJUSTMENT and key in taken_back:
-            row["label"] = _("clawback")
+            row["label"] = _("Clawback")
             row["text"] = taken_back[key].reason
         elif kind == domain.LineKind.ADJUSTMENT and key.startswith("appeal:"):
-            row["label"] = _("appeal")
+            row["label"] = _("Appeal")
             row["text"] = decision.resolution_reason
+        elif kind == domain.LineKind.PLAN_CAP:
+            row["label"] = _("Plan cap")
+        elif kind == domain.LineKind.MULTIPLIER:
+            row["label"] = _("Grade multiplier")
+        elif kind == domain.LineKind.GATE:
+            row["label"] = _("Eligibility")
         else:
             row["label"] = key
         if line.get("factor") is not None:
@@ -227,14 +233,19 @@ def explain_lines(
 
 def review_summary(decisions) -> dict:
     """The figures above the review list: the number in each status, the total of the
-    decisions with one, the lowest, highest and median bonus, and the outliers (more
-    than twice the median or nothing while others get something)."""
+    decisions with one (an approved decision's by its current version: `current`, when
+    annotated), the lowest, highest and median bonus, and the outliers (more than twice
+    or less than half the median)."""
     by_status: dict[str, int] = {}
     totals = []
     for d in decisions:
         by_status[d.status] = by_status.get(d.status, 0) + 1
-        if d.total is not None:
-            totals.append(d.total)
+        if getattr(d, "current", None) is not None:
+            d.total_now = d.current
+        else:
+            d.total_now = d.total
+        if d.total_now is not None:
+            totals.append(d.total_now)
     ordered = sorted(totals)
     median = None
     if ordered:
@@ -247,7 +258,7 @@ def review_summary(decisions) -> dict:
         outliers = {
             d.pk
             for d in decisions
-            if d.total is not None and (d.total > 2 * median or d.total == 0)
+            if d.total_now is not None and (d.total_now > 2 * median or d.total_now < median / 2)
         }
     return {
         "by_status": by_status,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +28,7 @@ from rewards.models import (
     Budget,
     Clawback,
     Decision,
+    DecisionVersion,
     IncentivePlan,
     LineAdjustment,
 )
@@ -271,6 +273,14 @@ def decision_list(request):
             permissions.visible_decisions(user)
             .filter(period=period)
             .select_related("person", "unit", "plan")
+            .annotate(
+                current=Subquery(
+                    DecisionVersion.objects.filter(decision=OuterRef("pk"))
+                    .order_by("-version")
+                    .values("total")[:1]
+                ),
+                adjusted=Exists(LineAdjustment.objects.filter(decision=OuterRef("pk"))),
+            )
             .order_by("unit__path", "person__last_name", "person__first_name", "pk")
         )
         if period

@@ -99,6 +99,10 @@ def test_only_the_department_adjusts_and_approves(decided):
     response = signed_in_as(org, "department").post(url, data)
     assert response.status_code == 302
     assert Decision.objects.get(pk=decided.tina.pk).total == D("5.00")
+    review_page = signed_in_as(org, "department").get(
+        reverse("rewards:decisions") + f"?period={decided.jan.pk}"
+    )
+    assert review_page.content.decode().count(">adjusted</span>") == 1
     # Without a reason: the page again, the message beside the field, nothing written.
     response = signed_in_as(org, "department").post(url, {**data, "reason": ""})
     assert response.status_code == 400
@@ -181,6 +185,9 @@ def test_release_appeal_and_resolution_through_the_pages(rw, django_capture_on_c
     ]
     html = mine.get(page).content.decode()
     assert "58.00 CNY" in html and "The sale of 30 Jan counts" in html
+    # The review lists the decision by its current version.
+    html = dora.get(review + f"?period={rw.jan.pk}").content.decode()
+    assert "<strong>58.00</strong>" in html and "<strong>45.50</strong>" not in html
 
 
 def test_promotion_holds_are_read_by_those_concerned_and_lifted_by_the_department(rw):
