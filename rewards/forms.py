@@ -156,7 +156,7 @@ class ComponentForm(forms.Form):
         label=_("Metric"), queryset=Metric.objects.filter(is_active=True), required=False
     )
     weight = forms.DecimalField(label=_("Weight (%)"), required=False, max_digits=5)
-    mode = forms.ChoiceField(label=_("Tiers"), choices=PlanComponent.Mode.choices)
+    mode = forms.ChoiceField(label=_("Tier mode"), choices=PlanComponent.Mode.choices)
     threshold = forms.DecimalField(label=_("Threshold (%)"), required=False, max_digits=7)
     cap = forms.DecimalField(label=_("Cap (payout %)"), required=False, max_digits=7)
     tiers = forms.CharField(
