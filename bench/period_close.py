@@ -26,10 +26,14 @@ Tasks run in-process (no REDIS_URL), so a close runs its whole chain of steps in
   bulk insert (a single INSERT ... SELECT FROM unnest) of as many result rows as the
   close writes into a table shaped and indexed like the snapshot's; median of three.
 
+A monthly incentive plan covers everyone (every metric a component), so the close's
+rewards step computes and upserts 10,000 proposed decisions (checked: one per person).
+
 Prints one JSON line. Goals (issue 6): the close <= 10 s, its snapshot (attainment)
 step <= 5x the floor, the rerun no slower than the first close (10 % allowed for
-noise). `--profile` adds a cProfile of one more close (top functions by cumulative
-time, on stderr) to see where the time goes.
+noise); (issue 16) the rewards step <= 2x the snapshot step of the same close.
+`--profile` adds a cProfile of one more close (top functions by cumulative time, on
+stderr) to see where the time goes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/salesperf \\
         .venv/bin/python bench/period_close.py [--people 10000] [--records 1000000]
@@ -235,10 +239,57 @@ def load(people_count: int, records: int) -> dict:
             [TEAM_SIZE, TEAM_SIZE, TEAM_SIZE],
         )
     sales_services.totals_rebuild()
+    _publish_plan(company, month, department)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("CHECKPOINT")
     return _made()
+
+
+def _publish_plan(company, month, department) -> None:
+    """A monthly incentive plan for the whole company, published before the month: the
+    close's rewards step proposes one decision per salesperson under it (every metric a
+    component, marginal tiers with an accelerator, caps, a penalty rule)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rewards import services as rewards_services
+    from targets.models import Metric
+
+    metrics = list(Metric.objects.filter(is_active=True).order_by("position", "pk"))
+    weights = [40] + [60 // (len(metrics) - 1)] * (len(metrics) - 1)
+    weights[-1] += 100 - sum(weights)
+    plan = rewards_services.plan_save_draft(
+        acting_user=department,
+        fields={
+            "code": "bench",
+            "name": "Bench bonus",
+            "name_zh": "基准奖金",
+            "period_kind": "month",
+            "applies_from": month,
+            "target_mode": "plan",
+            "target_amount": 10000,
+            "cap": 200,
+        },
+        components=[
+            {
+                "metric": metric,
+                "weight": weight,
+                "mode": "marginal",
+                "threshold": 50,
+                "cap": 250,
+                "tiers": [["0", "0.8"], ["100", "1.5"]],
+            }
+            for metric, weight in zip(metrics, weights, strict=True)
+        ],
+        penalties=[{"code": "low", "below": "60", "reduction": "30", "hold_periods": 1}],
+        units=[company],
+    )
+    before = timezone.make_aware(datetime.datetime.combine(month.start_date, datetime.time(9)))
+    rewards_services.plan_publish(
+        plan=plan, acting_user=department, now=before - timedelta(days=10)
+    )
 
 
 def _made() -> dict:
@@ -312,13 +363,17 @@ def _step_seconds(run) -> dict:
 
 def _check_rows(made: dict) -> dict:
     from closing.models import PersonAttainment, ResultNotice, UnitAttainment
+    from rewards.models import Decision
 
     month = made["month"]
     found = {
         "person_rows": PersonAttainment.objects.filter(period=month).count(),
         "unit_rows": UnitAttainment.objects.filter(period=month).count(),
         "notices": ResultNotice.objects.filter(period=month).count(),
+        "decisions": Decision.objects.filter(period=month, status="proposed").count(),
     }
+    if found["decisions"] != made["people"]:
+        raise SystemExit(f"decisions {found['decisions']}, expected {made['people']}")
     want_people = made["people"] * made["metrics"]
     want_units = made["units"] * made["metrics"]
     if found["person_rows"] != want_people or found["unit_rows"] != want_units:
@@ -546,7 +601,13 @@ def measure(made: dict, *, profile: bool) -> dict:
     snapshot_s = figures["steps_s"].get("snapshot")
     if snapshot_s is not None:
         figures["snapshot_over_floor"] = round(snapshot_s / figures["floor_s"], 2)
+    rewards_s = figures["steps_s"].get("rewards")
+    if snapshot_s and rewards_s is not None:
+        figures["rewards_over_snapshot"] = round(rewards_s / snapshot_s, 2)
     figures["goals"] = {
+        "rewards_le_2x_snapshot": rewards_s is not None
+        and snapshot_s is not None
+        and rewards_s <= 2 * snapshot_s,
         "close_le_10s": figures["close_s"] <= 10,
         "snapshot_le_5x_floor": snapshot_s is not None and snapshot_s <= 5 * figures["floor_s"],
         "rerun_no_slower": figures["rerun_s"] <= 1.1 * figures["close_s"],

@@ -269,7 +269,8 @@ APPRAISAL = Step(
 def _rewards_items(run: CloseRun) -> list[tuple[Period, int]]:
     """(period, person) for every period the run closes and every person a published
     incentive plan in force for it covers (decisions already approved are left as they
-    are by rewards.services.compute_people)."""
+    are by rewards.services.compute_people, which reads each person's actual and target
+    from the snapshot rows of the same close)."""
     from rewards.services import covered_people
 
     return [(p, person) for p in snapshot_periods(run) for person in covered_people(p)]
@@ -289,7 +290,14 @@ def _rewards(run: CloseRun, progress: Progress) -> None:
         for period, person in items:
             by_period.setdefault(period.pk, (period, []))[1].append(person)
         for period, people in by_period.values():
-            compute_people(period=period, person_ids=people, now=now)
+            # The figures the snapshot step has just recorded: what the close says.
+            actuals = {
+                (person, metric): (actual, target)
+                for person, metric, actual, target in PersonAttainment.objects.filter(
+                    period=period, person_id__in=people
+                ).values_list("person_id", "metric_id", "actual", "target")
+            }
+            compute_people(period=period, person_ids=people, now=now, actuals=actuals)
 
     progress.each_batch(_rewards_items(run), handler)
 

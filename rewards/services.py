@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,6 +43,7 @@ from django.utils.translation import gettext as _
 from appraisal.models import Appraisal, AppraisalResult
 from core.errors import DomainError
 from core.permissions import require
+from core.text import plain
 from notifications.models import Notification
 from notifications.services import notify
 from org.models import Period
@@ -348,7 +350,9 @@ def _working_json(
         if line.kind != domain.LineKind.COMPONENT or line.key not in figures:
             return None
         value = figures[line.key][index]
-        return None if value is None else str(value)
+        # As a rule states it (30, 500, 30.5): the close's snapshot and a live reading
+        # store the same figure with different numbers of decimals.
+        return None if value is None else plain(value)
 
     return {
         "status": str(working.status),
@@ -387,11 +391,13 @@ def compute_people(
     person_ids,
     plans: list[IncentivePlan] | None = None,
     now: datetime.datetime | None = None,
+    actuals: dict[tuple[int, int], tuple[Decimal, Decimal | None]] | None = None,
 ) -> int:
     """Compute and write the decisions of these people for `period` (those a plan in force
     covers and whose decision is not approved yet): one upsert on (period, person), a
-    fixed number of queries whatever the number of people. Returns how many were
-    written."""
+    fixed number of queries whatever the number of people. `actuals`: {(person id, metric
+    id): (actual, target)} as the period close recorded them (its snapshot), else they are
+    read live, as the dashboards count them. Returns how many were written."""
     now = _now(now)
     plans = selectors.plans_in_force(period) if plans is None else plans
     wanted = set(person_ids)
@@ -405,13 +411,17 @@ def compute_people(
     if not cover:
         return 0
     people = sorted(cover)
-    metrics = {c.metric_id: c.metric for plan in plans for c in plan.components.all()}
-    found = live_attainment(
-        owners=[("person", pk) for pk in people],
-        metrics=list(metrics.values()),
-        period=period,
-        today=period.end_date,
-    )
+    if actuals is None:
+        metrics = {c.metric_id: c.metric for plan in plans for c in plan.components.all()}
+        actuals = {
+            (owner[1], metric_id): (a.actual, a.target)
+            for (owner, metric_id), a in live_attainment(
+                owners=[("person", pk) for pk in people],
+                metrics=list(metrics.values()),
+                period=period,
+                today=period.end_date,
+            ).items()
+        }
     grades = grades_for(people, period)
     incentives = {
         (plan_id, person_id): amount
@@ -442,9 +452,10 @@ def compute_people(
             (f"clawback:{clawback['pk']}", clawback["amount"])
         )
     rows = []
+    rules_of = {plan.pk: selectors.as_domain(plan) for plan in plans}
     for person_id in people:
         plan, unit_id = cover[person_id]
-        rules = selectors.as_domain(plan)
+        rules = rules_of[plan.pk]
         incentive = (
             plan.target_amount
             if plan.target_mode == IncentivePlan.TargetMode.PLAN
@@ -452,14 +463,14 @@ def compute_people(
         )
         attainments, figures = {}, {}
         for component in plan.components.all():
-            a = found.get((("person", person_id), component.metric_id))
+            a = actuals.get((person_id, component.metric_id))
             attainments[component.metric.code] = (
                 None
                 if a is None
-                else _decimal(exact_attainment(a.actual, a.target, component.metric.direction))
+                else _decimal(exact_attainment(a[0], a[1], component.metric.direction))
             )
             if a is not None:
-                figures[component.metric.code] = (a.actual, a.target)
+                figures[component.metric.code] = a
         gates = {}
         if plan.min_days:
             gates["min_days"] = days.get(person_id, 0) >= plan.min_days
@@ -492,23 +503,88 @@ def compute_people(
                 computed_at=now,
             )
         )
-    Decision.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["period", "person"],
-        update_fields=[
-            "plan",
-            "unit",
-            "status",
-            "waiting_for",
-            "working",
-            "target_incentive",
-            "total",
-            "hold_periods",
-            "computed_at",
-        ],
-    )
+    upsert_decisions(rows)
     return len(rows)
+
+
+# The columns the close writes, with their PostgreSQL types (see `upsert_decisions`).
+DECISION_COLUMNS = {
+    "plan_id": "int",
+    "period_id": "int",
+    "person_id": "int",
+    "unit_id": "int",
+    "status": "text",
+    "waiting_for": "text",
+    "working": "jsonb",
+    "target_incentive": "numeric",
+    "total": "numeric",
+    "hold_periods": "int",
+    "computed_at": "timestamptz",
+}
+
+
+def upsert_decisions(rows: list[Decision]) -> None:
+    """Write proposed (or waiting) decisions by their unique key (period, person),
+    replacing an earlier proposal and never an approved decision. On PostgreSQL one
+    statement whatever the number of rows: the rows travel as one JSON document read by
+    jsonb_to_recordset (a working is a JSON object: as a parameter of its own, or inside
+    an array, each would be quoted and escaped row by row); elsewhere bulk_create with
+    update_conflicts."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Decision.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["period", "person"],
+            update_fields=[
+                "plan",
+                "unit",
+                "status",
+                "waiting_for",
+                "working",
+                "target_incentive",
+                "total",
+                "hold_periods",
+                "computed_at",
+            ],
+        )
+        return
+    document = json.dumps(
+        [
+            {
+                column: (
+                    value.isoformat()
+                    if isinstance(value, datetime.datetime)
+                    else str(value)
+                    if isinstance(value, Decimal)
+                    else value
+                )
+                for column in DECISION_COLUMNS
+                for value in [getattr(row, column)]
+            }
+            for row in rows
+        ]
+    )
+    qn = connection.ops.quote_name
+    table = qn(Decision._meta.db_table)
+    columns = ", ".join(qn(c) for c in DECISION_COLUMNS)
+    shape = ", ".join(f"{qn(c)} {t}" for c, t in DECISION_COLUMNS.items())
+    updates = ", ".join(
+        f"{qn(c)} = EXCLUDED.{qn(c)}"
+        for c in DECISION_COLUMNS
+        if c not in ("period_id", "person_id")
+    )
+    # Identifiers from the model, quoted by the backend; the rows are one parameter. The
+    # text columns without a value at proposal (appeal, resolution) are written empty.
+    sql = (
+        f"INSERT INTO {table} ({columns}, appeal_reason, resolution, resolution_reason) "  # noqa: S608
+        f"SELECT {columns}, '', '', '' FROM jsonb_to_recordset(%s::jsonb) AS r({shape}) "
+        f"ON CONFLICT (period_id, person_id) DO UPDATE SET {updates} "
+        f"WHERE {table}.status IN ('waiting', 'proposed')"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
 
 
 def covered_people(period: Period) -> list[int]:

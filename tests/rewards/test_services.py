@@ -270,3 +270,8 @@ def test_the_close_proposes_the_decisions(rw, eager_tasks, django_capture_on_com
     step = run.steps.get(name="rewards")
     assert (step.done, step.total) == (5, 5)
     assert decisions(rw.jan)["sam"].total == D("45.50")
+    # The close reads the figures its snapshot recorded; "compute now" reads them live:
+    # the same decisions.
+    closed = {u: (d.total, d.working) for u, d in decisions(rw.jan).items()}
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    assert {u: (d.total, d.working) for u, d in decisions(rw.jan).items()} == closed
