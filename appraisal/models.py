@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import Released
 from org.models import BilingualNameMixin, OrgUnit, Period
 from targets.models import Metric
 
@@ -425,7 +426,7 @@ class AppraisalQuerySet(models.QuerySet):
         return super().delete()
 
 
-class Appraisal(models.Model):
+class Appraisal(Released, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("self-assessment")
         SELF_ASSESSED = "self_assessed", _("awaiting the supervisor's rating")
@@ -488,27 +489,6 @@ class Appraisal(models.Model):
         related_name="+",
         verbose_name=_("finalised by"),
     )
-    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
-    appeal_reason = models.TextField(_("reasons for the appeal"), blank=True)
-    resolved_at = models.DateTimeField(_("appeal resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("appeal resolved by"),
-    )
-    resolution = models.CharField(
-        _("resolution"),
-        max_length=10,
-        blank=True,
-        choices=[("upheld", _("upheld")), ("changed", _("changed"))],
-    )
-    resolution_reason = models.TextField(_("reason for the resolution"), blank=True)
-
     objects = AppraisalQuerySet.as_manager()
     history = HistoricalRecords()
 

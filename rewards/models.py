@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.frozen import FrozenModel
+from core.models import Released
 from org.models import BilingualNameMixin, OrgUnit, Period
 from targets.models import Metric
 
@@ -257,7 +258,7 @@ class TargetIncentive(PlanPart):
         return f"{self.plan} {self.person_id}: {self.amount}"
 
 
-class Decision(FrozenModel):
+class Decision(Released, FrozenModel):
     """One person's bonus for one period under one plan version. While `proposed` or
     `waiting` the close may recompute it and the department may adjust it; from approval
     on its figures are fixed and the workflow moves on (released, acknowledged, appealed,
@@ -276,10 +277,6 @@ class Decision(FrozenModel):
         NONE = "", _("nothing")
         APPRAISAL = "appraisal", _("waiting for the appraisal")
         INCENTIVE = "incentive", _("waiting for a target incentive")
-
-    class Resolution(models.TextChoices):
-        UPHELD = "upheld", _("upheld")
-        CHANGED = "changed", _("changed")
 
     OPEN_STATUSES = ("waiting", "proposed")
 
@@ -321,24 +318,6 @@ class Decision(FrozenModel):
         related_name="+",
         verbose_name=_("approved by"),
     )
-    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
-    appeal_reason = models.TextField(_("reasons for the appeal"), blank=True)
-    resolved_at = models.DateTimeField(_("appeal resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("resolved by"),
-    )
-    resolution = models.CharField(
-        _("resolution"), max_length=10, choices=Resolution.choices, blank=True
-    )
-    resolution_reason = models.TextField(_("reason for the resolution"), blank=True)
-
     FROZEN_MESSAGE = DECISION_APPROVED
     MOVABLE_FIELDS = (
         "status",

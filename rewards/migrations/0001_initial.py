@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
                 ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.period', verbose_name='period')),
                 ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bonus_decisions', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by')),
+                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='appeal resolved by')),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit', verbose_name='team')),
                 ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='rewards.incentiveplan', verbose_name='plan')),
             ],

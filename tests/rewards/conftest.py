@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import types
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
 
 from rewards import services
+from rewards.models import Decision
 from tests.closing.helpers import at, build_world
 from tests.factories import UserFactory
 
@@ -81,11 +81,20 @@ def triggers(db):
     importlib.import_module("rewards.migrations.0002_guards").install(connection)
 
 
-def decisions(period) -> dict[str, types.SimpleNamespace]:
+def decisions(period) -> dict:
     """{username: the decision} of a period."""
-    from rewards.models import Decision
-
     return {
         d.person.username: d
         for d in Decision.objects.filter(period=period).select_related("person")
     }
+
+
+@pytest.fixture
+def decided(rw):
+    """January computed; sam's decision approved and released, the others proposed."""
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    found = decisions(rw.jan)
+    services.decisions_approve(decisions=[found["sam"]], acting_user=rw.org.department, now=AFTER)
+    Decision.objects.filter(pk=found["sam"].pk).update(status="released", released_at=AFTER)
+    rw.sam, rw.tina = found["sam"], found["tina"]
+    return rw

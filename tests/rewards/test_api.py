@@ -8,26 +8,15 @@ from decimal import Decimal as D
 import pytest
 
 from rewards import services
-from rewards.models import Decision
 from tests.api_queries import client_for, count
 from tests.closing.helpers import grow
 from tests.conftest import PERSONAS, by_persona, signed_in_as
-from tests.rewards.conftest import AFTER, decisions
+from tests.rewards.conftest import AFTER
 
 pytestmark = pytest.mark.django_db
 
 DECISIONS = "/api/v1/bonus-decisions/"
 PLANS = "/api/v1/incentive-plans/"
-
-
-@pytest.fixture
-def decided(rw):
-    services.decisions_compute(period=rw.jan, now=AFTER)
-    found = decisions(rw.jan)
-    services.decisions_approve(decisions=[found["sam"]], acting_user=rw.org.department, now=AFTER)
-    Decision.objects.filter(pk=found["sam"].pk).update(status="released", released_at=AFTER)
-    rw.sam, rw.tina = found["sam"], found["tina"]
-    return rw
 
 
 def _api(org, persona):

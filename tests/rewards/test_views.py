@@ -21,17 +21,6 @@ from tests.rewards.conftest import AFTER, decisions
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def decided(rw):
-    """January computed; sam's decision approved and released, the others proposed."""
-    services.decisions_compute(period=rw.jan, now=AFTER)
-    found = decisions(rw.jan)
-    services.decisions_approve(decisions=[found["sam"]], acting_user=rw.org.department, now=AFTER)
-    Decision.objects.filter(pk=found["sam"].pk).update(status="released", released_at=AFTER)
-    rw.sam, rw.tina = found["sam"], found["tina"]
-    return rw
-
-
 def _statuses(org, url, method="get", data=None):
     found = {}
     for persona in PERSONAS:
