@@ -293,6 +293,7 @@ rewards:decision                                   | 404 404 404 404 404 404 404
 rewards:acknowledge                                | 405 405 405 405 405 405 405 405 405 302
 rewards:appeal                                     | 405 405 405 405 405 405 405 405 405 302
 rewards:resolve                                    | 405 405 405 405 405 405 405 405 405 302
+rewards:payroll                                    | 403 403 403 403 403 403 200 200 403 302
 rewards:holds                                      | 200 200 200 200 200 200 200 200 200 302
 rewards:hold-lift                                  | 405 405 405 405 405 405 405 405 405 302
 closing:periods                                    | 403 403 403 403 403 403 200 403 200 302
