@@ -2,7 +2,7 @@
 its current version (the same as the decision pages show, an appeal's version 2
 included), whose money columns add up; as a streamed CSV and an XLSX holding the same
 rows, headers in the reader's language, formula-looking cells neutralised, filtered by
-period and unit subtree; for HR and the department only, in a
+period and unit subtree; for HR and the department only, from the page and the API, in a
 fixed number of queries."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tests.rewards.conftest import AFTER, decisions
 pytestmark = pytest.mark.django_db
 
 PAGE = "rewards:payroll"
+API = "/api/v1/bonus-decisions/export/"
 RELEASE = AFTER + datetime.timedelta(days=2)
 
 HEADER = [
@@ -104,6 +105,12 @@ def appealed(approved):
 
 def _client(org, persona):
     return signed_in_as(org, persona)
+
+
+def _api(org, persona):
+    from rest_framework.test import APIClient
+
+    return signed_in_as(org, persona, client_class=APIClient)
 
 
 def _body(response) -> bytes:
@@ -297,6 +304,19 @@ def test_the_xlsx_read_back_equals_the_csv(appealed):
         assert len(from_csv) > 1
 
 
+def test_the_api_gives_the_same_files(appealed):
+    params = {"period": appealed.jan.pk}
+    page = _csv(_file(_client(appealed.org, "hr"), **params))
+    api = _api(appealed.org, "hr")
+    assert _csv(api.get(API, {**params, "format": "csv"})) == page
+    assert _csv(api.get(API, params)) == page  # csv unless asked
+    assert len(_xlsx(api.get(API, {**params, "format": "xlsx"}))) == len(page)
+    for bad in ({"format": "pdf"}, {"period": 999999}, {"unit": "x"}):
+        answer = api.get(API, bad)
+        assert answer.status_code == 400
+        assert answer["Content-Type"] == "application/json"
+
+
 def test_bad_filters_answer_400_naming_the_field(approved):
     hr = _client(approved.org, "hr")
     page = hr.get(reverse(PAGE), {"period": 999999})
@@ -323,9 +343,12 @@ def test_the_page_opens_on_the_latest_approved_period_with_its_two_links(approve
 def test_only_hr_and_the_department_export(approved):
     org = approved.org
     page = by_persona(403, department=200, hr=200, anonymous=302)
+    api = by_persona(403, department=200, hr=200, anonymous=401)
     for params in ({}, {"format": "csv"}, {"format": "xlsx"}):
         found = {p: _client(org, p).get(reverse(PAGE), params).status_code for p in PERSONAS}
         assert found == page
+        found = {p: _api(org, p).get(API, params).status_code for p in PERSONAS}
+        assert found == api
 
 
 def test_the_links_are_for_hr_and_the_department(approved):
@@ -354,11 +377,13 @@ def _queries(client, url, params) -> int:
 
 def test_the_same_queries_for_5_and_25_people(approved):
     org = approved.org
-    hr = _client(org, "hr")
+    hr, api = _client(org, "hr"), _api(org, "hr")
     calls = [
         (hr, reverse(PAGE), {}),
         (hr, reverse(PAGE), {"format": "csv"}),
         (hr, reverse(PAGE), {"format": "xlsx", "unit": org.east.pk}),
+        (api, API, {"format": "csv", "period": approved.jan.pk}),
+        (api, API, {"format": "xlsx"}),
     ]
     few = [_queries(*call) for call in calls]
     grown = grow(approved, 20, prefix="more")
