@@ -3,6 +3,9 @@ see, each explained in plain words) and `/bonus-decisions/` (the decisions one m
 each with its working line by line; the department computes a period's, adjusts a line with
 a reason and approves in bulk).
 
+`GET /api/v1/bonus-decisions/export/?period=&unit=&format=csv|xlsx` is the payroll export
+(HR and the department; `rewards.exports`): on it `format` names the file format.
+
 Thin views: `rewards.permissions` decides (hidden: 404, forbidden: 403, anonymous: 401),
 `rewards.selectors` reads, `rewards.services` writes (a broken rule answers 400 with its
 message, code and field).
@@ -13,13 +16,18 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.api import ReadViewSet, listed, responses, validated
+from core.api import FILE_RESPONSES, ReadViewSet, listed, responses, validated
 from core.filters import IdFilter
 from core.permissions import require
-from rewards import permissions, selectors, services
+from core.serializers import EnumField
+from org.models import OrgUnit, Period
+from org.permissions import visible_units
+from rewards import exports, permissions, selectors, services
 from rewards.models import Decision, IncentivePlan, LineAdjustment
 from rewards.serializers import (
     DecisionAdjustSerializer,
@@ -88,6 +96,35 @@ class DecisionFilter(filters.FilterSet):
         fields = ["period", "unit", "person", "status"]
 
 
+class PayrollQuerySerializer(serializers.Serializer):
+    period = serializers.PrimaryKeyRelatedField(
+        queryset=Period.objects.select_related("fiscal_year"),
+        required=False,
+        help_text=_("Only the decisions of this period (every period without it)."),
+    )
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        help_text=_("Only the decisions of teams in this unit's subtree."),
+    )
+    format = EnumField(
+        [("csv", "CSV"), ("xlsx", "XLSX")],
+        enum_name="PayrollFileFormatEnum",
+        default="csv",
+        help_text=_("csv (UTF-8 with a byte order mark) or xlsx."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["unit"].queryset = visible_units(request.user)
+
+    def filters(self) -> exports.PayrollFilters:
+        data = self.validated_data
+        return exports.PayrollFilters(period=data.get("period"), unit=data.get("unit"))
+
+
 @listed(
     "rewards",
     _(
@@ -109,6 +146,14 @@ class DecisionViewSet(ReadViewSet):
         return permissions.visible_decisions(self.request.user).select_related(
             "person", "unit", "period__fiscal_year"
         )
+
+    def perform_content_negotiation(self, request, force=False):
+        # On the export, `?format=` names the file format, not a renderer; the file is
+        # returned as it is and any error answers JSON.
+        if self.action == "export":
+            renderer = JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
 
     def _detail(self, decision: Decision):
         plan = selectors.with_parts(IncentivePlan.objects.filter(pk=decision.plan_id)).get()
@@ -185,6 +230,32 @@ class DecisionViewSet(ReadViewSet):
         services.decisions_approve(decisions=chosen, acting_user=request.user)
         rows = self.get_queryset().filter(pk__in=[d.pk for d in chosen])
         return Response(DecisionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        parameters=[PayrollQuerySerializer],
+        responses=FILE_RESPONSES,
+        description=_(
+            "The payroll export (HR and the sales management department): the decisions "
+            "from approval on, each with the figures of its current version, as a CSV or "
+            "XLSX file. Columns: employee number, name, unit, period, currency, bonus "
+            "before penalties, penalties, adjustments (clawbacks and appeal changes "
+            "included), bonus (these add up), version, promotion hold until, approved at."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def export(self, request):
+        require(exports.can_export(request.user))
+        query = PayrollQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        return exports.export_response(
+            request.user, query.filters(), query.validated_data["format"]
+        )
 
 
 def register(router) -> None:

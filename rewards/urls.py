@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rewards import views
+from rewards import views, views_payroll
 
 app_name = "rewards"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("decisions/<int:pk>/acknowledge/", views.decision_acknowledge, name="acknowledge"),
     path("decisions/<int:pk>/appeal/", views.decision_appeal, name="appeal"),
     path("decisions/<int:pk>/resolve/", views.decision_resolve, name="resolve"),
+    path("payroll/", views_payroll.payroll, name="payroll"),
     path("holds/", views.hold_list, name="holds"),
     path("holds/<int:pk>/lift/", views.hold_lift, name="hold-lift"),
 ]

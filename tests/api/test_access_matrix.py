@@ -82,6 +82,7 @@ GET /api/v1/bonus-decisions/{id}/                  | 404 404 404 404 404 404 404
 POST /api/v1/bonus-decisions/{id}/adjust/          | 404 404 404 404 404 404 404 404 404 401
 POST /api/v1/bonus-decisions/approve/              | 403 403 403 403 403 403 400 403 403 401
 POST /api/v1/bonus-decisions/compute/              | 403 403 403 403 403 403 400 403 403 401
+GET /api/v1/bonus-decisions/export/                | 403 403 403 403 403 403 200 200 403 401
 GET /api/v1/incentive-plans/                       | 200 200 200 200 200 200 200 200 200 401
 GET /api/v1/incentive-plans/{id}/                  | 404 404 404 404 404 404 404 404 404 401
 GET /api/v1/attainment/                            | 200 200 200 200 200 200 200 403 403 401
@@ -293,6 +294,7 @@ rewards:decision                                   | 404 404 404 404 404 404 404
 rewards:acknowledge                                | 405 405 405 405 405 405 405 405 405 302
 rewards:appeal                                     | 405 405 405 405 405 405 405 405 405 302
 rewards:resolve                                    | 405 405 405 405 405 405 405 405 405 302
+rewards:payroll                                    | 403 403 403 403 403 403 200 200 403 302
 rewards:holds                                      | 200 200 200 200 200 200 200 200 200 302
 rewards:hold-lift                                  | 405 405 405 405 405 405 405 405 405 302
 closing:periods                                    | 403 403 403 403 403 403 200 403 200 302
