@@ -250,7 +250,7 @@ class DecisionViewSet(ReadViewSet):
         pagination_class=None,
     )
     def export(self, request):
-        require(exports.can_export(request.user))
+        require(permissions.can_export(request.user))
         query = PayrollQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         return exports.export_response(

@@ -28,7 +28,7 @@ same number of queries whatever the number of rows. Headers and labels are in th
 reader's language; figures stay numbers; every text cell a spreadsheet would run as a
 formula gets a leading quote (`core.spreadsheets.neutralise`).
 
-Who may export: the sales management department and HR (`can_export`).
+Who may export: the sales management department and HR (`permissions.can_export`).
 """
 
 from __future__ import annotations
@@ -55,15 +55,9 @@ from openpyxl.styles import Font
 from appraisal.results.exports import BOM, CHUNK_SIZE, CSV_CONTENT_TYPE, person_name
 from core.spreadsheets import XLSX_CONTENT_TYPE, neutralise
 from org.models import FiscalYear, OrgUnit, Period
-from org.permissions import is_department, is_hr
 from rewards.models import DecisionVersion, PromotionHold
 from rewards.permissions import SETTLED, visible_decisions
 from targets.imports import period_code
-
-
-def can_export(user) -> bool:
-    """The payroll export is for the sales management department and HR."""
-    return is_department(user) or is_hr(user)
 
 
 @dataclass(frozen=True)
@@ -111,7 +105,7 @@ _VALUES = (
 def payroll_versions(user, filters: PayrollFilters | None = None) -> QuerySet[DecisionVersion]:
     """The current version of each decision `user` may see from approval on, filtered,
     with `penalties` and `hold_until` annotated, in a stable order (newest period first,
-    then team, person). One query however many rows; the caller checks `can_export`."""
+    then team, person). One query however many rows; the caller checks `permissions.can_export`."""
     filters = filters or PayrollFilters()
     decisions = visible_decisions(user).filter(status__in=SETTLED)
     if filters.period is not None:

@@ -32,6 +32,11 @@ def can_manage(user) -> bool:
     return is_department(user)
 
 
+def can_export(user) -> bool:
+    """The payroll export: the sales management department and HR."""
+    return is_department(user) or is_hr(user)
+
+
 def visible_plans(user) -> QuerySet[IncentivePlan]:
     if not user.is_authenticated:
         return IncentivePlan.objects.none()

@@ -4,7 +4,7 @@ decisions of a period, filtered by unit (its subtree), as a CSV or XLSX file.
     GET /rewards/payroll/?period=&unit=                  the filters and the two links
     GET /rewards/payroll/?period=&unit=&format=csv|xlsx  the file
 
-Thin: access through `rewards.exports.can_export` (the sales management department and
+Thin: access through `rewards.permissions.can_export` (the sales management department and
 HR; anybody else 403, anonymous to the sign-in page), the rows and files through
 `rewards.exports`. Bad filters answer 400 naming the field: on the page beside the
 field, for a file as text.
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from core.permissions import require
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
-from rewards import exports
+from rewards import exports, permissions
 from rewards.permissions import SETTLED, visible_decisions
 from sales.reports.forms import FORMATS, PeriodField, UnitField, error_lines
 
@@ -71,7 +71,7 @@ class PayrollForm(forms.Form):
 @require_GET
 def payroll(request):
     user = request.user
-    require(exports.can_export(user))
+    require(permissions.can_export(user))
     data = request.GET.copy()
     file_format = data.get("format")
     if "period" not in data and not file_format:
