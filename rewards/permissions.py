@@ -19,7 +19,16 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from appraisal.template.permissions import covering_q
-from org.permissions import is_administrator, is_department, is_hr, led_unit_paths, subtree_q
+from core.permissions import require
+from org.permissions import (
+    is_administrator,
+    is_department,
+    is_hr,
+    led_unit_paths,
+    person_for_user,
+    sees_whole_organisation,
+    subtree_q,
+)
 from rewards.models import Decision, IncentivePlan, PromotionHold
 
 # The decisions HR and the person read: approved, and what follows.
@@ -107,3 +116,15 @@ def hold_for_user(user, pk) -> PromotionHold:
         return visible_holds(user).get(pk=pk)
     except (PromotionHold.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def estimate_person_for_user(user, pk=None):
+    """Whose bonus `user` may estimate (奖金试算): their own (no `pk`); a supervisor the
+    people of the units they lead; the department anyone. Hidden: 404 (as the person
+    would be); HR and administrators see people but not estimates: 403 (an estimate is a
+    proposal before the close, which they do not read)."""
+    if pk in (None, "") or str(pk) == str(user.pk):
+        return user
+    person = person_for_user(user, pk)
+    require(person.pk == user.pk or is_department(user) or not sees_whole_organisation(user))
+    return person

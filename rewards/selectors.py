@@ -4,15 +4,21 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from appraisal.models import Appraisal, AppraisalResult
 from org.models import Membership, OrgUnit, Period, Role
 from org.permissions import active_on_q, subtree_q
 from rewards import domain
 from rewards.models import IncentivePlan, PenaltyRule, PlanComponent
+
+# Exact attainments (fractions) reach the pure rules as Decimals of this many digits.
+PRECISION = 34
 
 
 def with_parts(plans: QuerySet[IncentivePlan]) -> QuerySet[IncentivePlan]:
@@ -95,12 +101,15 @@ def plans_in_force(period: Period) -> list[IncentivePlan]:
 
 
 def covered(
-    plans: list[IncentivePlan], period: Period, today: datetime.date | None = None
+    plans: list[IncentivePlan],
+    period: Period,
+    today: datetime.date | None = None,
+    person_ids=None,
 ) -> dict[int, tuple[IncentivePlan, int]]:
     """{person id: (plan, team id)}: the salespeople each plan covers on the period's last
     day (or `today` when earlier): active members of a team in the plan's population.
     A person covered by two plans falls to the plan whose population unit lies deepest
-    (then the first code). One query."""
+    (then the first code). `person_ids`: only these people. One query."""
     day = min(period.end_date, today or period.end_date)
     paths = {}
     for plan in plans:
@@ -121,6 +130,8 @@ def covered(
         .values_list("user_id", "unit_id", "unit__path")
         .distinct()
     )
+    if person_ids is not None:
+        rows = rows.filter(user_id__in=list(person_ids))
     found: dict[int, tuple[int, str, IncentivePlan, int]] = {}
     for person_id, unit_id, unit_path in rows:
         for path, path_plans in paths.items():
@@ -154,6 +165,40 @@ def days_in_units(person_ids, period: Period, paths) -> dict[int, int]:
         present = days.setdefault(person_id, set())
         present.update(first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
     return {person: len(present) for person, present in days.items()}
+
+
+def exact_decimal(value: Fraction | None) -> Decimal | None:
+    """An exact fraction as a Decimal of PRECISION digits (None stays None)."""
+    if value is None:
+        return None
+    with decimal.localcontext() as context:
+        context.prec = PRECISION
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def grades_for(person_ids, period: Period) -> dict[int, str | None]:
+    """{person id: final grade} for the period's appraisals: the latest result version of
+    an appraisal finalised (or later); None while an appeal is pending. Two queries."""
+    appraisals = dict(
+        Appraisal.objects.filter(
+            cycle__period=period,
+            person_id__in=person_ids,
+            finalised_at__isnull=False,
+        ).values_list("pk", "status")
+    )
+    grades: dict[int, tuple[int, str]] = {}
+    person_of: dict[int, int] = {}
+    for appraisal_id, person_id, version, grade in AppraisalResult.objects.filter(
+        appraisal_id__in=list(appraisals)
+    ).values_list("appraisal_id", "appraisal__person_id", "version", "grade"):
+        person_of[appraisal_id] = person_id
+        if version > grades.get(appraisal_id, (0, ""))[0]:
+            grades[appraisal_id] = (version, grade)
+    found: dict[int, str | None] = {}
+    for appraisal_id, (_version, grade) in grades.items():
+        pending = appraisals[appraisal_id] == Appraisal.Status.APPEALED
+        found[person_of[appraisal_id]] = None if pending else grade
+    return found
 
 
 # --- pages ------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ import datetime
 import decimal
 import json
 from decimal import Decimal
-from fractions import Fraction
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -40,7 +39,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appraisal.models import Appraisal, AppraisalResult
 from core.errors import DomainError
 from core.permissions import require
 from core.text import plain
@@ -61,13 +59,13 @@ from rewards.models import (
     PromotionHold,
     TargetIncentive,
 )
+from rewards.selectors import exact_decimal as _decimal
+from rewards.selectors import grades_for
 from sales.attainment.selectors import live_attainment
 from sales.domain import exact_attainment
 from sales.models import SalesCredit, SalesRecord
 
 Status = Decision.Status
-# Exact attainments (fractions) reach the pure rules as Decimals of this many digits.
-PRECISION = 34
 
 
 def _now(now: datetime.datetime | None) -> datetime.datetime:
@@ -303,39 +301,6 @@ def plan_new_version(*, plan: IncentivePlan, applies_from: Period, acting_user) 
 
 
 # --- decisions ----------------------------------------------------------------------------------
-
-
-def _decimal(value: Fraction | None) -> Decimal | None:
-    if value is None:
-        return None
-    with decimal.localcontext() as context:
-        context.prec = PRECISION
-        return Decimal(value.numerator) / Decimal(value.denominator)
-
-
-def grades_for(person_ids, period: Period) -> dict[int, str | None]:
-    """{person id: final grade} for the period's appraisals: the latest result version of
-    an appraisal finalised (or later); None while an appeal is pending. Two queries."""
-    appraisals = dict(
-        Appraisal.objects.filter(
-            cycle__period=period,
-            person_id__in=person_ids,
-            finalised_at__isnull=False,
-        ).values_list("pk", "status")
-    )
-    grades: dict[int, tuple[int, str]] = {}
-    person_of: dict[int, int] = {}
-    for appraisal_id, person_id, version, grade in AppraisalResult.objects.filter(
-        appraisal_id__in=list(appraisals)
-    ).values_list("appraisal_id", "appraisal__person_id", "version", "grade"):
-        person_of[appraisal_id] = person_id
-        if version > grades.get(appraisal_id, (0, ""))[0]:
-            grades[appraisal_id] = (version, grade)
-    found: dict[int, str | None] = {}
-    for appraisal_id, (_version, grade) in grades.items():
-        pending = appraisals[appraisal_id] == Appraisal.Status.APPEALED
-        found[person_of[appraisal_id]] = None if pending else grade
-    return found
 
 
 def _working_json(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rewards import views, views_payroll
+from rewards import views, views_estimator, views_payroll
 
 app_name = "rewards"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("payroll/", views_payroll.payroll, name="payroll"),
     path("holds/", views.hold_list, name="holds"),
     path("holds/<int:pk>/lift/", views.hold_lift, name="hold-lift"),
+    path("what-if/", views_estimator.what_if, name="what-if"),
+    path("what-if/panel/", views_estimator.what_if_panel, name="what-if-panel"),
 ]

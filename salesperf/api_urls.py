@@ -10,6 +10,7 @@ from closing import api as closing_api
 from notifications import api as notifications_api
 from org import api as org_api
 from rewards import api as rewards_api
+from rewards import api_estimator as rewards_estimator_api
 from sales import api as sales_api
 from targets import api as targets_api
 from targets.catalogue import api as catalogue_api
@@ -32,5 +33,10 @@ urlpatterns = [
     path("me/", org_api.MeView.as_view(), name="api-me"),
     path("auth/token/", org_api.ObtainTokenView.as_view(), name="api-token"),
     path("tolerance/", catalogue_api.ToleranceView.as_view(), name="api-tolerance"),
+    path(
+        "bonus-estimate/",
+        rewards_estimator_api.BonusEstimateView.as_view(),
+        name="api-bonus-estimate",
+    ),
     path("", include(router.urls)),
 ]
