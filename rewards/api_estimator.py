@@ -15,7 +15,7 @@ administrators 403. Bad amounts answer 400 naming `extra.<metric code>`.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -48,25 +48,34 @@ class EstimateQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{1,9}(?:\.\d{1,2})?$", "example": "12000.00"}
+)
+class AmountField(serializers.CharField):
+    """An amount more booked, checked by `rewards.estimator.parse_extra` (which names the
+    field at fault): from 0 to 999,999,999.99, at most two decimals."""
+
+
 class EstimateRequestSerializer(EstimateQuerySerializer):
     extra = serializers.DictField(
-        child=serializers.DecimalField(
-            max_digits=12, decimal_places=2, min_value=0, max_value=estimator.EXTRA_LIMIT
-        ),
+        child=AmountField(),
         required=False,
         help_text=_(
             "{metric code: amount more booked by the end of the period}, each from 0 to "
-            "1000000000, for the plan's components whose metric is higher-is-better."
+            "999999999.99, for the plan's components whose metric is higher-is-better."
         ),
     )
 
 
 class NextStepSerializer(serializers.Serializer):
     attainment = _pct(
-        help_text=_("The attainment % at which the component next pays at another rate.")
+        help_text=_("The attainment (in percent) at which the component next pays at another rate.")
     )
     extra = _money(help_text=_("What must still be booked to reach it."))
-    rate = _pct(allow_null=True, help_text=_("The rate from there on (payout % per attainment %)."))
+    rate = _pct(
+        allow_null=True,
+        help_text=_("The rate from there on: payout percent per attainment percent."),
+    )
     text = serializers.CharField(read_only=True)
 
 
@@ -77,8 +86,8 @@ class EstimateComponentSerializer(serializers.Serializer):
     actual = _money(allow_null=True)
     target = _money(allow_null=True)
     extra = _money()
-    attainment = _pct(allow_null=True, help_text=_("today's attainment %"))
-    attainment_after = _pct(allow_null=True, help_text=_("the attainment % with `extra`"))
+    attainment = _pct(allow_null=True, help_text=_("today's attainment, in percent"))
+    attainment_after = _pct(allow_null=True, help_text=_("the attainment with `extra`, in percent"))
     adjustable = serializers.BooleanField(
         read_only=True, help_text=_("Whether booking more raises this component's attainment.")
     )

@@ -43,7 +43,7 @@ from targets.models import Metric
 
 # The most one may add on one component: a plausible bound for "what if", not a rule
 # of any plan (a typo of three more zeros is refused with a message, not computed).
-EXTRA_LIMIT = Decimal("1000000000")
+EXTRA_LIMIT = Decimal("999999999.99")
 
 
 @dataclasses.dataclass(frozen=True)

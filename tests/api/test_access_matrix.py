@@ -77,6 +77,8 @@ POST /api/v1/appraisals/{id}/rating/               | 404 404 404 404 404 404 404
 POST /api/v1/appraisals/{id}/resolve/              | 404 404 404 404 404 404 404 404 404 401
 POST /api/v1/appraisals/{id}/self-assessment/      | 404 404 404 404 404 404 404 404 404 401
 GET /api/v1/appraisals/to-rate/                    | 200 200 200 200 200 200 200 200 200 401
+GET /api/v1/bonus-estimate/                        | 200 200 200 200 200 200 200 200 200 401
+POST /api/v1/bonus-estimate/                       | 200 200 200 200 200 200 200 200 200 401
 GET /api/v1/bonus-decisions/                       | 200 200 200 200 200 200 200 200 200 401
 GET /api/v1/bonus-decisions/{id}/                  | 404 404 404 404 404 404 404 404 404 401
 POST /api/v1/bonus-decisions/{id}/adjust/          | 404 404 404 404 404 404 404 404 404 401
@@ -297,6 +299,8 @@ rewards:resolve                                    | 405 405 405 405 405 405 405
 rewards:payroll                                    | 403 403 403 403 403 403 200 200 403 302
 rewards:holds                                      | 200 200 200 200 200 200 200 200 200 302
 rewards:hold-lift                                  | 405 405 405 405 405 405 405 405 405 302
+rewards:what-if                                    | 200 200 200 200 200 200 200 200 200 302
+rewards:what-if-panel                              | 200 200 200 200 200 200 200 200 200 302
 closing:periods                                    | 403 403 403 403 403 403 200 403 200 302
 closing:close                                      | 403 403 403 403 403 403 200 403 403 302
 closing:reopen                                     | 403 403 403 403 403 403 200 403 403 302

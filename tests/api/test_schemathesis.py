@@ -70,6 +70,9 @@ STATE_CODES = {
     "not_approved",
     "four_eyes",
     "no_plan",
+    # the what-if estimator: an amount for a metric that is not a component the plan
+    # raises by booking more (the schema cannot list the plan's metric codes)
+    "unknown_metric",
 }
 ACCEPTED = {*range(200, 400), 401, 403, 404, 409, 429}
 
