@@ -78,6 +78,9 @@ class Estimate:
     after: domain.Working | None = None
     rows: tuple[Row, ...] = ()
     multipliers: str = ""
+    # The estimate's other lines (plan cap, multiplier, penalties, gate), each with the
+    # penalty rule's wording where it has one.
+    others: tuple[tuple[domain.Line, str], ...] = ()
 
     @property
     def change(self) -> Decimal | None:
@@ -321,6 +324,27 @@ def estimate(
         after=after_working,
         rows=tuple(rows),
         multipliers=(domain.describe_multipliers(rules.multipliers) if rules.multipliers else ""),
+        others=_others(
+            after_working, rules, {c.metric.code: c.metric.display_name for c in components}
+        ),
+    )
+
+
+def _others(working: domain.Working | None, rules: domain.Plan, names: dict) -> tuple:
+    if working is None:
+        return ()
+    penalties = {r.code: r for r in rules.penalties}
+    return tuple(
+        (
+            line,
+            domain.describe_penalty(
+                penalties[line.key], metric_name=names.get(penalties[line.key].key, "")
+            )
+            if line.kind == domain.LineKind.PENALTY and line.key in penalties
+            else "",
+        )
+        for line in working.lines
+        if line.kind != domain.LineKind.COMPONENT
     )
 
 

@@ -121,6 +121,7 @@ def test_the_form_works_without_javascript_and_the_panel_for_htmx(rw):
     panel = client.get(PANEL, {"period": rw.jan.pk}).content.decode()
     assert "<html" not in panel
     assert "Book 869.99 more to reach 100 %: the rate becomes 1.5 %." in panel
+    assert "-19.50" in panel and "reduced by 30 %" in panel  # the penalty that fires today
     big = client.get(PANEL, {"period": rw.jan.pk, "extra.revenue": "100000"}).content.decode()
     assert "2,000.00" in big  # capped at 200 %, with the thousands separated
 
