@@ -96,6 +96,15 @@ class EstimateComponentSerializer(serializers.Serializer):
     next_step = NextStepSerializer(allow_null=True, read_only=True)
 
 
+class EstimateLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["plan_cap", "multiplier", "penalty", "gate", "adjustment"], read_only=True
+    )
+    key = serializers.CharField(read_only=True, help_text=_("the penalty's code, the grade"))
+    amount = _money()
+    text = serializers.CharField(read_only=True, help_text=_("a penalty rule's wording"))
+
+
 class EstimateSerializer(serializers.Serializer):
     person = UserRefSerializer(read_only=True)
     period = serializers.IntegerField(allow_null=True, read_only=True, help_text=_("period id"))
@@ -118,6 +127,11 @@ class EstimateSerializer(serializers.Serializer):
     bonus_today = _money(allow_null=True)
     bonus_estimated = _money(allow_null=True)
     components = EstimateComponentSerializer(many=True, read_only=True)
+    other_lines = EstimateLineSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The estimate's lines after the components; with them they add up."),
+    )
 
 
 def _body(found: estimator.Estimate) -> dict:
@@ -160,6 +174,10 @@ def _body(found: estimator.Estimate) -> dict:
                 ),
             }
             for row in found.rows
+        ],
+        "other_lines": [
+            {"kind": str(line.kind), "key": line.key, "amount": line.amount, "text": text}
+            for line, text in found.others
         ],
     }
 

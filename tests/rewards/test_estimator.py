@@ -136,6 +136,10 @@ def test_the_api_gives_the_estimate_and_the_next_step(rw):
     assert (step["attainment"], step["extra"], step["rate"]) == ("100.0000", "869.99", "1.5000")
     today = api.get(API, {"period": rw.jan.pk}).json()
     assert today["bonus_estimated"] == today["bonus_today"] == "45.50"
+    lines = [D(c["amount_estimated"]) for c in today["components"]]
+    lines += [D(x["amount"]) for x in today["other_lines"]]
+    assert [x["key"] for x in today["other_lines"]] == ["low"]
+    assert sum(lines) == D("45.50")  # the lines add up to the estimate
 
 
 def test_who_may_estimate_whose_bonus(rw):
