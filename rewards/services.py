@@ -366,7 +366,7 @@ def compute_people(
     now = _now(now)
     plans = selectors.plans_in_force(period) if plans is None else plans
     wanted = set(person_ids)
-    cover = {p: c for p, c in selectors.covered(plans, period).items() if p in wanted}
+    cover = selectors.covered(plans, period, person_ids=wanted)
     fixed = set(
         Decision.objects.filter(period=period, person_id__in=list(cover))
         .exclude(status__in=Decision.OPEN_STATUSES)
