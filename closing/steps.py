@@ -285,19 +285,26 @@ def _rewards(run: CloseRun, progress: Progress) -> None:
 
     now = timezone.now()
 
+    # The figures the snapshot step has just recorded (what the close says), read once a
+    # period for the whole step: one query, rather than one a batch over the same rows.
+    recorded: dict[int, dict] = {}
+
+    def actuals_of(period: Period) -> dict:
+        if period.pk not in recorded:
+            recorded[period.pk] = {
+                (person, metric): (actual, target)
+                for person, metric, actual, target in PersonAttainment.objects.filter(
+                    period=period
+                ).values_list("person_id", "metric_id", "actual", "target")
+            }
+        return recorded[period.pk]
+
     def handler(items):
         by_period: dict[int, tuple[Period, list[int]]] = {}
         for period, person in items:
             by_period.setdefault(period.pk, (period, []))[1].append(person)
         for period, people in by_period.values():
-            # The figures the snapshot step has just recorded: what the close says.
-            actuals = {
-                (person, metric): (actual, target)
-                for person, metric, actual, target in PersonAttainment.objects.filter(
-                    period=period, person_id__in=people
-                ).values_list("person_id", "metric_id", "actual", "target")
-            }
-            compute_people(period=period, person_ids=people, now=now, actuals=actuals)
+            compute_people(period=period, person_ids=people, now=now, actuals=actuals_of(period))
 
     progress.each_batch(_rewards_items(run), handler)
 
