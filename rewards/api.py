@@ -28,16 +28,21 @@ from core.serializers import EnumField
 from org.models import OrgUnit, Period
 from org.permissions import visible_units
 from rewards import exports, permissions, selectors, services
-from rewards.models import Decision, IncentivePlan, LineAdjustment
+from rewards.models import Clawback, Decision, IncentivePlan, LineAdjustment, PromotionHold
 from rewards.serializers import (
     DecisionAdjustSerializer,
+    DecisionAppealSerializer,
     DecisionApproveSerializer,
     DecisionComputeSerializer,
     DecisionDetailSerializer,
+    DecisionReleaseSerializer,
+    DecisionResolveSerializer,
     DecisionsComputedSerializer,
     DecisionSerializer,
+    HoldLiftSerializer,
     IncentivePlanDetailSerializer,
     IncentivePlanSerializer,
+    PromotionHoldSerializer,
 )
 
 
@@ -143,8 +148,10 @@ class DecisionViewSet(ReadViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Decision.objects.none()
-        return permissions.visible_decisions(self.request.user).select_related(
-            "person", "unit", "period__fiscal_year"
+        return selectors.with_current_total(
+            permissions.visible_decisions(self.request.user).select_related(
+                "person", "unit", "period__fiscal_year"
+            )
         )
 
     def perform_content_negotiation(self, request, force=False):
@@ -160,11 +167,22 @@ class DecisionViewSet(ReadViewSet):
         decision.adjustment_rows = list(
             LineAdjustment.objects.filter(decision=decision).select_related("adjusted_by")
         )
+        decision.version_rows = list(decision.versions.select_related("created_by"))
+        current = decision.version_rows[-1] if decision.version_rows else None
+        decision.total_now = current.total if current is not None else decision.total
+        clawbacks = list(
+            Clawback.objects.filter(period_id=decision.period_id, person_id=decision.person_id)
+        )
         decision.lines = [
             {**row, "key": row["line"]["key"], "tier": row.get("tier"), "text": row.get("text", "")}
-            for row in selectors.explain_lines(decision, plan, decision.adjustment_rows)
+            for row in selectors.explain_lines(
+                decision,
+                plan,
+                decision.adjustment_rows,
+                clawbacks,
+                working=current.working if current is not None else None,
+            )
         ]
-        decision.version_rows = list(decision.versions.select_related("created_by"))
         return DecisionDetailSerializer(decision).data
 
     @extend_schema(
@@ -232,6 +250,73 @@ class DecisionViewSet(ReadViewSet):
         return Response(DecisionSerializer(rows, many=True).data)
 
     @extend_schema(
+        request=DecisionReleaseSerializer,
+        responses=responses(DecisionSerializer(many=True), not_found=False),
+        description=_(
+            "Release approved decisions to their people (sales management department): each "
+            "person is told in the app and by e-mail, and may acknowledge or appeal within "
+            "REWARDS_APPEAL_DAYS."
+        ),
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def release(self, request):
+        require(permissions.can_manage(request.user))
+        data = validated(DecisionReleaseSerializer, request)
+        chosen = data["decisions"]
+        services.decisions_release(decisions=chosen, acting_user=request.user)
+        rows = self.get_queryset().filter(pk__in=[d.pk for d in chosen])
+        return Response(DecisionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses=responses(DecisionDetailSerializer),
+        description=_("Acknowledge your released decision."),
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def acknowledge(self, request, pk=None):
+        decision = permissions.decision_for_user(request.user, pk)
+        services.decision_acknowledge(decision=decision, acting_user=request.user)
+        return Response(self._detail(permissions.decision_for_user(request.user, pk)))
+
+    @extend_schema(
+        request=DecisionAppealSerializer,
+        responses=responses(DecisionDetailSerializer),
+        description=_(
+            "Appeal your released decision with your reasons, within REWARDS_APPEAL_DAYS of "
+            "its release; the department is told."
+        ),
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def appeal(self, request, pk=None):
+        decision = permissions.decision_for_user(request.user, pk)
+        data = validated(DecisionAppealSerializer, request)
+        services.decision_appeal(decision=decision, reason=data["reason"], acting_user=request.user)
+        return Response(self._detail(permissions.decision_for_user(request.user, pk)))
+
+    @extend_schema(
+        request=DecisionResolveSerializer,
+        responses=responses(DecisionDetailSerializer),
+        description=_(
+            "Resolve an appeal (sales management department): upheld, or changed by an "
+            "amount, which records the next version of the decision with the reason; the "
+            "earlier versions stay. The person is told."
+        ),
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def resolve(self, request, pk=None):
+        decision = permissions.decision_for_user(request.user, pk)
+        require(permissions.can_manage(request.user))
+        data = validated(DecisionResolveSerializer, request)
+        services.appeal_resolve(
+            decision=decision,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            amount=data.get("amount") if data["outcome"] == "changed" else None,
+            acting_user=request.user,
+        )
+        return Response(self._detail(permissions.decision_for_user(request.user, pk)))
+
+    @extend_schema(
         parameters=[PayrollQuerySerializer],
         responses=FILE_RESPONSES,
         description=_(
@@ -258,6 +343,42 @@ class DecisionViewSet(ReadViewSet):
         )
 
 
+@listed(
+    "rewards",
+    _(
+        "Promotion holds: every one for the sales management department and HR; those of "
+        "the people in the units you lead; your own."
+    ),
+)
+class PromotionHoldViewSet(ReadViewSet):
+    serializer_class = PromotionHoldSerializer
+    filter_backends = []
+    ordering = ["-starts_on", "pk"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PromotionHold.objects.none()
+        return (
+            permissions.visible_holds(self.request.user)
+            .select_related("person", "lifted_by")
+            .order_by("-starts_on", "pk")
+        )
+
+    @extend_schema(
+        request=HoldLiftSerializer,
+        responses=responses(PromotionHoldSerializer),
+        description=_("Lift a promotion hold early, with a reason (sales management department)."),
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def lift(self, request, pk=None):
+        hold = permissions.hold_for_user(request.user, pk)
+        require(permissions.can_manage(request.user))
+        data = validated(HoldLiftSerializer, request)
+        services.hold_lift(hold=hold, reason=data["reason"], acting_user=request.user)
+        return Response(self.fresh(hold.pk))
+
+
 def register(router) -> None:
     router.register("incentive-plans", IncentivePlanViewSet, basename="api-incentive-plan")
     router.register("bonus-decisions", DecisionViewSet, basename="api-bonus-decision")
+    router.register("promotion-holds", PromotionHoldViewSet, basename="api-promotion-hold")

@@ -278,17 +278,12 @@ def explain_lines(
 
 def review_summary(decisions) -> dict:
     """The figures above the review list: the number in each status, the total of the
-    decisions with one (an approved decision's by its current version: `current`, when
-    annotated), the lowest, highest and median bonus, and the outliers (more than twice
-    or less than half the median)."""
+    decisions with one (what each stands at: `with_current_total`), the lowest, highest
+    and median bonus, and the outliers (more than twice or less than half the median)."""
     by_status: dict[str, int] = {}
     totals = []
     for d in decisions:
         by_status[d.status] = by_status.get(d.status, 0) + 1
-        if getattr(d, "current", None) is not None:
-            d.total_now = d.current
-        else:
-            d.total_now = d.total
         if d.total_now is not None:
             totals.append(d.total_now)
     ordered = sorted(totals)
@@ -313,3 +308,19 @@ def review_summary(decisions) -> dict:
         "median": median,
         "outliers": outliers,
     }
+
+
+def with_current_total(decisions):
+    """Decisions with `total_now`: the total of the latest approved version, else the
+    proposal's (what the decision stands at)."""
+    from django.db.models import F, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from rewards.models import DecisionVersion
+
+    latest = (
+        DecisionVersion.objects.filter(decision=OuterRef("pk"))
+        .order_by("-version")
+        .values("total")[:1]
+    )
+    return decisions.annotate(total_now=Coalesce(Subquery(latest), F("total")))

@@ -11,7 +11,13 @@ from rest_framework import serializers
 from core.serializers import ReadSerializer, named_enum
 from org.models import Period
 from org.serializers import UnitRefSerializer, UserRefSerializer, period_kind
-from rewards.models import Decision, DecisionVersion, IncentivePlan, LineAdjustment
+from rewards.models import (
+    Decision,
+    DecisionVersion,
+    IncentivePlan,
+    LineAdjustment,
+    PromotionHold,
+)
 
 decision_status = named_enum(Decision.Status.choices, "BonusDecisionStatusEnum")
 waiting_for = named_enum(Decision.Waiting.choices, "BonusDecisionWaitingEnum")
@@ -106,7 +112,14 @@ class DecisionSerializer(ReadSerializer):
     status = decision_status(read_only=True)
     waiting_for = waiting_for(read_only=True)
     target_incentive = money(allow_null=True)
-    total = money(allow_null=True, help_text=_("None while waiting: never a silent 0."))
+    total = money(
+        source="total_now",
+        allow_null=True,
+        help_text=_(
+            "What the decision stands at: its latest approved version's total, else the "
+            "proposal's. None while waiting: never a silent 0."
+        ),
+    )
 
     class Meta:
         model = Decision
@@ -196,3 +209,50 @@ class DecisionApproveSerializer(serializers.Serializer):
     decisions = serializers.PrimaryKeyRelatedField(
         queryset=Decision.objects.all(), many=True, allow_empty=False
     )
+
+
+class DecisionReleaseSerializer(serializers.Serializer):
+    decisions = serializers.PrimaryKeyRelatedField(
+        queryset=Decision.objects.all(), many=True, allow_empty=False
+    )
+
+
+class DecisionAppealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, help_text=_("The reasons for the appeal."))
+
+
+class DecisionResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Decision.Resolution.choices)
+    reason = serializers.CharField(max_length=4000)
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=_("With the outcome changed: the amount added to the bonus (negative: taken)."),
+    )
+
+
+class PromotionHoldSerializer(ReadSerializer):
+    person = UserRefSerializer(read_only=True)
+    decision_id = serializers.IntegerField(read_only=True)
+    lifted_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PromotionHold
+        fields = [
+            "id",
+            "person",
+            "decision_id",
+            "rule",
+            "reason",
+            "starts_on",
+            "ends_on",
+            "lifted_at",
+            "lifted_by",
+            "lift_reason",
+        ]
+
+
+class HoldLiftSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)

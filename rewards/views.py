@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,6 @@ from rewards.models import (
     Budget,
     Clawback,
     Decision,
-    DecisionVersion,
     IncentivePlan,
     LineAdjustment,
 )
@@ -270,17 +269,10 @@ def decision_list(request):
         return redirect(url)
     rows = (
         list(
-            permissions.visible_decisions(user)
+            selectors.with_current_total(permissions.visible_decisions(user))
             .filter(period=period)
             .select_related("person", "unit", "plan")
-            .annotate(
-                current=Subquery(
-                    DecisionVersion.objects.filter(decision=OuterRef("pk"))
-                    .order_by("-version")
-                    .values("total")[:1]
-                ),
-                adjusted=Exists(LineAdjustment.objects.filter(decision=OuterRef("pk"))),
-            )
+            .annotate(adjusted=Exists(LineAdjustment.objects.filter(decision=OuterRef("pk"))))
             .order_by("unit__path", "person__last_name", "person__first_name", "pk")
         )
         if period

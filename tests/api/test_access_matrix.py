@@ -85,6 +85,13 @@ POST /api/v1/bonus-decisions/{id}/adjust/          | 404 404 404 404 404 404 404
 POST /api/v1/bonus-decisions/approve/              | 403 403 403 403 403 403 400 403 403 401
 POST /api/v1/bonus-decisions/compute/              | 403 403 403 403 403 403 400 403 403 401
 GET /api/v1/bonus-decisions/export/                | 403 403 403 403 403 403 200 200 403 401
+POST /api/v1/bonus-decisions/{id}/acknowledge/     | 404 404 404 404 404 404 404 404 404 401
+POST /api/v1/bonus-decisions/{id}/appeal/          | 404 404 404 404 404 404 404 404 404 401
+POST /api/v1/bonus-decisions/{id}/resolve/         | 404 404 404 404 404 404 404 404 404 401
+POST /api/v1/bonus-decisions/release/              | 403 403 403 403 403 403 400 403 403 401
+GET /api/v1/promotion-holds/                       | 200 200 200 200 200 200 200 200 200 401
+GET /api/v1/promotion-holds/{id}/                  | 404 404 404 404 404 404 404 404 404 401
+POST /api/v1/promotion-holds/{id}/lift/            | 404 404 404 404 404 404 404 404 404 401
 GET /api/v1/incentive-plans/                       | 200 200 200 200 200 200 200 200 200 401
 GET /api/v1/incentive-plans/{id}/                  | 404 404 404 404 404 404 404 404 404 401
 GET /api/v1/attainment/                            | 200 200 200 200 200 200 200 403 403 401

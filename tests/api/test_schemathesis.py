@@ -68,6 +68,11 @@ STATE_CODES = {
     # adjusted decision's approval needs, no published plan for the period
     "not_proposed",
     "not_approved",
+    "not_released",
+    "not_appealed",
+    "too_late",
+    "lifted",
+    "ended",
     "four_eyes",
     "no_plan",
     # the what-if estimator: an amount for a metric that is not a component the plan

@@ -11,7 +11,7 @@ from rewards import services
 from tests.api_queries import client_for, count
 from tests.closing.helpers import grow
 from tests.conftest import PERSONAS, by_persona, signed_in_as
-from tests.rewards.conftest import AFTER
+from tests.rewards.conftest import AFTER, decisions
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,70 @@ def test_list_and_detail_cost_the_same_queries_for_5_and_25_people(decided):
         count(client, "get", PLANS)[0],
     )
     assert many == few
+
+
+def test_release_answer_and_resolution_through_the_api(rw, django_capture_on_commit_callbacks):
+    org = rw.org
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    sam = decisions(rw.jan)["sam"]
+    services.decisions_approve(decisions=[sam], acting_user=org.department)
+    dora = _api(org, "department")
+    assert (
+        _api(org, "supervisor")
+        .post(f"{DECISIONS}release/", {"decisions": [sam.pk]}, format="json")
+        .status_code
+        == 403
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = dora.post(f"{DECISIONS}release/", {"decisions": [sam.pk]}, format="json")
+    assert answer.json()[0]["status"] == "released"
+    mine = _api(org, "salesperson")
+    assert (
+        _api(org, "teammate").post(f"{DECISIONS}{sam.pk}/appeal/", {"reason": "x"}).status_code
+        == 404
+    )
+    refused = mine.post(f"{DECISIONS}{sam.pk}/appeal/", {"reason": ""}, format="json")
+    assert refused.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        body = mine.post(f"{DECISIONS}{sam.pk}/appeal/", {"reason": "late sale"}, format="json")
+    assert body.json()["status"] == "appealed"
+    resolve = f"{DECISIONS}{sam.pk}/resolve/"
+    data = {"outcome": "changed", "amount": "12.50", "reason": "The sale counts"}
+    assert mine.post(resolve, data, format="json").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        body = dora.post(resolve, data, format="json").json()
+    assert body["status"] == "resolved"
+    assert [(v["version"], v["total"]) for v in body["versions"]] == [(1, "45.50"), (2, "58.00")]
+    assert sum(D(x["amount"]) for x in body["lines"]) == D("58.00")
+
+
+def test_promotion_holds_through_the_api(rw):
+    import datetime
+
+    import time_machine
+
+    from tests.conftest import local_moment
+
+    org = rw.org
+    services.decisions_compute(period=rw.jan, now=AFTER)
+    sam = decisions(rw.jan)["sam"]
+    services.decisions_approve(decisions=[sam], acting_user=org.department, now=AFTER)
+    seen = {
+        p: len(_api(org, p).get("/api/v1/promotion-holds/").json()["results"])
+        for p in PERSONAS
+        if p != "anonymous"
+    }
+    assert seen == by_persona(
+        0,
+        salesperson=1,
+        supervisor=1,
+        department=1,
+        hr=1,
+        personas=[p for p in PERSONAS if p != "anonymous"],
+    )
+    hold = sam.holds.get()
+    url = f"/api/v1/promotion-holds/{hold.pk}/lift/"
+    assert _api(org, "hr").post(url, {"reason": "x"}, format="json").status_code == 403
+    with time_machine.travel(local_moment(datetime.date(2026, 2, 10)), tick=False):
+        body = _api(org, "department").post(url, {"reason": "Board decision"}, format="json")
+    assert body.json()["lift_reason"] == "Board decision"
