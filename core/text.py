@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -23,3 +23,14 @@ def sentence(parts: list[str]) -> str:
     in English, full-width in Chinese), the first letter capitalised."""
     text = pgettext("between clauses of a sentence", "; ").join(parts)
     return text[0].upper() + text[1:] + pgettext("end of a sentence", ".")
+
+
+# ISO currency codes as a reader says them (the Chinese reader: 元); another code is
+# shown as it is.
+CURRENCY_NAMES = {"CNY": pgettext_lazy("currency", "CNY")}
+
+
+def currency_name(code: str) -> str:
+    """A currency code in the active language ("CNY"; 元 in Chinese)."""
+    name = CURRENCY_NAMES.get(code)
+    return str(name) if name is not None else code

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.text import currency_name
 from notifications.messages import register
 
 RELEASED = "reward_decision_released"
@@ -79,7 +80,7 @@ def send_released(*, items: list[dict]) -> int:
                 "name": person.display_name,
                 "period": str(periods[item["period_id"]].label),
                 "total": item["total"],
-                "currency": item["currency"],
+                "currency": currency_name(item["currency"]),
                 "deadline": item["deadline"],
             }
             body = [

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import require
-from core.text import plain
+from core.text import currency_name, plain
 from notifications.models import Notification
 from notifications.services import notify
 from org.models import Period
@@ -761,6 +761,15 @@ def appeal_deadline(decision: Decision) -> datetime.datetime | None:
     return decision.released_at + datetime.timedelta(days=appeal_days())
 
 
+def currency_params(code: str) -> dict:
+    """The currency in both languages (a notification is rendered in the reader's)."""
+    with translation.override("en"):
+        english = currency_name(code)
+    with translation.override("zh-hans"):
+        chinese = currency_name(code)
+    return {"currency": english, "currency_zh": chinese}
+
+
 def decision_url(decision_id: int) -> str:
     """The link of a notification: the decision's page."""
     return reverse("rewards:decision", args=[decision_id])
@@ -844,7 +853,7 @@ def decisions_release(
                 params={
                     **notices_texts.period_params(decision.period),
                     "total": total,
-                    "currency": decision.plan.currency,
+                    **currency_params(decision.plan.currency),
                     "deadline": deadline,
                 },
                 url=url,

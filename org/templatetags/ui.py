@@ -1,5 +1,7 @@
 from django import forms, template
 
+from core.text import currency_name
+
 register = template.Library()
 
 
@@ -21,3 +23,9 @@ def bs(bound_field):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def currency(code):
+    """A currency code as the reader says it (CNY; 元 in Chinese)."""
+    return currency_name(code or "")

@@ -69,6 +69,8 @@ def test_the_plan_page_says_how_the_bonus_is_computed_in_both_languages(decided)
     ).content.decode()
     assert "外勤销售奖金" in html
     assert "目标奖金" in html
+    # The currency as a Chinese reader says it.
+    assert "1,000.00 元" in html and "CNY" not in html
 
 
 def test_the_decision_page_shows_lines_that_add_up(decided):
