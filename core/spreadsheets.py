@@ -61,3 +61,23 @@ def template_workbook(sheets: dict[str, list[str]], *, formats=None, width=None)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def chunks(rows, size: int):
+    """A queryset's rows `size` at a time (read with iterator(): a file of any length in
+    bounded memory)."""
+    chunk = []
+    for row in rows.iterator(chunk_size=size):
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Echo:
+    """A file-like object whose write returns what was written (for streaming CSV)."""
+
+    def write(self, value: str) -> str:
+        return value

@@ -41,7 +41,7 @@ from openpyxl.styles import Font
 
 from appraisal.cycles import permissions as permissions_cycles
 from appraisal.models import Appraisal, AppraisalResult, AppraisalTemplate, Dimension
-from core.spreadsheets import XLSX_CONTENT_TYPE, neutralise
+from core.spreadsheets import XLSX_CONTENT_TYPE, Echo, chunks, neutralise
 from org.models import FiscalYear, OrgUnit, Period
 from targets.imports import period_code
 
@@ -466,35 +466,17 @@ def _xlsx_value(value):
     return neutralise(str(value))
 
 
-def _chunks(rows: QuerySet, size: int) -> Iterator[list]:
-    chunk = []
-    for row in rows.iterator(chunk_size=size):
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-class _Echo:
-    """A file-like object whose write returns what was written (for streaming)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(rows: QuerySet, *, language: str | None = None) -> Iterator[str]:
     """The CSV file a piece at a time: the header, then one piece per chunk of
     `export_values` rows. Labels are in `language` (the request's, captured when the
     response was made, since the stream is read after the view returns)."""
     language = language or translation.get_language()
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = csv.writer(Echo(), lineterminator="\r\n")
     with translation.override(language):
         header = writer.writerow([_text_cell(h) for h in headers()])
         make_row = RowMaker()
     yield BOM + header
-    for chunk in _chunks(rows, CHUNK_SIZE):
+    for chunk in chunks(rows, CHUNK_SIZE):
         with translation.override(language):
             lines = [writer.writerow([_text_cell(v) for v in make_row(r)]) for r in chunk]
         yield "".join(lines)
